@@ -1,0 +1,194 @@
+"""Sending nurture steps to leads and handoff notices to reps, once each."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosmtplib
+from sqlalchemy.engine import Engine
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from nurture import mail
+from nurture.db import session_scope
+from nurture.repo import emails, leads, reps
+from nurture.settings import Settings
+from nurture.tables import Lead
+from scenarios.scoring import MODEL
+from workflows.models import NotifyRepInput, SendResult, SendStepInput
+
+log = logging.getLogger(__name__)
+RECENT_ON_NOTICE = 8
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    outbox_key: str
+    message_id: str
+    to: str
+    already_sent: bool
+    context: dict[str, Any]
+
+
+def _lead_context(lead: Lead) -> dict[str, Any]:
+    return {
+        "id": str(lead.id),
+        "name": lead.name or "there",
+        "email": lead.email,
+        "company": lead.company or "your company",
+        "job_title": lead.job_title,
+        "industry": lead.industry,
+        "company_size": lead.company_size,
+        "source": lead.source,
+        "scenario": lead.scenario,
+        "attributes": lead.attributes,
+    }
+
+
+class EmailActivities:
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        self._engine = engine
+        self._settings = settings
+
+    @activity.defn
+    async def send_step(self, input: SendStepInput) -> SendResult:
+        """Render and send one scenario step; a step already sent is not sent again."""
+        key = f"step:{input.lead_id}:{input.scenario}#{input.enrolment}:{input.step}"
+        prepared = await asyncio.to_thread(self._prepare_step, key, input)
+        if prepared.already_sent:
+            return SendResult(message_id=prepared.message_id, already_sent=True)
+        rendered = self._render(f"{input.scenario}/{input.step}", prepared.context)
+        await self._deliver(prepared, rendered)
+        return SendResult(message_id=prepared.message_id)
+
+    @activity.defn
+    async def notify_rep(self, input: NotifyRepInput) -> SendResult:
+        """Tell the assigned rep about their new lead: profile, score breakdown, recent activity."""
+        key = f"handoff:{input.handoff_id}:notify"
+        prepared = await asyncio.to_thread(self._prepare_notice, key, input)
+        if not prepared.already_sent:
+            rendered = self._render("handoff/rep-notification", prepared.context)
+            await self._deliver(prepared, rendered)
+        with session_scope(self._engine) as session:
+            reps.mark_notified(session, input.handoff_id, input.at)
+        return SendResult(message_id=prepared.message_id, already_sent=prepared.already_sent)
+
+    # --- steps -----------------------------------------------------------------
+
+    def _prepare_step(self, key: str, input: SendStepInput) -> _Prepared:
+        with session_scope(self._engine) as session:
+            lead = self._lead(session, input.lead_id)
+            row = emails.claim(
+                session,
+                outbox_key=key,
+                lead_id=lead.id,
+                kind="nurture",
+                scenario=input.scenario,
+                step=input.step,
+                message_id=mail.message_id_for(key, self._settings.mail_from),
+                scheduled_at=input.scheduled_at,
+            )
+            questions = [
+                str(e.properties["question"])
+                for e in leads.recent_events(session, lead.id, "webinar_question")
+                if e.properties.get("question")
+            ]
+            context = {
+                "lead": _lead_context(lead),
+                "public_url": self._settings.public_url.rstrip("/"),
+                "paper": lead.attributes.get("whitepaper_title", "our whitepaper"),
+                "webinar": lead.attributes.get("webinar_title", "our webinar"),
+                "questions": questions,
+            }
+            return _Prepared(key, row.message_id, lead.email, row.status == "sent", context)
+
+    def _prepare_notice(self, key: str, input: NotifyRepInput) -> _Prepared:
+        with session_scope(self._engine) as session:
+            handoff = reps.get_handoff(session, input.handoff_id)
+            rep = reps.get_rep(session, handoff.rep_id) if handoff and handoff.rep_id else None
+            if handoff is None or rep is None:
+                raise ApplicationError(
+                    f"handoff {input.handoff_id} has no assigned rep", type="LeadNotFound"
+                )
+            lead = self._lead(session, str(handoff.lead_id))
+            row = emails.claim(
+                session,
+                outbox_key=key,
+                lead_id=lead.id,
+                kind="rep",
+                rep_id=rep.id,
+                message_id=mail.message_id_for(key, self._settings.mail_from),
+                scheduled_at=input.at,
+            )
+            breakdown = [
+                {"label": MODEL.label(rule), "points": points}
+                for rule, points in sorted(lead.score_breakdown.items(), key=lambda kv: -kv[1])
+                if points
+            ]
+            recent = leads.timeline(session, lead.id, {})[-RECENT_ON_NOTICE:]
+            context = {
+                "lead": _lead_context(lead),
+                "rep": {"name": rep.name, "email": rep.email},
+                "reason": handoff.reason,
+                "score": handoff.score,
+                "breakdown": breakdown,
+                "recent": [{"at": _short(e.at), "text": e.text} for e in recent],
+                "public_url": self._settings.public_url.rstrip("/"),
+            }
+            return _Prepared(key, row.message_id, rep.email, row.status == "sent", context)
+
+    # --- shared ----------------------------------------------------------------
+
+    def _lead(self, session: Any, lead_id: str) -> Lead:
+        lead = leads.get_lead(session, uuid.UUID(lead_id))
+        if lead is None:
+            raise ApplicationError(
+                f"lead {lead_id} is not in the database", type="LeadNotFound", non_retryable=True
+            )
+        return lead
+
+    def _render(self, name: str, context: dict[str, Any]) -> mail.RenderedMail:
+        try:
+            return mail.render(name, context)
+        except mail.TemplateMissing as err:
+            raise ApplicationError(str(err), type="TemplateNotFound", non_retryable=True) from err
+
+    async def _deliver(self, prepared: _Prepared, rendered: mail.RenderedMail) -> None:
+        msg = mail.build_message(
+            settings=self._settings,
+            to=prepared.to,
+            rendered=rendered,
+            message_id=prepared.message_id,
+        )
+        try:
+            await mail.deliver(self._settings, msg)
+        except aiosmtplib.SMTPRecipientsRefused as err:
+            codes = [r.code for r in err.recipients]
+            if all(500 <= code < 600 for code in codes):
+                raise ApplicationError(
+                    f"the SMTP server refused the recipient ({codes})",
+                    type="RecipientRejected",
+                    non_retryable=True,
+                ) from err
+            raise  # 4xx: temporary, retried with backoff
+        except aiosmtplib.SMTPResponseException as err:
+            if 500 <= err.code < 600:
+                raise ApplicationError(
+                    f"SMTP {err.code}: {err.message}", type="RecipientRejected", non_retryable=True
+                ) from err
+            raise
+        log.info("sent %s (%s)", prepared.outbox_key, prepared.message_id)
+        await asyncio.to_thread(self._mark_sent, prepared.outbox_key, rendered.subject)
+
+    def _mark_sent(self, key: str, subject: str) -> None:
+        with session_scope(self._engine) as session:
+            emails.mark_sent(session, key, subject)
+
+
+def _short(at: datetime) -> str:
+    return at.strftime("%Y-%m-%d %H:%M UTC")

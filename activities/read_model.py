@@ -1,0 +1,37 @@
+"""Read-model writes, run as local activities right after the workflow decides."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+from temporalio import activity
+
+from nurture.db import session_scope
+from nurture.repo import leads
+from workflows.models import NoteRecord, ScoreRecord, StageRecord, StepRecord
+
+
+class ReadModelActivities:
+    """Keeps the database's view of each lead in step with its workflow."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    @activity.defn
+    def record_score(self, rec: ScoreRecord) -> None:
+        with session_scope(self._engine) as session:
+            leads.record_score(session, rec)
+
+    @activity.defn
+    def record_stage(self, rec: StageRecord) -> None:
+        with session_scope(self._engine) as session:
+            leads.record_stage(session, rec)
+
+    @activity.defn
+    def record_step(self, rec: StepRecord) -> None:
+        with session_scope(self._engine) as session:
+            leads.record_step(session, rec)
+
+    @activity.defn
+    def record_note(self, rec: NoteRecord) -> None:
+        with session_scope(self._engine) as session:
+            leads.record_note(session, rec)

@@ -1,0 +1,1 @@
+"""The HTTP front: lead intake, behaviour webhooks, lead state."""

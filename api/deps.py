@@ -1,0 +1,93 @@
+"""FastAPI dependencies: the shared clients from the lifespan, sessions, and the auth checks."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from temporalio.client import Client
+
+from api.errors import Unauthorized
+from nurture import signing
+from nurture.settings import Settings
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    engine: Engine
+    client: Client
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.nurture
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+def get_session(state: StateDep) -> Iterator[Session]:
+    """A session per request that commits on success and rolls back on error."""
+    with Session(state.engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def is_admin(request: Request, settings: Settings) -> bool:
+    token = bearer_token(request)
+    return token is not None and hmac.compare_digest(
+        token.encode(), settings.admin_token.get_secret_value().encode()
+    )
+
+
+def require_admin(request: Request, state: StateDep) -> None:
+    if not is_admin(request, state.settings):
+        raise Unauthorized("an admin bearer token is required (Authorization: Bearer <token>)")
+
+
+AdminDep = Annotated[None, Depends(require_admin)]
+
+
+async def verified_body(request: Request, state: StateDep) -> bytes:
+    """The raw body, once its webhook signature is checked."""
+    body = await request.body()
+    try:
+        signing.verify(
+            request.headers.get(signing.HEADER),
+            body,
+            state.settings.webhook_secret.get_secret_value(),
+            state.settings.webhook_tolerance_seconds,
+        )
+    except signing.SignatureError as err:
+        raise Unauthorized(str(err)) from None
+    return body
+
+
+async def intake_body(request: Request, state: StateDep) -> bytes:
+    """Lead intake accepts a signed webhook (form tools) or the admin token (people, scripts)."""
+    if is_admin(request, state.settings):
+        return await request.body()
+    return await verified_body(request, state)
+
+
+SignedBody = Annotated[bytes, Depends(verified_body)]
+IntakeBody = Annotated[bytes, Depends(intake_body)]

@@ -1,0 +1,64 @@
+"""How the API reaches a lead's workflow: intake by update-with-start, events by signal-with-start.
+
+Both are idempotent on the workflow ID, so a retried request never makes a second workflow.
+"""
+
+from __future__ import annotations
+
+from temporalio.client import Client, WithStartWorkflowOperation
+from temporalio.common import WorkflowIDConflictPolicy
+
+from nurture.settings import Settings
+from nurture.tables import Lead
+from workflows.lead import LeadWorkflow
+from workflows.models import (
+    BEHAVIOUR_SIGNAL,
+    BehaviourEvent,
+    LeadInput,
+    LeadProfile,
+    LeadStatus,
+    lead_workflow_id,
+)
+
+
+def profile_of(lead: Lead) -> LeadProfile:
+    return LeadProfile(
+        job_title=lead.job_title,
+        industry=lead.industry,
+        company_size=lead.company_size,
+        source=lead.source,
+        timezone=lead.timezone,
+        attributes=lead.attributes,
+    )
+
+
+def input_of(lead: Lead) -> LeadInput:
+    return LeadInput(lead_id=str(lead.id), scenario=lead.scenario, profile=profile_of(lead))
+
+
+async def enrol(client: Client, settings: Settings, lead: Lead) -> LeadStatus:
+    """Start the lead's workflow if needed, apply the profile, and return its state."""
+    start = WithStartWorkflowOperation(
+        LeadWorkflow.run,
+        input_of(lead),
+        id=lead_workflow_id(lead.id),
+        task_queue=settings.task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )
+    return await client.execute_update_with_start_workflow(
+        LeadWorkflow.enrol, profile_of(lead), start_workflow_operation=start
+    )
+
+
+async def deliver_event(
+    client: Client, settings: Settings, lead: Lead, event: BehaviourEvent
+) -> None:
+    """Durably hand one event to the lead's workflow (starting it if it is somehow not running)."""
+    await client.start_workflow(
+        LeadWorkflow.run,
+        input_of(lead),
+        id=lead_workflow_id(lead.id),
+        task_queue=settings.task_queue,
+        start_signal=BEHAVIOUR_SIGNAL,
+        start_signal_args=[event],
+    )

@@ -1,0 +1,46 @@
+"""The FastAPI application: clients made once in the lifespan, routes, one error handler."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from temporalio.client import Client
+
+from api import errors
+from api.deps import AppState
+from api.routes import events, health, leads
+from nurture.db import create_schema, make_engine
+from nurture.settings import Settings, get_settings
+from nurture.temporal import connect
+
+log = logging.getLogger("nurture.api")
+
+
+def create_app(settings: Settings | None = None, client: Client | None = None) -> FastAPI:
+    """The app; tests pass their own settings and a client bound to their test server."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        conf = settings or get_settings()
+        engine = make_engine(conf.database_url)
+        create_schema(engine)
+        temporal = client or await connect(conf)
+        app.state.nurture = AppState(settings=conf, engine=engine, client=temporal)
+        log.info("API ready (Temporal %s, namespace %s)", conf.temporal_address, temporal.namespace)
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="nurture",
+        version="0.1.0",
+        summary="Lead nurture orchestrator: intake, behaviour webhooks, lead state.",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    app.include_router(leads.router)
+    app.include_router(events.router)
+    app.include_router(health.router)
+    return app

@@ -1,0 +1,102 @@
+"""The behaviour webhook: signed events in, durably handed to each lead's workflow."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+
+from fastapi import APIRouter
+from pydantic import TypeAdapter
+from sqlalchemy.engine import Engine
+from starlette.concurrency import run_in_threadpool
+
+from api import lead_workflows
+from api.deps import SignedBody, StateDep
+from api.errors import NotFound, TooLarge
+from api.parsing import parse
+from api.schemas import EventAccepted, EventIn, EventsAccepted
+from nurture.db import session_scope
+from nurture.repo import leads as repo
+from nurture.tables import Lead
+from workflows.models import BehaviourEvent
+
+router = APIRouter(prefix="/v1/events", tags=["events"])
+_events_in = TypeAdapter(EventIn | list[EventIn])
+MAX_EVENTS_PER_REQUEST = 1000
+
+
+def _lookup(engine: Engine, events: list[EventIn]) -> dict[int, Lead]:
+    """The lead of each event (by index); every unknown lead is reported at once."""
+    ids = {e.lead_id for e in events if e.lead_id is not None}
+    emails = {repo.normalise_email(e.email) for e in events if e.lead_id is None and e.email}
+    with session_scope(engine) as session:
+        rows = repo.leads_by_ids_or_emails(session, ids, emails)
+    by_id = {row.id: row for row in rows}
+    by_email = {row.email: row for row in rows}
+    found: dict[int, Lead] = {}
+    unknown: list[dict[str, str]] = []
+    for index, event in enumerate(events):
+        if event.lead_id is not None:
+            lead = by_id.get(event.lead_id)
+            who = f"lead_id {event.lead_id}"
+        else:
+            lead = by_email.get(repo.normalise_email(str(event.email)))
+            who = "the given email"
+        if lead is None:
+            unknown.append({"field": f"{index}", "problem": f"no lead with {who}"})
+        else:
+            found[index] = lead
+    if unknown:
+        raise NotFound(
+            f"{len(unknown)} event(s) name an unknown lead; nothing was accepted", unknown
+        )
+    return found
+
+
+@router.post(
+    "",
+    response_model=EventsAccepted,
+    status_code=202,
+    openapi_extra={
+        "requestBody": {
+            "content": {"application/json": {"schema": _events_in.json_schema()}}
+        }
+    },
+)
+async def post_events(body: SignedBody, state: StateDep) -> EventsAccepted:
+    """Accept one event or a list; 202 once each is durably handed to its lead's workflow.
+
+    The same `event_id` sent again is accepted and changes nothing.
+    """
+    parsed = parse(_events_in, body)
+    events = parsed if isinstance(parsed, list) else [parsed]
+    if not events:
+        return EventsAccepted(accepted=0, events=[])
+    if len(events) > MAX_EVENTS_PER_REQUEST:
+        raise TooLarge(f"at most {MAX_EVENTS_PER_REQUEST} events per request, got {len(events)}")
+    leads = await run_in_threadpool(_lookup, state.engine, events)
+    now = datetime.now(UTC)
+    await asyncio.gather(
+        *(
+            lead_workflows.deliver_event(
+                state.client,
+                state.settings,
+                leads[i],
+                BehaviourEvent(
+                    event_id=e.event_id,
+                    type=e.type,
+                    occurred_at=e.occurred_at or now,
+                    properties=e.properties,
+                ),
+            )
+            for i, e in enumerate(events)
+        )
+    )
+    return EventsAccepted(
+        accepted=len(events),
+        events=[
+            EventAccepted(event_id=e.event_id, lead_id=uuid.UUID(str(leads[i].id)))
+            for i, e in enumerate(events)
+        ],
+    )

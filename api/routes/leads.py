@@ -1,0 +1,139 @@
+"""Lead intake and lead state."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from pydantic import TypeAdapter
+from starlette.concurrency import run_in_threadpool
+
+from api import lead_workflows
+from api.deps import AdminDep, IntakeBody, SessionDep, StateDep
+from api.errors import Invalid, NotFound
+from api.parsing import parse
+from api.schemas import (
+    LeadCreated,
+    LeadDetail,
+    LeadIn,
+    LeadPage,
+    LeadSummary,
+    ScoreItem,
+    TimelineItem,
+)
+from nurture.db import session_scope
+from nurture.repo import leads as repo
+from nurture.tables import Lead
+from scenarios import SCENARIOS
+from scenarios.scoring import MODEL
+from workflows.models import Stage
+
+router = APIRouter(prefix="/v1/leads", tags=["leads"])
+_lead_in = TypeAdapter(LeadIn)
+
+
+@router.post(
+    "",
+    response_model=LeadCreated,
+    status_code=201,
+    responses={200: {"description": "the lead existed and was updated"}},
+    openapi_extra={
+        "requestBody": {"content": {"application/json": {"schema": LeadIn.model_json_schema()}}}
+    },
+)
+async def create_or_update_lead(
+    body: IntakeBody, state: StateDep, response: Response
+) -> LeadCreated:
+    """Create a lead (or update the one with this email) and enrol it in its scenario.
+
+    Authenticate with the admin bearer token or an `X-Nurture-Signature` webhook signature.
+    """
+    data = parse(_lead_in, body)
+    if data.scenario not in SCENARIOS:
+        raise Invalid(
+            f"unknown scenario {data.scenario!r}; known: {', '.join(sorted(SCENARIOS))}",
+            [{"field": "scenario", "problem": "unknown scenario"}],
+        )
+    fields = data.model_dump(exclude={"email", "scenario"})
+
+    def store() -> tuple[Lead, bool]:
+        with session_scope(state.engine) as session:
+            return repo.upsert_lead(session, str(data.email), data.scenario, fields)
+
+    lead, created = await run_in_threadpool(store)
+    status = await lead_workflows.enrol(state.client, state.settings, lead)
+    response.status_code = 201 if created else 200
+    return LeadCreated(
+        id=lead.id,
+        created=created,
+        score=status.score,
+        stage=status.stage,
+        scenario=status.scenario,
+        step=status.step,
+    )
+
+
+def _summary(lead: Lead) -> LeadSummary:
+    return LeadSummary(
+        id=lead.id,
+        email=lead.email,
+        name=lead.name,
+        company=lead.company,
+        source=lead.source,
+        scenario=lead.scenario,
+        step=lead.step,
+        stage=lead.stage,
+        score=lead.score,
+        created_at=lead.created_at,
+    )
+
+
+@router.get("", response_model=LeadPage)
+def list_leads(
+    session: SessionDep,
+    _: AdminDep,
+    stage: Stage | None = None,
+    source: str | None = None,
+    scenario: str | None = None,
+    min_score: int | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> LeadPage:
+    """Leads, newest first, filtered by stage, source, scenario or minimum score."""
+    rows, total = repo.list_leads(
+        session,
+        stage=stage.value if stage else None,
+        source=source,
+        scenario=scenario,
+        min_score=min_score,
+        limit=limit,
+        offset=offset,
+    )
+    return LeadPage(total=total, items=[_summary(r) for r in rows])
+
+
+@router.get("/{lead_id}", response_model=LeadDetail)
+def get_lead(lead_id: uuid.UUID, session: SessionDep, _: AdminDep) -> LeadDetail:
+    """Score with its breakdown by rule, stage, scenario and step, and the whole timeline."""
+    lead = repo.get_lead(session, lead_id)
+    if lead is None:
+        raise NotFound(f"no lead with id {lead_id}")
+    labels = {key: MODEL.label(key) for key in lead.score_breakdown}
+    breakdown = [
+        ScoreItem(rule=rule, label=labels[rule], points=points)
+        for rule, points in sorted(lead.score_breakdown.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+    entries = repo.timeline(session, lead.id, {r.key: r.label for r in MODEL.attribute_rules})
+    return LeadDetail(
+        **_summary(lead).model_dump(),
+        job_title=lead.job_title,
+        industry=lead.industry,
+        company_size=lead.company_size,
+        timezone=lead.timezone,
+        attributes=lead.attributes,
+        score_breakdown=breakdown,
+        rep=repo.rep_name(session, lead.rep_id),
+        updated_at=lead.updated_at,
+        timeline=[TimelineItem(at=e.at, kind=e.kind, text=e.text, data=e.data) for e in entries],
+    )

@@ -1,0 +1,124 @@
+"""Request and response bodies of the public API."""
+
+from __future__ import annotations
+
+import uuid
+import zoneinfo
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, EmailStr, Field, field_validator, model_validator
+
+from workflows.models import EventType, Stage
+
+MAX_PROPERTIES_KEYS = 50
+
+
+class LeadIn(BaseModel):
+    email: EmailStr
+    name: str = Field(default="", max_length=200)
+    company: str = Field(default="", max_length=200)
+    job_title: str = Field(default="", max_length=200)
+    industry: str = Field(default="", max_length=200)
+    company_size: int | None = Field(default=None, ge=1, le=10_000_000)
+    source: str = Field(default="", max_length=100, pattern=r"^[A-Za-z0-9_.:-]*$")
+    scenario: str = Field(min_length=1, max_length=100)
+    timezone: str | None = None
+    attributes: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("timezone")
+    @classmethod
+    def _iana(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone (e.g. Asia/Tokyo)") from None
+        return value
+
+
+class LeadCreated(BaseModel):
+    id: uuid.UUID
+    created: bool
+    score: int
+    stage: Stage
+    scenario: str
+    step: str | None
+
+
+class EventIn(BaseModel):
+    event_id: str = Field(min_length=1, max_length=200)
+    lead_id: uuid.UUID | None = None
+    email: EmailStr | None = None
+    type: EventType
+    occurred_at: datetime | None = None
+    properties: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _who(self) -> EventIn:
+        if self.lead_id is None and self.email is None:
+            raise ValueError("each event needs a lead_id or an email")
+        if len(self.properties) > MAX_PROPERTIES_KEYS:
+            raise ValueError(f"properties may hold at most {MAX_PROPERTIES_KEYS} keys")
+        return self
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)  # naive times are taken as UTC
+        return value
+
+
+class EventAccepted(BaseModel):
+    event_id: str
+    lead_id: uuid.UUID
+
+
+class EventsAccepted(BaseModel):
+    accepted: int
+    events: list[EventAccepted]
+
+
+class ScoreItem(BaseModel):
+    rule: str
+    label: str
+    points: int
+
+
+class TimelineItem(BaseModel):
+    at: datetime
+    kind: str
+    text: str
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class LeadSummary(BaseModel):
+    id: uuid.UUID
+    email: str
+    name: str
+    company: str
+    source: str
+    scenario: str
+    step: str | None
+    stage: str
+    score: int
+    created_at: datetime
+
+
+class LeadDetail(LeadSummary):
+    job_title: str
+    industry: str
+    company_size: int | None
+    timezone: str | None
+    attributes: dict[str, Any]
+    score_breakdown: list[ScoreItem]
+    rep: str | None
+    updated_at: datetime
+    timeline: list[TimelineItem]
+
+
+class LeadPage(BaseModel):
+    total: int
+    items: list[LeadSummary]

@@ -1,0 +1,92 @@
+"""Rendering scenario mails from their Jinja templates and sending them over SMTP."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, parseaddr
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import aiosmtplib
+import jinja2
+
+from nurture.settings import Settings
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "scenarios" / "templates"
+
+
+class TemplateMissing(LookupError):
+    """No template for this scenario step."""
+
+
+@dataclass(frozen=True)
+class RenderedMail:
+    subject: str
+    text: str
+    html: str
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        autoescape=jinja2.select_autoescape(["html", "html.j2"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render(name: str, context: dict[str, Any]) -> RenderedMail:
+    """Render `<name>.txt.j2` (first line `Subject: ...`) and `<name>.html.j2`."""
+    env = _environment()
+    try:
+        text_template = env.get_template(f"{name}.txt.j2")
+        html_template = env.get_template(f"{name}.html.j2")
+    except jinja2.TemplateNotFound as err:
+        raise TemplateMissing(f"no template {err.name} under {TEMPLATE_DIR}") from err
+    text = text_template.render(**context)
+    first, _, body = text.partition("\n")
+    if not first.startswith("Subject:"):
+        raise TemplateMissing(f"{name}.txt.j2 must start with a 'Subject:' line")
+    subject = first.removeprefix("Subject:").strip()
+    html = html_template.render(subject=subject, **context)
+    return RenderedMail(subject=subject, text=body.lstrip("\n"), html=html)
+
+
+def message_id_for(outbox_key: str, mail_from: str) -> str:
+    """A Message-ID derived from the outbox key: every retry of one mail carries the same ID."""
+    domain = parseaddr(mail_from)[1].partition("@")[2] or "nurture.local"
+    digest = hashlib.sha256(outbox_key.encode()).hexdigest()[:32]
+    return f"<{digest}@{domain}>"
+
+
+def build_message(
+    *, settings: Settings, to: str, rendered: RenderedMail, message_id: str
+) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = settings.mail_from
+    msg["To"] = to
+    msg["Subject"] = rendered.subject
+    msg["Date"] = formatdate(localtime=False, usegmt=True)
+    msg["Message-ID"] = message_id
+    msg.set_content(rendered.text)
+    msg.add_alternative(rendered.html, subtype="html")
+    return msg
+
+
+async def deliver(settings: Settings, msg: EmailMessage) -> None:
+    """Hand the message to the configured SMTP server; raises aiosmtplib errors as they come."""
+    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+    await aiosmtplib.send(
+        msg,
+        hostname=settings.smtp_host,
+        port=settings.smtp_port,
+        username=settings.smtp_username,
+        password=password,
+        start_tls=settings.smtp_starttls,
+        timeout=settings.smtp_timeout_seconds,
+    )

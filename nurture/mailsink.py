@@ -1,0 +1,147 @@
+"""A local SMTP server that keeps every message it receives, for development and tests.
+
+Messages are kept in memory and, given a folder, as `.eml` files there so the
+`nurture mail` command and the mail viewer can read them after the fact.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import threading
+import time
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+
+@dataclass(frozen=True)
+class ReceivedMail:
+    envelope_to: tuple[str, ...]
+    message: EmailMessage
+    received_at: float
+
+    @property
+    def subject(self) -> str:
+        return str(self.message.get("Subject", ""))
+
+    @property
+    def to(self) -> str:
+        return str(self.message.get("To", ""))
+
+    def text(self) -> str:
+        part = self.message.get_body(preferencelist=("plain",))
+        return part.get_content() if part is not None else ""  # type: ignore[no-any-return]
+
+    def html(self) -> str:
+        part = self.message.get_body(preferencelist=("html",))
+        return part.get_content() if part is not None else ""  # type: ignore[no-any-return]
+
+
+def parse(raw: bytes) -> EmailMessage:
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    return msg  # type: ignore[return-value]
+
+
+class _Handler:
+    def __init__(self, sink: MailSink) -> None:
+        self._sink = sink
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        raw = envelope.original_content or envelope.content or b""
+        if isinstance(raw, str):
+            raw = raw.encode()
+        self._sink._keep(tuple(envelope.rcpt_tos), raw)
+        return "250 Message accepted for delivery"
+
+
+class MailSink:
+    """A real SMTP server on `host:port` (0 picks a free port) that keeps what it receives."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, folder: Path | None = None) -> None:
+        self.host = host
+        self._requested_port = port
+        self.folder = folder
+        self._messages: list[ReceivedMail] = []
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._controller: Controller | None = None
+
+    @property
+    def port(self) -> int:
+        if self._controller is None:
+            raise RuntimeError("mail sink not started")
+        server = self._controller.server
+        return int(server.sockets[0].getsockname()[1])
+
+    def start(self) -> MailSink:
+        if self.folder is not None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        controller = Controller(_Handler(self), hostname=self.host, port=self._requested_port)
+        if self._requested_port == 0:
+            controller = _free_port_controller(self, controller)
+        controller.start()
+        self._controller = controller
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def __enter__(self) -> MailSink:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    @property
+    def messages(self) -> list[ReceivedMail]:
+        with self._lock:
+            return list(self._messages)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._messages.clear()
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[ReceivedMail]:
+        """Block until at least `count` messages arrived (or the timeout), then return them all."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while len(self._messages) < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._changed.wait(remaining)
+            return list(self._messages)
+
+    def _keep(self, rcpt: tuple[str, ...], raw: bytes) -> None:
+        received = ReceivedMail(rcpt, parse(raw), time.time())
+        if self.folder is not None:
+            stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(received.received_at))
+            name = f"{stamp}-{time.monotonic_ns()}.eml"
+            (self.folder / name).write_bytes(raw)
+        with self._changed:
+            self._messages.append(received)
+            self._changed.notify_all()
+
+
+def _free_port_controller(sink: MailSink, controller: Controller) -> Controller:
+    """Controller with port 0 cannot probe readiness; bind a free port first and use it."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind((sink.host, 0))
+        port = s.getsockname()[1]
+    return Controller(_Handler(sink), hostname=sink.host, port=port)
+
+
+def read_folder(folder: Path) -> list[tuple[Path, EmailMessage]]:
+    """The `.eml` files a sink kept in `folder`, oldest first."""
+    if not folder.exists():
+        return []
+    return [(p, parse(p.read_bytes())) for p in sorted(folder.glob("*.eml"))]

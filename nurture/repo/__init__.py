@@ -1,0 +1,1 @@
+"""Data access: every query lives in one of these modules, one per area."""

@@ -1,0 +1,58 @@
+"""The email outbox: one row per mail key, so a retried send finds what was already sent."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from nurture.tables import EmailMessage, utcnow
+
+
+def claim(
+    session: Session,
+    *,
+    outbox_key: str,
+    lead_id: uuid.UUID,
+    kind: str,
+    message_id: str,
+    scheduled_at: datetime,
+    scenario: str = "",
+    step: str = "",
+    rep_id: uuid.UUID | None = None,
+) -> EmailMessage:
+    """The outbox row for this key, created pending if it is the first attempt."""
+    row = session.exec(select(EmailMessage).where(EmailMessage.outbox_key == outbox_key)).first()
+    if row is not None:
+        return row
+    row = EmailMessage(
+        outbox_key=outbox_key,
+        lead_id=lead_id,
+        kind=kind,
+        scenario=scenario,
+        step=step,
+        rep_id=rep_id,
+        message_id=message_id,
+        scheduled_at=scheduled_at,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def mark_sent(session: Session, outbox_key: str, subject: str) -> None:
+    row = session.exec(select(EmailMessage).where(EmailMessage.outbox_key == outbox_key)).one()
+    row.status = "sent"
+    row.subject = subject
+    row.sent_at = utcnow()
+    session.add(row)
+
+
+def sent_for_lead(session: Session, lead_id: uuid.UUID) -> list[EmailMessage]:
+    rows = session.exec(
+        select(EmailMessage)
+        .where(EmailMessage.lead_id == lead_id, EmailMessage.status == "sent")
+        .order_by(EmailMessage.scheduled_at)  # type: ignore[arg-type]
+    )
+    return list(rows.all())

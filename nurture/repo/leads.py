@@ -1,0 +1,267 @@
+"""Leads and their history: intake, lookups, the timeline, and the workflow's writes."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from nurture.tables import (
+    EmailMessage,
+    Lead,
+    LeadEvent,
+    Rep,
+    ScoreChange,
+    StageChange,
+    TimelineNote,
+    utcnow,
+)
+from workflows.models import NoteRecord, ScoreRecord, StageRecord, StepRecord
+
+PROFILE_FIELDS = (
+    "name",
+    "company",
+    "job_title",
+    "industry",
+    "company_size",
+    "source",
+    "timezone",
+    "attributes",
+)
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def upsert_lead(session: Session, email: str, scenario: str, fields: dict[str, Any]) -> tuple[Lead, bool]:
+    """Create the lead, or update the one with this email (case-insensitive). True when new."""
+    email = normalise_email(email)
+    existing = session.exec(select(Lead).where(Lead.email == email)).first()
+    if existing is None:
+        lead = Lead(email=email, scenario=scenario, **fields)
+        session.add(lead)
+        try:
+            session.flush()
+            return lead, True
+        except IntegrityError:  # a concurrent intake of the same email won the race
+            session.rollback()
+            existing = session.exec(select(Lead).where(Lead.email == email)).one()
+    for name, value in fields.items():
+        if value is not None and value != "" and value != {}:
+            setattr(existing, name, value)
+    existing.updated_at = utcnow()
+    session.add(existing)
+    session.flush()
+    return existing, False
+
+
+def get_lead(session: Session, lead_id: uuid.UUID) -> Lead | None:
+    return session.get(Lead, lead_id)
+
+
+def leads_by_ids_or_emails(
+    session: Session, ids: Iterable[uuid.UUID], emails: Iterable[str]
+) -> list[Lead]:
+    """The leads with any of these IDs or (normalised) emails, in one query."""
+    ids, emails = set(ids), {normalise_email(e) for e in emails}
+    if not ids and not emails:
+        return []
+    clauses = []
+    if ids:
+        clauses.append(col(Lead.id).in_(ids))
+    if emails:
+        clauses.append(col(Lead.email).in_(emails))
+    return list(session.exec(select(Lead).where(sa.or_(*clauses))).all())
+
+
+def list_leads(
+    session: Session,
+    *,
+    stage: str | None = None,
+    source: str | None = None,
+    scenario: str | None = None,
+    min_score: int | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Lead], int]:
+    query = select(Lead)
+    if stage:
+        query = query.where(Lead.stage == stage)
+    if source:
+        query = query.where(Lead.source == source)
+    if scenario:
+        query = query.where(Lead.scenario == scenario)
+    if min_score is not None:
+        query = query.where(Lead.score >= min_score)
+    total = session.exec(select(sa.func.count()).select_from(query.subquery())).one()
+    rows = session.exec(
+        query.order_by(col(Lead.created_at).desc(), col(Lead.id)).offset(offset).limit(limit)
+    ).all()
+    return list(rows), int(total)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str
+    text: str
+    data: dict[str, Any]
+
+
+def timeline(session: Session, lead_id: uuid.UUID, labels: dict[str, str]) -> list[TimelineEntry]:
+    """Everything that happened to the lead, oldest first."""
+    entries: list[TimelineEntry] = []
+    for ev in session.exec(select(LeadEvent).where(LeadEvent.lead_id == lead_id)):
+        entries.append(
+            TimelineEntry(
+                ev.applied_at,
+                "event",
+                f"{ev.type} ({ev.points:+d} points, score {ev.score_after})",
+                {"event_id": ev.event_id, "type": ev.type, "occurred_at": ev.occurred_at.isoformat(),
+                 "points": ev.points, "score_after": ev.score_after, "properties": ev.properties},
+            )
+        )  # fmt: skip
+    for sc in session.exec(select(ScoreChange).where(ScoreChange.lead_id == lead_id)):
+        entries.append(
+            TimelineEntry(
+                sc.at,
+                "score",
+                f"{labels.get(sc.rule, sc.rule)}: {sc.points:+d} (score {sc.score_after})",
+                {"rule": sc.rule, "points": sc.points, "score_after": sc.score_after,
+                 "cause": sc.cause},
+            )
+        )  # fmt: skip
+    mails = session.exec(select(EmailMessage).where(EmailMessage.lead_id == lead_id))
+    for em in mails:
+        if em.status != "sent":
+            continue
+        to = "sales rep" if em.kind == "rep" else "lead"
+        entries.append(
+            TimelineEntry(
+                em.scheduled_at,
+                "email",
+                f"mail to {to}: {em.subject}",
+                {"kind": em.kind, "scenario": em.scenario, "step": em.step,
+                 "message_id": em.message_id},
+            )
+        )  # fmt: skip
+    for st in session.exec(select(StageChange).where(StageChange.lead_id == lead_id)):
+        entries.append(
+            TimelineEntry(
+                st.at,
+                "stage",
+                f"{st.from_stage or '-'} → {st.to_stage}: {st.reason}",
+                {"from": st.from_stage, "to": st.to_stage, "reason": st.reason},
+            )
+        )
+    for note in session.exec(select(TimelineNote).where(TimelineNote.lead_id == lead_id)):
+        entries.append(TimelineEntry(note.at, note.kind, note.text, {}))
+    order = {"stage": 0, "score": 1, "event": 2, "email": 3}
+    entries.sort(key=lambda e: (e.at, order.get(e.kind, 4)))
+    return entries
+
+
+def rep_name(session: Session, rep_id: uuid.UUID | None) -> str | None:
+    rep = session.get(Rep, rep_id) if rep_id else None
+    return rep.name if rep else None
+
+
+# --- writes from the lead workflow's activities ------------------------------------
+
+
+def record_score(session: Session, rec: ScoreRecord) -> None:
+    lead_id = uuid.UUID(rec.lead_id)
+    session.exec(
+        sa.update(Lead)
+        .where(col(Lead.id) == lead_id, col(Lead.score_version) < rec.version)
+        .values(
+            score=rec.score,
+            score_breakdown=rec.breakdown,
+            score_version=rec.version,
+            updated_at=utcnow(),
+        )
+    )
+    for line in rec.lines:
+        session.add(
+            ScoreChange(
+                lead_id=lead_id,
+                at=rec.at,
+                rule=line.rule,
+                points=line.points,
+                score_after=rec.score,
+                cause=line.cause,
+            )
+        )
+    if not rec.events:
+        return
+    ids = [a.event.event_id for a in rec.events]
+    already = set(
+        session.exec(
+            select(LeadEvent.event_id).where(
+                LeadEvent.lead_id == lead_id, col(LeadEvent.event_id).in_(ids)
+            )
+        ).all()
+    )  # a retried write after a lost acknowledgement
+    for applied in rec.events:
+        if applied.event.event_id in already:
+            continue
+        session.add(
+            LeadEvent(
+                lead_id=lead_id,
+                event_id=applied.event.event_id,
+                type=applied.event.type.value,
+                occurred_at=applied.event.occurred_at,
+                applied_at=rec.at,
+                properties=applied.event.properties,
+                points=applied.points,
+                score_after=applied.score_after,
+            )
+        )
+
+
+def record_stage(session: Session, rec: StageRecord) -> None:
+    lead_id = uuid.UUID(rec.lead_id)
+    values: dict[str, Any] = {"stage": rec.to_stage.value, "updated_at": utcnow()}
+    if rec.rep_id:
+        values["rep_id"] = uuid.UUID(rec.rep_id)
+    session.exec(sa.update(Lead).where(col(Lead.id) == lead_id).values(**values))
+    session.add(
+        StageChange(
+            lead_id=lead_id,
+            at=rec.at,
+            from_stage=rec.from_stage.value if rec.from_stage else None,
+            to_stage=rec.to_stage.value,
+            reason=rec.reason,
+        )
+    )
+
+
+def record_step(session: Session, rec: StepRecord) -> None:
+    session.exec(
+        sa.update(Lead)
+        .where(col(Lead.id) == uuid.UUID(rec.lead_id))
+        .values(step=rec.step, updated_at=utcnow())
+    )
+
+
+def record_note(session: Session, rec: NoteRecord) -> None:
+    session.add(
+        TimelineNote(lead_id=uuid.UUID(rec.lead_id), at=rec.at, kind=rec.kind, text=rec.text)
+    )
+
+
+def recent_events(
+    session: Session, lead_id: uuid.UUID, event_type: str | None = None, limit: int = 50
+) -> list[LeadEvent]:
+    query = select(LeadEvent).where(LeadEvent.lead_id == lead_id)
+    if event_type:
+        query = query.where(LeadEvent.type == event_type)
+    rows = session.exec(query.order_by(col(LeadEvent.id).desc()).limit(limit)).all()
+    return list(reversed(rows))

@@ -1,0 +1,114 @@
+"""One settings object for the API, the worker and the CLI, read from NURTURE_* variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, EmailStr, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEV_WEBHOOK_SECRET = "dev-webhook-secret"
+DEV_SECRET_KEY = "dev-secret-key-change-me"
+DEV_ADMIN_TOKEN = "dev-admin-token"
+
+STATE_DIR = Path(".nurture")
+
+
+class RepConfig(BaseModel):
+    """A sales rep named in configuration; assignment rotates through them."""
+
+    name: str
+    email: EmailStr
+
+
+def _parse_reps(value: object) -> object:
+    """Accept `Name <email>, Name <email>` as well as a JSON list."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if not text:
+        return []
+    if text.startswith("["):
+        import json
+
+        return json.loads(text)
+    reps = []
+    for part in text.split(","):
+        part = part.strip()
+        if "<" in part and part.endswith(">"):
+            name, _, email = part[:-1].partition("<")
+            reps.append({"name": name.strip(), "email": email.strip()})
+        else:
+            reps.append({"name": part.split("@")[0], "email": part})
+    return reps
+
+
+class Settings(BaseSettings):
+    """Every knob of nurture. Outside `dev`, the built-in dev secrets are refused."""
+
+    model_config = SettingsConfigDict(env_prefix="NURTURE_", extra="ignore")
+
+    env: str = "dev"
+    temporal_address: str = "localhost:7233"
+    temporal_namespace: str = "default"
+    task_queue: str = "nurture"
+    database_url: str = f"sqlite:///{STATE_DIR / 'nurture.db'}"
+    smtp_host: str = "localhost"
+    smtp_port: int = 1025
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = 30.0
+    mail_from: str = "Nurture <nurture@localhost>"
+    public_url: str = "http://localhost:8000"
+    webhook_secret: SecretStr = SecretStr(DEV_WEBHOOK_SECRET)
+    webhook_tolerance_seconds: int = 300
+    secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
+    admin_token: SecretStr = SecretStr(DEV_ADMIN_TOKEN)
+    sales_reps: Annotated[list[RepConfig], NoDecode] = Field(default_factory=list)
+    log_level: str = "INFO"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_reps(cls, data: object) -> object:
+        if isinstance(data, dict) and "sales_reps" in data:
+            data["sales_reps"] = _parse_reps(data["sales_reps"])
+        return data
+
+    @model_validator(mode="after")
+    def _refuse_dev_secrets_outside_dev(self) -> Settings:
+        if self.env == "dev":
+            if not self.sales_reps:
+                self.sales_reps = [
+                    RepConfig(name="Sato Aiko", email="aiko.sato@sales.example.com"),
+                    RepConfig(name="Tanaka Ken", email="ken.tanaka@sales.example.com"),
+                ]
+            return self
+        dev_values = {
+            "NURTURE_WEBHOOK_SECRET": (self.webhook_secret, DEV_WEBHOOK_SECRET),
+            "NURTURE_SECRET_KEY": (self.secret_key, DEV_SECRET_KEY),
+            "NURTURE_ADMIN_TOKEN": (self.admin_token, DEV_ADMIN_TOKEN),
+        }
+        weak = [
+            name
+            for name, (value, dev) in dev_values.items()
+            if value.get_secret_value() == dev or len(value.get_secret_value()) < 16
+        ]
+        if weak:
+            raise ValueError(
+                f"NURTURE_ENV={self.env!r} needs real secrets (16+ characters, not the dev "
+                f"defaults) in: {', '.join(weak)}"
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings; tests build their own `Settings(...)` instead."""
+    return Settings()

@@ -1,0 +1,164 @@
+"""The read model: what the API, the timeline and later the KPIs read.
+
+Workflows own the truth; these rows are written by activities so that lists,
+timelines and KPIs never need to ask Temporal.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import JSON, Column, Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC timestamps on every backend (SQLite forgets the zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ts(**kwargs: Any) -> Any:
+    return Field(sa_column=Column(UTCDateTime(), **kwargs))
+
+
+class Lead(SQLModel, table=True):
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    email: str = Field(index=True, unique=True, max_length=320)
+    name: str = ""
+    company: str = ""
+    job_title: str = ""
+    industry: str = ""
+    company_size: int | None = None
+    source: str = Field(default="", index=True)
+    scenario: str = ""
+    timezone: str | None = None
+    attributes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    score: int = 0
+    score_breakdown: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON))
+    score_version: int = 0
+    stage: str = Field(default="new", index=True)
+    step: str | None = None
+    rep_id: uuid.UUID | None = None
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
+    )
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
+
+
+class LeadEvent(SQLModel, table=True):
+    """A behaviour event as the lead's workflow applied it (duplicates never land here)."""
+
+    __tablename__ = "lead_event"
+    __table_args__ = (sa.UniqueConstraint("lead_id", "event_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    lead_id: uuid.UUID = Field(foreign_key="lead.id", index=True)
+    event_id: str = Field(max_length=200)
+    type: str = Field(index=True)
+    occurred_at: datetime = _ts(nullable=False)
+    applied_at: datetime = _ts(nullable=False)
+    properties: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    points: int = 0
+    score_after: int = 0
+
+
+class ScoreChange(SQLModel, table=True):
+    __tablename__ = "score_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    lead_id: uuid.UUID = Field(foreign_key="lead.id", index=True)
+    at: datetime = _ts(nullable=False)
+    rule: str
+    points: int
+    score_after: int
+    cause: str = ""
+
+
+class StageChange(SQLModel, table=True):
+    __tablename__ = "stage_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    lead_id: uuid.UUID = Field(foreign_key="lead.id", index=True)
+    at: datetime = _ts(nullable=False)
+    from_stage: str | None = None
+    to_stage: str = Field(index=True)
+    reason: str = ""
+
+
+class EmailMessage(SQLModel, table=True):
+    """One row per mail: the outbox key makes a retried send find the earlier attempt."""
+
+    __tablename__ = "email_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    outbox_key: str = Field(unique=True, max_length=300)
+    lead_id: uuid.UUID = Field(foreign_key="lead.id", index=True)
+    kind: str = "nurture"  # nurture | rep
+    scenario: str = ""
+    step: str = ""
+    rep_id: uuid.UUID | None = None
+    message_id: str = ""
+    subject: str = ""
+    status: str = "pending"  # pending | sent
+    scheduled_at: datetime = _ts(nullable=False)
+    sent_at: datetime | None = _ts(nullable=True)
+
+
+class Rep(SQLModel, table=True):
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    name: str
+    email: str = Field(unique=True, max_length=320)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
+
+
+class Handoff(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=100)
+    lead_id: uuid.UUID = Field(foreign_key="lead.id", index=True)
+    rep_id: uuid.UUID | None = Field(default=None, foreign_key="rep.id")
+    reason: str = ""
+    score: int = 0
+    created_at: datetime = _ts(nullable=False)
+    notified_at: datetime | None = _ts(nullable=True)
+
+
+class Counter(SQLModel, table=True):
+    """Named monotonic counters (round-robin position)."""
+
+    name: str = Field(primary_key=True, max_length=100)
+    value: int = 0
+
+
+class TimelineNote(SQLModel, table=True):
+    """Anything else worth showing on a lead's timeline (failures, scenario end, assignment)."""
+
+    __tablename__ = "timeline_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    lead_id: uuid.UUID = Field(foreign_key="lead.id", index=True)
+    at: datetime = _ts(nullable=False)
+    kind: str
+    text: str

@@ -1,0 +1,79 @@
+"""Leads and events for tests, stored in the real database and started on a real server."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+from temporalio.client import Client, WorkflowHandle
+
+from api.lead_workflows import input_of
+from nurture.db import session_scope
+from nurture.repo import leads as repo
+from nurture.settings import Settings
+from nurture.tables import EmailMessage, Lead, StageChange
+from workflows.lead import LeadWorkflow
+from workflows.models import BehaviourEvent, EventType, lead_workflow_id
+
+HOT_PROFILE: dict[str, Any] = {
+    "job_title": "CEO",
+    "industry": "Manufacturing",
+    "company_size": 500,
+}  # 45 attribute points: one pricing page view away from MQL
+COLD_PROFILE: dict[str, Any] = {"job_title": "Engineer", "industry": "Retail", "company_size": 20}
+
+
+def make_lead(engine: Engine, scenario: str = "whitepaper", **fields: Any) -> Lead:
+    email = fields.pop("email", f"lead-{uuid.uuid4().hex[:8]}@customer.example.com")
+    defaults: dict[str, Any] = {"name": "Yamada Hanako", "company": "Acme KK", "source": "wp-2026"}
+    defaults.update(fields)
+    with session_scope(engine) as session:
+        lead, _ = repo.upsert_lead(session, email, scenario, defaults)
+    return lead
+
+
+async def start_lead(client: Client, settings: Settings, lead: Lead) -> WorkflowHandle[Any, Any]:
+    return await client.start_workflow(
+        LeadWorkflow.run,
+        input_of(lead),
+        id=lead_workflow_id(lead.id),
+        task_queue=settings.task_queue,
+    )
+
+
+def event(type: EventType | str, event_id: str | None = None, **properties: Any) -> BehaviourEvent:
+    return BehaviourEvent(
+        event_id=event_id or uuid.uuid4().hex,
+        type=EventType(type),
+        occurred_at=datetime.now(UTC),
+        properties=properties,
+    )
+
+
+def sent_mails(engine: Engine, lead_id: uuid.UUID, kind: str = "nurture") -> list[EmailMessage]:
+    with session_scope(engine) as session:
+        rows = session.exec(
+            select(EmailMessage).where(
+                EmailMessage.lead_id == lead_id,
+                EmailMessage.kind == kind,
+                EmailMessage.status == "sent",
+            )
+        ).all()
+    return sorted(rows, key=lambda r: r.scheduled_at)
+
+
+def stages(engine: Engine, lead_id: uuid.UUID) -> list[str]:
+    with session_scope(engine) as session:
+        rows = session.exec(select(StageChange).where(StageChange.lead_id == lead_id)).all()
+    return [r.to_stage for r in sorted(rows, key=lambda r: (r.at, r.id or 0))]
+
+
+def load(engine: Engine, lead_id: uuid.UUID) -> Lead:
+    with session_scope(engine) as session:
+        lead = session.get(Lead, lead_id)
+    if lead is None:
+        raise LookupError(lead_id)
+    return lead

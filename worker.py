@@ -1,0 +1,98 @@
+"""The nurture worker: runs lead and handoff workflows and their activities.
+
+`nurture worker` starts it from NURTURE_* settings alone; tests build one with
+`build_worker` on their own task queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy.engine import Engine
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.assignment import AssignmentActivities
+from activities.email import EmailActivities
+from activities.read_model import ReadModelActivities
+from nurture.db import create_schema, make_engine, session_scope
+from nurture.repo import reps
+from nurture.settings import Settings, get_settings
+from nurture.temporal import connect, missing_search_attributes
+from workflows.handoff import SalesHandoffWorkflow
+from workflows.lead import LeadWorkflow
+
+log = logging.getLogger("nurture.worker")
+
+
+def build_worker(
+    client: Client,
+    settings: Settings,
+    engine: Engine,
+    *,
+    task_queue: str | None = None,
+    executor: ThreadPoolExecutor | None = None,
+) -> Worker:
+    read_model = ReadModelActivities(engine)
+    email = EmailActivities(engine, settings)
+    assignment = AssignmentActivities(engine)
+    return Worker(
+        client,
+        task_queue=task_queue or settings.task_queue,
+        workflows=[LeadWorkflow, SalesHandoffWorkflow],
+        activities=[
+            read_model.record_score,
+            read_model.record_stage,
+            read_model.record_step,
+            read_model.record_note,
+            email.send_step,
+            email.notify_rep,
+            assignment.assign_rep,
+        ],
+        activity_executor=executor or ThreadPoolExecutor(max_workers=64),
+        max_concurrent_activities=64,
+    )
+
+
+def prepare_database(settings: Settings) -> Engine:
+    """Create the schema and sync the configured sales reps."""
+    engine = make_engine(settings.database_url)
+    create_schema(engine)
+    with session_scope(engine) as session:
+        reps.sync_from_config(session, settings.sales_reps)
+    return engine
+
+
+async def run(settings: Settings) -> None:
+    engine = prepare_database(settings)
+    client = await connect(settings)
+    missing = await missing_search_attributes(client)
+    if missing:
+        raise SystemExit(
+            f"Temporal namespace {settings.temporal_namespace!r} at {settings.temporal_address} "
+            f"lacks nurture's search attributes {', '.join(missing)}. Register them, e.g. "
+            "`temporal operator search-attribute create --name LeadScore --type Int` "
+            "(see README, 'Production')."
+        )
+    worker = build_worker(client, settings, engine)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    log.info("worker polling task queue %s on %s", settings.task_queue, settings.temporal_address)
+    async with worker:
+        await stop.wait()
+    log.info("worker stopped")
+
+
+def main() -> None:
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    asyncio.run(run(settings))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Temporal workflows: the lead's life and the sales handoff."""

@@ -1,0 +1,300 @@
+"""The lead workflow: one per lead, for its whole life.
+
+It scores every behaviour signal, runs the lead's scenario, and when the score
+crosses the MQL threshold it stops the scenario and hands the lead to sales
+through a child workflow. It is the only writer of the lead's score and stage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from datetime import datetime
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ChildWorkflowError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.email import EmailActivities
+    from activities.read_model import ReadModelActivities
+    from scenarios import SCENARIOS
+    from scenarios.scoring import MODEL
+    from workflows import policies
+    from workflows import search_attributes as sa
+    from workflows.handoff import SalesHandoffWorkflow
+    from workflows.models import (
+        BEHAVIOUR_SIGNAL,
+        AppliedEvent,
+        BehaviourEvent,
+        HandoffInput,
+        LeadInput,
+        LeadProfile,
+        LeadStatus,
+        NoteRecord,
+        ScoreLine,
+        ScoreRecord,
+        SendStepInput,
+        Stage,
+        StageRecord,
+        StepRecord,
+    )
+    from workflows.runtime import EventLog, Lead, ScenarioStopped
+
+DEDUP_WINDOW = 10_000
+NURTURE_STAGES = (Stage.NEW, Stage.NURTURING, Stage.RECYCLED)
+
+
+@workflow.defn
+class LeadWorkflow:
+    @workflow.init
+    def __init__(self, input: LeadInput) -> None:
+        self.lead_id = input.lead_id
+        self.scenario = input.scenario
+        self.profile = input.profile
+        self.enrolled_at: datetime = workflow.now()
+        self.events = EventLog()
+        self._stage = Stage.NEW
+        self._step: str | None = None
+        self._breakdown: dict[str, int] = {}
+        self._seen_ids: set[str] = set()
+        self._seen_order: deque[str] = deque()
+        self._inbox: list[BehaviourEvent] = []
+        self._ready = False
+        self._qualified = False
+        self._handoffs = 0
+        self._rep_id: str | None = None
+        self._indexed: tuple[object, ...] = ()
+        self._score_version = 0
+
+    # --- what scenarios see (LeadHost) --------------------------------------
+
+    @property
+    def stopped(self) -> bool:
+        return self._qualified or self._stage not in NURTURE_STAGES
+
+    @property
+    def score(self) -> int:
+        return sum(self._breakdown.values())
+
+    async def send_step(self, step: str) -> None:
+        now = workflow.now()
+        self._step = step
+        await self._record_step(now)
+        try:
+            await workflow.execute_activity_method(
+                EmailActivities.send_step,
+                SendStepInput(
+                    lead_id=self.lead_id, scenario=self.scenario, step=step, scheduled_at=now
+                ),
+                start_to_close_timeout=policies.SEND_TIMEOUT,
+                retry_policy=policies.SEND_RETRY,
+            )
+        except ActivityError as err:
+            # A mail that cannot go out must not end the lead's life: note it and go on.
+            cause = getattr(err.cause, "type", None) or type(err.cause).__name__
+            workflow.logger.warning("send of step %s failed: %s", step, cause)
+            await self._note("send_failed", f"{self.scenario}/{step} not sent: {cause}")
+
+    # --- Temporal entry points ----------------------------------------------
+
+    @workflow.run
+    async def run(self, input: LeadInput) -> None:
+        await self._apply_profile(input.profile, cause="intake")
+        self._ready = True
+        processor = asyncio.create_task(self._process_inbox())
+        await self._set_stage(Stage.NURTURING, f"enrolled in scenario {self.scenario}")
+        scenario = asyncio.create_task(self._run_scenario())
+        await workflow.wait_condition(lambda: self._qualified)
+        await scenario
+        await self._hand_off()
+        await processor
+
+    @workflow.signal(name=BEHAVIOUR_SIGNAL)
+    def behaviour(self, event: BehaviourEvent) -> None:
+        """A behaviour event; the same `event_id` twice is applied once."""
+        if event.event_id in self._seen_ids:
+            return
+        self._seen_ids.add(event.event_id)
+        self._seen_order.append(event.event_id)
+        if len(self._seen_order) > DEDUP_WINDOW:
+            self._seen_ids.discard(self._seen_order.popleft())
+        self._inbox.append(event)
+
+    @workflow.update
+    async def enrol(self, profile: LeadProfile) -> LeadStatus:
+        """Intake (update-with-start): apply profile changes and answer with the lead's state."""
+        await workflow.wait_condition(lambda: self._ready)
+        if profile != self.profile:
+            await self._apply_profile(profile, cause="profile update")
+        return self.status()
+
+    @workflow.query
+    def status(self) -> LeadStatus:
+        return LeadStatus(
+            lead_id=self.lead_id,
+            scenario=self.scenario,
+            stage=self._stage,
+            step=self._step,
+            score=self.score,
+            breakdown=dict(self._breakdown),
+            rep_id=self._rep_id,
+        )
+
+    # --- internals -------------------------------------------------------------
+
+    async def _run_scenario(self) -> None:
+        scenario = SCENARIOS.get(self.scenario)
+        if scenario is None:
+            await self._note("scenario_missing", f"no scenario named {self.scenario!r}")
+            return
+        try:
+            await scenario(Lead(self))
+        except ScenarioStopped:
+            return
+        await self._note("scenario_done", f"scenario {self.scenario} finished")
+
+    async def _process_inbox(self) -> None:
+        while True:
+            await workflow.wait_condition(lambda: bool(self._inbox))
+            batch, self._inbox = self._inbox, []
+            now = workflow.now()
+            applied: list[AppliedEvent] = []
+            for event in batch:
+                rule = MODEL.behaviour_rule(event.type)
+                points = rule.points if rule else 0
+                if rule and points:
+                    self._breakdown[rule.event_type] = self._breakdown.get(rule.event_type, 0)
+                    self._breakdown[rule.event_type] += points
+                self.events.append(event, now)
+                applied.append(
+                    AppliedEvent(
+                        event=event,
+                        points=points,
+                        score_after=self.score,
+                        rule=rule.event_type if rule else None,
+                    )
+                )
+            await self._record_score(now, events=applied)
+            self._check_threshold()
+
+    async def _apply_profile(self, profile: LeadProfile, cause: str) -> None:
+        self.profile = profile
+        attribute_keys = {r.key for r in MODEL.attribute_rules}
+        before = {k: v for k, v in self._breakdown.items() if k in attribute_keys}
+        after = MODEL.attribute_points(profile)
+        lines = [
+            ScoreLine(rule=key, points=after.get(key, 0) - before.get(key, 0), cause=cause)
+            for key in sorted(attribute_keys)
+            if after.get(key, 0) != before.get(key, 0)
+        ]
+        for key in attribute_keys:
+            self._breakdown.pop(key, None)
+        self._breakdown.update(after)
+        self._upsert_search_attributes()
+        await self._record_score(workflow.now(), lines=lines)
+        self._check_threshold()
+
+    def _check_threshold(self) -> None:
+        if not self._qualified and self._stage in NURTURE_STAGES:
+            self._qualified = self.score >= MODEL.mql_threshold
+
+    async def _hand_off(self) -> None:
+        await self._set_stage(
+            Stage.MQL, f"score {self.score} reached the MQL threshold {MODEL.mql_threshold}"
+        )
+        self._handoffs += 1
+        handoff_id = f"handoff-{self.lead_id}-{self._handoffs}"
+        try:
+            result = await workflow.execute_child_workflow(
+                SalesHandoffWorkflow.run,
+                HandoffInput(
+                    handoff_id=handoff_id,
+                    lead_id=self.lead_id,
+                    score=self.score,
+                    breakdown=dict(self._breakdown),
+                ),
+                id=handoff_id,
+            )
+        except ChildWorkflowError as err:
+            await self._note("handoff_failed", f"handoff {handoff_id} failed: {err.cause}")
+            return
+        self._rep_id = result.rep_id
+        await self._set_stage(Stage.SALES_PENDING, "handed to sales", rep_id=result.rep_id)
+
+    async def _set_stage(self, stage: Stage, reason: str, rep_id: str | None = None) -> None:
+        previous, self._stage = self._stage, stage
+        self._upsert_search_attributes()
+        await workflow.execute_local_activity_method(
+            ReadModelActivities.record_stage,
+            StageRecord(
+                lead_id=self.lead_id,
+                at=workflow.now(),
+                from_stage=previous,
+                to_stage=stage,
+                reason=reason,
+                rep_id=rep_id,
+            ),
+            start_to_close_timeout=policies.RECORD_TIMEOUT,
+            retry_policy=policies.RECORD_RETRY,
+        )
+
+    async def _record_step(self, at: datetime) -> None:
+        self._upsert_search_attributes()
+        await workflow.execute_local_activity_method(
+            ReadModelActivities.record_step,
+            StepRecord(lead_id=self.lead_id, at=at, scenario=self.scenario, step=self._step),
+            start_to_close_timeout=policies.RECORD_TIMEOUT,
+            retry_policy=policies.RECORD_RETRY,
+        )
+
+    async def _record_score(
+        self,
+        at: datetime,
+        lines: list[ScoreLine] | None = None,
+        events: list[AppliedEvent] | None = None,
+    ) -> None:
+        self._upsert_search_attributes()
+        self._score_version += 1
+        await workflow.execute_local_activity_method(
+            ReadModelActivities.record_score,
+            ScoreRecord(
+                lead_id=self.lead_id,
+                at=at,
+                version=self._score_version,
+                score=self.score,
+                breakdown=dict(self._breakdown),
+                lines=lines or [],
+                events=events or [],
+            ),
+            start_to_close_timeout=policies.RECORD_TIMEOUT,
+            retry_policy=policies.RECORD_RETRY,
+        )
+
+    async def _note(self, kind: str, text: str) -> None:
+        await workflow.execute_local_activity_method(
+            ReadModelActivities.record_note,
+            NoteRecord(lead_id=self.lead_id, at=workflow.now(), kind=kind, text=text),
+            start_to_close_timeout=policies.RECORD_TIMEOUT,
+            retry_policy=policies.RECORD_RETRY,
+        )
+
+    def _upsert_search_attributes(self) -> None:
+        values = (
+            self.score,
+            self._stage.value,
+            self.scenario,
+            self._step or "-",
+            self.profile.source or "-",
+        )
+        if values == self._indexed:
+            return  # each upsert is a history event: only write changes
+        self._indexed = values
+        workflow.upsert_search_attributes(
+            [
+                sa.LEAD_SCORE.value_set(values[0]),
+                sa.LEAD_STAGE.value_set(values[1]),
+                sa.SCENARIO.value_set(values[2]),
+                sa.SCENARIO_STEP.value_set(values[3]),
+                sa.SOURCE.value_set(values[4]),
+            ]
+        )

@@ -1,0 +1,179 @@
+"""Typed inputs, results, signals and queries crossing the Temporal boundary.
+
+Only IDs and non-identifying profile fields travel through workflow history;
+names and email addresses stay in the database and are loaded by activities.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class EventType(StrEnum):
+    WHITEPAPER_DOWNLOAD = "whitepaper_download"
+    WEBINAR_REGISTERED = "webinar_registered"
+    WEBINAR_ATTENDED = "webinar_attended"
+    WEBINAR_QUESTION = "webinar_question"
+    SURVEY_HIGH_INTEREST = "survey_high_interest"
+    PRICING_PAGE_VIEW = "pricing_page_view"
+    CASE_STUDY_DOWNLOAD = "case_study_download"
+    EMAIL_OPEN = "email_open"
+    EMAIL_CLICK = "email_click"
+    MEETING_BOOKED = "meeting_booked"
+    PAGE_VIEW = "page_view"
+
+
+class Stage(StrEnum):
+    NEW = "new"
+    NURTURING = "nurturing"
+    MQL = "mql"
+    SALES_PENDING = "sales_pending"
+    SALES_ACCEPTED = "sales_accepted"
+    OPPORTUNITY = "opportunity"
+    WON = "won"
+    LOST = "lost"
+    RECYCLED = "recycled"
+    UNSUBSCRIBED = "unsubscribed"
+    BOUNCED = "bounced"
+    DISQUALIFIED = "disqualified"
+
+
+class LeadProfile(BaseModel):
+    """The scoring-relevant, non-identifying part of a lead."""
+
+    job_title: str = ""
+    industry: str = ""
+    company_size: int | None = None
+    source: str = ""
+    timezone: str | None = None
+    attributes: dict[str, Any] = Field(default_factory=dict)
+
+
+class LeadInput(BaseModel):
+    lead_id: str
+    scenario: str
+    profile: LeadProfile = Field(default_factory=LeadProfile)
+
+
+class BehaviourEvent(BaseModel):
+    event_id: str
+    type: EventType
+    occurred_at: datetime
+    properties: dict[str, Any] = Field(default_factory=dict)
+
+
+class LeadStatus(BaseModel):
+    """What the lead's workflow knows right now (query and update result)."""
+
+    lead_id: str
+    scenario: str
+    stage: Stage
+    step: str | None = None
+    score: int = 0
+    breakdown: dict[str, int] = Field(default_factory=dict)
+    rep_id: str | None = None
+
+
+# --- activity payloads -------------------------------------------------------
+
+
+class ScoreLine(BaseModel):
+    rule: str
+    points: int
+    cause: str = ""
+
+
+class AppliedEvent(BaseModel):
+    event: BehaviourEvent
+    points: int
+    score_after: int
+    rule: str | None = None
+
+
+class ScoreRecord(BaseModel):
+    lead_id: str
+    at: datetime
+    version: int = 0
+    score: int
+    breakdown: dict[str, int]
+    lines: list[ScoreLine] = Field(default_factory=list)
+    events: list[AppliedEvent] = Field(default_factory=list)
+
+
+class StageRecord(BaseModel):
+    lead_id: str
+    at: datetime
+    from_stage: Stage | None
+    to_stage: Stage
+    reason: str = ""
+    rep_id: str | None = None
+
+
+class StepRecord(BaseModel):
+    lead_id: str
+    at: datetime
+    scenario: str
+    step: str | None
+
+
+class NoteRecord(BaseModel):
+    lead_id: str
+    at: datetime
+    kind: str
+    text: str
+
+
+class SendStepInput(BaseModel):
+    lead_id: str
+    scenario: str
+    step: str
+    enrolment: int = 1
+    scheduled_at: datetime
+
+
+class SendResult(BaseModel):
+    message_id: str
+    already_sent: bool = False
+
+
+class HandoffInput(BaseModel):
+    handoff_id: str
+    lead_id: str
+    score: int
+    breakdown: dict[str, int] = Field(default_factory=dict)
+    reason: str = ""
+
+
+class Assignment(BaseModel):
+    rep_id: str
+    rep_name: str
+    reason: str
+
+
+class AssignInput(BaseModel):
+    handoff_id: str
+    lead_id: str
+    score: int
+    at: datetime
+
+
+class NotifyRepInput(BaseModel):
+    handoff_id: str
+    at: datetime
+
+
+class HandoffResult(BaseModel):
+    handoff_id: str
+    rep_id: str
+
+
+def lead_workflow_id(lead_id: object) -> str:
+    """The business key: one workflow per lead, named by its UUID (never its email)."""
+    return f"lead-{lead_id}"
+
+
+BEHAVIOUR_SIGNAL = "behaviour"

@@ -1,0 +1,31 @@
+"""Timeouts and retry policies for every activity call, in one place."""
+
+from datetime import timedelta
+
+from temporalio.common import RetryPolicy
+
+# Read-model writes: local, quick, retried until the database is back.
+RECORD_TIMEOUT = timedelta(seconds=30)
+RECORD_RETRY = RetryPolicy(
+    initial_interval=timedelta(milliseconds=200),
+    maximum_interval=timedelta(seconds=30),
+    maximum_attempts=50,
+)
+
+# SMTP: transient failures back off; a template bug or a rejected address does not retry.
+SEND_TIMEOUT = timedelta(minutes=2)
+SEND_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=5),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=10),
+    maximum_attempts=12,
+    non_retryable_error_types=["TemplateNotFound", "RecipientRejected", "LeadNotFound"],
+)
+
+ASSIGN_TIMEOUT = timedelta(seconds=30)
+ASSIGN_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    maximum_interval=timedelta(minutes=1),
+    maximum_attempts=20,
+    non_retryable_error_types=["NoRepAvailable", "LeadNotFound"],
+)

@@ -1,0 +1,20 @@
+"""Custom search attributes ops filter on in the Temporal UI. Never personal data."""
+
+from temporalio.common import SearchAttributeKey
+
+LEAD_SCORE = SearchAttributeKey.for_int("LeadScore")
+LEAD_STAGE = SearchAttributeKey.for_keyword("LeadStage")
+SCENARIO = SearchAttributeKey.for_keyword("Scenario")
+SCENARIO_STEP = SearchAttributeKey.for_keyword("ScenarioStep")
+SOURCE = SearchAttributeKey.for_keyword("Source")
+
+ALL = (LEAD_SCORE, LEAD_STAGE, SCENARIO, SCENARIO_STEP, SOURCE)
+
+
+def cli_flags() -> list[str]:
+    """`--search-attribute Name=Type` flags for `temporal server start-dev`."""
+    kinds = {"INT": "Int", "KEYWORD": "Keyword"}
+    flags: list[str] = []
+    for key in ALL:
+        flags += ["--search-attribute", f"{key.name}={kinds[key.indexed_value_type.name]}"]
+    return flags
