@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import httpx
 import pytest
+import uvicorn
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
+from temporalio.service import RPCError
 from temporalio.worker import Worker
 
+from api.main import create_app
+from nurture import signing
 from nurture.binaries import find_binary
 from nurture.db import session_scope
 from nurture.mailsink import MailSink
 from nurture.settings import RepConfig, Settings
 from nurture.temporal import register_search_attributes
+from tests import factories
 from worker import build_worker, prepare_database
 from workflows import search_attributes
 
@@ -52,6 +61,16 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     )
     yield env
     await env.shutdown()
+
+
+@pytest.fixture(autouse=True)
+async def _terminate_started_leads() -> AsyncIterator[None]:
+    """Leads live forever; end the ones a test started so their timers don't outlive it."""
+    yield
+    while factories.STARTED:
+        handle = factories.STARTED.pop()
+        with contextlib.suppress(RPCError):
+            await handle.terminate("test finished")
 
 
 @pytest.fixture
@@ -88,3 +107,57 @@ async def running_worker(client: Client, settings: Settings, engine: Engine) -> 
 
 
 __all__ = ["REPS", "running_worker", "session_scope"]
+
+
+class ApiServer:
+    """The real app served by uvicorn on a free port, for tests that speak HTTP."""
+
+    def __init__(self, base_url: str, settings: Settings) -> None:
+        self.base_url = base_url
+        self.settings = settings
+        self.admin = {"Authorization": f"Bearer {settings.admin_token.get_secret_value()}"}
+
+    def signed(self, body: bytes, timestamp: int | None = None) -> dict[str, str]:
+        secret = self.settings.webhook_secret.get_secret_value()
+        return {
+            signing.HEADER: signing.sign(body, secret, timestamp),
+            "Content-Type": "application/json",
+        }
+
+
+@asynccontextmanager
+async def serve_api(client: Client, settings: Settings) -> AsyncIterator[ApiServer]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(
+        create_app(settings, client=client), host="127.0.0.1", port=port, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.02)
+    try:
+        yield ApiServer(f"http://127.0.0.1:{port}", settings)
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture
+async def stack(
+    dev_env: WorkflowEnvironment, settings: Settings, engine: Engine
+) -> AsyncIterator[ApiServer]:
+    """API over real HTTP + worker, on the real dev server."""
+    async with running_worker(dev_env.client, settings, engine), serve_api(
+        dev_env.client, settings
+    ) as api:
+        yield api
+
+
+@pytest.fixture
+async def http(stack: ApiServer) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=stack.base_url, timeout=30) as client:
+        yield client

@@ -35,13 +35,18 @@ def make_lead(engine: Engine, scenario: str = "whitepaper", **fields: Any) -> Le
     return lead
 
 
+STARTED: list[WorkflowHandle[Any, Any]] = []  # terminated after each test (see conftest)
+
+
 async def start_lead(client: Client, settings: Settings, lead: Lead) -> WorkflowHandle[Any, Any]:
-    return await client.start_workflow(
+    handle = await client.start_workflow(
         LeadWorkflow.run,
         input_of(lead),
         id=lead_workflow_id(lead.id),
         task_queue=settings.task_queue,
     )
+    STARTED.append(handle)
+    return handle
 
 
 def event(type: EventType | str, event_id: str | None = None, **properties: Any) -> BehaviourEvent:

@@ -1,0 +1,165 @@
+"""The `nurture` command: run the parts, sign webhooks, read the dev mail sink."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import typer
+
+from nurture.settings import STATE_DIR, get_settings
+
+app = typer.Typer(
+    help="nurture: workflow-as-code lead nurture on Temporal.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+MAIL_DIR = STATE_DIR / "mail"
+
+
+def _settings_or_exit():  # type: ignore[no-untyped-def]
+    from pydantic import ValidationError
+
+    try:
+        return get_settings()
+    except ValidationError as err:
+        problems = "; ".join(e["msg"].removeprefix("Value error, ") for e in err.errors())
+        typer.echo(f"error: invalid settings: {problems}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+@app.command()
+def api(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+) -> None:
+    """Run the HTTP API (settings from NURTURE_* variables)."""
+    import uvicorn
+
+    from api.main import create_app
+
+    settings = _settings_or_exit()
+    _logging(settings.log_level)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+
+
+@app.command()
+def worker() -> None:
+    """Run the Temporal worker (settings from NURTURE_* variables)."""
+    import asyncio
+
+    import worker as worker_module
+
+    settings = _settings_or_exit()
+    _logging(settings.log_level)
+    try:
+        asyncio.run(worker_module.run(settings))
+    except KeyboardInterrupt:
+        pass
+
+
+@app.command()
+def dev(
+    api_port: int = typer.Option(8000, help="API port."),
+    ui_port: int = typer.Option(8233, help="Temporal UI port."),
+    temporal_port: int = typer.Option(7233, help="Temporal frontend port."),
+    smtp_port: int = typer.Option(1025, help="SMTP sink port."),
+    mail_port: int = typer.Option(8025, help="Mail viewer port."),
+) -> None:
+    """Start everything on the embedded default: Temporal dev server, SMTP sink, worker, API."""
+    from nurture.devstack import DevStack
+
+    settings = _settings_or_exit()
+    if settings.env != "dev":
+        typer.echo("error: `nurture dev` is for NURTURE_ENV=dev only", err=True)
+        raise typer.Exit(2)
+    stack = DevStack(
+        api_port=api_port,
+        ui_port=ui_port,
+        temporal_port=temporal_port,
+        smtp_port=smtp_port,
+        mail_port=mail_port,
+    )
+    raise typer.Exit(stack.run())
+
+
+@app.command()
+def mailsink(
+    host: str = typer.Option("127.0.0.1"),
+    port: int = typer.Option(1025, help="SMTP port."),
+    web_port: int = typer.Option(8025, help="Mail viewer port (0: none)."),
+    folder: Path = typer.Option(MAIL_DIR, help="Where received mails are kept as .eml."),
+) -> None:
+    """Run the local SMTP sink that keeps every mail (and its web viewer)."""
+    from nurture.mailviewer import serve_sink
+
+    _logging("INFO")
+    serve_sink(host=host, port=port, web_port=web_port, folder=folder)
+
+
+@app.command()
+def mail(
+    show: int = typer.Option(0, help="Print message N (1 = newest) in full."),
+    folder: Path = typer.Option(MAIL_DIR, help="The sink's folder."),
+) -> None:
+    """List the mails the dev SMTP sink received, newest first, or print one."""
+    from nurture.mailsink import read_folder
+
+    messages = list(reversed(read_folder(folder)))
+    if not messages:
+        typer.echo(f"no mail in {folder}")
+        return
+    if show:
+        if not 1 <= show <= len(messages):
+            typer.echo(f"error: --show must be between 1 and {len(messages)}", err=True)
+            raise typer.Exit(2)
+        _, msg = messages[show - 1]
+        for header in ("Date", "From", "To", "Subject", "Message-ID"):
+            typer.echo(f"{header}: {msg.get(header, '')}")
+        body = msg.get_body(preferencelist=("plain",))
+        typer.echo("")
+        typer.echo(body.get_content() if body is not None else "(no text part)")
+        return
+    for index, (_, msg) in enumerate(messages, start=1):
+        typer.echo(f"{index:>4}  {msg.get('Date', '')}  {msg.get('To', '')}  {msg.get('Subject', '')}")
+
+
+@app.command()
+def sign(
+    body_file: Path = typer.Argument(..., help="The exact body to send ('-' for stdin)."),
+    secret: str | None = typer.Option(None, help="Shared secret (default NURTURE_WEBHOOK_SECRET)."),
+) -> None:
+    """Print the X-Nurture-Signature header value for a webhook body."""
+    from nurture import signing
+
+    body = sys.stdin.buffer.read() if str(body_file) == "-" else _read(body_file)
+    key = secret or _settings_or_exit().webhook_secret.get_secret_value()
+    typer.echo(signing.sign(body, key))
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as err:
+        typer.echo(f"error: cannot read {path}: {err.strerror}", err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def settings() -> None:
+    """Print the effective settings (secrets masked)."""
+    conf = _settings_or_exit()
+    typer.echo(json.dumps(json.loads(conf.model_dump_json()), indent=2))
+
+
+def main() -> None:
+    app()

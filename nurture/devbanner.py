@@ -1,0 +1,70 @@
+"""What `nurture dev` prints once everything is up: where each part is and how to poke it."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from nurture.settings import DEV_ADMIN_TOKEN, DEV_WEBHOOK_SECRET, STATE_DIR, Settings
+
+
+def _tool(name: str) -> str:
+    """The venv's script, relative when it sits below the current directory (`.venv/bin/x`)."""
+    path = Path(sys.executable).parent / name
+    if not path.exists():
+        return name
+    rel = os.path.relpath(path)
+    return rel if not rel.startswith("..") else str(path)
+
+
+def _secret(value: str, dev_default: str, variable: str) -> str:
+    # Only the built-in dev values are printed; anything the user set stays unprinted.
+    return f"{value}  (dev default)" if value == dev_default else f"(from {variable})"
+
+
+def render(
+    settings: Settings, *, api_port: int, ui_port: int, temporal_port: int, smtp_port: int,
+    mail_port: int, logs: list[Path],
+) -> str:  # fmt: skip
+    """The banner text; ports are the ones this stack was started with."""
+    api = f"http://localhost:{api_port}"
+    database = make_url(settings.database_url).render_as_string(hide_password=True)
+    viewer = f"http://localhost:{mail_port}" if mail_port else "off (--mail-port 0)"
+    admin = settings.admin_token.get_secret_value()
+    webhook = settings.webhook_secret.get_secret_value()
+    names = ",".join(p.stem for p in logs)
+    token = admin if admin == DEV_ADMIN_TOKEN else "$NURTURE_ADMIN_TOKEN"
+    lead = '{"email":"a@b.example.com","name":"Test","company":"Acme","scenario":"whitepaper"}'
+    rows = [
+        ("API", api),
+        ("OpenAPI docs", f"{api}/docs"),
+        ("Temporal UI", f"http://localhost:{ui_port}"),
+        ("Temporal", f"127.0.0.1:{temporal_port} (namespace {settings.temporal_namespace})"),
+        ("Mail viewer", viewer),
+        ("SMTP sink", f"localhost:{smtp_port}"),
+        ("Admin token", _secret(admin, DEV_ADMIN_TOKEN, "NURTURE_ADMIN_TOKEN")),
+        ("Webhook secret", _secret(webhook, DEV_WEBHOOK_SECRET, "NURTURE_WEBHOOK_SECRET")),
+        ("Database", database),
+        ("Temporal data", str(STATE_DIR / "temporal.db")),
+        ("Logs", f"{STATE_DIR / 'logs'}/{{{names}}}.log"),
+    ]
+    width = max(len(label) for label, _ in rows)
+    lines = [f"  {label.ljust(width)}  {value}" for label, value in rows]
+    return "\n".join(
+        [
+            "",
+            "nurture dev stack is up. Ctrl-C stops it; data stays in .nurture/ for the next run.",
+            "",
+            *lines,
+            "",
+            f"  Read mail here:   {_tool('nurture')} mail   ({_tool('nurture')} mail --show 1)",
+            f"  Leads by stage:   {_tool('temporal')} workflow list "
+            f"--address 127.0.0.1:{temporal_port} --query \"LeadStage='mql'\"",
+            f"  New lead:         curl -X POST {api}/v1/leads -H 'Authorization: Bearer {token}' "
+            f"-H 'content-type: application/json' -d '{lead}'",
+            "",
+        ]
+    )

@@ -1,0 +1,120 @@
+"""Through real HTTP on the real dev server: intake, signed events, score, MQL, rep mail."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+import httpx
+from sqlalchemy.engine import Engine
+from temporalio.testing import WorkflowEnvironment
+
+from nurture.mailsink import MailSink
+from tests.conftest import ApiServer
+from workflows.models import lead_workflow_id
+
+LEAD = {
+    "email": "Hanako.Yamada@Customer.example.com",
+    "name": "Yamada Hanako",
+    "company": "Acme KK",
+    "job_title": "CEO",
+    "industry": "Manufacturing",
+    "company_size": 500,
+    "source": "wp-2026-q4",
+    "scenario": "whitepaper",
+    "timezone": "Asia/Tokyo",
+}
+
+
+async def post_events(http: httpx.AsyncClient, api: ApiServer, events: Any) -> httpx.Response:
+    body = json.dumps(events).encode()
+    return await http.post("/v1/events", content=body, headers=api.signed(body))
+
+
+async def lead_when(
+    http: httpx.AsyncClient, api: ApiServer, lead_id: str, ready: Any, timeout: float = 15
+) -> dict[str, Any]:
+    """Poll the lead until `ready(lead)` holds; return the last state either way."""
+    deadline = time.monotonic() + timeout
+    while True:
+        lead: dict[str, Any] = (await http.get(f"/v1/leads/{lead_id}", headers=api.admin)).json()
+        if ready(lead) or time.monotonic() > deadline:
+            return lead
+        await asyncio.sleep(0.1)
+
+
+async def test_lead_lifecycle_over_http(
+    stack: ApiServer,
+    http: httpx.AsyncClient,
+    dev_env: WorkflowEnvironment,
+    engine: Engine,
+    smtp: MailSink,
+) -> None:
+    created = await http.post("/v1/leads", json=LEAD, headers=stack.admin)
+    assert created.status_code == 201, created.text
+    lead = created.json()
+    assert lead["score"] == 45 and lead["stage"] == "nurturing"
+    lead_id = lead["id"]
+
+    # The same person again, differently cased: the same lead and workflow, never a second one.
+    again = await http.post(
+        "/v1/leads", json={**LEAD, "email": LEAD["email"].lower()}, headers=stack.admin
+    )
+    assert again.status_code == 200 and again.json()["id"] == lead_id
+    runs = [w async for w in dev_env.client.list_workflows(f"WorkflowId = '{lead_workflow_id(lead_id)}'")]
+    assert len(runs) <= 1  # visibility lags; the handle below is the authority
+    description = await dev_env.client.get_workflow_handle(lead_workflow_id(lead_id)).describe()
+    assert description.status is not None and description.status.name == "RUNNING"
+
+    thanks = smtp.wait_for(1)
+    assert thanks[0].to == LEAD["email"].lower()
+    assert "Yamada Hanako" in thanks[0].text()
+
+    # One event delivered twice (a retrying sender) counts once.
+    view = {"event_id": "evt-1", "lead_id": lead_id, "type": "page_view"}
+    for _ in range(2):
+        response = await post_events(http, stack, view)
+        assert response.status_code == 202, response.text
+    state = await lead_when(http, stack, lead_id, lambda s: s["score"] >= 46)
+    assert state["score"] == 46
+    await asyncio.sleep(0.5)
+    state = await lead_when(http, stack, lead_id, lambda s: True)
+    assert state["score"] == 46
+    assert [e["data"]["event_id"] for e in state["timeline"] if e["kind"] == "event"] == ["evt-1"]
+
+    # A batch by email: the pricing page view crosses 60, the lead goes to sales.
+    batch = [
+        {"event_id": "evt-2", "email": LEAD["email"], "type": "email_open"},
+        {"event_id": "evt-3", "email": LEAD["email"], "type": "pricing_page_view",
+         "occurred_at": "2026-11-24T10:00:00+09:00", "properties": {"url": "/pricing"}},
+    ]  # fmt: skip
+    response = await post_events(http, stack, batch)
+    assert response.status_code == 202 and response.json()["accepted"] == 2
+    state = await lead_when(http, stack, lead_id, lambda s: s["stage"] == "sales_pending")
+    assert state["stage"] == "sales_pending"
+    assert state["score"] == 61
+    assert state["rep"] == "Rep One"
+    assert {i["rule"]: i["points"] for i in state["score_breakdown"]} == {
+        "decision_maker": 20,
+        "top_industry": 15,
+        "sweet_spot_size": 10,
+        "pricing_page_view": 15,
+        "page_view": 1,
+    }
+    kinds = [e["kind"] for e in state["timeline"]]
+    assert {"event", "score", "email", "stage", "assignment"} <= set(kinds)
+    stage_texts = [e["data"]["to"] for e in state["timeline"] if e["kind"] == "stage"]
+    assert stage_texts == ["nurturing", "mql", "sales_pending"]
+
+    mails = smtp.wait_for(2)
+    notice = next(m for m in mails if m.to == "rep.one@sales.example.com")
+    assert "score 61" in notice.subject
+    text = notice.text()
+    assert "Yamada Hanako" in text and "hanako.yamada@customer.example.com" in text
+    assert "+15  Pricing page view" in text and "+20  Job title: decision maker" in text
+    assert notice.message["Message-ID"]
+
+    listed = await http.get("/v1/leads", params={"stage": "sales_pending"}, headers=stack.admin)
+    assert [item["id"] for item in listed.json()["items"]] == [lead_id]
