@@ -10,7 +10,7 @@ from temporalio.exceptions import ApplicationError
 
 from nurture.db import session_scope
 from nurture.repo import leads, reps
-from workflows.models import Assignment, AssignInput, NoteRecord
+from workflows.models import AssignInput, Assignment, NoteRecord
 
 
 class AssignmentActivities:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from nurture.settings import STATE_DIR, get_settings
+from nurture.settings import STATE_DIR, Settings, get_settings
 
 app = typer.Typer(
     help="nurture: workflow-as-code lead nurture on Temporal.",
@@ -20,7 +21,7 @@ app = typer.Typer(
 MAIL_DIR = STATE_DIR / "mail"
 
 
-def _settings_or_exit():  # type: ignore[no-untyped-def]
+def _settings_or_exit() -> Settings:
     from pydantic import ValidationError
 
     try:
@@ -61,10 +62,8 @@ def worker() -> None:
 
     settings = _settings_or_exit()
     _logging(settings.log_level)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(worker_module.run(settings))
-    except KeyboardInterrupt:
-        pass
 
 
 @app.command()
@@ -130,7 +129,9 @@ def mail(
         typer.echo(body.get_content() if body is not None else "(no text part)")
         return
     for index, (_, msg) in enumerate(messages, start=1):
-        typer.echo(f"{index:>4}  {msg.get('Date', '')}  {msg.get('To', '')}  {msg.get('Subject', '')}")
+        typer.echo(
+            f"{index:>4}  {msg.get('Date', '')}  {msg.get('To', '')}  {msg.get('Subject', '')}"
+        )
 
 
 @app.command()

@@ -15,7 +15,7 @@ from nurture import tables  # noqa: F401  (registers the tables on SQLModel.meta
 
 
 def make_engine(url: str) -> Engine:
-    """An engine tuned for the backend: SQLite gets WAL and a busy timeout for concurrent writers."""
+    """An engine for the backend: SQLite gets WAL and a busy timeout for concurrent writers."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":

@@ -35,16 +35,16 @@ class ReceivedMail:
 
     def text(self) -> str:
         part = self.message.get_body(preferencelist=("plain",))
-        return part.get_content() if part is not None else ""  # type: ignore[no-any-return]
+        return part.get_content() if part is not None else ""
 
     def html(self) -> str:
         part = self.message.get_body(preferencelist=("html",))
-        return part.get_content() if part is not None else ""  # type: ignore[no-any-return]
+        return part.get_content() if part is not None else ""
 
 
 def parse(raw: bytes) -> EmailMessage:
     msg = email.message_from_bytes(raw, policy=email.policy.default)
-    return msg  # type: ignore[return-value]
+    return msg
 
 
 class _Handler:
@@ -75,8 +75,7 @@ class MailSink:
     def port(self) -> int:
         if self._controller is None:
             raise RuntimeError("mail sink not started")
-        server = self._controller.server
-        return int(server.sockets[0].getsockname()[1])
+        return int(self._controller.port)
 
     def start(self) -> MailSink:
         if self.folder is not None:

@@ -26,7 +26,7 @@ def sign(body: bytes, secret: str, timestamp: int | None = None) -> str:
 def verify(
     header: str | None, body: bytes, secret: str, tolerance: int, now: float | None = None
 ) -> None:
-    """Raise SignatureError unless `header` signs `body` with `secret` within `tolerance` seconds."""
+    """Raise SignatureError unless `header` signs `body` with `secret`, made recently enough."""
     if not header:
         raise SignatureError(f"missing {HEADER} header")
     parts: dict[str, list[str]] = {}

@@ -24,7 +24,10 @@ async def connect(settings: Settings) -> Client:
 
 
 def _wanted() -> dict[str, IndexedValueType.ValueType]:
-    return {key.name: key.indexed_value_type for key in search_attributes.ALL}
+    return {
+        key.name: IndexedValueType.ValueType(key.indexed_value_type.value)
+        for key in search_attributes.ALL
+    }
 
 
 async def missing_search_attributes(client: Client) -> list[str]:

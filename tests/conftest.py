@@ -16,8 +16,8 @@ import uvicorn
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import WorkflowEnvironment
 from temporalio.service import RPCError
+from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from api.main import create_app
@@ -100,7 +100,9 @@ def engine(settings: Settings) -> Iterator[Engine]:
 
 
 @asynccontextmanager
-async def running_worker(client: Client, settings: Settings, engine: Engine) -> AsyncIterator[Worker]:
+async def running_worker(
+    client: Client, settings: Settings, engine: Engine
+) -> AsyncIterator[Worker]:
     worker = build_worker(client, settings, engine)
     async with worker:
         yield worker
@@ -151,9 +153,10 @@ async def stack(
     dev_env: WorkflowEnvironment, settings: Settings, engine: Engine
 ) -> AsyncIterator[ApiServer]:
     """API over real HTTP + worker, on the real dev server."""
-    async with running_worker(dev_env.client, settings, engine), serve_api(
-        dev_env.client, settings
-    ) as api:
+    async with (
+        running_worker(dev_env.client, settings, engine),
+        serve_api(dev_env.client, settings) as api,
+    ):
         yield api
 
 

@@ -8,7 +8,7 @@ lead qualifies (or otherwise leaves nurturing) the next await raises
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -113,10 +113,8 @@ class Lead:
         self._check()
         remaining = when - self.now()
         if remaining > timedelta(0):
-            try:
+            with contextlib.suppress(TimeoutError):  # the normal way a wait ends
                 await workflow.wait_condition(lambda: self._host.stopped, timeout=remaining)
-            except asyncio.TimeoutError:
-                pass
         self._check()
 
     async def wait_for(
@@ -140,7 +138,7 @@ class Lead:
 
         try:
             await workflow.wait_condition(arrived, timeout=remaining)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self._check()
             return False
         self._check()

@@ -59,9 +59,7 @@ def _lookup(engine: Engine, events: list[EventIn]) -> dict[int, Lead]:
     response_model=EventsAccepted,
     status_code=202,
     openapi_extra={
-        "requestBody": {
-            "content": {"application/json": {"schema": _events_in.json_schema()}}
-        }
+        "requestBody": {"content": {"application/json": {"schema": _events_in.json_schema()}}}
     },
 )
 async def post_events(body: SignedBody, state: StateDep) -> EventsAccepted:

@@ -40,7 +40,9 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def upsert_lead(session: Session, email: str, scenario: str, fields: dict[str, Any]) -> tuple[Lead, bool]:
+def upsert_lead(
+    session: Session, email: str, scenario: str, fields: dict[str, Any]
+) -> tuple[Lead, bool]:
     """Create the lead, or update the one with this email (case-insensitive). True when new."""
     email = normalise_email(email)
     existing = session.exec(select(Lead).where(Lead.email == email)).first()
@@ -124,20 +126,30 @@ def timeline(session: Session, lead_id: uuid.UUID, labels: dict[str, str]) -> li
                 ev.applied_at,
                 "event",
                 f"{ev.type} ({ev.points:+d} points, score {ev.score_after})",
-                {"event_id": ev.event_id, "type": ev.type, "occurred_at": ev.occurred_at.isoformat(),
-                 "points": ev.points, "score_after": ev.score_after, "properties": ev.properties},
+                {
+                    "event_id": ev.event_id,
+                    "type": ev.type,
+                    "occurred_at": ev.occurred_at.isoformat(),
+                    "points": ev.points,
+                    "score_after": ev.score_after,
+                    "properties": ev.properties,
+                },
             )
-        )  # fmt: skip
+        )
     for sc in session.exec(select(ScoreChange).where(ScoreChange.lead_id == lead_id)):
         entries.append(
             TimelineEntry(
                 sc.at,
                 "score",
                 f"{labels.get(sc.rule, sc.rule)}: {sc.points:+d} (score {sc.score_after})",
-                {"rule": sc.rule, "points": sc.points, "score_after": sc.score_after,
-                 "cause": sc.cause},
+                {
+                    "rule": sc.rule,
+                    "points": sc.points,
+                    "score_after": sc.score_after,
+                    "cause": sc.cause,
+                },
             )
-        )  # fmt: skip
+        )
     mails = session.exec(select(EmailMessage).where(EmailMessage.lead_id == lead_id))
     for em in mails:
         if em.status != "sent":
@@ -148,10 +160,14 @@ def timeline(session: Session, lead_id: uuid.UUID, labels: dict[str, str]) -> li
                 em.scheduled_at,
                 "email",
                 f"mail to {to}: {em.subject}",
-                {"kind": em.kind, "scenario": em.scenario, "step": em.step,
-                 "message_id": em.message_id},
+                {
+                    "kind": em.kind,
+                    "scenario": em.scenario,
+                    "step": em.step,
+                    "message_id": em.message_id,
+                },
             )
-        )  # fmt: skip
+        )
     for st in session.exec(select(StageChange).where(StageChange.lead_id == lead_id)):
         entries.append(
             TimelineEntry(

@@ -44,8 +44,8 @@ def _next_position(session: Session) -> int:
     bumped = session.exec(
         sa.update(Counter)
         .where(col(Counter.name) == ROUND_ROBIN)
-        .values(value=Counter.value + 1)
-        .returning(Counter.value)
+        .values(value=col(Counter.value) + 1)
+        .returning(col(Counter.value))
     ).first()
     if bumped is not None:
         return int(bumped[0]) - 1

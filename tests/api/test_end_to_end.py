@@ -15,8 +15,9 @@ from nurture.mailsink import MailSink
 from tests.conftest import ApiServer
 from workflows.models import lead_workflow_id
 
-LEAD = {
-    "email": "Hanako.Yamada@Customer.example.com",
+EMAIL = "Hanako.Yamada@Customer.example.com"
+LEAD: dict[str, Any] = {
+    "email": EMAIL,
     "name": "Yamada Hanako",
     "company": "Acme KK",
     "job_title": "CEO",
@@ -59,17 +60,18 @@ async def test_lead_lifecycle_over_http(
     lead_id = lead["id"]
 
     # The same person again, differently cased: the same lead and workflow, never a second one.
-    again = await http.post(
-        "/v1/leads", json={**LEAD, "email": LEAD["email"].lower()}, headers=stack.admin
-    )
+    again = await http.post("/v1/leads", json={**LEAD, "email": EMAIL.lower()}, headers=stack.admin)
     assert again.status_code == 200 and again.json()["id"] == lead_id
-    runs = [w async for w in dev_env.client.list_workflows(f"WorkflowId = '{lead_workflow_id(lead_id)}'")]
+    runs = [
+        w
+        async for w in dev_env.client.list_workflows(f"WorkflowId = '{lead_workflow_id(lead_id)}'")
+    ]
     assert len(runs) <= 1  # visibility lags; the handle below is the authority
     description = await dev_env.client.get_workflow_handle(lead_workflow_id(lead_id)).describe()
     assert description.status is not None and description.status.name == "RUNNING"
 
     thanks = smtp.wait_for(1)
-    assert thanks[0].to == LEAD["email"].lower()
+    assert thanks[0].to == EMAIL.lower()
     assert "Yamada Hanako" in thanks[0].text()
 
     # One event delivered twice (a retrying sender) counts once.
@@ -86,8 +88,8 @@ async def test_lead_lifecycle_over_http(
 
     # A batch by email: the pricing page view crosses 60, the lead goes to sales.
     batch = [
-        {"event_id": "evt-2", "email": LEAD["email"], "type": "email_open"},
-        {"event_id": "evt-3", "email": LEAD["email"], "type": "pricing_page_view",
+        {"event_id": "evt-2", "email": EMAIL, "type": "email_open"},
+        {"event_id": "evt-3", "email": EMAIL, "type": "pricing_page_view",
          "occurred_at": "2026-11-24T10:00:00+09:00", "properties": {"url": "/pricing"}},
     ]  # fmt: skip
     response = await post_events(http, stack, batch)

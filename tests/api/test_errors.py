@@ -132,7 +132,10 @@ async def test_lead_intake_requires_a_token_or_a_signature(
     ("change", "expected"),
     [
         ({"email": "not-an-email"}, "email"),
-        ({"scenario": "cold-calling"}, "unknown scenario 'cold-calling'; known: webinar, whitepaper"),
+        (
+            {"scenario": "cold-calling"},
+            "unknown scenario 'cold-calling'; known: webinar, whitepaper",
+        ),
         ({"timezone": "Mars/Olympus"}, "not an IANA time zone"),
         ({"company_size": -3}, "company_size"),
         ({"scenario": None}, "scenario"),

@@ -40,7 +40,11 @@ async def test_attendee_gets_same_day_thanks_followup_on_questions_and_an_offer(
         status = await handle.query(LeadWorkflow.status)
         mails = sent_mails(engine, lead.id)
 
-    assert [m.step for m in mails] == ["thanks-recording", "questions-followup", "consultation-offer"]
+    assert [m.step for m in mails] == [
+        "thanks-recording",
+        "questions-followup",
+        "consultation-offer",
+    ]
     offsets = [m.scheduled_at - started for m in mails]
     assert timedelta(hours=3) <= offsets[0] < timedelta(hours=3) + MINUTE  # same day
     assert DAY * 2 <= offsets[1] - offsets[0] < DAY * 2 + MINUTE  # within 2 days

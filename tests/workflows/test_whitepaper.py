@@ -10,8 +10,16 @@ from temporalio.testing import WorkflowEnvironment
 from nurture.mailsink import MailSink
 from nurture.settings import Settings
 from tests.conftest import running_worker
+from tests.factories import (
+    COLD_PROFILE,
+    HOT_PROFILE,
+    event,
+    make_lead,
+    sent_mails,
+    stages,
+    start_lead,
+)
 from workflows.lead import LeadWorkflow
-from tests.factories import COLD_PROFILE, HOT_PROFILE, event, make_lead, sent_mails, stages, start_lead
 
 DAY = timedelta(days=1)
 
