@@ -94,12 +94,14 @@ class Settings(BaseSettings):
         weak = [
             name
             for name, (value, dev) in dev_values.items()
-            if value.get_secret_value() == dev or len(value.get_secret_value()) < 16
+            if value.get_secret_value() == dev
+            or len(value.get_secret_value()) < 16
+            or value.get_secret_value().startswith("change-me")
         ]
         if weak:
             raise ValueError(
                 f"NURTURE_ENV={self.env!r} needs real secrets (16+ characters, not the dev "
-                f"defaults) in: {', '.join(weak)}"
+                f"defaults or a change-me placeholder) in: {', '.join(weak)}"
             )
         return self
 

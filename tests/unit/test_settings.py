@@ -1,0 +1,53 @@
+"""Settings: dev runs on built-in secrets; anything else must bring real ones."""
+
+import pytest
+from pydantic import ValidationError
+
+from nurture.settings import Settings
+
+STRONG = "x" * 32
+
+
+def test_dev_defaults_work_and_bring_demo_reps() -> None:
+    settings = Settings(_env_file=None)
+    assert settings.env == "dev"
+    assert settings.temporal_address == "localhost:7233"
+    assert settings.database_url == "sqlite:///.nurture/nurture.db"
+    assert len(settings.sales_reps) == 2
+
+
+def test_production_refuses_the_dev_secrets() -> None:
+    with pytest.raises(ValidationError, match="NURTURE_WEBHOOK_SECRET, NURTURE_SECRET_KEY"):
+        Settings(env="production")
+
+
+def test_production_accepts_real_secrets() -> None:
+    settings = Settings(
+        env="production", webhook_secret=STRONG, secret_key=STRONG, admin_token=STRONG
+    )
+    assert settings.sales_reps == []  # no demo reps outside dev
+
+
+def test_reps_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NURTURE_SALES_REPS", "Sato Aiko <aiko@example.com>, ken@example.com")
+    reps = Settings().sales_reps
+    assert [(r.name, r.email) for r in reps] == [
+        ("Sato Aiko", "aiko@example.com"),
+        ("ken", "ken@example.com"),
+    ]
+
+
+def test_bad_rep_email_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NURTURE_SALES_REPS", "Sato <not-an-email>")
+    with pytest.raises(ValidationError, match="email"):
+        Settings()
+
+
+def test_production_refuses_the_example_placeholders() -> None:
+    with pytest.raises(ValidationError, match="NURTURE_ADMIN_TOKEN"):
+        Settings(
+            env="production",
+            webhook_secret=STRONG,
+            secret_key=STRONG,
+            admin_token="change-me-to-a-third-long-random-string",
+        )

@@ -1,0 +1,80 @@
+"""Every step a scenario sends has a text and an HTML template that render."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from nurture import mail
+from scenarios import SCENARIOS
+
+SCENARIO_DIR = Path(mail.TEMPLATE_DIR).parent
+
+
+def _sent_steps() -> list[tuple[str, str]]:
+    found = []
+    for name in SCENARIOS:
+        tree = ast.parse((SCENARIO_DIR / f"{name}.py").read_text())
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "send"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                found.append((name, str(node.args[0].value)))
+    return found
+
+
+CONTEXT = {
+    "lead": {
+        "id": "0",
+        "name": "Suzuki Taro",
+        "email": "taro@example.com",
+        "company": "Example KK",
+        "job_title": "CTO",
+        "industry": "SaaS",
+        "company_size": 300,
+        "source": "wp",
+        "scenario": "whitepaper",
+        "attributes": {},
+    },
+    "public_url": "http://nurture.test",
+    "paper": "The DX Guide",
+    "webinar": "DX Live",
+    "questions": ["<script>alert(1)</script>"],
+}
+
+
+def test_scenarios_send_some_steps() -> None:
+    assert len(_sent_steps()) >= 8
+
+
+@pytest.mark.parametrize(("scenario", "step"), _sent_steps())
+def test_each_sent_step_renders(scenario: str, step: str) -> None:
+    rendered = mail.render(f"{scenario}/{step}", CONTEXT)
+    assert rendered.subject and "\n" not in rendered.subject
+    assert "Suzuki Taro" in rendered.text and "Suzuki Taro" in rendered.html
+    assert "<script>" not in rendered.html  # lead-supplied text is escaped in HTML
+
+
+def test_rep_notification_renders() -> None:
+    rendered = mail.render(
+        "handoff/rep-notification",
+        {
+            **CONTEXT,
+            "rep": {"name": "Rep", "email": "rep@example.com"},
+            "reason": "round-robin",
+            "score": 61,
+            "breakdown": [{"label": "Pricing page view", "points": 15}],
+            "recent": [],
+        },
+    )
+    assert "score 61" in rendered.subject
+    assert "+15  Pricing page view" in rendered.text
+
+
+def test_missing_template_is_a_clear_error() -> None:
+    with pytest.raises(mail.TemplateMissing, match="whitepaper/nope"):
+        mail.render("whitepaper/nope", CONTEXT)
