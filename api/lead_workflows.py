@@ -5,7 +5,13 @@ Both are idempotent on the workflow ID, so a retried request never makes a secon
 
 from __future__ import annotations
 
-from temporalio.client import Client, WithStartWorkflowOperation
+from datetime import timedelta
+
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.common import WorkflowIDConflictPolicy
 
 from nurture.settings import Settings
@@ -36,8 +42,12 @@ def input_of(lead: Lead) -> LeadInput:
     return LeadInput(lead_id=str(lead.id), scenario=lead.scenario, profile=profile_of(lead))
 
 
-async def enrol(client: Client, settings: Settings, lead: Lead) -> LeadStatus:
-    """Start the lead's workflow if needed, apply the profile, and return its state."""
+async def enrol(client: Client, settings: Settings, lead: Lead) -> LeadStatus | None:
+    """Start the lead's workflow if needed, apply the profile, and return its state.
+
+    None when no worker answered in time: the workflow is then durably started and
+    will enrol the lead as soon as a worker runs.
+    """
     start = WithStartWorkflowOperation(
         LeadWorkflow.run,
         input_of(lead),
@@ -45,9 +55,23 @@ async def enrol(client: Client, settings: Settings, lead: Lead) -> LeadStatus:
         task_queue=settings.task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
     )
-    return await client.execute_update_with_start_workflow(
-        LeadWorkflow.enrol, profile_of(lead), start_workflow_operation=start
+    try:
+        return await client.execute_update_with_start_workflow(
+            LeadWorkflow.enrol,
+            profile_of(lead),
+            start_workflow_operation=start,
+            rpc_timeout=timedelta(seconds=settings.intake_wait_seconds),
+        )
+    except WorkflowUpdateRPCTimeoutOrCancelledError:
+        pass
+    await client.start_workflow(
+        LeadWorkflow.run,
+        input_of(lead),
+        id=lead_workflow_id(lead.id),
+        task_queue=settings.task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
     )
+    return None
 
 
 async def deliver_event(

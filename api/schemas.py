@@ -41,6 +41,7 @@ class LeadIn(BaseModel):
 class LeadCreated(BaseModel):
     id: uuid.UUID
     created: bool
+    pending: bool = False
     score: int
     stage: Stage
     scenario: str

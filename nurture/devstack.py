@@ -63,7 +63,7 @@ class DevStack:
                 return 0
             typer.echo(self._banner())
             return self._supervise()
-        except StartupError as err:
+        except (StartupError, FileNotFoundError) as err:  # FileNotFoundError: no temporal binary
             typer.echo(f"error: {err}", err=True)
             return 1
         finally:
@@ -75,7 +75,7 @@ class DevStack:
 
     def _check_ports(self) -> None:
         wanted = [
-            ("Temporal", "--temporal-port", self.temporal_port),
+            ("Temporal server", "--temporal-port", self.temporal_port),
             ("Temporal UI", "--ui-port", self.ui_port),
             ("SMTP sink", "--smtp-port", self.smtp_port),
             ("mail viewer", "--mail-port", self.mail_port),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -78,6 +79,8 @@ class MailSink:
         return int(self._controller.port)
 
     def start(self) -> MailSink:
+        # aiosmtpd logs every recipient at INFO on "mail.log": personal data, so warnings only.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
         if self.folder is not None:
             self.folder.mkdir(parents=True, exist_ok=True)
         controller = Controller(_Handler(self), hostname=self.host, port=self._requested_port)

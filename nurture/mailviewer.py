@@ -144,8 +144,6 @@ def serve_sink(host: str, port: int, web_port: int, folder: Path) -> None:
     # these afterwards, so both paths end in the `finally` below.
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, on_signal)
-    # aiosmtpd logs every recipient at INFO on "mail.log": personal data, so warnings only.
-    logging.getLogger("mail.log").setLevel(logging.WARNING)
     sink = MailSink(host, port, folder).start()
     log.info("SMTP sink on %s:%d, keeping mail in %s", host, sink.port, folder)
     try:

@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     admin_token: SecretStr = SecretStr(DEV_ADMIN_TOKEN)
     sales_reps: Annotated[list[RepConfig], NoDecode] = Field(default_factory=list)
     log_level: str = "INFO"
+    intake_wait_seconds: float = 10.0
 
     @model_validator(mode="before")
     @classmethod

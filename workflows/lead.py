@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ChildWorkflowError
@@ -40,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.runtime import EventLog, Lead, ScenarioStopped
 
+R = TypeVar("R")
 DEDUP_WINDOW = 10_000
 NURTURE_STAGES = (Stage.NEW, Stage.NURTURING, Stage.RECYCLED)
 
@@ -224,7 +227,7 @@ class LeadWorkflow:
     async def _set_stage(self, stage: Stage, reason: str, rep_id: str | None = None) -> None:
         previous, self._stage = self._stage, stage
         self._upsert_search_attributes()
-        await workflow.execute_local_activity_method(
+        await self._record(
             ReadModelActivities.record_stage,
             StageRecord(
                 lead_id=self.lead_id,
@@ -234,17 +237,13 @@ class LeadWorkflow:
                 reason=reason,
                 rep_id=rep_id,
             ),
-            start_to_close_timeout=policies.RECORD_TIMEOUT,
-            retry_policy=policies.RECORD_RETRY,
         )
 
     async def _record_step(self, at: datetime) -> None:
         self._upsert_search_attributes()
-        await workflow.execute_local_activity_method(
+        await self._record(
             ReadModelActivities.record_step,
             StepRecord(lead_id=self.lead_id, at=at, scenario=self.scenario, step=self._step),
-            start_to_close_timeout=policies.RECORD_TIMEOUT,
-            retry_policy=policies.RECORD_RETRY,
         )
 
     async def _record_score(
@@ -255,7 +254,7 @@ class LeadWorkflow:
     ) -> None:
         self._upsert_search_attributes()
         self._score_version += 1
-        await workflow.execute_local_activity_method(
+        await self._record(
             ReadModelActivities.record_score,
             ScoreRecord(
                 lead_id=self.lead_id,
@@ -266,17 +265,26 @@ class LeadWorkflow:
                 lines=lines or [],
                 events=events or [],
             ),
-            start_to_close_timeout=policies.RECORD_TIMEOUT,
-            retry_policy=policies.RECORD_RETRY,
         )
 
     async def _note(self, kind: str, text: str) -> None:
-        await workflow.execute_local_activity_method(
+        await self._record(
             ReadModelActivities.record_note,
             NoteRecord(lead_id=self.lead_id, at=workflow.now(), kind=kind, text=text),
-            start_to_close_timeout=policies.RECORD_TIMEOUT,
-            retry_policy=policies.RECORD_RETRY,
         )
+
+    async def _record(self, activity: Callable[[Any, R], None], record: R) -> None:
+        """Write to the read model; after an hour of failures give up rather than fail the lead."""
+        try:
+            await workflow.execute_local_activity_method(
+                activity,
+                record,
+                start_to_close_timeout=policies.RECORD_TIMEOUT,
+                schedule_to_close_timeout=policies.RECORD_GIVE_UP_AFTER,
+                retry_policy=policies.RECORD_RETRY,
+            )
+        except ActivityError as err:
+            workflow.logger.error("read model write %s given up: %s", type(record).__name__, err)
 
     def _upsert_search_attributes(self) -> None:
         values = (

@@ -4,12 +4,14 @@ from datetime import timedelta
 
 from temporalio.common import RetryPolicy
 
-# Read-model writes: local, quick, retried until the database is back.
+# Read-model writes: local and quick; retried for an hour of database outage, then given up
+# (logged) rather than failing the lead: the workflow's own state stays the truth.
 RECORD_TIMEOUT = timedelta(seconds=30)
+RECORD_GIVE_UP_AFTER = timedelta(hours=1)
 RECORD_RETRY = RetryPolicy(
     initial_interval=timedelta(milliseconds=200),
     maximum_interval=timedelta(seconds=30),
-    maximum_attempts=50,
+    maximum_attempts=0,
 )
 
 # SMTP: transient failures back off; a template bug or a rejected address does not retry.

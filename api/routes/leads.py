@@ -37,7 +37,10 @@ _lead_in = TypeAdapter(LeadIn)
     "",
     response_model=LeadCreated,
     status_code=201,
-    responses={200: {"description": "the lead existed and was updated"}},
+    responses={
+        200: {"description": "the lead existed and was updated"},
+        202: {"description": "stored and enrolled; no worker answered yet (pending)"},
+    },
     openapi_extra={
         "requestBody": {"content": {"application/json": {"schema": LeadIn.model_json_schema()}}}
     },
@@ -63,6 +66,17 @@ async def create_or_update_lead(
 
     lead, created = await run_in_threadpool(store)
     status = await lead_workflows.enrol(state.client, state.settings, lead)
+    if status is None:  # stored and its workflow started; no worker has answered yet
+        response.status_code = 202
+        return LeadCreated(
+            id=lead.id,
+            created=created,
+            pending=True,
+            score=lead.score,
+            stage=Stage(lead.stage),
+            scenario=lead.scenario,
+            step=lead.step,
+        )
     response.status_code = 201 if created else 200
     return LeadCreated(
         id=lead.id,

@@ -1,0 +1,44 @@
+"""Nothing is lost when the worker is down: the API stores, starts, and the worker catches up."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+from sqlalchemy.engine import Engine
+from temporalio.testing import WorkflowEnvironment
+
+from nurture.mailsink import MailSink
+from nurture.settings import Settings
+from tests.api.test_end_to_end import lead_when
+from tests.conftest import running_worker, serve_api
+
+
+async def test_intake_and_events_without_a_worker_are_caught_up_later(
+    dev_env: WorkflowEnvironment, settings: Settings, engine: Engine, smtp: MailSink
+) -> None:
+    quick = settings.model_copy(update={"intake_wait_seconds": 0.5})
+    lead = {"email": "late@customer.example.com", "name": "Late", "scenario": "whitepaper",
+            "job_title": "CEO", "industry": "SaaS", "company_size": 200}  # fmt: skip
+    async with (
+        serve_api(dev_env.client, quick) as api,
+        httpx.AsyncClient(base_url=api.base_url, timeout=30) as http,
+    ):
+        r = await http.post("/v1/leads", json=lead, headers=api.admin)
+        assert r.status_code == 202, r.text
+        body = r.json()
+        assert body["pending"] is True and body["stage"] == "new"
+        lead_id = body["id"]
+        events = json.dumps(
+            [{"event_id": "p1", "lead_id": lead_id, "type": "pricing_page_view"}]
+        ).encode()
+        r = await http.post("/v1/events", content=events, headers=api.signed(events))
+        assert r.status_code == 202  # durably queued in the workflow, no worker needed
+        assert smtp.messages == []
+
+        async with running_worker(dev_env.client, settings, engine):
+            state = await lead_when(http, api, lead_id, lambda s: s["stage"] == "sales_pending")
+            assert state["score"] == 60
+            mails = smtp.wait_for(2)
+
+    assert sorted(m.to for m in mails) == ["late@customer.example.com", "rep.one@sales.example.com"]
