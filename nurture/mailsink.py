@@ -6,6 +6,7 @@ Messages are kept in memory and, given a folder, as `.eml` files there so the
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import logging
@@ -69,7 +70,6 @@ class MailSink:
         self.folder = folder
         self._messages: list[ReceivedMail] = []
         self._lock = threading.Lock()
-        self._changed = threading.Condition(self._lock)
         self._controller: Controller | None = None
 
     @property
@@ -111,15 +111,21 @@ class MailSink:
             self._messages.clear()
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[ReceivedMail]:
-        """Block until at least `count` messages arrived (or the timeout), then return them all."""
+        """Block (a thread, never an event loop) until `count` messages arrived or `timeout`."""
         deadline = time.monotonic() + timeout
-        with self._changed:
-            while len(self._messages) < count:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                self._changed.wait(remaining)
-            return list(self._messages)
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.messages
+
+    async def received(self, count: int, timeout: float = 10.0) -> list[ReceivedMail]:
+        """At least `count` messages (or all there are once `timeout` passes).
+
+        Polls without blocking the event loop: the sender may be running on it.
+        """
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        return self.messages
 
     def _keep(self, rcpt: tuple[str, ...], raw: bytes) -> None:
         received = ReceivedMail(rcpt, parse(raw), time.time())
@@ -127,9 +133,8 @@ class MailSink:
             stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(received.received_at))
             name = f"{stamp}-{time.monotonic_ns()}.eml"
             (self.folder / name).write_bytes(raw)
-        with self._changed:
+        with self._lock:
             self._messages.append(received)
-            self._changed.notify_all()
 
 
 def _free_port_controller(sink: MailSink, controller: Controller) -> Controller:

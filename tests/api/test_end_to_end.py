@@ -70,7 +70,7 @@ async def test_lead_lifecycle_over_http(
     description = await dev_env.client.get_workflow_handle(lead_workflow_id(lead_id)).describe()
     assert description.status is not None and description.status.name == "RUNNING"
 
-    thanks = smtp.wait_for(1)
+    thanks = await smtp.received(1)
     assert thanks[0].to == EMAIL.lower()
     assert "Yamada Hanako" in thanks[0].text()
 
@@ -110,7 +110,7 @@ async def test_lead_lifecycle_over_http(
     stage_texts = [e["data"]["to"] for e in state["timeline"] if e["kind"] == "stage"]
     assert stage_texts == ["nurturing", "mql", "sales_pending"]
 
-    mails = smtp.wait_for(2)
+    mails = await smtp.received(2)
     notice = next(m for m in mails if m.to == "rep.one@sales.example.com")
     assert "score 61" in notice.subject
     text = notice.text()

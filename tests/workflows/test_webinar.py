@@ -53,7 +53,7 @@ async def test_attendee_gets_same_day_thanks_followup_on_questions_and_an_offer(
     assert status.breakdown["webinar_attended"] == 20
     assert status.breakdown["webinar_question"] == 10
     assert status.breakdown["survey_high_interest"] == 15
-    received = smtp.wait_for(3)
+    received = await smtp.received(3)
     assert "DX for factories" in received[0].subject
     assert "How long does a rollout take?" in received[1].text()
 
@@ -70,7 +70,7 @@ async def test_no_show_gets_the_recording_and_the_next_session(
 
     assert [m.step for m in mails] == ["missed-recording"]
     assert DAY <= mails[0].scheduled_at - started < DAY + MINUTE  # once the session is over
-    received = smtp.wait_for(1)
+    received = await smtp.received(1)
     assert "here is the recording" in received[0].subject
     assert "/webinars/next" in received[0].text()
 

@@ -39,7 +39,7 @@ async def test_quiet_lead_gets_thanks_case_studies_and_hearing(
     assert offsets[0] < timedelta(minutes=1)
     assert DAY * 2 <= offsets[1] < DAY * 2 + timedelta(minutes=1)
     assert DAY * 6 <= offsets[2] < DAY * 6 + timedelta(minutes=1)
-    received = smtp.wait_for(3)
+    received = await smtp.received(3)
     assert [m.to for m in received] == [lead.email] * 3
     assert received[0].subject == "Thank you for downloading our whitepaper"
     assert "Yamada Hanako" in received[0].text() and "Acme KK" in received[0].html()
@@ -61,7 +61,7 @@ async def test_engaged_lead_gets_the_demo_offer_on_day_7(
 
     assert [m.step for m in mails] == ["thanks", "case-studies", "demo-offer"]
     assert DAY * 6 <= mails[2].scheduled_at - started < DAY * 6 + timedelta(minutes=1)
-    assert "shall we show you" in smtp.wait_for(3)[2].subject
+    assert "shall we show you" in (await smtp.received(3))[2].subject
 
 
 async def test_crossing_the_threshold_stops_the_scenario_and_hands_off(
@@ -81,7 +81,7 @@ async def test_crossing_the_threshold_stops_the_scenario_and_hands_off(
     assert status.score == 60 and status.stage == "sales_pending"
     assert stages(engine, lead.id) == ["nurturing", "mql", "sales_pending"]
     assert len(rep_mails) == 1
-    received = smtp.wait_for(2)
+    received = await smtp.received(2)
     notice = received[1]
     assert notice.to == "rep.one@sales.example.com"
     assert "score 60" in notice.subject
