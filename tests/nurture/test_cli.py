@@ -1,0 +1,82 @@
+"""The `nurture` command as a user runs it: output, readable errors, exit codes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from email.message import EmailMessage
+from pathlib import Path
+
+from nurture import signing
+
+NURTURE = str(Path(sys.executable).parent / "nurture")
+
+
+def run(
+    *args: str, env: dict[str, str] | None = None, stdin: bytes | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("NURTURE_")}
+    full_env.update(env or {})
+    return subprocess.run(
+        [NURTURE, *args],
+        input=stdin.decode() if stdin is not None else None,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=60,
+    )
+
+
+def test_sign_prints_a_header_the_api_accepts(tmp_path: Path) -> None:
+    body = b'{"event_id": "e1", "email": "a@b.example.com", "type": "page_view"}'
+    (tmp_path / "event.json").write_bytes(body)
+    result = run("sign", str(tmp_path / "event.json"), env={"NURTURE_WEBHOOK_SECRET": "topsecret"})
+    assert result.returncode == 0, result.stderr
+    signing.verify(result.stdout.strip(), body, "topsecret", tolerance=60)
+
+
+def test_sign_reads_stdin() -> None:
+    result = run("sign", "-", "--secret", "k", stdin=b"{}")
+    assert result.returncode == 0
+    signing.verify(result.stdout.strip(), b"{}", "k", tolerance=60)
+
+
+def test_sign_of_a_missing_file_is_a_readable_error(tmp_path: Path) -> None:
+    result = run("sign", str(tmp_path / "nope.json"))
+    assert result.returncode == 2
+    assert "cannot read" in result.stderr and "nope.json" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_production_without_secrets_refuses_to_start() -> None:
+    result = run("worker", env={"NURTURE_ENV": "production"})
+    assert result.returncode == 2
+    assert "needs real secrets" in result.stderr and "NURTURE_ADMIN_TOKEN" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_settings_never_print_secrets() -> None:
+    result = run("settings", env={"NURTURE_WEBHOOK_SECRET": "do-not-print-me"})
+    assert result.returncode == 0
+    assert "do-not-print-me" not in result.stdout and '"task_queue": "nurture"' in result.stdout
+
+
+def test_mail_lists_and_shows_what_the_sink_kept(tmp_path: Path) -> None:
+    for n in (1, 2):
+        msg = EmailMessage()
+        msg["To"], msg["Subject"], msg["Date"] = (
+            f"r{n}@example.com",
+            f"Subject {n}",
+            "Tue, 24 Nov 2026 0{n}:00:00 +0000",
+        )
+        msg.set_content(f"body {n}")
+        (tmp_path / f"2026112{n}T000000-{n}.eml").write_bytes(bytes(msg))
+    listing = run("mail", "--folder", str(tmp_path))
+    assert listing.returncode == 0
+    lines = listing.stdout.strip().splitlines()
+    assert "Subject 2" in lines[0] and "Subject 1" in lines[1]  # newest first
+    shown = run("mail", "--folder", str(tmp_path), "--show", "2")
+    assert "Subject: Subject 1" in shown.stdout and "body 1" in shown.stdout
+    bad = run("mail", "--folder", str(tmp_path), "--show", "9")
+    assert bad.returncode == 2 and "between 1 and 2" in bad.stderr
