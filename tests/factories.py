@@ -35,9 +35,6 @@ def make_lead(engine: Engine, scenario: str = "whitepaper", **fields: Any) -> Le
     return lead
 
 
-STARTED: list[WorkflowHandle[Any, Any]] = []  # terminated after each test (see conftest)
-
-
 async def start_lead(client: Client, settings: Settings, lead: Lead) -> WorkflowHandle[Any, Any]:
     handle = await client.start_workflow(
         LeadWorkflow.run,
@@ -45,7 +42,6 @@ async def start_lead(client: Client, settings: Settings, lead: Lead) -> Workflow
         id=lead_workflow_id(lead.id),
         task_queue=settings.task_queue,
     )
-    STARTED.append(handle)
     return handle
 
 

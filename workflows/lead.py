@@ -182,12 +182,12 @@ class LeadWorkflow:
 
     async def _apply_profile(self, profile: LeadProfile, cause: str) -> None:
         self.profile = profile
-        attribute_keys = {r.key for r in MODEL.attribute_rules}
+        attribute_keys = tuple(r.key for r in MODEL.attribute_rules)  # model order, never a set
         before = {k: v for k, v in self._breakdown.items() if k in attribute_keys}
         after = MODEL.attribute_points(profile)
         lines = [
             ScoreLine(rule=key, points=after.get(key, 0) - before.get(key, 0), cause=cause)
-            for key in sorted(attribute_keys)
+            for key in attribute_keys
             if after.get(key, 0) != before.get(key, 0)
         ]
         for key in attribute_keys:

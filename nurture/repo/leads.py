@@ -204,14 +204,16 @@ def record_score(session: Session, rec: ScoreRecord) -> None:
             updated_at=utcnow(),
         )
     )
+    running = rec.score - sum(line.points for line in rec.lines)
     for line in rec.lines:
+        running += line.points
         session.add(
             ScoreChange(
                 lead_id=lead_id,
                 at=rec.at,
                 rule=line.rule,
                 points=line.points,
-                score_after=rec.score,
+                score_after=running,
                 cause=line.cause,
             )
         )
