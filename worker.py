@@ -14,10 +14,12 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.assignment import AssignmentActivities
 from activities.email import EmailActivities
 from activities.read_model import ReadModelActivities
+from activities.sales_webhook import SalesWebhookActivities
 from nurture.db import create_schema, make_engine, session_scope
 from nurture.repo import reps
 from nurture.settings import Settings, get_settings
@@ -39,6 +41,7 @@ def build_worker(
     read_model = ReadModelActivities(engine)
     email = EmailActivities(engine, settings)
     assignment = AssignmentActivities(engine)
+    sales_webhook = SalesWebhookActivities(engine, settings)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
@@ -48,11 +51,18 @@ def build_worker(
             read_model.record_stage,
             read_model.record_step,
             read_model.record_note,
+            read_model.record_handoff,
             email.send_step,
             email.notify_rep,
             assignment.assign_rep,
+            sales_webhook.post_handoff_event,
         ],
         activity_executor=executor or ThreadPoolExecutor(max_workers=64),
+        workflow_runner=SandboxedWorkflowRunner(
+            # The holiday library is only used outside workflow code (see business_time.py);
+            # passing it through keeps the sandbox from re-importing it for every run.
+            restrictions=SandboxRestrictions.default.with_passthrough_modules("holidays")
+        ),
         max_concurrent_activities=64,
     )
 
@@ -62,7 +72,7 @@ def prepare_database(settings: Settings) -> Engine:
     engine = make_engine(settings.database_url)
     create_schema(engine)
     with session_scope(engine) as session:
-        reps.sync_from_config(session, settings.sales_reps)
+        reps.sync_from_config(session, settings.sales_reps, dev_tokens=settings.env == "dev")
     return engine
 
 

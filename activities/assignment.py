@@ -1,16 +1,15 @@
-"""Choosing the sales rep who receives a qualified lead."""
+"""Choosing the sales rep who receives a qualified lead, by the SLA's strategy."""
 
 from __future__ import annotations
-
-import uuid
 
 from sqlalchemy.engine import Engine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from nurture.db import session_scope
-from nurture.repo import leads, reps
-from workflows.models import AssignInput, Assignment, NoteRecord
+from nurture.repo import reps
+from scenarios.sla import SLA
+from workflows.models import AssignInput, Assignment
 
 
 class AssignmentActivities:
@@ -19,29 +18,26 @@ class AssignmentActivities:
 
     @activity.defn
     def assign_rep(self, input: AssignInput) -> Assignment:
-        """Round-robin over active reps; idempotent per handoff, so retries keep the same rep."""
+        """Idempotent per (handoff, attempt): a retry gets the rep the first try chose."""
         with session_scope(self._engine) as session:
-            chosen = reps.assign_round_robin(
+            choice = reps.assign(
                 session,
+                strategy=SLA.assignment,
                 handoff_id=input.handoff_id,
-                lead_id=uuid.UUID(input.lead_id),
-                score=input.score,
+                attempt=len(input.exclude_rep_ids) + 1,
+                profile=input.profile,
                 at=input.at,
+                exclude=input.exclude_rep_ids,
             )
-            if chosen is None:
+            if choice is None:
                 raise ApplicationError(
-                    "no active sales rep is configured (NURTURE_SALES_REPS)",
+                    "no sales rep is available (all disabled, away or already tried)",
                     type="NoRepAvailable",
                     non_retryable=True,
                 )
-            handoff, rep = chosen
-            leads.record_note(
-                session,
-                NoteRecord(
-                    lead_id=input.lead_id,
-                    at=input.at,
-                    kind="assignment",
-                    text=f"assigned to {rep.name} ({handoff.reason})",
-                ),
+            return Assignment(
+                rep_id=str(choice.rep.id),
+                rep_name=choice.rep.name,
+                reason=choice.reason,
+                manager_email=choice.rep.manager_email,
             )
-            return Assignment(rep_id=str(rep.id), rep_name=rep.name, reason=handoff.reason)

@@ -16,14 +16,21 @@ from temporalio.exceptions import ApplicationError
 
 from nurture import mail
 from nurture.db import session_scope
-from nurture.repo import emails, leads, reps
+from nurture.repo import emails, handoffs, leads, reps
 from nurture.settings import Settings
 from nurture.tables import Lead
 from scenarios.scoring import MODEL
-from workflows.models import NotifyRepInput, SendResult, SendStepInput
+from scenarios.sla import SLA
+from workflows.models import NoticeKind, NotifyRepInput, SendResult, SendStepInput
 
 log = logging.getLogger(__name__)
 RECENT_ON_NOTICE = 8
+NOTICE_TEMPLATES = {
+    NoticeKind.ASSIGNED: "handoff/rep-notification",
+    NoticeKind.REMINDER: "handoff/reminder",
+    NoticeKind.MANAGER: "handoff/manager-escalation",
+    NoticeKind.WITHDRAWN: "handoff/withdrawn",
+}
 
 
 @dataclass(frozen=True)
@@ -68,14 +75,12 @@ class EmailActivities:
 
     @activity.defn
     async def notify_rep(self, input: NotifyRepInput) -> SendResult:
-        """Tell the assigned rep about their new lead: profile, score breakdown, recent activity."""
-        key = f"handoff:{input.handoff_id}:notify"
+        """Tell a rep (or their manager): new lead, reminder, escalation, withdrawal."""
+        key = f"handoff:{input.handoff_id}:{input.attempt}:{input.kind.value}"
         prepared = await asyncio.to_thread(self._prepare_notice, key, input)
         if not prepared.already_sent:
-            rendered = self._render("handoff/rep-notification", prepared.context)
+            rendered = self._render(NOTICE_TEMPLATES[input.kind], prepared.context)
             await self._deliver(prepared, rendered)
-        with session_scope(self._engine) as session:
-            reps.mark_notified(session, input.handoff_id, input.at)
         return SendResult(message_id=prepared.message_id, already_sent=prepared.already_sent)
 
     # --- steps -----------------------------------------------------------------
@@ -109,12 +114,18 @@ class EmailActivities:
 
     def _prepare_notice(self, key: str, input: NotifyRepInput) -> _Prepared:
         with session_scope(self._engine) as session:
-            handoff = reps.get_handoff(session, input.handoff_id)
-            rep = reps.get_rep(session, handoff.rep_id) if handoff and handoff.rep_id else None
+            handoff = handoffs.get(session, input.handoff_id)
+            rep = reps.get_rep(session, uuid.UUID(input.rep_id))
             if handoff is None or rep is None:
                 raise ApplicationError(
-                    f"handoff {input.handoff_id} has no assigned rep", type="LeadNotFound"
+                    f"handoff {input.handoff_id} or its rep is not in the database",
+                    type="LeadNotFound",
                 )
+            to = rep.email
+            if input.kind == NoticeKind.MANAGER:
+                if not rep.manager_email:
+                    raise ApplicationError("the rep has no manager", type="RecipientRejected")
+                to = rep.manager_email
             lead = self._lead(session, str(handoff.lead_id))
             row = emails.claim(
                 session,
@@ -125,22 +136,25 @@ class EmailActivities:
                 message_id=mail.message_id_for(key, self._settings.mail_from),
                 scheduled_at=input.at,
             )
-            breakdown = [
-                {"label": MODEL.label(rule), "points": points}
-                for rule, points in sorted(lead.score_breakdown.items(), key=lambda kv: -kv[1])
-                if points
-            ]
-            recent = leads.timeline(session, lead.id, {})[-RECENT_ON_NOTICE:]
+            public = self._settings.public_url.rstrip("/")
             context = {
                 "lead": _lead_context(lead),
                 "rep": {"name": rep.name, "email": rep.email},
                 "reason": handoff.reason,
                 "score": handoff.score,
-                "breakdown": breakdown,
-                "recent": [{"at": _short(e.at), "text": e.text} for e in recent],
-                "public_url": self._settings.public_url.rstrip("/"),
+                "priority": handoff.priority,
+                "deadline": _local(input.deadline) if input.deadline else "-",
+                "breakdown": _breakdown(lead.score_breakdown),
+                "recent": [
+                    {"at": _short(e.at), "text": e.text}
+                    for e in leads.timeline(session, lead.id, {})[-RECENT_ON_NOTICE:]
+                ],
+                "handoff_id": handoff.id,
+                "handoff_url": f"{public}/v1/handoffs/{handoff.id}",
+                "reject_reasons": SLA.reject_reasons,
+                "public_url": public,
             }
-            return _Prepared(key, row.message_id, rep.email, row.status == "sent", context)
+            return _Prepared(key, row.message_id, to, row.status == "sent", context)
 
     # --- shared ----------------------------------------------------------------
 
@@ -192,3 +206,16 @@ class EmailActivities:
 
 def _short(at: datetime) -> str:
     return at.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _local(at: datetime) -> str:
+    """A deadline as the rep reads it: in the SLA calendar's time zone."""
+    return at.astimezone(SLA.calendar.zone).strftime(f"%a %Y-%m-%d %H:%M ({SLA.calendar.timezone})")
+
+
+def _breakdown(score_breakdown: dict[str, int]) -> list[dict[str, object]]:
+    return [
+        {"label": MODEL.label(rule), "points": points}
+        for rule, points in sorted(score_breakdown.items(), key=lambda kv: -kv[1])
+        if points
+    ]

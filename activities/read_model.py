@@ -6,8 +6,8 @@ from sqlalchemy.engine import Engine
 from temporalio import activity
 
 from nurture.db import session_scope
-from nurture.repo import leads
-from workflows.models import NoteRecord, ScoreRecord, StageRecord, StepRecord
+from nurture.repo import handoffs, leads
+from workflows.models import HandoffRecord, NoteRecord, ScoreRecord, StageRecord, StepRecord
 
 
 class ReadModelActivities:
@@ -35,3 +35,8 @@ class ReadModelActivities:
     def record_note(self, rec: NoteRecord) -> None:
         with session_scope(self._engine) as session:
             leads.record_note(session, rec)
+
+    @activity.defn
+    def record_handoff(self, rec: HandoffRecord) -> None:
+        with session_scope(self._engine) as session:
+            handoffs.record(session, rec)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
@@ -14,7 +15,9 @@ from temporalio.client import Client
 
 from api.errors import Unauthorized
 from nurture import signing
+from nurture.repo import reps
 from nurture.settings import Settings
+from nurture.tables import Rep
 
 
 @dataclass
@@ -65,6 +68,34 @@ def require_admin(request: Request, state: StateDep) -> None:
 
 
 AdminDep = Annotated[None, Depends(require_admin)]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who calls a sales endpoint: a rep (by their token) or an admin."""
+
+    rep: Rep | None
+    is_admin: bool
+
+    @property
+    def rep_id(self) -> uuid.UUID | None:
+        return self.rep.id if self.rep else None
+
+
+def sales_actor(request: Request, state: StateDep) -> Actor:
+    if is_admin(request, state.settings):
+        return Actor(rep=None, is_admin=True)
+    token = bearer_token(request)
+    if token is None:
+        raise Unauthorized("a rep token is required (Authorization: Bearer <token>)")
+    with Session(state.engine, expire_on_commit=False) as session:
+        rep = reps.rep_by_token(session, token)
+    if rep is None or not rep.active:
+        raise Unauthorized("unknown or disabled rep token")
+    return Actor(rep=rep, is_admin=False)
+
+
+ActorDep = Annotated[Actor, Depends(sales_actor)]
 
 
 async def verified_body(request: Request, state: StateDep) -> bytes:

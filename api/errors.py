@@ -35,6 +35,11 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+class Conflict(DomainError):
+    status_code = 409
+    code = "conflict"
+
+
 class Invalid(DomainError):
     status_code = 422
     code = "invalid"

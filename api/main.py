@@ -11,7 +11,7 @@ from temporalio.client import Client
 
 from api import errors
 from api.deps import AppState
-from api.routes import events, health, leads
+from api.routes import events, handoffs, health, leads
 from nurture.db import create_schema, make_engine
 from nurture.settings import Settings, get_settings
 from nurture.temporal import connect
@@ -42,5 +42,6 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
     errors.install(app)
     app.include_router(leads.router)
     app.include_router(events.router)
+    app.include_router(handoffs.router)
     app.include_router(health.router)
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 import zoneinfo
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, EmailStr, Field, field_validator, model_validator
@@ -123,3 +124,39 @@ class LeadDetail(LeadSummary):
 class LeadPage(BaseModel):
     total: int
     items: list[LeadSummary]
+
+
+class ActionIn(BaseModel):
+    """Body of a sales action; which fields matter depends on the action."""
+
+    reason: str | None = Field(default=None, max_length=100)
+    note: str = Field(default="", max_length=2000)
+    amount: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
+
+
+class HandoffOut(BaseModel):
+    id: str
+    lead_id: uuid.UUID
+    lead_name: str
+    company: str
+    score: int
+    priority: str
+    status: str
+    rep: str | None
+    reason: str
+    reassignments: int
+    created_at: datetime
+    deadline_at: datetime | None
+    acknowledged_at: datetime | None
+    overdue: bool
+    time_left_seconds: int | None = Field(description="wall-clock seconds to the deadline")
+    business_time_left_seconds: int | None = Field(
+        description="working seconds to the deadline on the SLA calendar (negative: overdue)"
+    )
+    outcome_reason: str | None
+    amount: Decimal | None
+
+
+class HandoffPage(BaseModel):
+    total: int
+    items: list[HandoffOut]

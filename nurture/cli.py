@@ -10,6 +10,7 @@ from pathlib import Path
 
 import typer
 
+from nurture.cli_reps import app as reps_app
 from nurture.settings import STATE_DIR, Settings, get_settings
 
 app = typer.Typer(
@@ -19,6 +20,7 @@ app = typer.Typer(
 )
 
 MAIL_DIR = STATE_DIR / "mail"
+app.add_typer(reps_app, name="reps")
 
 
 def _settings_or_exit() -> Settings:

@@ -21,6 +21,7 @@ class RepConfig(BaseModel):
 
     name: str
     email: EmailStr
+    manager: EmailStr | None = None
 
 
 def _parse_reps(value: object) -> object:
@@ -68,6 +69,8 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
     admin_token: SecretStr = SecretStr(DEV_ADMIN_TOKEN)
     sales_reps: Annotated[list[RepConfig], NoDecode] = Field(default_factory=list)
+    sales_webhook_url: str | None = None
+    sales_webhook_secret: SecretStr | None = None
     log_level: str = "INFO"
     intake_wait_seconds: float = 10.0
 

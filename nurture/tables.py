@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -131,25 +132,67 @@ class Rep(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     name: str
     email: str = Field(unique=True, max_length=320)
+    manager_email: str | None = None
+    territories: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    industries: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    weight: int = 1
     active: bool = True
+    away_until: datetime | None = _ts(nullable=True)
+    token_hash: str | None = Field(default=None, index=True, unique=True, max_length=64)
+    assigned_count: int = 0
+    last_assigned_at: datetime | None = _ts(nullable=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
 
 
 class Handoff(SQLModel, table=True):
+    """A lead in sales' hands: who has it, the SLA deadline, and what sales did."""
+
     id: str = Field(primary_key=True, max_length=100)
     lead_id: uuid.UUID = Field(foreign_key="lead.id", index=True)
-    rep_id: uuid.UUID | None = Field(default=None, foreign_key="rep.id")
-    reason: str = ""
+    rep_id: uuid.UUID | None = Field(default=None, foreign_key="rep.id", index=True)
+    status: str = Field(default="pending", index=True)
+    priority: str = ""
     score: int = 0
+    reason: str = ""
+    reassignments: int = 0
     created_at: datetime = _ts(nullable=False)
-    notified_at: datetime | None = _ts(nullable=True)
+    deadline_at: datetime | None = _ts(nullable=True)
+    acknowledged_at: datetime | None = _ts(nullable=True)
+    closed_at: datetime | None = _ts(nullable=True)
+    outcome_reason: str | None = None
+    outcome_note: str = ""
+    amount: Decimal | None = Field(default=None, sa_column=Column(sa.Numeric(14, 2)))
 
 
-class Counter(SQLModel, table=True):
-    """Named monotonic counters (round-robin position)."""
+class RepAssignment(SQLModel, table=True):
+    """Each rep a handoff was given to, in order; makes assignment retries idempotent."""
 
-    name: str = Field(primary_key=True, max_length=100)
-    value: int = 0
+    __tablename__ = "rep_assignment"
+    __table_args__ = (sa.UniqueConstraint("handoff_id", "attempt"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    handoff_id: str = Field(max_length=100, index=True)
+    attempt: int
+    rep_id: uuid.UUID = Field(foreign_key="rep.id")
+    reason: str
+    at: datetime = _ts(nullable=False)
+
+
+class SlaEvent(SQLModel, table=True):
+    """Everything that happened under the SLA: assignment, reminders, escalations, actions."""
+
+    __tablename__ = "sla_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    handoff_id: str = Field(max_length=100, index=True)
+    lead_id: uuid.UUID = Field(foreign_key="lead.id", index=True)
+    rep_id: uuid.UUID | None = None
+    at: datetime = _ts(nullable=False)
+    event: str = Field(index=True)
+    detail: str = ""
+    reason: str | None = None
+    note: str = ""
+    amount: Decimal | None = Field(default=None, sa_column=Column(sa.Numeric(14, 2)))
 
 
 class TimelineNote(SQLModel, table=True):

@@ -2,6 +2,7 @@
 
 from collections.abc import Awaitable, Callable
 
+from scenarios.recycle import recycle
 from scenarios.webinar import webinar
 from scenarios.whitepaper import whitepaper
 from workflows.runtime import Lead
@@ -11,4 +12,5 @@ Scenario = Callable[[Lead], Awaitable[None]]
 SCENARIOS: dict[str, Scenario] = {
     "whitepaper": whitepaper,
     "webinar": webinar,
+    "recycle": recycle,
 }

@@ -1,12 +1,16 @@
-"""The sales handoff: pick a rep, tell them, record it.
+"""The sales handoff under the SLA: assign, notify, run the business-hour clock, escalate.
 
-A child of the lead workflow, so ops see each handoff as its own run. The SLA
-clock, escalation and compensation build on this workflow.
+A child of the lead workflow. Reps act on it through updates (ack, reject, opportunity,
+won, lost) whose validators refuse out-of-order actions and other reps' hands. When the
+clock runs out the ladder reminds, tells the manager, reassigns, and finally compensates:
+the handoff is withdrawn and the lead goes back to nurturing.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+import contextlib
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
@@ -14,49 +18,310 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.assignment import AssignmentActivities
     from activities.email import EmailActivities
+    from activities.read_model import ReadModelActivities
+    from activities.sales_webhook import SalesWebhookActivities
+    from scenarios.sla import SLA
     from workflows import policies
     from workflows.models import (
+        CLOSED_HANDOFF,
+        SALES_PROGRESS_SIGNAL,
         AssignInput,
         Assignment,
         HandoffInput,
+        HandoffRecord,
         HandoffResult,
+        HandoffState,
+        HandoffStatus,
+        NoticeKind,
         NotifyRepInput,
+        SalesAction,
+        SalesProgress,
+        Stage,
     )
+    from workflows.sales_rules import LEAD_STAGE, RESULT, Action, refusal
 
 NO_REP_RETRY_EVERY = timedelta(hours=1)
 
 
 @workflow.defn
 class SalesHandoffWorkflow:
+    @workflow.init
+    def __init__(self, input: HandoffInput) -> None:
+        self._input = input
+        self._priority = SLA.priority_for(input.score)
+        self._status = HandoffStatus.PENDING
+        self._rep: Assignment | None = None
+        self._deadline: datetime | None = None
+        self._reassignments = 0
+        self._acked_at: datetime | None = None
+        self._tried: list[str] = []
+
     @workflow.run
     async def run(self, input: HandoffInput) -> HandoffResult:
-        assignment = await self._assign(input)
-        await workflow.execute_activity_method(
-            EmailActivities.notify_rep,
-            NotifyRepInput(handoff_id=input.handoff_id, at=workflow.now()),
-            start_to_close_timeout=policies.SEND_TIMEOUT,
-            retry_policy=policies.SEND_RETRY,
+        self._rep = await self._assign(first=True)
+        await self._started_clock("assigned", self._rep.reason)
+        await self._notify(NoticeKind.ASSIGNED)
+        await self._tell_lead(Stage.SALES_PENDING, f"handed to {self._rep.rep_name}")
+        while self._status == HandoffStatus.PENDING:
+            if await self._run_ladder():
+                break
+            if self._reassignments < SLA.ladder.max_reassignments and await self._reassign():
+                continue
+            await self._withdraw()
+        await workflow.wait_condition(lambda: self._status in CLOSED_HANDOFF)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return HandoffResult(
+            handoff_id=input.handoff_id,
+            status=self._status,
+            rep_id=self._rep.rep_id if self._rep else None,
         )
-        return HandoffResult(handoff_id=input.handoff_id, rep_id=assignment.rep_id)
 
-    async def _assign(self, input: HandoffInput) -> Assignment:
+    @workflow.query
+    def state(self) -> HandoffState:
+        return HandoffState(
+            handoff_id=self._input.handoff_id,
+            lead_id=self._input.lead_id,
+            status=self._status,
+            priority=self._priority.name,
+            rep_id=self._rep.rep_id if self._rep else None,
+            deadline=self._deadline,
+            reassignments=self._reassignments,
+            acknowledged_at=self._acked_at,
+        )
+
+    # --- sales actions ----------------------------------------------------------
+
+    @workflow.update
+    async def ack(self, action: SalesAction) -> HandoffState:
+        self._acked_at = workflow.now()
+        return await self._apply(Action.ACK, action)
+
+    @ack.validator
+    def _validate_ack(self, action: SalesAction) -> None:
+        self._validate(Action.ACK, action)
+
+    @workflow.update
+    async def reject(self, action: SalesAction) -> HandoffState:
+        return await self._apply(Action.REJECT, action)
+
+    @reject.validator
+    def _validate_reject(self, action: SalesAction) -> None:
+        self._validate(Action.REJECT, action)
+        if action.reason not in SLA.reject_reasons:
+            raise ApplicationError(
+                f"reason must be one of {', '.join(SLA.reject_reasons)}", type="InvalidReason"
+            )
+
+    @workflow.update
+    async def opportunity(self, action: SalesAction) -> HandoffState:
+        return await self._apply(Action.OPPORTUNITY, action)
+
+    @opportunity.validator
+    def _validate_opportunity(self, action: SalesAction) -> None:
+        self._validate(Action.OPPORTUNITY, action)
+
+    @workflow.update
+    async def won(self, action: SalesAction) -> HandoffState:
+        return await self._apply(Action.WON, action)
+
+    @won.validator
+    def _validate_won(self, action: SalesAction) -> None:
+        self._validate(Action.WON, action)
+        if action.amount is None or action.amount <= 0:
+            raise ApplicationError("a won deal needs a positive amount", type="InvalidAmount")
+
+    @workflow.update
+    async def lost(self, action: SalesAction) -> HandoffState:
+        return await self._apply(Action.LOST, action)
+
+    @lost.validator
+    def _validate_lost(self, action: SalesAction) -> None:
+        self._validate(Action.LOST, action)
+        if action.reason not in SLA.lost_reasons:
+            raise ApplicationError(
+                f"reason must be one of {', '.join(SLA.lost_reasons)}", type="InvalidReason"
+            )
+
+    def _validate(self, act: Action, action: SalesAction) -> None:
+        if self._rep is None:
+            raise ApplicationError("the handoff has no rep yet", type="OutOfOrder")
+        if action.rep_id is not None and action.rep_id != self._rep.rep_id:
+            raise ApplicationError("this handoff is not assigned to you", type="NotYourHandoff")
+        why = refusal(act, self._status)
+        if why is not None:
+            raise ApplicationError(why, type="OutOfOrder")
+
+    async def _apply(self, act: Action, action: SalesAction) -> HandoffState:
+        self._status = RESULT[act]
+        await self._record(act.value, reason=action.reason, note=action.note, amount=action.amount)
+        stage = LEAD_STAGE.get(self._status)
+        if stage is not None:
+            await self._tell_lead(stage, f"sales: {act.value}")
+        return self.state()
+
+    # --- the clock and the ladder -------------------------------------------------
+
+    async def _started_clock(self, event: str, detail: str) -> None:
+        window = self._priority.acknowledge_within
+        self._deadline = SLA.calendar.add(workflow.now(), window)
+        await self._record(event, detail=f"{detail}; {self._priority.name} lead, ack by deadline")
+
+    async def _run_ladder(self) -> bool:
+        """Walk the ladder; True when sales acted, False when it ran out."""
+        if self._deadline is None:
+            raise ApplicationError("clock not started", non_retryable=True)
+        ladder = SLA.ladder
+        rungs = (
+            (ladder.remind_rep_after, self._remind),
+            (ladder.tell_manager_after, self._tell_manager),
+            (ladder.reassign_after, None),
+        )
+        for after, act in rungs:
+            if await self._acted_before(SLA.calendar.add(self._deadline, after)):
+                return True
+            if act is not None:
+                await act()
+        return False
+
+    async def _acted_before(self, when: datetime) -> bool:
+        remaining = when - workflow.now()
+        if remaining > timedelta(0):
+            with contextlib.suppress(TimeoutError):  # the deadline passing is the normal case
+                await workflow.wait_condition(
+                    lambda: self._status != HandoffStatus.PENDING, timeout=remaining
+                )
+        return self._status != HandoffStatus.PENDING
+
+    async def _remind(self) -> None:
+        await self._record("reminder", detail="deadline missed; rep reminded")
+        await self._notify(NoticeKind.REMINDER)
+
+    async def _tell_manager(self) -> None:
+        if self._rep is None or not self._rep.manager_email:
+            await self._record("escalation", detail="no manager on record to escalate to")
+            return
+        await self._record("escalation", detail="manager told")
+        await self._notify(NoticeKind.MANAGER)
+
+    async def _reassign(self) -> bool:
+        previous = self._rep
+        if previous is None:
+            return False
+        self._tried.append(previous.rep_id)
+        try:
+            chosen = await self._assign(first=False)
+        except ActivityError:
+            return False  # nobody else to take it: fall through to compensation
+        await self._notify(NoticeKind.WITHDRAWN)
+        self._rep = chosen
+        self._reassignments += 1
+        await self._started_clock("reassigned", f"from {previous.rep_name}: {chosen.reason}")
+        await self._notify(NoticeKind.ASSIGNED)
+        await self._tell_lead(Stage.SALES_PENDING, f"reassigned to {chosen.rep_name}")
+        return True
+
+    async def _withdraw(self) -> None:
+        """Compensation: undo the assignment, tell the rep, hand the lead back to marketing."""
+        await self._notify(NoticeKind.WITHDRAWN)
+        self._status = HandoffStatus.WITHDRAWN
+        await self._record("breach", detail="SLA breached; handoff withdrawn")
+
+    # --- side effects ---------------------------------------------------------------
+
+    async def _assign(self, *, first: bool) -> Assignment:
+        request = AssignInput(
+            handoff_id=self._input.handoff_id,
+            lead_id=self._input.lead_id,
+            score=self._input.score,
+            at=workflow.now(),
+            profile=self._input.profile,
+            exclude_rep_ids=list(self._tried),
+        )
         while True:
             try:
                 return await workflow.execute_activity_method(
                     AssignmentActivities.assign_rep,
-                    AssignInput(
-                        handoff_id=input.handoff_id,
-                        lead_id=input.lead_id,
-                        score=input.score,
-                        at=workflow.now(),
-                    ),
+                    request,
                     start_to_close_timeout=policies.ASSIGN_TIMEOUT,
                     retry_policy=policies.ASSIGN_RETRY,
                 )
             except ActivityError as err:
                 cause = err.cause
-                if not (isinstance(cause, ApplicationError) and cause.type == "NoRepAvailable"):
+                no_rep = isinstance(cause, ApplicationError) and cause.type == "NoRepAvailable"
+                if not no_rep or not first:
                     raise
-                # Nobody to take the lead yet: wait for reps to be configured, never drop it.
-                workflow.logger.warning("no active sales rep; retrying in %s", NO_REP_RETRY_EVERY)
+                # Nobody can take the lead yet: wait for reps, never drop it.
+                workflow.logger.warning(
+                    "no sales rep available; retrying in %s", NO_REP_RETRY_EVERY
+                )
                 await workflow.sleep(NO_REP_RETRY_EVERY)
+                request.at = workflow.now()
+
+    async def _notify(self, kind: NoticeKind) -> None:
+        if self._rep is None:
+            return
+        notice = NotifyRepInput(
+            handoff_id=self._input.handoff_id,
+            rep_id=self._rep.rep_id,
+            kind=kind,
+            at=workflow.now(),
+            deadline=self._deadline,
+            attempt=self._reassignments + 1,
+        )
+        try:
+            await workflow.execute_activity_method(
+                EmailActivities.notify_rep,
+                notice,
+                start_to_close_timeout=policies.SEND_TIMEOUT,
+                retry_policy=policies.SEND_RETRY,
+            )
+        except ActivityError as err:
+            await self._record("notify_failed", detail=f"{kind.value} mail failed: {err.cause}")
+        if kind in (NoticeKind.ASSIGNED, NoticeKind.WITHDRAWN):
+            try:
+                await workflow.execute_activity_method(
+                    SalesWebhookActivities.post_handoff_event,
+                    notice,
+                    start_to_close_timeout=policies.WEBHOOK_TIMEOUT,
+                    retry_policy=policies.WEBHOOK_RETRY,
+                )
+            except ActivityError as err:
+                await self._record("webhook_failed", detail=f"{kind.value}: {err.cause}")
+
+    async def _tell_lead(self, stage: Stage, reason: str) -> None:
+        parent = workflow.info().parent
+        if parent is None:
+            return
+        progress = SalesProgress(
+            stage=stage, reason=reason, rep_id=self._rep.rep_id if self._rep else None
+        )
+        handle = workflow.get_external_workflow_handle(parent.workflow_id)
+        await handle.signal(SALES_PROGRESS_SIGNAL, progress)
+
+    async def _record(
+        self, event: str, *, detail: str = "", reason: str | None = None, note: str = "",
+        amount: Decimal | None = None,
+    ) -> None:  # fmt: skip
+        record = HandoffRecord(
+            handoff_id=self._input.handoff_id,
+            lead_id=self._input.lead_id,
+            at=workflow.now(),
+            event=event,
+            status=self._status,
+            rep_id=self._rep.rep_id if self._rep else None,
+            priority=self._priority.name,
+            score=self._input.score,
+            deadline=self._deadline,
+            reassignments=self._reassignments,
+            reason=reason,
+            note=note,
+            amount=amount,
+            detail=detail,
+        )
+        await workflow.execute_local_activity_method(
+            ReadModelActivities.record_handoff,
+            record,
+            start_to_close_timeout=policies.RECORD_TIMEOUT,
+            schedule_to_close_timeout=policies.RECORD_GIVE_UP_AFTER,
+            retry_policy=policies.RECORD_RETRY,
+        )

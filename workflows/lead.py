@@ -21,18 +21,23 @@ with workflow.unsafe.imports_passed_through():
     from activities.read_model import ReadModelActivities
     from scenarios import SCENARIOS
     from scenarios.scoring import MODEL
+    from scenarios.sla import SLA
     from workflows import policies
     from workflows import search_attributes as sa
     from workflows.handoff import SalesHandoffWorkflow
     from workflows.models import (
         BEHAVIOUR_SIGNAL,
+        SALES_PROGRESS_SIGNAL,
         AppliedEvent,
         BehaviourEvent,
         HandoffInput,
+        HandoffResult,
+        HandoffStatus,
         LeadInput,
         LeadProfile,
         LeadStatus,
         NoteRecord,
+        SalesProgress,
         ScoreLine,
         ScoreRecord,
         SendStepInput,
@@ -44,6 +49,7 @@ with workflow.unsafe.imports_passed_through():
 
 R = TypeVar("R")
 DEDUP_WINDOW = 10_000
+RECYCLING = (HandoffStatus.REJECTED, HandoffStatus.WITHDRAWN)
 NURTURE_STAGES = (Stage.NEW, Stage.NURTURING, Stage.RECYCLED)
 
 
@@ -65,6 +71,7 @@ class LeadWorkflow:
         self._ready = False
         self._qualified = False
         self._handoffs = 0
+        self._enrolment = 0
         self._rep_id: str | None = None
         self._indexed: tuple[object, ...] = ()
         self._score_version = 0
@@ -87,7 +94,11 @@ class LeadWorkflow:
             await workflow.execute_activity_method(
                 EmailActivities.send_step,
                 SendStepInput(
-                    lead_id=self.lead_id, scenario=self.scenario, step=step, scheduled_at=now
+                    lead_id=self.lead_id,
+                    scenario=self.scenario,
+                    step=step,
+                    enrolment=self._enrolment,
+                    scheduled_at=now,
                 ),
                 start_to_close_timeout=policies.SEND_TIMEOUT,
                 retry_policy=policies.SEND_RETRY,
@@ -106,11 +117,16 @@ class LeadWorkflow:
         self._ready = True
         processor = asyncio.create_task(self._process_inbox())
         await self._set_stage(Stage.NURTURING, f"enrolled in scenario {self.scenario}")
-        scenario = asyncio.create_task(self._run_scenario())
-        await workflow.wait_condition(lambda: self._qualified)
-        await scenario
-        await self._hand_off()
-        await processor
+        while True:
+            self._enrolment += 1
+            scenario = asyncio.create_task(self._run_scenario())
+            await workflow.wait_condition(lambda: self._qualified)
+            await scenario
+            result = await self._hand_off()
+            if result is None or result.status not in RECYCLING:
+                break
+            await self._recycle(result)
+        await processor  # won, lost or stuck at MQL: keep scoring what the lead does
 
     @workflow.signal(name=BEHAVIOUR_SIGNAL)
     def behaviour(self, event: BehaviourEvent) -> None:
@@ -122,6 +138,12 @@ class LeadWorkflow:
         if len(self._seen_order) > DEDUP_WINDOW:
             self._seen_ids.discard(self._seen_order.popleft())
         self._inbox.append(event)
+
+    @workflow.signal(name=SALES_PROGRESS_SIGNAL)
+    async def sales_progress(self, progress: SalesProgress) -> None:
+        """From the handoff child: sales acknowledged, reassigned, opened a deal, won or lost."""
+        self._rep_id = progress.rep_id
+        await self._set_stage(progress.stage, progress.reason, rep_id=progress.rep_id)
 
     @workflow.update
     async def enrol(self, profile: LeadProfile) -> LeadStatus:
@@ -199,32 +221,54 @@ class LeadWorkflow:
 
     def _check_threshold(self) -> None:
         if not self._qualified and self._stage in NURTURE_STAGES:
-            self._qualified = self.score >= MODEL.mql_threshold
+            self._qualified = self.score >= SLA.handoff_threshold
 
-    async def _hand_off(self) -> None:
+    async def _hand_off(self) -> HandoffResult | None:
         await self._set_stage(
-            Stage.MQL, f"score {self.score} reached the MQL threshold {MODEL.mql_threshold}"
+            Stage.MQL, f"score {self.score} reached the MQL threshold {SLA.handoff_threshold}"
         )
         self._handoffs += 1
         handoff_id = f"handoff-{self.lead_id}-{self._handoffs}"
         try:
-            result = await workflow.execute_child_workflow(
+            return await workflow.execute_child_workflow(
                 SalesHandoffWorkflow.run,
                 HandoffInput(
                     handoff_id=handoff_id,
                     lead_id=self.lead_id,
                     score=self.score,
                     breakdown=dict(self._breakdown),
+                    profile=self.profile,
                 ),
                 id=handoff_id,
             )
         except ChildWorkflowError as err:
             await self._note("handoff_failed", f"handoff {handoff_id} failed: {err.cause}")
-            return
-        self._rep_id = result.rep_id
-        await self._set_stage(Stage.SALES_PENDING, "handed to sales", rep_id=result.rep_id)
+            return None
 
-    async def _set_stage(self, stage: Stage, reason: str, rep_id: str | None = None) -> None:
+    async def _recycle(self, result: HandoffResult) -> None:
+        """Back from sales without a deal: behaviour points reset, slower recycle track."""
+        why = {
+            HandoffStatus.REJECTED: "rejected by sales",
+            HandoffStatus.WITHDRAWN: "SLA breached: handoff withdrawn",
+        }[result.status]
+        attribute_keys = tuple(r.key for r in MODEL.attribute_rules)
+        lines = [
+            ScoreLine(rule=rule, points=-points, cause=f"recycled ({why})")
+            for rule, points in self._breakdown.items()
+            if rule not in attribute_keys and points
+        ]
+        self._breakdown = {k: v for k, v in self._breakdown.items() if k in attribute_keys}
+        await self._record_score(workflow.now(), lines=lines)
+        self._rep_id = None
+        self._qualified = False
+        self.scenario = SLA.recycle_scenario
+        self._step = None
+        await self._record_step(workflow.now())
+        await self._set_stage(Stage.RECYCLED, why, clear_rep=True)
+
+    async def _set_stage(
+        self, stage: Stage, reason: str, rep_id: str | None = None, clear_rep: bool = False
+    ) -> None:
         previous, self._stage = self._stage, stage
         self._upsert_search_attributes()
         await self._record(
@@ -236,6 +280,7 @@ class LeadWorkflow:
                 to_stage=stage,
                 reason=reason,
                 rep_id=rep_id,
+                clear_rep=clear_rep,
             ),
         )
 

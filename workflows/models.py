@@ -7,6 +7,7 @@ names and email addresses stay in the database and are loaded by activities.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -111,6 +112,7 @@ class StageRecord(BaseModel):
     to_stage: Stage
     reason: str = ""
     rep_id: str | None = None
+    clear_rep: bool = False
 
 
 class StepRecord(BaseModel):
@@ -140,18 +142,37 @@ class SendResult(BaseModel):
     already_sent: bool = False
 
 
+class HandoffStatus(StrEnum):
+    PENDING = "pending"  # assigned, SLA clock running
+    ACCEPTED = "accepted"
+    OPPORTUNITY = "opportunity"
+    WON = "won"
+    LOST = "lost"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"  # SLA breached: taken back from sales
+
+
+CLOSED_HANDOFF = (
+    HandoffStatus.WON,
+    HandoffStatus.LOST,
+    HandoffStatus.REJECTED,
+    HandoffStatus.WITHDRAWN,
+)
+
+
 class HandoffInput(BaseModel):
     handoff_id: str
     lead_id: str
     score: int
     breakdown: dict[str, int] = Field(default_factory=dict)
-    reason: str = ""
+    profile: LeadProfile = Field(default_factory=LeadProfile)
 
 
 class Assignment(BaseModel):
     rep_id: str
     rep_name: str
     reason: str
+    manager_email: str | None = None
 
 
 class AssignInput(BaseModel):
@@ -159,16 +180,77 @@ class AssignInput(BaseModel):
     lead_id: str
     score: int
     at: datetime
+    profile: LeadProfile = Field(default_factory=LeadProfile)
+    exclude_rep_ids: list[str] = Field(default_factory=list)
+
+
+class NoticeKind(StrEnum):
+    ASSIGNED = "assigned"
+    REMINDER = "reminder"
+    MANAGER = "manager"
+    WITHDRAWN = "withdrawn"
 
 
 class NotifyRepInput(BaseModel):
     handoff_id: str
+    rep_id: str
+    kind: NoticeKind = NoticeKind.ASSIGNED
     at: datetime
+    deadline: datetime | None = None
+    attempt: int = 1  # which assignment of this handoff (1 = first rep)
+
+
+class SalesAction(BaseModel):
+    """A rep's (or an admin's, rep_id None) action on a handoff."""
+
+    rep_id: str | None = None
+    reason: str | None = None
+    note: str = ""
+    amount: Decimal | None = None
+
+
+class HandoffState(BaseModel):
+    handoff_id: str
+    lead_id: str
+    status: HandoffStatus
+    priority: str
+    rep_id: str | None = None
+    deadline: datetime | None = None
+    reassignments: int = 0
+    acknowledged_at: datetime | None = None
+
+
+class HandoffRecord(BaseModel):
+    """A change of the handoff for the read model, with the SLA event it stands for."""
+
+    handoff_id: str
+    lead_id: str
+    at: datetime
+    event: str
+    status: HandoffStatus
+    rep_id: str | None = None
+    priority: str = ""
+    score: int = 0
+    deadline: datetime | None = None
+    reassignments: int = 0
+    reason: str | None = None
+    note: str = ""
+    amount: Decimal | None = None
+    detail: str = ""
+
+
+class SalesProgress(BaseModel):
+    """Child to parent: the lead's stage moved because of what sales did."""
+
+    stage: Stage
+    reason: str
+    rep_id: str | None = None
 
 
 class HandoffResult(BaseModel):
     handoff_id: str
-    rep_id: str
+    status: HandoffStatus
+    rep_id: str | None = None
 
 
 def lead_workflow_id(lead_id: object) -> str:
@@ -177,3 +259,4 @@ def lead_workflow_id(lead_id: object) -> str:
 
 
 BEHAVIOUR_SIGNAL = "behaviour"
+SALES_PROGRESS_SIGNAL = "sales_progress"

@@ -31,3 +31,12 @@ ASSIGN_RETRY = RetryPolicy(
     maximum_attempts=20,
     non_retryable_error_types=["NoRepAvailable", "LeadNotFound"],
 )
+
+# Outbound sales webhook (Slack, CRM): backs off, gives up after about a day.
+WEBHOOK_TIMEOUT = timedelta(seconds=30)
+WEBHOOK_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(hours=1),
+    maximum_attempts=30,
+)

@@ -18,6 +18,7 @@ from nurture.tables import (
     LeadEvent,
     Rep,
     ScoreChange,
+    SlaEvent,
     StageChange,
     TimelineNote,
     utcnow,
@@ -177,6 +178,22 @@ def timeline(session: Session, lead_id: uuid.UUID, labels: dict[str, str]) -> li
                 {"from": st.from_stage, "to": st.to_stage, "reason": st.reason},
             )
         )
+    names = {rep.id: rep.name for rep in session.exec(select(Rep)).all()}
+    for sla in session.exec(select(SlaEvent).where(SlaEvent.lead_id == lead_id)):
+        who = names.get(sla.rep_id, "-") if sla.rep_id else "-"
+        text = f"{sla.event} ({who})" + (f": {sla.detail}" if sla.detail else "")
+        if sla.reason:
+            text += f"; reason {sla.reason}"
+        entries.append(
+            TimelineEntry(
+                sla.at,
+                "sales",
+                text,
+                {"event": sla.event, "handoff_id": sla.handoff_id, "rep": who,
+                 "reason": sla.reason, "note": sla.note,
+                 "amount": str(sla.amount) if sla.amount is not None else None},
+            )
+        )  # fmt: skip
     for note in session.exec(select(TimelineNote).where(TimelineNote.lead_id == lead_id)):
         entries.append(TimelineEntry(note.at, note.kind, note.text, {}))
     order = {"stage": 0, "score": 1, "event": 2, "email": 3}
@@ -245,11 +262,17 @@ def record_score(session: Session, rec: ScoreRecord) -> None:
 
 
 def record_stage(session: Session, rec: StageRecord) -> None:
+    """A stage change; the same stage again only moves the rep (a reassignment), as a note."""
     lead_id = uuid.UUID(rec.lead_id)
     values: dict[str, Any] = {"stage": rec.to_stage.value, "updated_at": utcnow()}
     if rec.rep_id:
         values["rep_id"] = uuid.UUID(rec.rep_id)
+    if rec.clear_rep:
+        values["rep_id"] = None
     session.exec(sa.update(Lead).where(col(Lead.id) == lead_id).values(**values))
+    if rec.from_stage == rec.to_stage:
+        session.add(TimelineNote(lead_id=lead_id, at=rec.at, kind="sales", text=rec.reason))
+        return
     session.add(
         StageChange(
             lead_id=lead_id,
@@ -265,7 +288,7 @@ def record_step(session: Session, rec: StepRecord) -> None:
     session.exec(
         sa.update(Lead)
         .where(col(Lead.id) == uuid.UUID(rec.lead_id))
-        .values(step=rec.step, updated_at=utcnow())
+        .values(step=rec.step, scenario=rec.scenario, updated_at=utcnow())
     )
 
 

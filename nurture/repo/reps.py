@@ -1,92 +1,200 @@
-"""Sales reps and handoffs: who is on the team, and who got which lead."""
+"""Sales reps: the team, their API tokens, and who gets the next lead."""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
-import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from nurture.settings import RepConfig
-from nurture.tables import Counter, Handoff, Rep
+from nurture.tables import Rep, RepAssignment
+from workflows.models import LeadProfile
+from workflows.sla_model import Strategy
 
-ROUND_ROBIN = "round_robin"
-
-
-def sync_from_config(session: Session, reps: Sequence[RepConfig]) -> None:
-    """Make the configured reps exist and be active; reps no longer configured go inactive."""
-    wanted = {r.email.lower(): r for r in reps}
-    existing = {rep.email: rep for rep in session.exec(select(Rep)).all()}
-    for email, cfg in wanted.items():
-        rep = existing.get(email)
-        if rep is None:
-            session.add(Rep(name=cfg.name, email=email))
-        else:
-            rep.name, rep.active = cfg.name, True
-            session.add(rep)
-    for email, rep in existing.items():
-        if email not in wanted and rep.active:
-            rep.active = False
-            session.add(rep)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+TOKEN_PREFIX = "nrt_"
 
 
-def active_reps(session: Session) -> list[Rep]:
-    rows = session.exec(
-        select(Rep).where(col(Rep.active).is_(True)).order_by(col(Rep.created_at), col(Rep.email))
+class RepError(ValueError):
+    """A rep operation that cannot be done, said so a person can fix it."""
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def add_rep(
+    session: Session,
+    *,
+    name: str,
+    email: str,
+    manager_email: str | None = None,
+    territories: Sequence[str] = (),
+    industries: Sequence[str] = (),
+    weight: int = 1,
+    token: str | None = None,
+) -> tuple[Rep, str]:
+    """Create a rep; returns it with its API token (only its hash is stored)."""
+    email = email.strip().lower()
+    if session.exec(select(Rep).where(Rep.email == email)).first() is not None:
+        raise RepError(f"a rep with email {email} exists already")
+    if weight < 1:
+        raise RepError("weight must be 1 or more")
+    token = token or new_token()
+    rep = Rep(
+        name=name.strip(),
+        email=email,
+        manager_email=manager_email.strip().lower() if manager_email else None,
+        territories=[t.strip().lower() for t in territories if t.strip()],
+        industries=[i.strip().lower() for i in industries if i.strip()],
+        weight=weight,
+        token_hash=hash_token(token),
     )
-    return list(rows.all())
-
-
-def _next_position(session: Session) -> int:
-    """Atomically advance the round-robin counter (one statement: safe under concurrency)."""
-    bumped = session.exec(
-        sa.update(Counter)
-        .where(col(Counter.name) == ROUND_ROBIN)
-        .values(value=col(Counter.value) + 1)
-        .returning(col(Counter.value))
-    ).first()
-    if bumped is not None:
-        return int(bumped[0]) - 1
-    session.add(Counter(name=ROUND_ROBIN, value=1))
+    session.add(rep)
     session.flush()
-    return 0
+    return rep, token
 
 
-def get_handoff(session: Session, handoff_id: str) -> Handoff | None:
-    return session.get(Handoff, handoff_id)
+def find_rep(session: Session, email: str) -> Rep:
+    rep = session.exec(select(Rep).where(Rep.email == email.strip().lower())).first()
+    if rep is None:
+        raise RepError(f"no rep with email {email}")
+    return rep
 
 
-def assign_round_robin(
-    session: Session, *, handoff_id: str, lead_id: uuid.UUID, score: int, at: datetime
-) -> tuple[Handoff, Rep] | None:
-    """Assign the next active rep in turn; the same handoff asked twice gets the same rep."""
-    handoff = session.get(Handoff, handoff_id)
-    if handoff is not None and handoff.rep_id is not None:
-        rep = session.get(Rep, handoff.rep_id)
-        if rep is not None:
-            return handoff, rep
-    reps = active_reps(session)
-    if not reps:
-        return None
-    position = _next_position(session)
-    rep = reps[position % len(reps)]
-    reason = f"round-robin: turn {position + 1} of {len(reps)} active reps"
-    if handoff is None:
-        handoff = Handoff(id=handoff_id, lead_id=lead_id, score=score, created_at=at)
-    handoff.rep_id, handoff.reason = rep.id, reason
-    session.add(handoff)
-    session.flush()
-    return handoff, rep
+def rep_by_token(session: Session, token: str) -> Rep | None:
+    return session.exec(select(Rep).where(Rep.token_hash == hash_token(token))).first()
 
 
-def mark_notified(session: Session, handoff_id: str, at: datetime) -> None:
-    handoff = session.get(Handoff, handoff_id)
-    if handoff is not None and handoff.notified_at is None:
-        handoff.notified_at = at
-        session.add(handoff)
+def issue_token(session: Session, email: str) -> str:
+    rep = find_rep(session, email)
+    token = new_token()
+    rep.token_hash = hash_token(token)
+    session.add(rep)
+    return token
+
+
+def list_reps(session: Session) -> list[Rep]:
+    return list(session.exec(select(Rep).order_by(col(Rep.created_at), col(Rep.email))).all())
 
 
 def get_rep(session: Session, rep_id: uuid.UUID) -> Rep | None:
     return session.get(Rep, rep_id)
+
+
+def sync_from_config(session: Session, reps: Sequence[RepConfig], dev_tokens: bool) -> None:
+    """Make the reps named in NURTURE_SALES_REPS exist; in dev they get `dev-rep-<n>` tokens."""
+    for n, cfg in enumerate(reps, start=1):
+        email = str(cfg.email).lower()
+        existing = session.exec(select(Rep).where(Rep.email == email)).first()
+        if existing is None:
+            add_rep(
+                session,
+                name=cfg.name,
+                email=email,
+                manager_email=str(cfg.manager) if cfg.manager else None,
+                token=f"dev-rep-{n}" if dev_tokens else None,
+            )
+
+
+# --- assignment -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Choice:
+    rep: Rep
+    reason: str
+
+
+def available(session: Session, at: datetime, exclude: Sequence[str]) -> list[Rep]:
+    """Active reps not away at `at` and not excluded, in a stable order."""
+    excluded = {uuid.UUID(x) for x in exclude}
+    return [
+        rep
+        for rep in list_reps(session)
+        if rep.active
+        and rep.id not in excluded
+        and (rep.away_until is None or rep.away_until <= at)
+    ]
+
+
+def _next_in_turn(reps: Sequence[Rep]) -> Rep:
+    return min(reps, key=lambda r: (r.last_assigned_at or EPOCH, r.created_at, r.email))
+
+
+def choose(strategy: Strategy, reps: Sequence[Rep], profile: LeadProfile) -> Choice:
+    """Pick from `reps` (non-empty) by the SLA's strategy, saying why."""
+    if strategy == Strategy.WEIGHTED:
+        rep = min(
+            reps,
+            key=lambda r: ((r.assigned_count + 1) / r.weight, r.last_assigned_at or EPOCH, r.email),
+        )
+        return Choice(rep, f"weighted: weight {rep.weight}, {rep.assigned_count} leads before")
+    if strategy == Strategy.TERRITORY:
+        territory = str(profile.attributes.get("territory", "")).strip().lower()
+        industry = profile.industry.strip().lower()
+        matching = [
+            r
+            for r in reps
+            if (territory and territory in r.territories)
+            or (industry and any(i in industry for i in r.industries))
+        ]
+        if matching:
+            rep = _next_in_turn(matching)
+            covers = f"territory {territory}" if territory in rep.territories else "industry"
+            return Choice(rep, f"{covers} match, in turn among {len(matching)} reps")
+        rep = _next_in_turn(reps)
+        return Choice(
+            rep, f"no rep covers the lead's territory or industry; round-robin of {len(reps)}"
+        )
+    rep = _next_in_turn(reps)
+    return Choice(rep, f"round-robin: next in turn of {len(reps)} available reps")
+
+
+def assign(
+    session: Session,
+    *,
+    strategy: Strategy,
+    handoff_id: str,
+    attempt: int,
+    profile: LeadProfile,
+    at: datetime,
+    exclude: Sequence[str],
+) -> Choice | None:
+    """Assign the handoff's `attempt`-th rep; asking again for the same attempt returns the same."""
+    done = session.exec(
+        select(RepAssignment).where(
+            RepAssignment.handoff_id == handoff_id, RepAssignment.attempt == attempt
+        )
+    ).first()
+    if done is not None:
+        rep = session.get(Rep, done.rep_id)
+        if rep is not None:
+            return Choice(rep, done.reason)
+    reps = available(session, at, exclude)
+    if not reps:
+        return None
+    choice = choose(strategy, reps, profile)
+    choice.rep.assigned_count += 1
+    choice.rep.last_assigned_at = at
+    session.add(choice.rep)
+    session.add(
+        RepAssignment(
+            handoff_id=handoff_id,
+            attempt=attempt,
+            rep_id=choice.rep.id,
+            reason=choice.reason,
+            at=at,
+        )
+    )
+    session.flush()
+    return choice

@@ -106,7 +106,10 @@ async def test_lead_lifecycle_over_http(
         "page_view": 1,
     }
     kinds = [e["kind"] for e in state["timeline"]]
-    assert {"event", "score", "email", "stage", "assignment"} <= set(kinds)
+    assert {"event", "score", "email", "stage", "sales"} <= set(kinds)
+    assigned = next(e for e in state["timeline"] if e["kind"] == "sales")
+    assert assigned["data"]["event"] == "assigned" and assigned["data"]["rep"] == "Rep One"
+    assert "round-robin" in assigned["text"]
     stage_texts = [e["data"]["to"] for e in state["timeline"] if e["kind"] == "stage"]
     assert stage_texts == ["nurturing", "mql", "sales_pending"]
 

@@ -134,7 +134,7 @@ async def test_lead_intake_requires_a_token_or_a_signature(
         ({"email": "not-an-email"}, "email"),
         (
             {"scenario": "cold-calling"},
-            "unknown scenario 'cold-calling'; known: webinar, whitepaper",
+            "unknown scenario 'cold-calling'; known: recycle, webinar, whitepaper",
         ),
         ({"timezone": "Mars/Olympus"}, "not an IANA time zone"),
         ({"company_size": -3}, "company_size"),

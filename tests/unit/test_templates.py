@@ -66,6 +66,11 @@ def test_rep_notification_renders() -> None:
             **CONTEXT,
             "rep": {"name": "Rep", "email": "rep@example.com"},
             "reason": "round-robin",
+            "priority": "normal",
+            "deadline": "Tue 2026-11-24 10:00 (Asia/Tokyo)",
+            "handoff_id": "handoff-1",
+            "handoff_url": "http://nurture.test/v1/handoffs/handoff-1",
+            "reject_reasons": ["not_a_fit", "other"],
             "score": 61,
             "breakdown": [{"label": "Pricing page view", "points": 15}],
             "recent": [],
@@ -73,6 +78,8 @@ def test_rep_notification_renders() -> None:
     )
     assert "score 61" in rendered.subject
     assert "+15  Pricing page view" in rendered.text
+    assert "acknowledge it by Tue 2026-11-24 10:00 (Asia/Tokyo)" in rendered.text
+    assert "http://nurture.test/v1/handoffs/handoff-1/ack" in rendered.text
 
 
 def test_missing_template_is_a_clear_error() -> None:

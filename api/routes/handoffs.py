@@ -1,0 +1,172 @@
+"""Sales endpoints: a rep's handoffs with the SLA time left, and the actions on them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query
+from starlette.concurrency import run_in_threadpool
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.deps import ActorDep, SessionDep, StateDep
+from api.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from api.schemas import ActionIn, HandoffOut, HandoffPage
+from nurture.db import session_scope
+from nurture.repo import handoffs as repo
+from nurture.repo import leads, reps
+from nurture.tables import Handoff
+from scenarios.sla import SLA
+from workflows.handoff import SalesHandoffWorkflow
+from workflows.models import CLOSED_HANDOFF, HandoffStatus, SalesAction
+from workflows.sales_rules import Action
+
+router = APIRouter(prefix="/v1/handoffs", tags=["handoffs"])
+
+UPDATES: dict[Action, Any] = {
+    Action.ACK: SalesHandoffWorkflow.ack,
+    Action.REJECT: SalesHandoffWorkflow.reject,
+    Action.OPPORTUNITY: SalesHandoffWorkflow.opportunity,
+    Action.WON: SalesHandoffWorkflow.won,
+    Action.LOST: SalesHandoffWorkflow.lost,
+}
+REFUSALS: dict[str, type[DomainError]] = {
+    "NotYourHandoff": Forbidden,
+    "OutOfOrder": Conflict,
+    "InvalidReason": Invalid,
+    "InvalidAmount": Invalid,
+}
+
+
+def _out(session: Any, handoff: Handoff, now: datetime) -> HandoffOut:
+    lead = leads.get_lead(session, handoff.lead_id)
+    rep = reps.get_rep(session, handoff.rep_id) if handoff.rep_id else None
+    running = handoff.status == HandoffStatus.PENDING.value and handoff.deadline_at is not None
+    deadline = handoff.deadline_at
+    return HandoffOut(
+        id=handoff.id,
+        lead_id=handoff.lead_id,
+        lead_name=lead.name if lead else "",
+        company=lead.company if lead else "",
+        score=handoff.score,
+        priority=handoff.priority,
+        status=handoff.status,
+        rep=rep.name if rep else None,
+        reason=handoff.reason,
+        reassignments=handoff.reassignments,
+        created_at=handoff.created_at,
+        deadline_at=deadline,
+        acknowledged_at=handoff.acknowledged_at,
+        overdue=bool(running and deadline and deadline < now),
+        time_left_seconds=int((deadline - now).total_seconds()) if running and deadline else None,
+        business_time_left_seconds=int(SLA.calendar.between(now, deadline).total_seconds())
+        if running and deadline
+        else None,
+        outcome_reason=handoff.outcome_reason,
+        amount=handoff.amount,
+    )
+
+
+@router.get("", response_model=HandoffPage)
+def list_handoffs(
+    session: SessionDep,
+    actor: ActorDep,
+    open_only: Annotated[bool, Query(alias="open")] = False,
+) -> HandoffPage:
+    """The caller's handoffs (an admin sees all), newest first, with the SLA time left."""
+    rows = repo.for_rep(session, None if actor.is_admin else actor.rep_id, open_only=open_only)
+    now = datetime.now(UTC)
+    return HandoffPage(total=len(rows), items=[_out(session, h, now) for h in rows])
+
+
+@router.get("/{handoff_id}", response_model=HandoffOut)
+def get_handoff(handoff_id: str, session: SessionDep, actor: ActorDep) -> HandoffOut:
+    handoff = _owned(session, handoff_id, actor)
+    return _out(session, handoff, datetime.now(UTC))
+
+
+def _owned(session: Any, handoff_id: str, actor: Any) -> Handoff:
+    handoff = repo.get(session, handoff_id)
+    if handoff is None:
+        raise NotFound(f"no handoff {handoff_id}")
+    if not actor.is_admin and handoff.rep_id != actor.rep_id:
+        raise Forbidden("this handoff is not assigned to you")
+    return handoff
+
+
+async def _act(
+    action: Action, handoff_id: str, body: ActionIn, state: StateDep, actor: ActorDep
+) -> HandoffOut:
+    def load() -> Handoff:
+        with session_scope(state.engine) as session:
+            return _owned(session, handoff_id, actor)
+
+    handoff = await run_in_threadpool(load)
+    if handoff.status in {s.value for s in CLOSED_HANDOFF}:
+        raise Conflict(f"the handoff is closed ({handoff.status}); nothing more can be done")
+    request = SalesAction(
+        rep_id=None if actor.is_admin else str(actor.rep_id),
+        reason=body.reason,
+        note=body.note,
+        amount=body.amount,
+    )
+    handle = state.client.get_workflow_handle_for(SalesHandoffWorkflow.run, handoff_id)
+    try:
+        await handle.execute_update(UPDATES[action], request)
+    except WorkflowUpdateFailedError as err:
+        cause = err.cause
+        if isinstance(cause, ApplicationError) and cause.type in REFUSALS:
+            raise REFUSALS[cause.type](cause.message) from None
+        raise
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            raise Conflict("the handoff is closed; nothing more can be done") from None
+        raise
+
+    def reread() -> HandoffOut:
+        with session_scope(state.engine) as session:
+            fresh = repo.get(session, handoff_id)
+            return _out(session, fresh or handoff, datetime.now(UTC))
+
+    return await run_in_threadpool(reread)
+
+
+Note = Annotated[ActionIn, Body(default_factory=ActionIn)]
+
+
+@router.post("/{handoff_id}/ack", response_model=HandoffOut)
+async def ack(handoff_id: str, state: StateDep, actor: ActorDep, body: Note) -> HandoffOut:
+    """Acknowledge the lead: stops the SLA clock."""
+    return await _act(Action.ACK, handoff_id, body, state, actor)
+
+
+@router.post("/{handoff_id}/reject", response_model=HandoffOut)
+async def reject(handoff_id: str, state: StateDep, actor: ActorDep, body: ActionIn) -> HandoffOut:
+    """Send the lead back to marketing with a reason (the SLA's list) and an optional note."""
+    if body.reason not in SLA.reject_reasons:
+        raise Invalid(f"reason is required, one of: {', '.join(SLA.reject_reasons)}")
+    return await _act(Action.REJECT, handoff_id, body, state, actor)
+
+
+@router.post("/{handoff_id}/opportunity", response_model=HandoffOut)
+async def opportunity(handoff_id: str, state: StateDep, actor: ActorDep, body: Note) -> HandoffOut:
+    """Record a valid opportunity (optional `amount`)."""
+    return await _act(Action.OPPORTUNITY, handoff_id, body, state, actor)
+
+
+@router.post("/{handoff_id}/won", response_model=HandoffOut)
+async def won(handoff_id: str, state: StateDep, actor: ActorDep, body: ActionIn) -> HandoffOut:
+    """Record the deal as won; `amount` (revenue) is required."""
+    if body.amount is None or body.amount <= 0:
+        raise Invalid("amount is required for a won deal and must be positive")
+    return await _act(Action.WON, handoff_id, body, state, actor)
+
+
+@router.post("/{handoff_id}/lost", response_model=HandoffOut)
+async def lost(handoff_id: str, state: StateDep, actor: ActorDep, body: ActionIn) -> HandoffOut:
+    """Record the deal as lost with a reason (the SLA's list)."""
+    if body.reason not in SLA.lost_reasons:
+        raise Invalid(f"reason is required, one of: {', '.join(SLA.lost_reasons)}")
+    return await _act(Action.LOST, handoff_id, body, state, actor)

@@ -1,0 +1,161 @@
+"""`nurture reps`: the sales team, managed from the terminal against the configured database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+import typer
+from email_validator import EmailNotValidError, validate_email
+from sqlmodel import Session
+
+from nurture.db import create_schema, make_engine, session_scope
+from nurture.repo import reps
+from nurture.settings import get_settings
+
+app = typer.Typer(help="Manage sales reps and their API tokens.", no_args_is_help=True)
+T = TypeVar("T")
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(2)
+
+
+def _email(value: str, what: str) -> str:
+    try:
+        return validate_email(value, check_deliverability=False).normalized.lower()
+    except EmailNotValidError as err:
+        raise _fail(f"{what} {value!r} is not a valid email address: {err}") from None
+
+
+def _in_db(work: Callable[[Session], T]) -> T:
+    engine = make_engine(get_settings().database_url)
+    create_schema(engine)
+    try:
+        with session_scope(engine) as session:
+            return work(session)
+    except reps.RepError as err:
+        raise _fail(str(err)) from None
+    finally:
+        engine.dispose()
+
+
+@app.command()
+def add(
+    name: str = typer.Option(..., help="The rep's name, as leads and managers see it."),
+    email: str = typer.Option(..., help="Where handoff notices go."),
+    manager: str | None = typer.Option(None, help="Manager's email, told on escalation."),
+    territory: list[str] = typer.Option([], help="A territory the rep covers (repeatable)."),
+    industry: list[str] = typer.Option([], help="An industry the rep covers (repeatable)."),
+    weight: int = typer.Option(1, min=1, help="Share of leads under the weighted strategy."),
+) -> None:
+    """Add a rep and print their API token (shown this once; only its hash is kept)."""
+    address = _email(email, "--email")
+    boss = _email(manager, "--manager") if manager else None
+    if not name.strip():
+        raise _fail("--name must not be empty")
+
+    def work(session: Session) -> str:
+        _, token = reps.add_rep(
+            session,
+            name=name,
+            email=address,
+            manager_email=boss,
+            territories=territory,
+            industries=industry,
+            weight=weight,
+        )
+        return token
+
+    token = _in_db(work)
+    typer.echo(f"added {name} <{address}>")
+    typer.echo(f"API token (shown once, keep it safe): {token}")
+
+
+@app.command("list")
+def list_() -> None:
+    """List reps: status, away dates, weights, coverage, lead counts."""
+
+    def work(session: Session) -> list[str]:
+        now = datetime.now(UTC)
+        lines = []
+        for rep in reps.list_reps(session):
+            if not rep.active:
+                status = "disabled"
+            elif rep.away_until and rep.away_until > now:
+                status = f"away until {rep.away_until:%Y-%m-%d}"
+            else:
+                status = "active"
+            cover = ",".join(rep.territories + rep.industries) or "-"
+            manager = rep.manager_email or "-"
+            lines.append(
+                f"{rep.email:<36} {rep.name:<20} {status:<22} weight {rep.weight:<3} "
+                f"covers {cover:<20} leads {rep.assigned_count:<4} manager {manager}"
+            )
+        return lines
+
+    lines = _in_db(work)
+    typer.echo(
+        "\n".join(lines) if lines else "no reps yet: nurture reps add --name ... --email ..."
+    )
+
+
+def _set_active(email: str, active: bool) -> None:
+    def work(session: Session) -> None:
+        rep = reps.find_rep(session, email)
+        rep.active = active
+        session.add(rep)
+
+    _in_db(work)
+
+
+@app.command()
+def disable(email: str = typer.Argument(..., help="The rep's email.")) -> None:
+    """Stop assigning leads to a rep and refuse their token."""
+    _set_active(email, False)
+    typer.echo(f"disabled {email}")
+
+
+@app.command()
+def enable(email: str = typer.Argument(..., help="The rep's email.")) -> None:
+    """Assign leads to a disabled rep again."""
+    _set_active(email, True)
+    typer.echo(f"enabled {email}")
+
+
+@app.command()
+def away(
+    email: str = typer.Argument(..., help="The rep's email."),
+    until: str = typer.Option(..., help="Last day away (YYYY-MM-DD), or 'back' to clear."),
+) -> None:
+    """Skip a rep in assignment until the end of a day (in the SLA calendar's time zone)."""
+    back: datetime | None = None
+    if until != "back":
+        try:
+            day = date.fromisoformat(until)
+        except ValueError:
+            raise _fail(f"--until {until!r} is not a date like 2026-12-31 (or 'back')") from None
+        from scenarios.sla import SLA
+
+        zone = ZoneInfo(SLA.calendar.timezone)
+        back = datetime.combine(day, time.max, tzinfo=zone).astimezone(UTC)
+
+    def work(session: Session) -> None:
+        rep = reps.find_rep(session, email)
+        rep.away_until = back
+        session.add(rep)
+
+    _in_db(work)
+    typer.echo(
+        f"{email} is back" if back is None else f"{email} is away until {until} (end of day)"
+    )
+
+
+@app.command()
+def token(email: str = typer.Argument(..., help="The rep's email.")) -> None:
+    """Issue a new API token for a rep (the old one stops working)."""
+    new = _in_db(lambda session: reps.issue_token(session, email))
+    typer.echo(f"API token for {email} (shown once): {new}")

@@ -1,0 +1,95 @@
+"""Business-hour arithmetic on a working calendar: weekends and public holidays skipped.
+
+Pure and deterministic (the holiday tables are code in the `holidays` package), so the
+handoff workflow computes SLA deadlines itself and the API shows the same time left.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+import holidays
+
+FIRST_YEAR, LAST_YEAR = 2020, 2060
+
+
+@dataclass(frozen=True)
+class BusinessCalendar:
+    """Working hours `opens`–`closes` local time, Monday to Friday, minus `country`'s holidays.
+
+    Holidays for FIRST_YEAR..LAST_YEAR are computed once, when the calendar is made: the
+    `holidays` package touches locale and clock, which workflow code must not.
+    """
+
+    timezone: str = "Asia/Tokyo"
+    opens: time = time(9, 0)
+    closes: time = time(18, 0)
+    country: str | None = "JP"
+    extra_closed_days: frozenset[date] = field(default_factory=frozenset)
+    closed_days: frozenset[date] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        days: set[date] = set(self.extra_closed_days)
+        if self.country is not None:
+            table = holidays.country_holidays(self.country, years=range(FIRST_YEAR, LAST_YEAR + 1))
+            days.update(table.keys())
+        object.__setattr__(self, "closed_days", frozenset(days))
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def hours_per_day(self) -> float:
+        span = datetime.combine(date.min, self.closes) - datetime.combine(date.min, self.opens)
+        return span.total_seconds() / 3600
+
+    def is_business_day(self, day: date) -> bool:
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise ValueError(f"the calendar covers {FIRST_YEAR}-{LAST_YEAR}, not {day}")
+        return day.weekday() < 5 and day not in self.closed_days
+
+    def _open_close(self, day: date) -> tuple[datetime, datetime]:
+        return (
+            datetime.combine(day, self.opens, tzinfo=self.zone),
+            datetime.combine(day, self.closes, tzinfo=self.zone),
+        )
+
+    def add(self, start: datetime, business: timedelta) -> datetime:
+        """The moment `business` working time after `start` (aware datetimes, any zone)."""
+        if start.tzinfo is None:
+            raise ValueError("start must be timezone-aware")
+        remaining = business
+        cursor = start.astimezone(self.zone)
+        for _ in range(3660):  # ten years of days: a calendar with no working day is a bug
+            day = cursor.date()
+            if self.is_business_day(day):
+                opens, closes = self._open_close(day)
+                cursor = max(cursor, opens)
+                if cursor < closes:
+                    available = closes - cursor
+                    if remaining <= available:
+                        return (cursor + remaining).astimezone(start.tzinfo)
+                    remaining -= available
+            cursor = datetime.combine(day + timedelta(days=1), time(0), tzinfo=self.zone)
+        raise ValueError("no business day found within ten years")
+
+    def between(self, start: datetime, end: datetime) -> timedelta:
+        """Working time from `start` to `end` (negative when `end` is earlier)."""
+        if end < start:
+            return -self.between(end, start)
+        total = timedelta(0)
+        cursor = start.astimezone(self.zone)
+        end_local = end.astimezone(self.zone)
+        while cursor.date() <= end_local.date():
+            day = cursor.date()
+            if self.is_business_day(day):
+                opens, closes = self._open_close(day)
+                lo, hi = max(cursor, opens), min(end_local, closes)
+                if hi > lo:
+                    total += hi - lo
+            cursor = datetime.combine(day + timedelta(days=1), time(0), tzinfo=self.zone)
+        return total
