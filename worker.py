@@ -10,6 +10,7 @@ import asyncio
 import logging
 import signal
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
@@ -64,6 +65,8 @@ def build_worker(
             restrictions=SandboxRestrictions.default.with_passthrough_modules("holidays")
         ),
         max_concurrent_activities=64,
+        # Let in-flight sends finish on shutdown instead of cancelling them mid-SMTP.
+        graceful_shutdown_timeout=timedelta(seconds=45),
     )
 
 

@@ -181,21 +181,27 @@ class EmailActivities:
         )
         try:
             await mail.deliver(self._settings, msg)
+        # SMTP replies quote addresses: errors keep only codes, so no personal data reaches
+        # workflow history or logs (hence `from None`).
         except aiosmtplib.SMTPRecipientsRefused as err:
-            codes = [r.code for r in err.recipients]
-            if all(500 <= code < 600 for code in codes):
-                raise ApplicationError(
-                    f"the SMTP server refused the recipient ({codes})",
-                    type="RecipientRejected",
-                    non_retryable=True,
-                ) from err
-            raise  # 4xx: temporary, retried with backoff
+            codes = sorted({r.code for r in err.recipients})
+            permanent = all(500 <= code < 600 for code in codes)
+            raise ApplicationError(
+                f"SMTP refused the recipient ({codes})",
+                type="RecipientRejected" if permanent else "SmtpTemporary",
+                non_retryable=permanent,
+            ) from None
         except aiosmtplib.SMTPResponseException as err:
-            if 500 <= err.code < 600:
-                raise ApplicationError(
-                    f"SMTP {err.code}: {err.message}", type="RecipientRejected", non_retryable=True
-                ) from err
-            raise
+            permanent = 500 <= err.code < 600
+            raise ApplicationError(
+                f"SMTP {err.code}",
+                type="RecipientRejected" if permanent else "SmtpTemporary",
+                non_retryable=permanent,
+            ) from None
+        except (aiosmtplib.SMTPException, OSError) as err:
+            raise ApplicationError(
+                f"SMTP unreachable ({type(err).__name__})", type="SmtpTemporary"
+            ) from None
         log.info("sent %s (%s)", prepared.outbox_key, prepared.message_id)
         await asyncio.to_thread(self._mark_sent, prepared.outbox_key, rendered.subject)
 

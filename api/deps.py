@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from temporalio.client import Client
 
-from api.errors import Unauthorized
+from api.errors import TooLarge, Unauthorized
 from nurture import signing
 from nurture.repo import reps
 from nurture.settings import Settings
@@ -98,9 +98,28 @@ def sales_actor(request: Request, state: StateDep) -> Actor:
 ActorDep = Annotated[Actor, Depends(sales_actor)]
 
 
+MAX_BODY_BYTES = 1024 * 1024
+
+
+async def read_body(request: Request) -> bytes:
+    """The body, refusing more than MAX_BODY_BYTES before and while reading it."""
+    declared = request.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise TooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise TooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def verified_body(request: Request, state: StateDep) -> bytes:
     """The raw body, once its webhook signature is checked."""
-    body = await request.body()
+    if not request.headers.get(signing.HEADER):
+        raise Unauthorized(f"missing {signing.HEADER} header")
+    body = await read_body(request)
     try:
         signing.verify(
             request.headers.get(signing.HEADER),
@@ -116,7 +135,7 @@ async def verified_body(request: Request, state: StateDep) -> bytes:
 async def intake_body(request: Request, state: StateDep) -> bytes:
     """Lead intake accepts a signed webhook (form tools) or the admin token (people, scripts)."""
     if is_admin(request, state.settings):
-        return await request.body()
+        return await read_body(request)
     return await verified_body(request, state)
 
 

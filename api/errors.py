@@ -100,4 +100,9 @@ def install(app: FastAPI) -> None:
                 _body("unavailable", "the workflow engine is unreachable; retry later"),
                 status_code=503,
             )
+        if exc.status == RPCStatusCode.INVALID_ARGUMENT:
+            return JSONResponse(
+                _body("invalid", "the workflow engine refused the request (payload too large?)"),
+                status_code=422,
+            )
         raise exc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 import zoneinfo
 from datetime import UTC, datetime
@@ -13,6 +14,7 @@ from pydantic import BaseModel, EmailStr, Field, field_validator, model_validato
 from workflows.models import EventType, Stage
 
 MAX_PROPERTIES_KEYS = 50
+MAX_PROPERTIES_BYTES = 16 * 1024
 
 
 class LeadIn(BaseModel):
@@ -63,6 +65,8 @@ class EventIn(BaseModel):
             raise ValueError("each event needs a lead_id or an email")
         if len(self.properties) > MAX_PROPERTIES_KEYS:
             raise ValueError(f"properties may hold at most {MAX_PROPERTIES_KEYS} keys")
+        if len(json.dumps(self.properties, default=str)) > MAX_PROPERTIES_BYTES:
+            raise ValueError(f"properties may take at most {MAX_PROPERTIES_BYTES} bytes as JSON")
         return self
 
     @field_validator("occurred_at")

@@ -35,10 +35,10 @@ def verify(
         if not sep:
             raise SignatureError(f"malformed {HEADER} header: expected t=<unix>,v1=<hex>")
         parts.setdefault(key, []).append(value)
-    try:
-        timestamp = int(parts["t"][0])
-    except (KeyError, ValueError):
-        raise SignatureError(f"{HEADER} header lacks a numeric t=<unix seconds>") from None
+    raw_t = parts.get("t", [""])[0]
+    if not (raw_t.isascii() and raw_t.isdigit() and len(raw_t) <= 12):
+        raise SignatureError(f"{HEADER} header lacks a numeric t=<unix seconds>")
+    timestamp = int(raw_t)
     candidates = parts.get("v1", [])
     if not candidates:
         raise SignatureError(f"{HEADER} header lacks v1=<hex HMAC-SHA256>")
@@ -48,6 +48,6 @@ def verify(
             f"signature timestamp is {int(current - timestamp)} s away from now "
             f"(tolerance {tolerance} s): re-sign the request"
         )
-    expected = _digest(secret, timestamp, body)
-    if not any(hmac.compare_digest(expected, c) for c in candidates):
+    expected = _digest(secret, timestamp, body).encode()
+    if not any(hmac.compare_digest(expected, c.encode()) for c in candidates):
         raise SignatureError("signature does not match the body and the shared secret")

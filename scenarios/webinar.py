@@ -10,11 +10,13 @@ from datetime import timedelta
 
 from workflows.runtime import Lead
 
+REPORT_GRACE = timedelta(hours=3)  # attendance reports often arrive after the session ends
+
 
 async def webinar(lead: Lead) -> None:
     session_end = lead.attribute_time("webinar_ends_at", lead.enrolled_at + timedelta(days=1))
     attended = lead.did("webinar_attended") or await lead.wait_for(
-        "webinar_attended", until=session_end
+        "webinar_attended", until=session_end + REPORT_GRACE
     )
     if not attended:
         await lead.send("missed-recording")  # the recording + an invite to the next session

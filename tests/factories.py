@@ -48,7 +48,7 @@ async def start_lead(client: Client, settings: Settings, lead: Lead) -> Workflow
 def event(type: EventType | str, event_id: str | None = None, **properties: Any) -> BehaviourEvent:
     return BehaviourEvent(
         event_id=event_id or uuid.uuid4().hex,
-        type=EventType(type),
+        type=EventType(type).value,
         occurred_at=datetime.now(UTC),
         properties=properties,
     )

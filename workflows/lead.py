@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from temporalio import workflow
@@ -50,6 +50,7 @@ with workflow.unsafe.imports_passed_through():
 R = TypeVar("R")
 DEDUP_WINDOW = 10_000
 RECYCLING = (HandoffStatus.REJECTED, HandoffStatus.WITHDRAWN)
+HANDOFF_RETRY_EVERY = timedelta(hours=1)
 NURTURE_STAGES = (Stage.NEW, Stage.NURTURING, Stage.RECYCLED)
 
 
@@ -71,10 +72,11 @@ class LeadWorkflow:
         self._ready = False
         self._qualified = False
         self._handoffs = 0
-        self._enrolment = 0
+        self.enrolment = 0
         self._rep_id: str | None = None
         self._indexed: tuple[object, ...] = ()
         self._score_version = 0
+        self._scenario_task: asyncio.Task[None] | None = None
 
     # --- what scenarios see (LeadHost) --------------------------------------
 
@@ -97,7 +99,7 @@ class LeadWorkflow:
                     lead_id=self.lead_id,
                     scenario=self.scenario,
                     step=step,
-                    enrolment=self._enrolment,
+                    enrolment=self.enrolment,
                     scheduled_at=now,
                 ),
                 start_to_close_timeout=policies.SEND_TIMEOUT,
@@ -118,15 +120,16 @@ class LeadWorkflow:
         processor = asyncio.create_task(self._process_inbox())
         await self._set_stage(Stage.NURTURING, f"enrolled in scenario {self.scenario}")
         while True:
-            self._enrolment += 1
-            scenario = asyncio.create_task(self._run_scenario())
+            self.enrolment += 1
+            # Not awaited: once qualified, the scenario ends at its next await by itself,
+            # and a slow send must not hold back the handoff.
+            self._scenario_task = asyncio.create_task(self._run_scenario())
             await workflow.wait_condition(lambda: self._qualified)
-            await scenario
             result = await self._hand_off()
-            if result is None or result.status not in RECYCLING:
+            if result.status not in RECYCLING:
                 break
             await self._recycle(result)
-        await processor  # won, lost or stuck at MQL: keep scoring what the lead does
+        await processor  # won or lost: keep scoring what the lead does
 
     @workflow.signal(name=BEHAVIOUR_SIGNAL)
     def behaviour(self, event: BehaviourEvent) -> None:
@@ -199,8 +202,8 @@ class LeadWorkflow:
                         rule=rule.event_type if rule else None,
                     )
                 )
+            self._check_threshold()  # before the write: a slow database must not delay MQL
             await self._record_score(now, events=applied)
-            self._check_threshold()
 
     async def _apply_profile(self, profile: LeadProfile, cause: str) -> None:
         self.profile = profile
@@ -216,34 +219,40 @@ class LeadWorkflow:
             self._breakdown.pop(key, None)
         self._breakdown.update(after)
         self._upsert_search_attributes()
-        await self._record_score(workflow.now(), lines=lines)
         self._check_threshold()
+        await self._record_score(workflow.now(), lines=lines)
 
     def _check_threshold(self) -> None:
         if not self._qualified and self._stage in NURTURE_STAGES:
             self._qualified = self.score >= SLA.handoff_threshold
 
-    async def _hand_off(self) -> HandoffResult | None:
+    async def _hand_off(self) -> HandoffResult:
+        """Run handoffs until one ends; a failed one is retried, the lead is never dropped."""
         await self._set_stage(
             Stage.MQL, f"score {self.score} reached the MQL threshold {SLA.handoff_threshold}"
         )
-        self._handoffs += 1
-        handoff_id = f"handoff-{self.lead_id}-{self._handoffs}"
-        try:
-            return await workflow.execute_child_workflow(
-                SalesHandoffWorkflow.run,
-                HandoffInput(
-                    handoff_id=handoff_id,
-                    lead_id=self.lead_id,
-                    score=self.score,
-                    breakdown=dict(self._breakdown),
-                    profile=self.profile,
-                ),
-                id=handoff_id,
-            )
-        except ChildWorkflowError as err:
-            await self._note("handoff_failed", f"handoff {handoff_id} failed: {err.cause}")
-            return None
+        while True:
+            self._handoffs += 1
+            handoff_id = f"handoff-{self.lead_id}-{self._handoffs}"
+            try:
+                return await workflow.execute_child_workflow(
+                    SalesHandoffWorkflow.run,
+                    HandoffInput(
+                        handoff_id=handoff_id,
+                        lead_id=self.lead_id,
+                        score=self.score,
+                        breakdown=dict(self._breakdown),
+                        profile=self.profile,
+                    ),
+                    id=handoff_id,
+                )
+            except ChildWorkflowError as err:
+                cause = type(err.cause).__name__ if err.cause else "unknown"
+                await self._note(
+                    "handoff_failed",
+                    f"handoff {handoff_id} failed ({cause}); retrying in {HANDOFF_RETRY_EVERY}",
+                )
+                await workflow.sleep(HANDOFF_RETRY_EVERY)
 
     async def _recycle(self, result: HandoffResult) -> None:
         """Back from sales without a deal: behaviour points reset, slower recycle track."""

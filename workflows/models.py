@@ -61,8 +61,11 @@ class LeadInput(BaseModel):
 
 
 class BehaviourEvent(BaseModel):
+    """A behaviour signal. `type` is a plain string so a worker older than the API still
+    decodes it (an unknown type scores nothing); the API validates it against EventType."""
+
     event_id: str
-    type: EventType
+    type: str
     occurred_at: datetime
     properties: dict[str, Any] = Field(default_factory=dict)
 

@@ -56,6 +56,7 @@ class LeadHost(Protocol):
     profile: LeadProfile
     events: EventLog
     enrolled_at: datetime
+    enrolment: int
 
     @property
     def stopped(self) -> bool: ...
@@ -75,6 +76,11 @@ class Lead:
 
     def __init__(self, host: LeadHost) -> None:
         self._host = host
+        self._enrolment = host.enrolment  # a later enrolment (after recycling) stops this one
+
+    @property
+    def _stopped(self) -> bool:
+        return self._host.stopped or self._host.enrolment != self._enrolment
 
     @property
     def id(self) -> str:
@@ -114,7 +120,7 @@ class Lead:
         remaining = when - self.now()
         if remaining > timedelta(0):
             with contextlib.suppress(TimeoutError):  # the normal way a wait ends
-                await workflow.wait_condition(lambda: self._host.stopped, timeout=remaining)
+                await workflow.wait_condition(lambda: self._stopped, timeout=remaining)
         self._check()
 
     async def wait_for(
@@ -134,7 +140,7 @@ class Lead:
             return False
 
         def arrived() -> bool:
-            return self._host.stopped or bool(self._host.events.since(mark, event_types))
+            return self._stopped or bool(self._host.events.since(mark, event_types))
 
         try:
             await workflow.wait_condition(arrived, timeout=remaining)
@@ -169,5 +175,5 @@ class Lead:
         return default
 
     def _check(self) -> None:
-        if self._host.stopped:
+        if self._stopped:
             raise ScenarioStopped()

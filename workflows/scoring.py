@@ -5,9 +5,18 @@ Deterministic and side-effect free, so it runs inside the workflow sandbox.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from workflows.models import LeadProfile
+
+
+def _mentions(text: str, word: str) -> bool:
+    """`word` in `text` as a whole word ("CTO" is not in "Doctor"); scripts without
+    spaces between words, such as Japanese, match anywhere."""
+    if not word.isascii():
+        return word in text
+    return re.search(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", text) is not None
 
 
 @dataclass(frozen=True)
@@ -29,7 +38,7 @@ class AttributeRule:
             low, high = self.between
             return isinstance(value, int) and low <= value <= high
         text = str(value or "").casefold()
-        return any(word.casefold() in text for word in self.contains_any)
+        return any(_mentions(text, word.casefold()) for word in self.contains_any)
 
 
 @dataclass(frozen=True)

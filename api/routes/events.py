@@ -83,7 +83,7 @@ async def post_events(body: SignedBody, state: StateDep) -> EventsAccepted:
                 leads[i],
                 BehaviourEvent(
                     event_id=e.event_id,
-                    type=e.type,
+                    type=e.type.value,
                     occurred_at=e.occurred_at or now,
                     properties=e.properties,
                 ),

@@ -110,7 +110,7 @@ def list_leads(
     stage: Stage | None = None,
     source: str | None = None,
     scenario: str | None = None,
-    min_score: int | None = None,
+    min_score: Annotated[int | None, Query(ge=-10_000, le=10_000)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> LeadPage:

@@ -222,6 +222,9 @@ def record_score(session: Session, rec: ScoreRecord) -> None:
         )
     )
     running = rec.score - sum(line.points for line in rec.lines)
+    first = rec.lines[0].rule if rec.lines else ""
+    if rec.lines and _exists(session, ScoreChange, lead_id, rec.at, ScoreChange.rule == first):
+        rec = rec.model_copy(update={"lines": []})  # a retried write after a lost ack
     for line in rec.lines:
         running += line.points
         session.add(
@@ -251,7 +254,7 @@ def record_score(session: Session, rec: ScoreRecord) -> None:
             LeadEvent(
                 lead_id=lead_id,
                 event_id=applied.event.event_id,
-                type=applied.event.type.value,
+                type=applied.event.type,
                 occurred_at=applied.event.occurred_at,
                 applied_at=rec.at,
                 properties=applied.event.properties,
@@ -271,8 +274,12 @@ def record_stage(session: Session, rec: StageRecord) -> None:
         values["rep_id"] = None
     session.exec(sa.update(Lead).where(col(Lead.id) == lead_id).values(**values))
     if rec.from_stage == rec.to_stage:
-        session.add(TimelineNote(lead_id=lead_id, at=rec.at, kind="sales", text=rec.reason))
+        record_note(
+            session, NoteRecord(lead_id=rec.lead_id, at=rec.at, kind="sales", text=rec.reason)
+        )
         return
+    if _exists(session, StageChange, lead_id, rec.at, StageChange.to_stage == rec.to_stage.value):
+        return  # a retried write after a lost ack
     session.add(
         StageChange(
             lead_id=lead_id,
@@ -293,6 +300,9 @@ def record_step(session: Session, rec: StepRecord) -> None:
 
 
 def record_note(session: Session, rec: NoteRecord) -> None:
+    lead_id = uuid.UUID(rec.lead_id)
+    if _exists(session, TimelineNote, lead_id, rec.at, TimelineNote.text == rec.text):
+        return
     session.add(
         TimelineNote(lead_id=uuid.UUID(rec.lead_id), at=rec.at, kind=rec.kind, text=rec.text)
     )
@@ -306,3 +316,9 @@ def recent_events(
         query = query.where(LeadEvent.type == event_type)
     rows = session.exec(query.order_by(col(LeadEvent.id).desc()).limit(limit)).all()
     return list(reversed(rows))
+
+
+def _exists(session: Session, table: Any, lead_id: uuid.UUID, at: datetime, *more: Any) -> bool:
+    """Whether a row for this lead at this (workflow) time exists: retried writes are no-ops."""
+    query = select(table.id).where(table.lead_id == lead_id, table.at == at, *more).limit(1)
+    return session.exec(query).first() is not None

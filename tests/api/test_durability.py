@@ -35,7 +35,9 @@ async def test_intake_and_events_without_a_worker_are_caught_up_later(
         assert smtp.messages == []
 
         async with running_worker(dev_env.client, settings, engine):
-            state = await lead_when(http, api, lead_id, lambda s: s["score"] == 46)
+            state = await lead_when(
+                http, api, lead_id, lambda s: s["score"] == 46 and s["step"] == "thanks"
+            )
             mails = await smtp.received(1)
 
     assert state["stage"] == "nurturing" and state["step"] == "thanks"

@@ -10,9 +10,12 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy.engine import Engine
+from temporalio.service import RPCError, RPCStatusCode
+from temporalio.testing import WorkflowEnvironment
 
 from tests.conftest import ApiServer
 from tests.factories import load, make_lead
+from workflows.models import lead_workflow_id
 
 GOOD_LEAD = {"email": "x@customer.example.com", "name": "X", "scenario": "whitepaper"}
 
@@ -42,7 +45,11 @@ async def test_unknown_event_type_is_422_naming_the_allowed_ones(
 
 
 async def test_unknown_lead_is_404_and_nothing_of_the_batch_is_taken(
-    stack: ApiServer, http: httpx.AsyncClient, known_lead: str, engine: Engine
+    stack: ApiServer,
+    http: httpx.AsyncClient,
+    known_lead: str,
+    engine: Engine,
+    dev_env: WorkflowEnvironment,
 ) -> None:
     stranger = str(uuid.uuid4())
     r = await _post_events(
@@ -57,6 +64,10 @@ async def test_unknown_lead_is_404_and_nothing_of_the_batch_is_taken(
     assert r.status_code == 404
     assert "2 event(s) name an unknown lead" in _message(r)
     assert [d["field"] for d in r.json()["error"]["details"]] == ["1", "2"]
+    # Nothing reached Temporal: delivering the valid event would have started its workflow.
+    with pytest.raises(RPCError) as missing:
+        await dev_env.client.get_workflow_handle(lead_workflow_id(known_lead)).describe()
+    assert missing.value.status == RPCStatusCode.NOT_FOUND
     assert load(engine, uuid.UUID(known_lead)).score == 0
 
 
@@ -66,17 +77,20 @@ async def test_unknown_lead_is_404_and_nothing_of_the_batch_is_taken(
         ({}, "missing X-Nurture-Signature"),
         ({"X-Nurture-Signature": "garbage"}, "malformed"),
         ({"X-Nurture-Signature": f"t={int(time.time())},v1={'0' * 64}"}, "does not match"),
+        ({"X-Nurture-Signature": f"t={'9' * 400},v1={'0' * 64}"}, "numeric t"),
+        ({"X-Nurture-Signature": f"t={int(time.time())},v1=\u00e9".encode("latin-1")}, "match"),
     ],
 )
 async def test_bad_signature_is_401(
     stack: ApiServer,
     http: httpx.AsyncClient,
     known_lead: str,
-    headers: dict[str, str],
+    headers: dict[str, str | bytes],
     expected: str,
 ) -> None:
     body = json.dumps({"event_id": "e1", "lead_id": known_lead, "type": "page_view"}).encode()
-    r = await http.post("/v1/events", content=body, headers=headers)
+    raw = {k.encode(): v if isinstance(v, bytes) else v.encode() for k, v in headers.items()}
+    r = await http.post("/v1/events", content=body, headers=raw)
     assert r.status_code == 401 and expected in _message(r)
 
 
@@ -109,6 +123,9 @@ async def test_stale_signature_is_401(
         ({"event_id": "", "email": "a@b.example.com", "type": "page_view"}, 422, "event_id"),
         ([{"event_id": f"e{i}", "email": "a@b.example.com", "type": "page_view"}
           for i in range(1001)], 413, "at most 1000"),
+        ({"event_id": "e1", "email": "a@b.example.com", "type": "page_view",
+          "properties": {"blob": "x" * 20_000}}, 422, "at most 16384 bytes"),
+        (b"[" + b" " * (1024 * 1024) + b"]", 413, "larger than 1048576 bytes"),
     ],
 )  # fmt: skip
 async def test_malformed_events_are_refused(

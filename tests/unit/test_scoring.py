@@ -50,3 +50,13 @@ def test_threshold_is_the_agreed_60() -> None:
     assert MODEL.mql_threshold == 60
     best_profile = sum(r.points for r in MODEL.attribute_rules)
     assert best_profile < MODEL.mql_threshold  # attributes alone never make an MQL
+
+
+@pytest.mark.parametrize("title", ["Sales Coordinator", "Doctor", "Factory worker"])
+def test_keywords_match_whole_words_only(title: str) -> None:
+    assert MODEL.attribute_points(LeadProfile(job_title=title)) == {}
+
+
+@pytest.mark.parametrize("title", ["VP of Engineering", "Co-founder & CEO", "事業部長"])
+def test_decision_makers_in_context(title: str) -> None:
+    assert MODEL.attribute_points(LeadProfile(job_title=title)) == {"decision_maker": 20}

@@ -69,7 +69,8 @@ async def test_no_show_gets_the_recording_and_the_next_session(
         mails = sent_mails(engine, lead.id)
 
     assert [m.step for m in mails] == ["missed-recording"]
-    assert DAY <= mails[0].scheduled_at - started < DAY + MINUTE  # once the session is over
+    grace = timedelta(hours=3)  # attendance reports may come late
+    assert DAY + grace <= mails[0].scheduled_at - started < DAY + grace + MINUTE
     received = await smtp.received(1)
     assert "here is the recording" in received[0].subject
     assert "/webinars/next" in received[0].text()
