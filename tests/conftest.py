@@ -29,9 +29,10 @@ from worker import build_worker, prepare_database
 from workflows import search_attributes
 
 REPS = [
-    RepConfig(name="Rep One", email="rep.one@sales.example.com"),
+    RepConfig(name="Rep One", email="rep.one@sales.example.com", manager="boss@sales.example.com"),
     RepConfig(name="Rep Two", email="rep.two@sales.example.com"),
-]
+    RepConfig(name="Rep Three", email="rep.three@sales.example.com"),
+]  # dev tokens dev-rep-1, dev-rep-2, dev-rep-3
 
 
 @pytest.fixture

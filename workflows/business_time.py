@@ -62,6 +62,8 @@ class BusinessCalendar:
         """The moment `business` working time after `start` (aware datetimes, any zone)."""
         if start.tzinfo is None:
             raise ValueError("start must be timezone-aware")
+        if business <= timedelta(0):
+            return start  # "at the deadline" even when the deadline is closing time
         remaining = business
         cursor = start.astimezone(self.zone)
         for _ in range(3660):  # ten years of days: a calendar with no working day is a bug

@@ -38,6 +38,15 @@ LEAD_STAGE: dict[HandoffStatus, Stage] = {
 }
 
 
+VERB = {
+    Action.ACK: "acknowledge",
+    Action.REJECT: "reject",
+    Action.OPPORTUNITY: "record an opportunity on",
+    Action.WON: "mark as won",
+    Action.LOST: "mark as lost",
+}
+
+
 def refusal(action: Action, status: HandoffStatus) -> str | None:
     """Why `action` cannot happen now, in words for the rep; None when it can."""
     allowed = ALLOWED_FROM[action]
@@ -46,4 +55,4 @@ def refusal(action: Action, status: HandoffStatus) -> str | None:
     if status == RESULT[action]:
         return f"the handoff is already {status.value}"
     needs = " or ".join(s.value for s in allowed)
-    return f"cannot {action.value} a handoff that is {status.value}; it must be {needs}"
+    return f"cannot {VERB[action]} a handoff that is {status.value}; it must be {needs}"

@@ -47,7 +47,7 @@ async def test_handoffs_rotate_through_the_reps(
     assert rep_mails == [
         "rep.one@sales.example.com",
         "rep.two@sales.example.com",
-        "rep.one@sales.example.com",
+        "rep.three@sales.example.com",
     ]
 
 
