@@ -25,6 +25,16 @@ def _secret(value: str, dev_default: str, variable: str) -> str:
     return f"{value}  (dev default)" if value == dev_default else f"(from {variable})"
 
 
+def _rep_rows(settings: Settings) -> list[tuple[str, str]]:
+    """Dev reps get `dev-rep-<n>` tokens (see repo.reps.sync_from_config); say which is whose."""
+    if settings.env != "dev":
+        return []
+    return [
+        ("Rep token" if n == 1 else "", f"dev-rep-{n}  ({rep.name} <{rep.email}>)")
+        for n, rep in enumerate(settings.sales_reps, start=1)
+    ]
+
+
 def render(
     settings: Settings, *, api_port: int, ui_port: int, temporal_port: int, smtp_port: int,
     mail_port: int, logs: list[Path],
@@ -47,6 +57,7 @@ def render(
         ("SMTP sink", f"localhost:{smtp_port}"),
         ("Admin token", _secret(admin, DEV_ADMIN_TOKEN, "NURTURE_ADMIN_TOKEN")),
         ("Webhook secret", _secret(webhook, DEV_WEBHOOK_SECRET, "NURTURE_WEBHOOK_SECRET")),
+        *_rep_rows(settings),
         ("Database", database),
         ("Temporal data", str(STATE_DIR / "temporal.db")),
         ("Logs", f"{STATE_DIR / 'logs'}/{{{names}}}.log"),

@@ -85,9 +85,14 @@ class Settings(BaseSettings):
     def _refuse_dev_secrets_outside_dev(self) -> Settings:
         if self.env == "dev":
             if not self.sales_reps:
+                manager = "sales.manager@sales.example.com"
                 self.sales_reps = [
-                    RepConfig(name="Sato Aiko", email="aiko.sato@sales.example.com"),
-                    RepConfig(name="Tanaka Ken", email="ken.tanaka@sales.example.com"),
+                    RepConfig(
+                        name="Sato Aiko", email="aiko.sato@sales.example.com", manager=manager
+                    ),
+                    RepConfig(
+                        name="Tanaka Ken", email="ken.tanaka@sales.example.com", manager=manager
+                    ),
                 ]
             return self
         dev_values = {
