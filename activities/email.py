@@ -25,6 +25,7 @@ from workflows.models import NoticeKind, NotifyRepInput, SendResult, SendStepInp
 
 log = logging.getLogger(__name__)
 RECENT_ON_NOTICE = 8
+LABELS = {rule.key: rule.label for rule in MODEL.attribute_rules}
 NOTICE_TEMPLATES = {
     NoticeKind.ASSIGNED: "handoff/rep-notification",
     NoticeKind.REMINDER: "handoff/reminder",
@@ -147,7 +148,7 @@ class EmailActivities:
                 "breakdown": _breakdown(lead.score_breakdown),
                 "recent": [
                     {"at": _short(e.at), "text": e.text}
-                    for e in leads.timeline(session, lead.id, {})[-RECENT_ON_NOTICE:]
+                    for e in leads.timeline(session, lead.id, LABELS)[-RECENT_ON_NOTICE:]
                 ],
                 "handoff_id": handoff.id,
                 "handoff_url": f"{public}/v1/handoffs/{handoff.id}",

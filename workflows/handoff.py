@@ -164,7 +164,12 @@ class SalesHandoffWorkflow:
     async def _started_clock(self, event: str, detail: str) -> None:
         window = self._priority.acknowledge_within
         self._deadline = SLA.calendar.add(workflow.now(), window)
-        await self._record(event, detail=f"{detail}; {self._priority.name} lead, ack by deadline")
+        due = self._deadline.astimezone(SLA.calendar.zone).strftime("%Y-%m-%d %H:%M %Z")
+        await self._record(
+            event,
+            detail=f"{detail}; {self._priority.name} lead, acknowledge by {due}",
+            assignment_reason=self._rep.reason if self._rep else "",
+        )
 
     async def _run_ladder(self) -> bool:
         """Walk the ladder; True when sales acted, False when it ran out."""
@@ -300,7 +305,7 @@ class SalesHandoffWorkflow:
 
     async def _record(
         self, event: str, *, detail: str = "", reason: str | None = None, note: str = "",
-        amount: Decimal | None = None,
+        amount: Decimal | None = None, assignment_reason: str = "",
     ) -> None:  # fmt: skip
         record = HandoffRecord(
             handoff_id=self._input.handoff_id,
@@ -317,6 +322,7 @@ class SalesHandoffWorkflow:
             note=note,
             amount=amount,
             detail=detail,
+            assignment_reason=assignment_reason,
         )
         await workflow.execute_local_activity_method(
             ReadModelActivities.record_handoff,

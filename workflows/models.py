@@ -240,6 +240,7 @@ class HandoffRecord(BaseModel):
     note: str = ""
     amount: Decimal | None = None
     detail: str = ""
+    assignment_reason: str = ""
 
 
 class SalesProgress(BaseModel):

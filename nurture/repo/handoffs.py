@@ -34,8 +34,8 @@ def record(session: Session, rec: HandoffRecord) -> None:
     handoff.score = rec.score
     handoff.deadline_at = rec.deadline
     handoff.reassignments = rec.reassignments
-    if rec.event in ("assigned", "reassigned"):
-        handoff.reason = rec.detail
+    if rec.assignment_reason:
+        handoff.reason = rec.assignment_reason
     if rec.event == "ack":
         handoff.acknowledged_at = rec.at
     if rec.event in OUTCOME_EVENTS:

@@ -196,7 +196,7 @@ def timeline(session: Session, lead_id: uuid.UUID, labels: dict[str, str]) -> li
         )  # fmt: skip
     for note in session.exec(select(TimelineNote).where(TimelineNote.lead_id == lead_id)):
         entries.append(TimelineEntry(note.at, note.kind, note.text, {}))
-    order = {"stage": 0, "score": 1, "event": 2, "email": 3}
+    order = {"event": 0, "score": 1, "stage": 2, "email": 3, "sales": 4}
     entries.sort(key=lambda e: (e.at, order.get(e.kind, 4)))
     return entries
 
