@@ -6,7 +6,7 @@ import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import aiosmtplib
@@ -16,9 +16,10 @@ from temporalio.exceptions import ApplicationError
 
 from nurture import mail
 from nurture.db import session_scope
-from nurture.repo import emails, handoffs, leads, reps
+from nurture.repo import emails, handoffs, leads, reps, tracking
 from nurture.settings import Settings
 from nurture.tables import Lead
+from nurture.tracking import Tracker
 from scenarios.scoring import MODEL
 from scenarios.sla import SLA
 from workflows.models import NoticeKind, NotifyRepInput, SendResult, SendStepInput
@@ -41,6 +42,8 @@ class _Prepared:
     to: str
     already_sent: bool
     context: dict[str, Any]
+    tracking_id: str = ""
+    blocked: str | None = None  # why this mail must not go out (unsubscribed, bounced)
 
 
 def _lead_context(lead: Lead) -> dict[str, Any]:
@@ -62,17 +65,45 @@ class EmailActivities:
     def __init__(self, engine: Engine, settings: Settings) -> None:
         self._engine = engine
         self._settings = settings
+        self._public = settings.public_url.rstrip("/")
 
     @activity.defn
     async def send_step(self, input: SendStepInput) -> SendResult:
-        """Render and send one scenario step; a step already sent is not sent again."""
+        """Render, track and send one scenario step, at most once per (lead, scenario, step)."""
         key = f"step:{input.lead_id}:{input.scenario}#{input.enrolment}:{input.step}"
         prepared = await asyncio.to_thread(self._prepare_step, key, input)
+        if prepared.blocked:
+            return SendResult(message_id=prepared.message_id, skipped=prepared.blocked)
         if prepared.already_sent:
             return SendResult(message_id=prepared.message_id, already_sent=True)
         rendered = self._render(f"{input.scenario}/{input.step}", prepared.context)
-        await self._deliver(prepared, rendered)
+        tracker = Tracker(
+            base_url=self._public,
+            secret=self._settings.secret_key.get_secret_value(),
+            lead_id=input.lead_id,
+            message=prepared.tracking_id,
+        )
+        tracked = mail.RenderedMail(
+            subject=rendered.subject,
+            text=tracker.text(rendered.text),
+            html=tracker.html(rendered.html),
+        )
+        unsubscribe = tracker.unsubscribe_url()
+        headers = {
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",  # RFC 8058
+        }
+        try:
+            await self._deliver(prepared, tracked, headers)
+        except ApplicationError as err:
+            if err.type == "RecipientRejected":
+                await asyncio.to_thread(self._mark_bounced, input.lead_id)
+            raise
         return SendResult(message_id=prepared.message_id)
+
+    def _mark_bounced(self, lead_id: str) -> None:
+        with session_scope(self._engine) as session:
+            tracking.mark_bounced(session, uuid.UUID(lead_id), datetime.now(UTC))
 
     @activity.defn
     async def notify_rep(self, input: NotifyRepInput) -> SendResult:
@@ -99,19 +130,36 @@ class EmailActivities:
                 message_id=mail.message_id_for(key, self._settings.mail_from),
                 scheduled_at=input.scheduled_at,
             )
+            blocked = "unsubscribed" if lead.unsubscribed_at else None
+            blocked = "bounced" if lead.bounced_at else blocked
+            if blocked and row.status != "sent":
+                emails.mark_skipped(session, key, blocked)
             questions = [
                 str(e.properties["question"])
                 for e in leads.recent_events(session, lead.id, "webinar_question")
                 if e.properties.get("question")
             ]
+            rep = reps.get_rep(session, lead.rep_id) if lead.rep_id else None
             context = {
                 "lead": _lead_context(lead),
-                "public_url": self._settings.public_url.rstrip("/"),
+                "rep": {"name": rep.name, "email": rep.email} if rep else None,
+                "public_url": self._public,
                 "paper": lead.attributes.get("whitepaper_title", "our whitepaper"),
                 "webinar": lead.attributes.get("webinar_title", "our webinar"),
                 "questions": questions,
+                "unsubscribe_url": Tracker(
+                    self._public, self._settings.secret_key.get_secret_value(), str(lead.id), ""
+                ).unsubscribe_url(),
             }
-            return _Prepared(key, row.message_id, lead.email, row.status == "sent", context)
+            return _Prepared(
+                key,
+                row.message_id,
+                lead.email,
+                row.status == "sent",
+                context,
+                tracking_id=row.tracking_id,
+                blocked=blocked if row.status != "sent" else None,
+            )
 
     def _prepare_notice(self, key: str, input: NotifyRepInput) -> _Prepared:
         with session_scope(self._engine) as session:
@@ -173,15 +221,25 @@ class EmailActivities:
         except mail.TemplateMissing as err:
             raise ApplicationError(str(err), type="TemplateNotFound", non_retryable=True) from err
 
-    async def _deliver(self, prepared: _Prepared, rendered: mail.RenderedMail) -> None:
+    async def _deliver(
+        self,
+        prepared: _Prepared,
+        rendered: mail.RenderedMail,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         msg = mail.build_message(
             settings=self._settings,
             to=prepared.to,
             rendered=rendered,
             message_id=prepared.message_id,
+            headers=headers,
         )
+
+        async def accepted() -> None:
+            await asyncio.to_thread(self._mark_sent, prepared.outbox_key, rendered.subject)
+
         try:
-            await mail.deliver(self._settings, msg)
+            await mail.deliver(self._settings, msg, on_accepted=accepted)
         # SMTP replies quote addresses: errors keep only codes, so no personal data reaches
         # workflow history or logs (hence `from None`).
         except aiosmtplib.SMTPRecipientsRefused as err:
@@ -204,7 +262,6 @@ class EmailActivities:
                 f"SMTP unreachable ({type(err).__name__})", type="SmtpTemporary"
             ) from None
         log.info("sent %s (%s)", prepared.outbox_key, prepared.message_id)
-        await asyncio.to_thread(self._mark_sent, prepared.outbox_key, rendered.subject)
 
     def _mark_sent(self, key: str, subject: str) -> None:
         with session_scope(self._engine) as session:

@@ -19,6 +19,7 @@ from nurture.tables import Lead
 from workflows.lead import LeadWorkflow
 from workflows.models import (
     BEHAVIOUR_SIGNAL,
+    UNSUBSCRIBE_SIGNAL,
     BehaviourEvent,
     LeadInput,
     LeadProfile,
@@ -38,8 +39,13 @@ def profile_of(lead: Lead) -> LeadProfile:
     )
 
 
-def input_of(lead: Lead) -> LeadInput:
-    return LeadInput(lead_id=str(lead.id), scenario=lead.scenario, profile=profile_of(lead))
+def input_of(lead: Lead, settings: Settings | None = None) -> LeadInput:
+    return LeadInput(
+        lead_id=str(lead.id),
+        scenario=lead.scenario,
+        profile=profile_of(lead),
+        send_window=settings.send_window if settings is not None else True,
+    )
 
 
 async def enrol(client: Client, settings: Settings, lead: Lead) -> LeadStatus | None:
@@ -50,7 +56,7 @@ async def enrol(client: Client, settings: Settings, lead: Lead) -> LeadStatus | 
     """
     start = WithStartWorkflowOperation(
         LeadWorkflow.run,
-        input_of(lead),
+        input_of(lead, settings),
         id=lead_workflow_id(lead.id),
         task_queue=settings.task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
@@ -66,7 +72,7 @@ async def enrol(client: Client, settings: Settings, lead: Lead) -> LeadStatus | 
         pass
     await client.start_workflow(
         LeadWorkflow.run,
-        input_of(lead),
+        input_of(lead, settings),
         id=lead_workflow_id(lead.id),
         task_queue=settings.task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
@@ -80,9 +86,20 @@ async def deliver_event(
     """Durably hand one event to the lead's workflow (starting it if it is somehow not running)."""
     await client.start_workflow(
         LeadWorkflow.run,
-        input_of(lead),
+        input_of(lead, settings),
         id=lead_workflow_id(lead.id),
         task_queue=settings.task_queue,
         start_signal=BEHAVIOUR_SIGNAL,
         start_signal_args=[event],
+    )
+
+
+async def signal_unsubscribe(client: Client, settings: Settings, lead: Lead) -> None:
+    """Tell the lead's workflow to stop all marketing mail now."""
+    await client.start_workflow(
+        LeadWorkflow.run,
+        input_of(lead, settings),
+        id=lead_workflow_id(lead.id),
+        task_queue=settings.task_queue,
+        start_signal=UNSUBSCRIBE_SIGNAL,
     )

@@ -11,7 +11,7 @@ from temporalio.client import Client
 
 from api import errors
 from api.deps import AppState
-from api.routes import events, handoffs, health, leads
+from api.routes import events, handoffs, health, leads, tracking
 from nurture.db import create_schema, make_engine
 from nurture.settings import Settings, get_settings
 from nurture.temporal import connect
@@ -44,4 +44,5 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
     app.include_router(events.router)
     app.include_router(handoffs.router)
     app.include_router(health.router)
+    app.include_router(tracking.router)
     return app

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
@@ -65,7 +67,12 @@ def message_id_for(outbox_key: str, mail_from: str) -> str:
 
 
 def build_message(
-    *, settings: Settings, to: str, rendered: RenderedMail, message_id: str
+    *,
+    settings: Settings,
+    to: str,
+    rendered: RenderedMail,
+    message_id: str,
+    headers: dict[str, str] | None = None,
 ) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = settings.mail_from
@@ -73,20 +80,34 @@ def build_message(
     msg["Subject"] = rendered.subject
     msg["Date"] = formatdate(localtime=False, usegmt=True)
     msg["Message-ID"] = message_id
+    for name, value in (headers or {}).items():
+        msg[name] = value
     msg.set_content(rendered.text)
     msg.add_alternative(rendered.html, subtype="html")
     return msg
 
 
-async def deliver(settings: Settings, msg: EmailMessage) -> None:
-    """Hand the message to the configured SMTP server; raises aiosmtplib errors as they come."""
+async def deliver(
+    settings: Settings, msg: EmailMessage, on_accepted: Callable[[], Awaitable[None]]
+) -> None:
+    """Send `msg`; once the server accepts it, `on_accepted` runs before the session ends.
+
+    Recording the send inside the SMTP session (before QUIT) leaves the smallest window in
+    which a crash could make a retry send the message again.
+    """
     password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
-    await aiosmtplib.send(
-        msg,
+    client = aiosmtplib.SMTP(
         hostname=settings.smtp_host,
         port=settings.smtp_port,
-        username=settings.smtp_username,
-        password=password,
-        start_tls=settings.smtp_starttls,
         timeout=settings.smtp_timeout_seconds,
+        start_tls=settings.smtp_starttls,
     )
+    await client.connect()
+    try:
+        if settings.smtp_username and password is not None:
+            await client.login(settings.smtp_username, password)
+        await client.send_message(msg)
+        await on_accepted()
+    finally:
+        with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+            await client.quit()

@@ -73,6 +73,7 @@ class Settings(BaseSettings):
     sales_webhook_secret: SecretStr | None = None
     log_level: str = "INFO"
     intake_wait_seconds: float = 10.0
+    send_window: bool = True
 
     @model_validator(mode="before")
     @classmethod

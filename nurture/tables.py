@@ -63,6 +63,8 @@ class Lead(SQLModel, table=True):
     stage: str = Field(default="new", index=True)
     step: str | None = None
     rep_id: uuid.UUID | None = None
+    unsubscribed_at: datetime | None = _ts(nullable=True)
+    bounced_at: datetime | None = _ts(nullable=True)
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
     )
@@ -122,8 +124,9 @@ class EmailMessage(SQLModel, table=True):
     step: str = ""
     rep_id: uuid.UUID | None = None
     message_id: str = ""
+    tracking_id: str = Field(default="", index=True, max_length=64)
     subject: str = ""
-    status: str = "pending"  # pending | sent
+    status: str = "pending"  # pending | sending | sent | skipped
     scheduled_at: datetime = _ts(nullable=False)
     sent_at: datetime | None = _ts(nullable=True)
 
@@ -205,3 +208,19 @@ class TimelineNote(SQLModel, table=True):
     at: datetime = _ts(nullable=False)
     kind: str
     text: str
+
+
+class TrackingHit(SQLModel, table=True):
+    """An open or a click on a tracked link, by a person or (machine=True) a scanner."""
+
+    __tablename__ = "tracking_hit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    lead_id: uuid.UUID = Field(foreign_key="lead.id", index=True)
+    tracking_id: str = Field(index=True, max_length=64)
+    kind: str  # open | click
+    url: str | None = None
+    at: datetime = _ts(nullable=False)
+    machine: bool = False
+    reason: str | None = None
+    user_agent: str = Field(default="", max_length=300)

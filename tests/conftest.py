@@ -80,6 +80,7 @@ def settings(tmp_path: Path, smtp: MailSink) -> Settings:
         task_queue=f"test-{uuid.uuid4()}",
         sales_reps=REPS,
         public_url="http://nurture.test",
+        send_window=False,  # tests of the window turn it on; the rest send at once
     )
 
 

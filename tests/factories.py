@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -11,6 +12,7 @@ from sqlmodel import select
 from temporalio.client import Client, WorkflowHandle
 
 from api.lead_workflows import input_of
+from nurture import tokens
 from nurture.db import session_scope
 from nurture.repo import leads as repo
 from nurture.settings import Settings
@@ -38,7 +40,7 @@ def make_lead(engine: Engine, scenario: str = "whitepaper", **fields: Any) -> Le
 async def start_lead(client: Client, settings: Settings, lead: Lead) -> WorkflowHandle[Any, Any]:
     handle = await client.start_workflow(
         LeadWorkflow.run,
-        input_of(lead),
+        input_of(lead, settings),
         id=lead_workflow_id(lead.id),
         task_queue=settings.task_queue,
     )
@@ -78,3 +80,13 @@ def load(engine: Engine, lead_id: uuid.UUID) -> Lead:
     if lead is None:
         raise LookupError(lead_id)
     return lead
+
+
+def link_targets(body: str, settings: Settings) -> list[str]:
+    """The real URLs behind the tracked links in a mail body (honeypot excluded)."""
+    found = []
+    for token in re.findall(r"/t/c/([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)", body):
+        payload = tokens.read(settings.secret_key.get_secret_value(), "click", token)
+        if not payload.get("h"):
+            found.append(str(payload["u"]))
+    return found

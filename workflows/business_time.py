@@ -79,6 +79,18 @@ class BusinessCalendar:
             cursor = datetime.combine(day + timedelta(days=1), time(0), tzinfo=self.zone)
         raise ValueError("no business day found within ten years")
 
+    def next_open(self, at: datetime) -> datetime:
+        """`at` itself when it falls in working hours, else the next opening time."""
+        cursor = at.astimezone(self.zone)
+        for _ in range(3660):
+            day = cursor.date()
+            if self.is_business_day(day):
+                opens, closes = self._open_close(day)
+                if cursor < closes:
+                    return max(cursor, opens).astimezone(at.tzinfo)
+            cursor = datetime.combine(day + timedelta(days=1), time(0), tzinfo=self.zone)
+        raise ValueError("no business day found within ten years")
+
     def between(self, start: datetime, end: datetime) -> timedelta:
         """Working time from `start` to `end` (negative when `end` is earlier)."""
         if end < start:

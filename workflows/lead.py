@@ -8,6 +8,7 @@ through a child workflow. It is the only writer of the lead's score and stage.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -20,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.email import EmailActivities
     from activities.read_model import ReadModelActivities
     from scenarios import SCENARIOS
+    from scenarios.email_policy import FREQUENCY_CAP, SEND_WINDOW
     from scenarios.scoring import MODEL
     from scenarios.sla import SLA
     from workflows import policies
@@ -28,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.models import (
         BEHAVIOUR_SIGNAL,
         SALES_PROGRESS_SIGNAL,
+        UNSUBSCRIBE_SIGNAL,
         AppliedEvent,
         BehaviourEvent,
         HandoffInput,
@@ -59,6 +62,7 @@ class LeadWorkflow:
     @workflow.init
     def __init__(self, input: LeadInput) -> None:
         self.lead_id = input.lead_id
+        self._windowed = input.send_window
         self.scenario = input.scenario
         self.profile = input.profile
         self.enrolled_at: datetime = workflow.now()
@@ -76,24 +80,27 @@ class LeadWorkflow:
         self._rep_id: str | None = None
         self._indexed: tuple[object, ...] = ()
         self._score_version = 0
+        self._mail_stopped = False
+        self._marketing_sends: list[datetime] = []
         self._scenario_task: asyncio.Task[None] | None = None
 
     # --- what scenarios see (LeadHost) --------------------------------------
 
     @property
     def stopped(self) -> bool:
-        return self._qualified or self._stage not in NURTURE_STAGES
+        return self._qualified or self._mail_stopped or self._stage not in NURTURE_STAGES
 
     @property
     def score(self) -> int:
         return sum(self._breakdown.values())
 
     async def send_step(self, step: str) -> None:
+        await self._await_send_slot(step)
         now = workflow.now()
         self._step = step
         await self._record_step(now)
         try:
-            await workflow.execute_activity_method(
+            result = await workflow.execute_activity_method(
                 EmailActivities.send_step,
                 SendStepInput(
                     lead_id=self.lead_id,
@@ -106,10 +113,52 @@ class LeadWorkflow:
                 retry_policy=policies.SEND_RETRY,
             )
         except ActivityError as err:
-            # A mail that cannot go out must not end the lead's life: note it and go on.
+            # No SMTP error ends the lead's life: a bounce stops its mail, the rest is noted.
             cause = getattr(err.cause, "type", None) or type(err.cause).__name__
             workflow.logger.warning("send of step %s failed: %s", step, cause)
-            await self._note("send_failed", f"{self.scenario}/{step} not sent: {cause}")
+            if cause == "RecipientRejected":
+                await self._stop_mail(Stage.BOUNCED, f"{self.scenario}/{step} bounced")
+            else:
+                await self._note("send_failed", f"{self.scenario}/{step} not sent: {cause}")
+            return
+        if result.skipped:
+            stage = Stage.BOUNCED if result.skipped == "bounced" else Stage.UNSUBSCRIBED
+            await self._stop_mail(stage, f"{self.scenario}/{step} not sent: {result.skipped}")
+        elif not result.already_sent:
+            self._marketing_sends = [*self._marketing_sends, now][-FREQUENCY_CAP.max_mails :]
+
+    async def _await_send_slot(self, step: str) -> None:
+        """Defer the send into the lead's working hours and under the frequency cap."""
+        while True:
+            now = workflow.now()
+            window = SEND_WINDOW.next_slot(now, self.profile.timezone) if self._windowed else now
+            capped = FREQUENCY_CAP.free_at(self._marketing_sends, now)
+            when = max(window, capped)
+            if when <= now:
+                return
+            why = (
+                "outside the lead's business hours"
+                if window >= capped
+                else f"frequency cap ({FREQUENCY_CAP.max_mails} in {FREQUENCY_CAP.per.days} days)"
+            )
+            local = when.astimezone(SEND_WINDOW.calendar(self.profile.timezone).zone)
+            await self._note(
+                "deferred", f"{self.scenario}/{step} deferred to {local:%Y-%m-%d %H:%M %Z}: {why}"
+            )
+            with contextlib.suppress(TimeoutError):
+                await workflow.wait_condition(lambda: self.stopped, timeout=when - now)
+            if self.stopped:
+                raise ScenarioStopped()
+
+    async def _stop_mail(self, stage: Stage, reason: str) -> None:
+        """Unsubscribed or bounced: no marketing mail ever again; the stage says why."""
+        if self._mail_stopped:
+            return
+        self._mail_stopped = True
+        if self._stage in (*NURTURE_STAGES, Stage.MQL) and not self._qualified:
+            await self._set_stage(stage, reason)
+        else:
+            await self._note(stage.value, reason)  # in sales' hands: the stage stays theirs
 
     # --- Temporal entry points ----------------------------------------------
 
@@ -141,6 +190,11 @@ class LeadWorkflow:
         if len(self._seen_order) > DEDUP_WINDOW:
             self._seen_ids.discard(self._seen_order.popleft())
         self._inbox.append(event)
+
+    @workflow.signal(name=UNSUBSCRIBE_SIGNAL)
+    async def unsubscribe(self) -> None:
+        """The lead unsubscribed: marketing mail stops now (mail to reps is unaffected)."""
+        await self._stop_mail(Stage.UNSUBSCRIBED, "unsubscribed from marketing mail")
 
     @workflow.signal(name=SALES_PROGRESS_SIGNAL)
     async def sales_progress(self, progress: SalesProgress) -> None:
@@ -223,7 +277,7 @@ class LeadWorkflow:
         await self._record_score(workflow.now(), lines=lines)
 
     def _check_threshold(self) -> None:
-        if not self._qualified and self._stage in NURTURE_STAGES:
+        if not self._qualified and not self._mail_stopped and self._stage in NURTURE_STAGES:
             self._qualified = self.score >= SLA.handoff_threshold
 
     async def _hand_off(self) -> HandoffResult:

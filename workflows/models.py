@@ -58,6 +58,7 @@ class LeadInput(BaseModel):
     lead_id: str
     scenario: str
     profile: LeadProfile = Field(default_factory=LeadProfile)
+    send_window: bool = True  # hold marketing mail to the lead's business hours
 
 
 class BehaviourEvent(BaseModel):
@@ -143,6 +144,7 @@ class SendStepInput(BaseModel):
 class SendResult(BaseModel):
     message_id: str
     already_sent: bool = False
+    skipped: str | None = None  # "unsubscribed" or "bounced": the lead takes no more mail
 
 
 class HandoffStatus(StrEnum):
@@ -264,3 +266,4 @@ def lead_workflow_id(lead_id: object) -> str:
 
 BEHAVIOUR_SIGNAL = "behaviour"
 SALES_PROGRESS_SIGNAL = "sales_progress"
+UNSUBSCRIBE_SIGNAL = "unsubscribe"

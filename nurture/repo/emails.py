@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import datetime
 
@@ -28,6 +29,7 @@ def claim(
         return row
     row = EmailMessage(
         outbox_key=outbox_key,
+        tracking_id=hashlib.sha256(outbox_key.encode()).hexdigest()[:32],
         lead_id=lead_id,
         kind=kind,
         scenario=scenario,
@@ -46,6 +48,13 @@ def mark_sent(session: Session, outbox_key: str, subject: str) -> None:
     row.status = "sent"
     row.subject = subject
     row.sent_at = utcnow()
+    session.add(row)
+
+
+def mark_skipped(session: Session, outbox_key: str, reason: str) -> None:
+    row = session.exec(select(EmailMessage).where(EmailMessage.outbox_key == outbox_key)).one()
+    row.status = "skipped"
+    row.subject = f"(not sent: {reason})"
     session.add(row)
 
 

@@ -10,7 +10,7 @@ from temporalio.testing import WorkflowEnvironment
 from nurture.mailsink import MailSink
 from nurture.settings import Settings
 from tests.conftest import running_worker
-from tests.factories import COLD_PROFILE, event, make_lead, sent_mails, start_lead
+from tests.factories import COLD_PROFILE, event, link_targets, make_lead, sent_mails, start_lead
 from workflows.lead import LeadWorkflow
 
 DAY = timedelta(days=1)
@@ -73,7 +73,7 @@ async def test_no_show_gets_the_recording_and_the_next_session(
     assert DAY + grace <= mails[0].scheduled_at - started < DAY + grace + MINUTE
     received = await smtp.received(1)
     assert "here is the recording" in received[0].subject
-    assert "/webinars/next" in received[0].text()
+    assert "http://nurture.test/webinars/next" in link_targets(received[0].text(), settings)
 
 
 async def test_session_end_comes_from_the_lead_attributes(
