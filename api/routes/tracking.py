@@ -27,7 +27,7 @@ from nurture.repo import leads as lead_repo
 from nurture.repo import tracking as repo
 from nurture.tables import Lead, TrackingHit
 from nurture.tracking import CLICK, OPEN, UNSUBSCRIBE
-from workflows.models import UNSUBSCRIBE_SIGNAL, BehaviourEvent, EventType
+from workflows.models import BehaviourEvent, EventType
 
 router = APIRouter(tags=["tracking"], include_in_schema=True)
 log = logging.getLogger(__name__)
