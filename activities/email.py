@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -70,6 +72,10 @@ class EmailActivities:
     @activity.defn
     async def send_step(self, input: SendStepInput) -> SendResult:
         """Render, track and send one scenario step, at most once per (lead, scenario, step)."""
+        async with heartbeating():
+            return await self._send_step(input)
+
+    async def _send_step(self, input: SendStepInput) -> SendResult:
         key = f"step:{input.lead_id}:{input.scenario}#{input.enrolment}:{input.step}"
         prepared = await asyncio.to_thread(self._prepare_step, key, input)
         if prepared.blocked:
@@ -108,6 +114,10 @@ class EmailActivities:
     @activity.defn
     async def notify_rep(self, input: NotifyRepInput) -> SendResult:
         """Tell a rep (or their manager): new lead, reminder, escalation, withdrawal."""
+        async with heartbeating():
+            return await self._notify_rep(input)
+
+    async def _notify_rep(self, input: NotifyRepInput) -> SendResult:
         key = f"handoff:{input.handoff_id}:{input.attempt}:{input.kind.value}"
         prepared = await asyncio.to_thread(self._prepare_notice, key, input)
         if not prepared.already_sent:
@@ -266,6 +276,22 @@ class EmailActivities:
     def _mark_sent(self, key: str, subject: str) -> None:
         with session_scope(self._engine) as session:
             emails.mark_sent(session, key, subject)
+
+
+@asynccontextmanager
+async def heartbeating(every: float = 2.0) -> AsyncIterator[None]:
+    """Heartbeat while a send runs, so a dead worker's send is retried within seconds."""
+
+    async def beat() -> None:
+        while True:
+            activity.heartbeat()
+            await asyncio.sleep(every)
+
+    task = asyncio.create_task(beat())
+    try:
+        yield
+    finally:
+        task.cancel()
 
 
 def _short(at: datetime) -> str:

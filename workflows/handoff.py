@@ -278,6 +278,7 @@ class SalesHandoffWorkflow:
                 EmailActivities.notify_rep,
                 notice,
                 start_to_close_timeout=policies.SEND_TIMEOUT,
+                heartbeat_timeout=policies.SEND_HEARTBEAT,
                 retry_policy=policies.SEND_RETRY,
             )
         except ActivityError as err:

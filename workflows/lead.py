@@ -110,6 +110,7 @@ class LeadWorkflow:
                     scheduled_at=now,
                 ),
                 start_to_close_timeout=policies.SEND_TIMEOUT,
+                heartbeat_timeout=policies.SEND_HEARTBEAT,
                 retry_policy=policies.SEND_RETRY,
             )
         except ActivityError as err:

@@ -16,6 +16,7 @@ RECORD_RETRY = RetryPolicy(
 
 # SMTP: transient failures back off; a template bug or a rejected address does not retry.
 SEND_TIMEOUT = timedelta(minutes=2)
+SEND_HEARTBEAT = timedelta(seconds=10)  # a worker that died mid-send is noticed this fast
 SEND_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=5),
     backoff_coefficient=2.0,

@@ -97,12 +97,15 @@ def sync_from_config(session: Session, reps: Sequence[RepConfig], dev_tokens: bo
         email = str(cfg.email).lower()
         existing = session.exec(select(Rep).where(Rep.email == email)).first()
         if existing is None:
+            token = f"dev-rep-{n}" if dev_tokens else None
+            if token and rep_by_token(session, token) is not None:
+                token = None  # taken by a rep configured earlier: this one gets a random one
             add_rep(
                 session,
                 name=cfg.name,
                 email=email,
                 manager_email=str(cfg.manager) if cfg.manager else None,
-                token=f"dev-rep-{n}" if dev_tokens else None,
+                token=token,
             )
 
 

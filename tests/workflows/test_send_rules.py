@@ -1,0 +1,93 @@
+"""Send windows and the frequency cap on the time-skipping server."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+from temporalio.testing import WorkflowEnvironment
+
+import scenarios
+from nurture.db import session_scope
+from nurture.mailsink import MailSink
+from nurture.settings import Settings
+from nurture.tables import TimelineNote
+from scenarios.email_policy import SEND_WINDOW
+from tests.conftest import running_worker
+from tests.factories import COLD_PROFILE, make_lead, sent_mails, start_lead
+from workflows.runtime import Lead
+
+TOKYO = SEND_WINDOW.calendar("Asia/Tokyo")
+
+
+def _no_holiday_ahead(day: datetime) -> bool:
+    dates = [(day + timedelta(days=d)).date() for d in range(6)]
+    return all(TOKYO.is_business_day(d) for d in dates if d.weekday() < 5)
+
+
+def _next(now: datetime, weekday: int, hour: int) -> datetime:
+    """The next `weekday` (0 = Monday) at `hour` Tokyo time with no public holiday close by."""
+    local = now.astimezone(TOKYO.zone).replace(hour=hour, minute=0, second=0, microsecond=0)
+    day = local + timedelta(days=1)
+    while day.weekday() != weekday or not _no_holiday_ahead(day):
+        day += timedelta(days=1)
+    return day
+
+
+def _notes(engine: Engine, lead_id: object) -> list[str]:
+    with session_scope(engine) as session:
+        rows = session.exec(select(TimelineNote).where(TimelineNote.lead_id == lead_id)).all()
+    return [r.text for r in rows if r.kind == "deferred"]
+
+
+@pytest.mark.parametrize(("weekday", "hour"), [(2, 22), (4, 20)])  # Wednesday night, Friday night
+async def test_marketing_mail_waits_for_business_hours(
+    ts_env: WorkflowEnvironment,
+    settings: Settings,
+    engine: Engine,
+    smtp: MailSink,
+    weekday: int,
+    hour: int,
+) -> None:
+    windowed = settings.model_copy(update={"send_window": True})
+    start = _next(await ts_env.get_current_time(), weekday, hour)
+    await ts_env.sleep(start - await ts_env.get_current_time())
+    lead = make_lead(engine, timezone="Asia/Tokyo", **COLD_PROFILE)
+    async with running_worker(ts_env.client, windowed, engine):
+        await start_lead(ts_env.client, windowed, lead)
+        await ts_env.sleep(timedelta(days=4))
+        mails = sent_mails(engine, lead.id)
+
+    sent = mails[0].scheduled_at.astimezone(TOKYO.zone)
+    assert (sent.hour, sent.minute) == (9, 0)
+    expected = {2: 1, 4: 3}[weekday]  # Wednesday night: Thursday; Friday night: Monday
+    assert sent.date() == start.date() + timedelta(days=expected)
+    assert "outside the lead's business hours" in _notes(engine, lead.id)[0]
+
+
+async def test_the_frequency_cap_defers_the_fourth_mail_of_a_week(
+    ts_env: WorkflowEnvironment,
+    settings: Settings,
+    engine: Engine,
+    smtp: MailSink,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def burst(lead: Lead) -> None:
+        for step in ("thanks", "case-studies", "demo-offer", "hearing"):
+            await lead.send(step)
+
+    monkeypatch.setitem(scenarios.SCENARIOS, "whitepaper", burst)
+    lead = make_lead(engine, **COLD_PROFILE)
+    async with running_worker(ts_env.client, settings, engine):
+        handle = await start_lead(ts_env.client, settings, lead)
+        started = (await handle.describe()).start_time
+        await ts_env.sleep(timedelta(days=10))
+        mails = sent_mails(engine, lead.id)
+
+    offsets = [m.scheduled_at - started for m in mails]
+    assert [m.step for m in mails] == ["thanks", "case-studies", "demo-offer", "hearing"]
+    assert all(o < timedelta(minutes=1) for o in offsets[:3])
+    assert timedelta(days=7) <= offsets[3] < timedelta(days=7, minutes=1)
+    assert "frequency cap (3 in 7 days)" in _notes(engine, lead.id)[0]
