@@ -30,18 +30,18 @@ class Scripted:
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
-    ) -> str:  # noqa: N802
+    ) -> str:
         self.rcpt_attempts += 1
         if self.rcpt_replies:
             return self.rcpt_replies.pop(0)
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.accepted.append(parse(envelope.original_content or envelope.content))
         return "250 Message accepted"
 
-    async def handle_QUIT(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_QUIT(self, server: Any, session: Any, envelope: Any) -> str:
         if self.stall_quit and not self.quit_seen.is_set():
             self.quit_seen.set()
             # Hold the client in its QUIT: the message is accepted, the send not yet finished.
