@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -14,6 +14,7 @@ from sqlmodel import Session
 from temporalio.client import Client
 
 from api.errors import TooLarge, Unauthorized
+from api.lead_cache import LeadCache
 from nurture import signing
 from nurture.repo import reps
 from nurture.settings import Settings
@@ -25,6 +26,7 @@ class AppState:
     settings: Settings
     engine: Engine
     client: Client
+    leads: LeadCache = field(default_factory=LeadCache)
 
 
 def get_state(request: Request) -> AppState:

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from api import lead_workflows
 from api.deps import SignedBody, StateDep
 from api.errors import NotFound, TooLarge
+from api.lead_cache import LeadCache
 from api.parsing import parse
 from api.schemas import EventAccepted, EventIn, EventsAccepted
 from nurture.db import session_scope
@@ -26,12 +27,26 @@ _events_in = TypeAdapter(EventIn | list[EventIn])
 MAX_EVENTS_PER_REQUEST = 1000
 
 
-def _lookup(engine: Engine, events: list[EventIn]) -> dict[int, Lead]:
+def _lookup(engine: Engine, cache: LeadCache, events: list[EventIn]) -> dict[int, Lead] | None:
+    """The lead of each event (by index) from the cache; None when one must be looked up."""
+    found: dict[int, Lead] = {}
+    for index, event in enumerate(events):
+        email = repo.normalise_email(str(event.email)) if event.lead_id is None else None
+        lead = cache.get(event.lead_id, email)
+        if lead is None:
+            return None
+        found[index] = lead
+    return found
+
+
+def _load(engine: Engine, cache: LeadCache, events: list[EventIn]) -> dict[int, Lead]:
     """The lead of each event (by index); every unknown lead is reported at once."""
     ids = {e.lead_id for e in events if e.lead_id is not None}
     emails = {repo.normalise_email(e.email) for e in events if e.lead_id is None and e.email}
     with session_scope(engine) as session:
         rows = repo.leads_by_ids_or_emails(session, ids, emails)
+    for row in rows:
+        cache.put(row)
     by_id = {row.id: row for row in rows}
     by_email = {row.email: row for row in rows}
     found: dict[int, Lead] = {}
@@ -73,7 +88,12 @@ async def post_events(body: SignedBody, state: StateDep) -> EventsAccepted:
         return EventsAccepted(accepted=0, events=[])
     if len(events) > MAX_EVENTS_PER_REQUEST:
         raise TooLarge(f"at most {MAX_EVENTS_PER_REQUEST} events per request, got {len(events)}")
-    leads = await run_in_threadpool(_lookup, state.engine, events)
+    cached = _lookup(state.engine, state.leads, events)
+    leads = (
+        cached
+        if cached is not None
+        else await run_in_threadpool(_load, state.engine, state.leads, events)
+    )
     now = datetime.now(UTC)
     await asyncio.gather(
         *(
