@@ -46,6 +46,13 @@ class _Prepared:
     context: dict[str, Any]
     tracking_id: str = ""
     blocked: str | None = None  # why this mail must not go out (unsubscribed, bounced)
+    language: str = "en"
+
+
+def language_of(lead: Lead, default: str) -> str:
+    """The lead's `language` attribute when it is one we write mail in, else the default."""
+    wanted = str(lead.attributes.get("language", "")).lower()[:2]
+    return wanted if wanted in mail.LANGUAGES else default
 
 
 def _lead_context(lead: Lead) -> dict[str, Any]:
@@ -82,7 +89,9 @@ class EmailActivities:
             return SendResult(message_id=prepared.message_id, skipped=prepared.blocked)
         if prepared.already_sent:
             return SendResult(message_id=prepared.message_id, already_sent=True)
-        rendered = self._render(f"{input.scenario}/{input.step}", prepared.context)
+        rendered = self._render(
+            f"{input.scenario}/{input.step}", prepared.context, prepared.language
+        )
         tracker = Tracker(
             base_url=self._public,
             secret=self._settings.secret_key.get_secret_value(),
@@ -150,12 +159,18 @@ class EmailActivities:
                 if e.properties.get("question")
             ]
             rep = reps.get_rep(session, lead.rep_id) if lead.rep_id else None
+            language = language_of(lead, self._settings.default_language)
+            ja = language == "ja"
             context = {
                 "lead": _lead_context(lead),
                 "rep": {"name": rep.name, "email": rep.email} if rep else None,
                 "public_url": self._public,
-                "paper": lead.attributes.get("whitepaper_title", "our whitepaper"),
-                "webinar": lead.attributes.get("webinar_title", "our webinar"),
+                "paper": lead.attributes.get(
+                    "whitepaper_title", "ホワイトペーパー" if ja else "our whitepaper"
+                ),
+                "webinar": lead.attributes.get(
+                    "webinar_title", "ウェビナー" if ja else "our webinar"
+                ),
                 "questions": questions,
                 "unsubscribe_url": Tracker(
                     self._public, self._settings.secret_key.get_secret_value(), str(lead.id), ""
@@ -169,6 +184,7 @@ class EmailActivities:
                 context,
                 tracking_id=row.tracking_id,
                 blocked=blocked if row.status != "sent" else None,
+                language=language,
             )
 
     def _prepare_notice(self, key: str, input: NotifyRepInput) -> _Prepared:
@@ -225,9 +241,11 @@ class EmailActivities:
             )
         return lead
 
-    def _render(self, name: str, context: dict[str, Any]) -> mail.RenderedMail:
+    def _render(
+        self, name: str, context: dict[str, Any], language: str = "en"
+    ) -> mail.RenderedMail:
         try:
-            return mail.render(name, context)
+            return mail.render(name, context, language)
         except mail.TemplateMissing as err:
             raise ApplicationError(str(err), type="TemplateNotFound", non_retryable=True) from err
 

@@ -158,6 +158,40 @@ def _read(path: Path) -> bytes:
 
 
 @app.command()
+def preview(
+    scenario: str = typer.Argument(..., help="Scenario, e.g. whitepaper."),
+    step: str = typer.Argument(..., help="Step, e.g. thanks."),
+    lead: Path | None = typer.Option(None, help="JSON file with lead fields and attributes."),
+    language: str = typer.Option("en", help="en or ja."),
+    html: Path | None = typer.Option(None, help="Write the HTML part to this file."),
+) -> None:
+    """Render a scenario step as a lead would get it (subject and text, or HTML to a file)."""
+    from nurture import preview as previews
+
+    fields = None
+    if lead is not None:
+        try:
+            fields = json.loads(_read(lead))
+        except json.JSONDecodeError as err:
+            typer.echo(f"error: {lead} is not valid JSON: {err}", err=True)
+            raise typer.Exit(2) from None
+        if not isinstance(fields, dict):
+            typer.echo(f"error: {lead} must hold a JSON object of lead fields", err=True)
+            raise typer.Exit(2)
+    try:
+        rendered = previews.render(scenario, step, fields, language)
+    except previews.PreviewError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from None
+    if html is not None:
+        previews.write_html(rendered, html)
+        typer.echo(f"wrote {html} ({rendered.subject})")
+        return
+    typer.echo(f"Subject: {rendered.subject}\n")
+    typer.echo(rendered.text)
+
+
+@app.command()
 def settings() -> None:
     """Print the effective settings (secrets masked)."""
     conf = _settings_or_exit()

@@ -42,14 +42,24 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def render(name: str, context: dict[str, Any]) -> RenderedMail:
-    """Render `<name>.txt.j2` (first line `Subject: ...`) and `<name>.html.j2`."""
+LANGUAGES = ("en", "ja")
+
+
+def render(name: str, context: dict[str, Any], language: str = "en") -> RenderedMail:
+    """Render `<name>.txt.j2` (first line `Subject: ...`) and `<name>.html.j2`.
+
+    For a language other than English, `<name>.<language>.txt.j2` and `.html.j2` are used
+    when they exist; a step not yet translated falls back to English.
+    """
     env = _environment()
+    names = [f"{name}.{language}", name] if language != "en" else [name]
     try:
-        text_template = env.get_template(f"{name}.txt.j2")
-        html_template = env.get_template(f"{name}.html.j2")
+        base = next((n for n in names if (TEMPLATE_DIR / f"{n}.txt.j2").exists()), name)
+        text_template = env.get_template(f"{base}.txt.j2")
+        html_template = env.get_template(f"{base}.html.j2")
     except jinja2.TemplateNotFound as err:
         raise TemplateMissing(f"no template {err.name} under {TEMPLATE_DIR}") from err
+    context = {"lang": language, **context}
     text = text_template.render(**context)
     first, _, body = text.partition("\n")
     if not first.startswith("Subject:"):

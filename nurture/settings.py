@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, EmailStr, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -74,6 +74,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     intake_wait_seconds: float = 10.0
     send_window: bool = True
+    default_language: Literal["en", "ja"] = "en"
 
     @model_validator(mode="before")
     @classmethod

@@ -80,3 +80,29 @@ def test_mail_lists_and_shows_what_the_sink_kept(tmp_path: Path) -> None:
     assert "Subject: Subject 1" in shown.stdout and "body 1" in shown.stdout
     bad = run("mail", "--folder", str(tmp_path), "--show", "9")
     assert bad.returncode == 2 and "between 1 and 2" in bad.stderr
+
+
+def test_preview_renders_a_step_in_japanese(tmp_path: Path) -> None:
+    lead = tmp_path / "lead.json"
+    lead.write_text(
+        '{"name": "Kato Mei", "company": "Kato Seiki", "attributes": {"webinar_title": "DX Live"}}'
+    )
+    result = run("preview", "webinar", "thanks-recording", "--lead", str(lead), "--language", "ja")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Subject: 「DX Live」にご参加いただきありがとうございました")
+    assert "Kato Mei 様" in result.stdout
+    out = tmp_path / "mail.html"
+    result = run("preview", "whitepaper", "thanks", "--html", str(out))
+    assert result.returncode == 0 and "<html" in out.read_text()
+
+
+def test_preview_says_what_exists(tmp_path: Path) -> None:
+    result = run("preview", "whitepaper", "nope")
+    assert result.returncode == 2
+    assert "steps: case-studies, demo-offer, hearing, thanks" in result.stderr
+    result = run("preview", "coldcall", "x")
+    assert result.returncode == 2 and "scenarios: recycle, webinar, whitepaper" in result.stderr
+    bad = tmp_path / "bad.json"
+    bad.write_text("{nope")
+    result = run("preview", "whitepaper", "thanks", "--lead", str(bad))
+    assert result.returncode == 2 and "not valid JSON" in result.stderr

@@ -44,6 +44,8 @@ CONTEXT = {
     "paper": "The DX Guide",
     "webinar": "DX Live",
     "questions": ["<script>alert(1)</script>"],
+    "unsubscribe_url": "http://nurture.test/u/token",
+    "rep": None,
 }
 
 
@@ -51,12 +53,27 @@ def test_scenarios_send_some_steps() -> None:
     assert len(_sent_steps()) >= 8
 
 
+@pytest.mark.parametrize("language", ["en", "ja"])
 @pytest.mark.parametrize(("scenario", "step"), _sent_steps())
-def test_each_sent_step_renders(scenario: str, step: str) -> None:
-    rendered = mail.render(f"{scenario}/{step}", CONTEXT)
+def test_each_sent_step_renders_in_both_languages(scenario: str, step: str, language: str) -> None:
+    rendered = mail.render(f"{scenario}/{step}", CONTEXT, language)
     assert rendered.subject and "\n" not in rendered.subject
     assert "Suzuki Taro" in rendered.text and "Suzuki Taro" in rendered.html
     assert "<script>" not in rendered.html  # lead-supplied text is escaped in HTML
+    assert (
+        CONTEXT["unsubscribe_url"] in rendered.text and CONTEXT["unsubscribe_url"] in rendered.html
+    )
+    if language == "ja":
+        assert "様" in rendered.text and "配信停止" in rendered.text
+        assert '<html lang="ja">' in rendered.html
+    else:
+        assert "Unsubscribe" in rendered.text
+
+
+def test_the_assigned_rep_signs_marketing_mail() -> None:
+    context = {**CONTEXT, "rep": {"name": "Sato Aiko", "email": "aiko@sales.example.com"}}
+    assert "Your contact: Sato Aiko" in mail.render("whitepaper/thanks", context).text
+    assert "担当: Sato Aiko" in mail.render("whitepaper/thanks", context, "ja").text
 
 
 def test_rep_notification_renders() -> None:

@@ -89,3 +89,21 @@ async def test_crossing_the_threshold_stops_the_scenario_and_hands_off(
     assert lead.email in body and "Acme KK" in body
     assert "+20  Job title: decision maker" in body
     assert "+15  Pricing page view" in body
+
+
+async def test_a_japanese_lead_gets_japanese_mail(
+    ts_env: WorkflowEnvironment, settings: Settings, engine: Engine, smtp: MailSink
+) -> None:
+    lead = make_lead(engine, attributes={"language": "ja"}, **COLD_PROFILE)
+    async with running_worker(ts_env.client, settings, engine):
+        await start_lead(ts_env.client, settings, lead)
+        await ts_env.sleep(timedelta(hours=1))
+        received = await smtp.received(1)
+
+    mail = received[0]
+    assert mail.subject == "「ホワイトペーパー」をダウンロードいただきありがとうございます"
+    assert (
+        "Acme KK\r\nYamada Hanako 様" in mail.text() or "Acme KK\nYamada Hanako 様" in mail.text()
+    )
+    assert mail.message["List-Unsubscribe"].startswith("<http://nurture.test/u/")
+    assert "配信停止" in mail.text()

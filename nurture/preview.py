@@ -1,0 +1,67 @@
+"""Rendering a scenario step for its author, without a database, a server or a send."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from nurture import mail
+
+SAMPLE_LEAD: dict[str, Any] = {
+    "id": "00000000-0000-0000-0000-000000000000",
+    "name": "Yamada Hanako",
+    "email": "hanako.yamada@example.com",
+    "company": "Example KK",
+    "job_title": "CTO",
+    "industry": "Manufacturing",
+    "company_size": 300,
+    "source": "preview",
+    "scenario": "",
+    "attributes": {},
+}
+
+
+class PreviewError(ValueError):
+    """What the author asked for cannot be rendered; the message says why."""
+
+
+def steps(scenario: str) -> list[str]:
+    folder = mail.TEMPLATE_DIR / scenario
+    names = {p.name.split(".")[0] for p in folder.glob("*.txt.j2")} if folder.is_dir() else set()
+    return sorted(names)
+
+
+def render(
+    scenario: str, step: str, lead: dict[str, Any] | None = None, language: str = "en"
+) -> mail.RenderedMail:
+    if scenario.startswith("_") or not steps(scenario):
+        folders = sorted(
+            p.name for p in mail.TEMPLATE_DIR.iterdir() if p.is_dir() and p.name != "handoff"
+        )
+        raise PreviewError(f"no scenario {scenario!r}; scenarios: {', '.join(folders)}")
+    if step not in steps(scenario):
+        raise PreviewError(
+            f"scenario {scenario!r} has no step {step!r}; steps: {', '.join(steps(scenario))}"
+        )
+    if language not in mail.LANGUAGES:
+        raise PreviewError(f"language must be one of {', '.join(mail.LANGUAGES)}")
+    person = {**SAMPLE_LEAD, "scenario": scenario, **(lead or {})}
+    attributes = person.get("attributes") or {}
+    ja = language == "ja"
+    context = {
+        "lead": person,
+        "rep": None,
+        "public_url": "https://www.example.com",
+        "paper": attributes.get("whitepaper_title", "ホワイトペーパー" if ja else "our whitepaper"),
+        "webinar": attributes.get("webinar_title", "ウェビナー" if ja else "our webinar"),
+        "questions": attributes.get("questions", []),
+        "unsubscribe_url": "https://www.example.com/u/preview",
+    }
+    try:
+        return mail.render(f"{scenario}/{step}", context, language)
+    except mail.TemplateMissing as err:
+        raise PreviewError(str(err)) from None
+
+
+def write_html(rendered: mail.RenderedMail, path: Path) -> None:
+    path.write_text(rendered.html, encoding="utf-8")
