@@ -27,6 +27,7 @@ def _sent_steps() -> list[tuple[str, str]]:
     return found
 
 
+UNSUBSCRIBE = "http://nurture.test/u/token"
 CONTEXT = {
     "lead": {
         "id": "0",
@@ -44,7 +45,7 @@ CONTEXT = {
     "paper": "The DX Guide",
     "webinar": "DX Live",
     "questions": ["<script>alert(1)</script>"],
-    "unsubscribe_url": "http://nurture.test/u/token",
+    "unsubscribe_url": UNSUBSCRIBE,
     "rep": None,
 }
 
