@@ -61,9 +61,7 @@ def test_each_sent_step_renders_in_both_languages(scenario: str, step: str, lang
     assert rendered.subject and "\n" not in rendered.subject
     assert "Suzuki Taro" in rendered.text and "Suzuki Taro" in rendered.html
     assert "<script>" not in rendered.html  # lead-supplied text is escaped in HTML
-    assert (
-        CONTEXT["unsubscribe_url"] in rendered.text and CONTEXT["unsubscribe_url"] in rendered.html
-    )
+    assert UNSUBSCRIBE in rendered.text and UNSUBSCRIBE in rendered.html
     if language == "ja":
         assert "様" in rendered.text and "配信停止" in rendered.text
         assert '<html lang="ja">' in rendered.html
