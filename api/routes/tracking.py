@@ -70,6 +70,8 @@ async def _hit(
             return lead, reason
 
     lead, reason = await run_in_threadpool(record)
+    if lead is None:
+        raise NotFound("unknown link")
     return lead if reason is None else None
 
 
