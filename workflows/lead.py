@@ -8,25 +8,19 @@ through a child workflow. It is the only writer of the lead's score and stage.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import deque
-from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ChildWorkflowError
+from temporalio.exceptions import ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.email import EmailActivities
-    from activities.read_model import ReadModelActivities
     from scenarios import SCENARIOS
-    from scenarios.email_policy import FREQUENCY_CAP, SEND_WINDOW
     from scenarios.scoring import MODEL
     from scenarios.sla import SLA
-    from workflows import policies
-    from workflows import search_attributes as sa
     from workflows.handoff import SalesHandoffWorkflow
+    from workflows.lead_mail import NURTURE_STAGES, LeadMail
     from workflows.models import (
         BEHAVIOUR_SIGNAL,
         SALES_PROGRESS_SIGNAL,
@@ -39,14 +33,9 @@ with workflow.unsafe.imports_passed_through():
         LeadInput,
         LeadProfile,
         LeadStatus,
-        NoteRecord,
         SalesProgress,
         ScoreLine,
-        ScoreRecord,
-        SendStepInput,
         Stage,
-        StageRecord,
-        StepRecord,
     )
     from workflows.runtime import EventLog, Lead, ScenarioStopped
 
@@ -54,11 +43,10 @@ R = TypeVar("R")
 DEDUP_WINDOW = 10_000
 RECYCLING = (HandoffStatus.REJECTED, HandoffStatus.WITHDRAWN)
 HANDOFF_RETRY_EVERY = timedelta(hours=1)
-NURTURE_STAGES = (Stage.NEW, Stage.NURTURING, Stage.RECYCLED)
 
 
 @workflow.defn
-class LeadWorkflow:
+class LeadWorkflow(LeadMail):
     @workflow.init
     def __init__(self, input: LeadInput) -> None:
         self.lead_id = input.lead_id
@@ -83,83 +71,6 @@ class LeadWorkflow:
         self._mail_stopped = False
         self._marketing_sends: list[datetime] = []
         self._scenario_task: asyncio.Task[None] | None = None
-
-    # --- what scenarios see (LeadHost) --------------------------------------
-
-    @property
-    def stopped(self) -> bool:
-        return self._qualified or self._mail_stopped or self._stage not in NURTURE_STAGES
-
-    @property
-    def score(self) -> int:
-        return sum(self._breakdown.values())
-
-    async def send_step(self, step: str) -> None:
-        await self._await_send_slot(step)
-        now = workflow.now()
-        self._step = step
-        await self._record_step(now)
-        try:
-            result = await workflow.execute_activity_method(
-                EmailActivities.send_step,
-                SendStepInput(
-                    lead_id=self.lead_id,
-                    scenario=self.scenario,
-                    step=step,
-                    enrolment=self.enrolment,
-                    scheduled_at=now,
-                ),
-                start_to_close_timeout=policies.SEND_TIMEOUT,
-                heartbeat_timeout=policies.SEND_HEARTBEAT,
-                retry_policy=policies.SEND_RETRY,
-            )
-        except ActivityError as err:
-            # No SMTP error ends the lead's life: a bounce stops its mail, the rest is noted.
-            cause = getattr(err.cause, "type", None) or type(err.cause).__name__
-            workflow.logger.warning("send of step %s failed: %s", step, cause)
-            if cause == "RecipientRejected":
-                await self._stop_mail(Stage.BOUNCED, f"{self.scenario}/{step} bounced")
-            else:
-                await self._note("send_failed", f"{self.scenario}/{step} not sent: {cause}")
-            return
-        if result.skipped:
-            stage = Stage.BOUNCED if result.skipped == "bounced" else Stage.UNSUBSCRIBED
-            await self._stop_mail(stage, f"{self.scenario}/{step} not sent: {result.skipped}")
-        elif not result.already_sent:
-            self._marketing_sends = [*self._marketing_sends, now][-FREQUENCY_CAP.max_mails :]
-
-    async def _await_send_slot(self, step: str) -> None:
-        """Defer the send into the lead's working hours and under the frequency cap."""
-        while True:
-            now = workflow.now()
-            window = SEND_WINDOW.next_slot(now, self.profile.timezone) if self._windowed else now
-            capped = FREQUENCY_CAP.free_at(self._marketing_sends, now)
-            when = max(window, capped)
-            if when <= now:
-                return
-            why = (
-                "outside the lead's business hours"
-                if window >= capped
-                else f"frequency cap ({FREQUENCY_CAP.max_mails} in {FREQUENCY_CAP.per.days} days)"
-            )
-            local = when.astimezone(SEND_WINDOW.calendar(self.profile.timezone).zone)
-            await self._note(
-                "deferred", f"{self.scenario}/{step} deferred to {local:%Y-%m-%d %H:%M %Z}: {why}"
-            )
-            with contextlib.suppress(TimeoutError):
-                await workflow.wait_condition(lambda: self.stopped, timeout=when - now)
-            if self.stopped:
-                raise ScenarioStopped()
-
-    async def _stop_mail(self, stage: Stage, reason: str) -> None:
-        """Unsubscribed or bounced: no marketing mail ever again; the stage says why."""
-        if self._mail_stopped:
-            return
-        self._mail_stopped = True
-        if self._stage in (*NURTURE_STAGES, Stage.MQL) and not self._qualified:
-            await self._set_stage(stage, reason)
-        else:
-            await self._note(stage.value, reason)  # in sales' hands: the stage stays theirs
 
     # --- Temporal entry points ----------------------------------------------
 
@@ -329,89 +240,3 @@ class LeadWorkflow:
         self._step = None
         await self._record_step(workflow.now())
         await self._set_stage(Stage.RECYCLED, why, clear_rep=True)
-
-    async def _set_stage(
-        self, stage: Stage, reason: str, rep_id: str | None = None, clear_rep: bool = False
-    ) -> None:
-        previous, self._stage = self._stage, stage
-        self._upsert_search_attributes()
-        await self._record(
-            ReadModelActivities.record_stage,
-            StageRecord(
-                lead_id=self.lead_id,
-                at=workflow.now(),
-                from_stage=previous,
-                to_stage=stage,
-                reason=reason,
-                rep_id=rep_id,
-                clear_rep=clear_rep,
-            ),
-        )
-
-    async def _record_step(self, at: datetime) -> None:
-        self._upsert_search_attributes()
-        await self._record(
-            ReadModelActivities.record_step,
-            StepRecord(lead_id=self.lead_id, at=at, scenario=self.scenario, step=self._step),
-        )
-
-    async def _record_score(
-        self,
-        at: datetime,
-        lines: list[ScoreLine] | None = None,
-        events: list[AppliedEvent] | None = None,
-    ) -> None:
-        self._upsert_search_attributes()
-        self._score_version += 1
-        await self._record(
-            ReadModelActivities.record_score,
-            ScoreRecord(
-                lead_id=self.lead_id,
-                at=at,
-                version=self._score_version,
-                score=self.score,
-                breakdown=dict(self._breakdown),
-                lines=lines or [],
-                events=events or [],
-            ),
-        )
-
-    async def _note(self, kind: str, text: str) -> None:
-        await self._record(
-            ReadModelActivities.record_note,
-            NoteRecord(lead_id=self.lead_id, at=workflow.now(), kind=kind, text=text),
-        )
-
-    async def _record(self, activity: Callable[[Any, R], None], record: R) -> None:
-        """Write to the read model; after an hour of failures give up rather than fail the lead."""
-        try:
-            await workflow.execute_local_activity_method(
-                activity,
-                record,
-                start_to_close_timeout=policies.RECORD_TIMEOUT,
-                schedule_to_close_timeout=policies.RECORD_GIVE_UP_AFTER,
-                retry_policy=policies.RECORD_RETRY,
-            )
-        except ActivityError as err:
-            workflow.logger.error("read model write %s given up: %s", type(record).__name__, err)
-
-    def _upsert_search_attributes(self) -> None:
-        values = (
-            self.score,
-            self._stage.value,
-            self.scenario,
-            self._step or "-",
-            self.profile.source or "-",
-        )
-        if values == self._indexed:
-            return  # each upsert is a history event: only write changes
-        self._indexed = values
-        workflow.upsert_search_attributes(
-            [
-                sa.LEAD_SCORE.value_set(values[0]),
-                sa.LEAD_STAGE.value_set(values[1]),
-                sa.SCENARIO.value_set(values[2]),
-                sa.SCENARIO_STEP.value_set(values[3]),
-                sa.SOURCE.value_set(values[4]),
-            ]
-        )

@@ -1,0 +1,101 @@
+"""How the lead workflow sends its scenario's mail: in working hours, under the cap, once.
+
+A mixin of LeadWorkflow, kept apart so the workflow module stays readable.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.email import EmailActivities
+    from scenarios.email_policy import FREQUENCY_CAP, SEND_WINDOW
+    from workflows import policies
+    from workflows.lead_records import LeadRecords
+    from workflows.models import SendStepInput, Stage
+    from workflows.runtime import ScenarioStopped
+
+NURTURE_STAGES = (Stage.NEW, Stage.NURTURING, Stage.RECYCLED)
+
+
+class LeadMail(LeadRecords):
+    enrolment: int
+    _windowed: bool
+    _mail_stopped: bool
+    _qualified: bool
+    _marketing_sends: list[datetime]
+
+    @property
+    def stopped(self) -> bool:
+        return self._qualified or self._mail_stopped or self._stage not in NURTURE_STAGES
+
+    async def send_step(self, step: str) -> None:
+        await self._await_send_slot(step)
+        now = workflow.now()
+        self._step = step
+        await self._record_step(now)
+        try:
+            result = await workflow.execute_activity_method(
+                EmailActivities.send_step,
+                SendStepInput(
+                    lead_id=self.lead_id,
+                    scenario=self.scenario,
+                    step=step,
+                    enrolment=self.enrolment,
+                    scheduled_at=now,
+                ),
+                start_to_close_timeout=policies.SEND_TIMEOUT,
+                heartbeat_timeout=policies.SEND_HEARTBEAT,
+                retry_policy=policies.SEND_RETRY,
+            )
+        except ActivityError as err:
+            # No SMTP error ends the lead's life: a bounce stops its mail, the rest is noted.
+            cause = getattr(err.cause, "type", None) or type(err.cause).__name__
+            workflow.logger.warning("send of step %s failed: %s", step, cause)
+            if cause == "RecipientRejected":
+                await self._stop_mail(Stage.BOUNCED, f"{self.scenario}/{step} bounced")
+            else:
+                await self._note("send_failed", f"{self.scenario}/{step} not sent: {cause}")
+            return
+        if result.skipped:
+            stage = Stage.BOUNCED if result.skipped == "bounced" else Stage.UNSUBSCRIBED
+            await self._stop_mail(stage, f"{self.scenario}/{step} not sent: {result.skipped}")
+        elif not result.already_sent:
+            self._marketing_sends = [*self._marketing_sends, now][-FREQUENCY_CAP.max_mails :]
+
+    async def _await_send_slot(self, step: str) -> None:
+        """Defer the send into the lead's working hours and under the frequency cap."""
+        while True:
+            now = workflow.now()
+            window = SEND_WINDOW.next_slot(now, self.profile.timezone) if self._windowed else now
+            capped = FREQUENCY_CAP.free_at(self._marketing_sends, now)
+            when = max(window, capped)
+            if when <= now:
+                return
+            why = (
+                "outside the lead's business hours"
+                if window >= capped
+                else f"frequency cap ({FREQUENCY_CAP.max_mails} in {FREQUENCY_CAP.per.days} days)"
+            )
+            local = when.astimezone(SEND_WINDOW.calendar(self.profile.timezone).zone)
+            await self._note(
+                "deferred", f"{self.scenario}/{step} deferred to {local:%Y-%m-%d %H:%M %Z}: {why}"
+            )
+            with contextlib.suppress(TimeoutError):
+                await workflow.wait_condition(lambda: self.stopped, timeout=when - now)
+            if self.stopped:
+                raise ScenarioStopped()
+
+    async def _stop_mail(self, stage: Stage, reason: str) -> None:
+        """Unsubscribed or bounced: no marketing mail ever again; the stage says why."""
+        if self._mail_stopped:
+            return
+        self._mail_stopped = True
+        if self._stage in (*NURTURE_STAGES, Stage.MQL) and not self._qualified:
+            await self._set_stage(stage, reason)
+        else:
+            await self._note(stage.value, reason)  # in sales' hands: the stage stays theirs
