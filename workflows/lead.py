@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from datetime import datetime, timedelta
-from typing import TypeVar
 
 from temporalio import workflow
 from temporalio.exceptions import ChildWorkflowError
@@ -39,7 +38,6 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.runtime import EventLog, Lead, ScenarioStopped
 
-R = TypeVar("R")
 DEDUP_WINDOW = 10_000
 RECYCLING = (HandoffStatus.REJECTED, HandoffStatus.WITHDRAWN)
 HANDOFF_RETRY_EVERY = timedelta(hours=1)
