@@ -7,6 +7,6 @@ COPY workflows ./workflows
 COPY activities ./activities
 COPY api ./api
 COPY scenarios ./scenarios
-RUN pip install --no-cache-dir '.[postgres]'
+RUN pip install --no-cache-dir .
 ENV NURTURE_LOG_LEVEL=INFO
 CMD ["nurture", "worker"]
