@@ -11,7 +11,7 @@ from temporalio.client import Client
 
 from api import errors
 from api.deps import AppState
-from api.routes import events, handoffs, health, leads, tracking
+from api.routes import campaigns, events, handoffs, health, kpi, leads, tracking
 from nurture.db import create_schema, make_engine
 from nurture.settings import Settings, get_settings
 from nurture.temporal import connect
@@ -45,4 +45,6 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
     app.include_router(handoffs.router)
     app.include_router(health.router)
     app.include_router(tracking.router)
+    app.include_router(campaigns.router)
+    app.include_router(kpi.router)
     return app

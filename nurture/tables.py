@@ -7,7 +7,7 @@ timelines and KPIs never need to ask Temporal.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -224,3 +224,15 @@ class TrackingHit(SQLModel, table=True):
     machine: bool = False
     reason: str | None = None
     user_agent: str = Field(default="", max_length=300)
+
+
+class Campaign(SQLModel, table=True):
+    """A lead source with its cost: `lead.source` names the campaign's key."""
+
+    key: str = Field(primary_key=True, max_length=100)
+    name: str
+    channel: str = Field(index=True)
+    cost: Decimal = Field(default=Decimal(0), sa_column=Column(sa.Numeric(14, 2), nullable=False))
+    starts_on: date | None = None
+    ends_on: date | None = None
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))

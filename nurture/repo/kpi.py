@@ -1,0 +1,164 @@
+"""Funnel and campaign KPIs, computed in SQL on SQLite and PostgreSQL alike.
+
+Cohorts are leads created in [start, end); a lead "reached" a stage when its history
+has a stage change into it (or a later funnel stage), so a won lead counts as an MQL too.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from nurture.tables import Campaign, Handoff, Lead, StageChange
+
+FUNNEL = ("new", "nurturing", "mql", "sales_pending", "sales_accepted", "opportunity", "won")
+LATER = {stage: FUNNEL[i:] for i, stage in enumerate(FUNNEL)}
+
+
+@dataclass
+class Funnel:
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FUNNEL, 0))
+
+    def rate(self, stage: str) -> float | None:
+        """Share of the previous stage that reached `stage`."""
+        i = FUNNEL.index(stage)
+        if i == 0:
+            return None
+        before = self.counts[FUNNEL[i - 1]]
+        return round(self.counts[stage] / before, 4) if before else None
+
+    def of_new(self, stage: str) -> float | None:
+        new = self.counts["new"]
+        return round(self.counts[stage] / new, 4) if new else None
+
+
+def _cohort(
+    start: datetime | None, end: datetime | None, campaign: str | None
+) -> sa.Select[tuple[object]]:
+    query = select(Lead.id, Lead.source)
+    if start is not None:
+        query = query.where(col(Lead.created_at) >= start)
+    if end is not None:
+        query = query.where(col(Lead.created_at) < end)
+    if campaign is not None:
+        query = query.where(Lead.source == campaign)
+    return query  # type: ignore[return-value]
+
+
+def reached(
+    session: Session, start: datetime | None, end: datetime | None, campaign: str | None
+) -> dict[str, dict[str, set[object]]]:
+    """source → stage → lead ids that reached it (funnel stages only)."""
+    cohort = _cohort(start, end, campaign).subquery()
+    out: dict[str, dict[str, set[object]]] = defaultdict(lambda: defaultdict(set))
+    for lead_id, source in session.exec(select(cohort.c.id, cohort.c.source)).all():
+        out[source]["new"].add(lead_id)
+    rows = session.exec(
+        select(StageChange.lead_id, StageChange.to_stage, cohort.c.source)
+        .join(cohort, cohort.c.id == StageChange.lead_id)
+        .where(col(StageChange.to_stage).in_(FUNNEL))
+        .distinct()
+    ).all()
+    for lead_id, stage, source in rows:
+        for earlier in FUNNEL[: FUNNEL.index(stage) + 1]:
+            out[source][earlier].add(lead_id)
+    return out
+
+
+def funnel(
+    session: Session, start: datetime | None, end: datetime | None, campaign: str | None
+) -> tuple[Funnel, dict[str, Funnel]]:
+    """The funnel overall and per campaign key."""
+    total = Funnel()
+    per: dict[str, Funnel] = {}
+    merged: dict[str, set[object]] = defaultdict(set)
+    for source, stages in sorted(reached(session, start, end, campaign).items()):
+        f = Funnel({s: len(stages.get(s, set())) for s in FUNNEL})
+        per[source] = f
+        for s in FUNNEL:
+            merged[s] |= stages.get(s, set())
+    total.counts = {s: len(merged[s]) for s in FUNNEL}
+    return total, per
+
+
+@dataclass(frozen=True)
+class CampaignRow:
+    key: str
+    name: str
+    channel: str
+    cost: Decimal
+    leads: int
+    mqls: int
+    opportunities: int
+    won: int
+    revenue: Decimal
+
+    @property
+    def cpl(self) -> Decimal | None:
+        return (self.cost / self.leads).quantize(Decimal("0.01")) if self.leads else None
+
+    @property
+    def cost_per_mql(self) -> Decimal | None:
+        return (self.cost / self.mqls).quantize(Decimal("0.01")) if self.mqls else None
+
+    @property
+    def roi(self) -> Decimal | None:
+        if not self.cost:
+            return None
+        return ((self.revenue - self.cost) / self.cost).quantize(Decimal("0.0001"))
+
+
+def campaigns(
+    session: Session, start: datetime | None, end: datetime | None, campaign: str | None
+) -> list[CampaignRow]:
+    """Cost, leads, MQLs, opportunities, wins and won revenue per campaign."""
+    stages = reached(session, start, end, campaign)
+    cohort = _cohort(start, end, campaign).subquery()
+    revenue_rows = session.exec(
+        select(cohort.c.source, sa.func.sum(Handoff.amount))
+        .join(cohort, cohort.c.id == Handoff.lead_id)
+        .where(Handoff.status == "won")
+        .group_by(cohort.c.source)
+    ).all()
+    revenue = {source: Decimal(total or 0) for source, total in revenue_rows}
+    known = {c.key: c for c in session.exec(select(Campaign)).all()}
+    keys = sorted(set(stages) | ({campaign} if campaign else set(known)))
+    rows = []
+    for key in keys:
+        info = known.get(key)
+        s = stages.get(key, {})
+        rows.append(
+            CampaignRow(
+                key=key,
+                name=info.name if info else key or "(no campaign)",
+                channel=info.channel if info else "unknown",
+                cost=Decimal(info.cost) if info else Decimal(0),
+                leads=len(s.get("new", set())),
+                mqls=len(s.get("mql", set())),
+                opportunities=len(s.get("opportunity", set())),
+                won=len(s.get("won", set())),
+                revenue=revenue.get(key, Decimal(0)),
+            )
+        )
+    return rows
+
+
+def upsert_campaign(session: Session, campaign: Campaign) -> bool:
+    """Create or replace; True when it was new."""
+    existing = session.get(Campaign, campaign.key)
+    if existing is None:
+        session.add(campaign)
+        return True
+    for name in ("name", "channel", "cost", "starts_on", "ends_on", "updated_at"):
+        setattr(existing, name, getattr(campaign, name))
+    session.add(existing)
+    return False
+
+
+def list_campaigns(session: Session) -> list[Campaign]:
+    return list(session.exec(select(Campaign).order_by(col(Campaign.key))).all())

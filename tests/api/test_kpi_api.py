@@ -1,0 +1,75 @@
+"""Campaigns and KPIs through HTTP: the endpoints managers and the dashboard call."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import httpx
+
+from tests.api.test_end_to_end import lead_when
+from tests.api.test_handoffs import REP_ONE
+from tests.conftest import ApiServer
+
+
+async def test_campaign_put_validates_and_upserts(
+    stack: ApiServer, http: httpx.AsyncClient
+) -> None:
+    body = {"name": "DX Expo 2026", "channel": "expo", "cost": "250000", "starts_on": "2026-11-01"}
+    r = await http.put("/v1/campaigns/expo-2026", json=body, headers=stack.admin)
+    assert r.status_code == 201 and r.json()["key"] == "expo-2026"
+    r = await http.put(
+        "/v1/campaigns/expo-2026", json={**body, "cost": "300000"}, headers=stack.admin
+    )
+    assert r.status_code == 200
+    listed = (await http.get("/v1/campaigns", headers=stack.admin)).json()
+    assert [(c["key"], Decimal(c["cost"])) for c in listed] == [("expo-2026", Decimal(300000))]
+    assert (await http.put("/v1/campaigns/x", json=body)).status_code == 401
+    r = await http.put(
+        "/v1/campaigns/x", json={**body, "channel": "telepathy"}, headers=stack.admin
+    )
+    assert r.status_code == 422 and "channel" in r.json()["error"]["message"]
+    r = await http.put("/v1/campaigns/x", json={**body, "cost": "-1"}, headers=stack.admin)
+    assert r.status_code == 422
+    r = await http.put(
+        "/v1/campaigns/x", json={**body, "ends_on": "2026-10-01"}, headers=stack.admin
+    )
+    assert r.status_code == 422 and "ends_on is before starts_on" in r.json()["error"]["message"]
+    r = await http.put("/v1/campaigns/bad key!", json=body, headers=stack.admin)
+    assert r.status_code == 422
+
+
+async def test_a_won_deal_shows_in_the_funnel_and_the_roi(
+    stack: ApiServer, http: httpx.AsyncClient
+) -> None:
+    await http.put(
+        "/v1/campaigns/wp-2026", headers=stack.admin,
+        json={"name": "Whitepaper", "channel": "whitepaper", "cost": "100000"},
+    )  # fmt: skip
+    lead = {"email": "roi@customer.example.com", "name": "Ito", "company": "Ito KK",
+            "job_title": "CEO", "industry": "SaaS", "company_size": 200,
+            "source": "wp-2026", "scenario": "whitepaper"}  # fmt: skip
+    lead_id = (await http.post("/v1/leads", json=lead, headers=stack.admin)).json()["id"]
+    body = json.dumps({"event_id": "p", "lead_id": lead_id, "type": "pricing_page_view"}).encode()
+    await http.post("/v1/events", content=body, headers=stack.signed(body))
+    await lead_when(http, stack, lead_id, lambda s: s["stage"] == "sales_pending")
+    handoff = f"handoff-{lead_id}-1"
+    await http.post(f"/v1/handoffs/{handoff}/ack", headers=REP_ONE)
+    await http.post(f"/v1/handoffs/{handoff}/won", json={"amount": 500000}, headers=REP_ONE)
+    await lead_when(http, stack, lead_id, lambda s: s["stage"] == "won")
+
+    funnel = (await http.get("/v1/kpi/funnel", headers=stack.admin)).json()
+    counts = {s["stage"]: s["count"] for s in funnel["overall"]["stages"]}
+    assert counts == dict.fromkeys(
+        ["new", "nurturing", "mql", "sales_pending", "sales_accepted", "opportunity", "won"], 1
+    )
+    assert list(funnel["by_campaign"]) == ["wp-2026"]
+    rows = {r["key"]: r for r in (await http.get("/v1/kpi/campaigns", headers=stack.admin)).json()}
+    wp = rows["wp-2026"]
+    assert (wp["leads"], wp["mqls"], wp["won"]) == (1, 1, 1)
+    assert Decimal(wp["cpl"]) == 100000 and Decimal(wp["revenue"]) == 500000
+    assert Decimal(wp["roi"]) == Decimal("4.0000")
+    bad = await http.get(
+        "/v1/kpi/funnel", params={"from": "2026-12-01", "to": "2026-11-01"}, headers=stack.admin
+    )
+    assert bad.status_code == 422
