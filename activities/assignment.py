@@ -39,5 +39,5 @@ class AssignmentActivities:
                 rep_id=str(choice.rep.id),
                 rep_name=choice.rep.name,
                 reason=choice.reason,
-                manager_email=choice.rep.manager_email,
+                has_manager=bool(choice.rep.manager_email),
             )

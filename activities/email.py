@@ -278,11 +278,19 @@ class EmailActivities:
                 type="RecipientRejected" if permanent else "SmtpTemporary",
                 non_retryable=permanent,
             ) from None
+        except aiosmtplib.SMTPRecipientRefused as err:
+            permanent = 500 <= err.code < 600
+            raise ApplicationError(
+                f"SMTP refused the recipient ({err.code})",
+                type="RecipientRejected" if permanent else "SmtpTemporary",
+                non_retryable=permanent,
+            ) from None
         except aiosmtplib.SMTPResponseException as err:
+            # Sender-side refusals (bad login, relay denied, MAIL FROM): our setup, not the lead.
             permanent = 500 <= err.code < 600
             raise ApplicationError(
                 f"SMTP {err.code}",
-                type="RecipientRejected" if permanent else "SmtpTemporary",
+                type="SmtpPermanent" if permanent else "SmtpTemporary",
                 non_retryable=permanent,
             ) from None
         except (aiosmtplib.SMTPException, OSError) as err:

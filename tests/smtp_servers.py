@@ -20,13 +20,27 @@ def free_port() -> int:
 class Scripted:
     """aiosmtpd handler: `rcpt_replies` answer the first RCPTs, then mail is accepted."""
 
-    def __init__(self, rcpt_replies: list[str] | None = None, stall_quit: bool = False) -> None:
+    def __init__(
+        self,
+        rcpt_replies: list[str] | None = None,
+        stall_quit: bool = False,
+        mail_reply: str | None = None,
+    ) -> None:
+        self.mail_reply = mail_reply
         self.rcpt_replies = list(rcpt_replies or [])
         self.rcpt_attempts = 0
         self.accepted: list[Any] = []
         self.stall_quit = stall_quit
         self.quit_seen = threading.Event()
         self.release = threading.Event()
+
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if self.mail_reply:
+            return self.mail_reply
+        envelope.mail_from = address
+        return "250 OK"
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any

@@ -202,7 +202,7 @@ class SalesHandoffWorkflow:
         await self._notify(NoticeKind.REMINDER)
 
     async def _tell_manager(self) -> None:
-        if self._rep is None or not self._rep.manager_email:
+        if self._rep is None or not self._rep.has_manager:
             await self._record("escalation", detail="no manager on record to escalate to")
             return
         await self._record("escalation", detail="manager told")
@@ -217,9 +217,12 @@ class SalesHandoffWorkflow:
             chosen = await self._assign(first=False)
         except ActivityError:
             return False  # nobody else to take it: fall through to compensation
-        await self._notify(NoticeKind.WITHDRAWN)
+        if self._status != HandoffStatus.PENDING:
+            return True  # the rep acted while the next one was being chosen: theirs it stays
+        # Swap before any await, so the previous rep's late action is refused from now on.
         self._rep = chosen
         self._reassignments += 1
+        await self._notify(NoticeKind.WITHDRAWN, previous)
         await self._started_clock("reassigned", f"from {previous.rep_name}: {chosen.reason}")
         await self._notify(NoticeKind.ASSIGNED)
         await self._tell_lead(Stage.SALES_PENDING, f"reassigned to {chosen.rep_name}")
@@ -227,9 +230,9 @@ class SalesHandoffWorkflow:
 
     async def _withdraw(self) -> None:
         """Compensation: undo the assignment, tell the rep, hand the lead back to marketing."""
-        await self._notify(NoticeKind.WITHDRAWN)
-        self._status = HandoffStatus.WITHDRAWN
+        self._status = HandoffStatus.WITHDRAWN  # first: an ack from now on is refused (409)
         await self._record("breach", detail="SLA breached; handoff withdrawn")
+        await self._notify(NoticeKind.WITHDRAWN)
 
     # --- side effects ---------------------------------------------------------------
 
@@ -262,16 +265,18 @@ class SalesHandoffWorkflow:
                 await workflow.sleep(NO_REP_RETRY_EVERY)
                 request.at = workflow.now()
 
-    async def _notify(self, kind: NoticeKind) -> None:
-        if self._rep is None:
+    async def _notify(self, kind: NoticeKind, rep: Assignment | None = None) -> None:
+        to = rep or self._rep
+        if to is None:
             return
+        attempt = self._reassignments + (0 if rep is not None else 1)  # rep: the previous one
         notice = NotifyRepInput(
             handoff_id=self._input.handoff_id,
-            rep_id=self._rep.rep_id,
+            rep_id=to.rep_id,
             kind=kind,
             at=workflow.now(),
             deadline=self._deadline,
-            attempt=self._reassignments + 1,
+            attempt=attempt,
         )
         try:
             await workflow.execute_activity_method(
@@ -325,10 +330,13 @@ class SalesHandoffWorkflow:
             detail=detail,
             assignment_reason=assignment_reason,
         )
-        await workflow.execute_local_activity_method(
-            ReadModelActivities.record_handoff,
-            record,
-            start_to_close_timeout=policies.RECORD_TIMEOUT,
-            schedule_to_close_timeout=policies.RECORD_GIVE_UP_AFTER,
-            retry_policy=policies.RECORD_RETRY,
-        )
+        try:
+            await workflow.execute_local_activity_method(
+                ReadModelActivities.record_handoff,
+                record,
+                start_to_close_timeout=policies.RECORD_TIMEOUT,
+                schedule_to_close_timeout=policies.RECORD_GIVE_UP_AFTER,
+                retry_policy=policies.RECORD_RETRY,
+            )
+        except ActivityError as err:  # an hour of database outage must not fail the handoff
+            workflow.logger.error("handoff record %s given up: %s", event, err)

@@ -41,6 +41,14 @@ with workflow.unsafe.imports_passed_through():
 DEDUP_WINDOW = 10_000
 RECYCLING = (HandoffStatus.REJECTED, HandoffStatus.WITHDRAWN)
 HANDOFF_RETRY_EVERY = timedelta(hours=1)
+SALES_ORDER = {
+    Stage.MQL: 1,
+    Stage.SALES_PENDING: 2,
+    Stage.SALES_ACCEPTED: 3,
+    Stage.OPPORTUNITY: 4,
+    Stage.WON: 5,
+    Stage.LOST: 5,
+}
 
 
 @workflow.defn
@@ -109,6 +117,9 @@ class LeadWorkflow(LeadMail):
     @workflow.signal(name=SALES_PROGRESS_SIGNAL)
     async def sales_progress(self, progress: SalesProgress) -> None:
         """From the handoff child: sales acknowledged, reassigned, opened a deal, won or lost."""
+        if SALES_ORDER.get(progress.stage, 0) < SALES_ORDER.get(self._stage, 0):
+            await self._note("sales", f"ignored a move back to {progress.stage.value}")
+            return  # sales stages move forward only
         self._rep_id = progress.rep_id
         await self._set_stage(progress.stage, progress.reason, rep_id=progress.rep_id)
 

@@ -38,6 +38,8 @@ class LeadMail(LeadRecords):
         now = workflow.now()
         self._step = step
         await self._record_step(now)
+        if self.stopped:
+            raise ScenarioStopped()
         try:
             result = await workflow.execute_activity_method(
                 EmailActivities.send_step,
@@ -64,7 +66,7 @@ class LeadMail(LeadRecords):
         if result.skipped:
             stage = Stage.BOUNCED if result.skipped == "bounced" else Stage.UNSUBSCRIBED
             await self._stop_mail(stage, f"{self.scenario}/{step} not sent: {result.skipped}")
-        elif not result.already_sent:
+        else:  # sent now or by an earlier attempt: either way it reached the lead
             self._marketing_sends = [*self._marketing_sends, now][-FREQUENCY_CAP.max_mails :]
 
     async def _await_send_slot(self, step: str) -> None:

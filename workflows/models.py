@@ -177,7 +177,7 @@ class Assignment(BaseModel):
     rep_id: str
     rep_name: str
     reason: str
-    manager_email: str | None = None
+    has_manager: bool = False  # the address stays in the database, out of workflow history
 
 
 class AssignInput(BaseModel):

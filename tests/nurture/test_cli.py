@@ -106,3 +106,33 @@ def test_preview_says_what_exists(tmp_path: Path) -> None:
     bad.write_text("{nope")
     result = run("preview", "whitepaper", "thanks", "--lead", str(bad))
     assert result.returncode == 2 and "not valid JSON" in result.stderr
+
+
+def test_reps_lifecycle_and_readable_errors(tmp_path: Path) -> None:
+    env = {"NURTURE_DATABASE_URL": f"sqlite:///{tmp_path / 'reps.db'}"}
+    args = ["--name", "Suzuki Ichiro", "--email", "Ichiro@Example.com", "--manager",
+            "boss@example.com", "--territory", "kanto", "--weight", "2"]  # fmt: skip
+    added = run("reps", "add", *args, env=env)
+    assert added.returncode == 0, added.stderr
+    token = added.stdout.split("keep it safe): ")[1].strip()
+    assert token.startswith("nrt_")
+    listed = run("reps", "list", env=env).stdout
+    assert "ichiro@example.com" in listed and "weight 2" in listed and "kanto" in listed
+    assert token not in listed  # shown once, stored hashed
+    assert (
+        run("reps", "away", "ichiro@example.com", "--until", "2026-12-31", env=env).returncode == 0
+    )
+    assert "away until" in run("reps", "list", env=env).stdout
+    assert run("reps", "disable", "ichiro@example.com", env=env).returncode == 0
+    assert "disabled" in run("reps", "list", env=env).stdout
+
+    for args, message in [
+        (["reps", "add", "--name", "X", "--email", "ichiro@example.com"], "exists already"),
+        (["reps", "add", "--name", "X", "--email", "not-an-email"], "not a valid email"),
+        (["reps", "add", "--name", " ", "--email", "x@example.com"], "--name must not be empty"),
+        (["reps", "away", "ichiro@example.com", "--until", "soon"], "is not a date"),
+        (["reps", "disable", "nobody@example.com"], "no rep with email"),
+    ]:
+        result = run(*args, env=env)
+        assert result.returncode == 2, args
+        assert message in result.stderr and "Traceback" not in result.stderr
