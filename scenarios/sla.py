@@ -10,7 +10,7 @@ Its four parts, as the article lists them:
 from datetime import time, timedelta
 
 from scenarios.scoring import MODEL
-from workflows.business_time import BusinessCalendar
+from workflows.business_time import BusinessCalendar, japanese_new_year_break
 from workflows.sla_model import EscalationLadder, Priority, ServiceLevelAgreement, Strategy
 
 BUSINESS_DAY = timedelta(hours=9)  # 9:00-18:00
@@ -26,7 +26,11 @@ SLA = ServiceLevelAgreement(
         Priority("normal", min_score=0, acknowledge_within=BUSINESS_DAY),
     ),
     calendar=BusinessCalendar(
-        timezone="Asia/Tokyo", opens=time(9, 0), closes=time(18, 0), country="JP"
+        timezone="Asia/Tokyo",
+        opens=time(9, 0),
+        closes=time(18, 0),
+        country="JP",
+        extra_closed_days=japanese_new_year_break(),
     ),
     ladder=EscalationLadder(
         remind_rep_after=timedelta(0),  # a reminder the moment the deadline passes

@@ -16,6 +16,14 @@ import holidays
 FIRST_YEAR, LAST_YEAR = 2020, 2060
 
 
+def japanese_new_year_break() -> frozenset[date]:
+    """年末年始: most Japanese companies close from 29 December to 3 January."""
+    days = [(12, 29), (12, 30), (12, 31), (1, 2), (1, 3)]
+    return frozenset(
+        date(year, month, day) for year in range(FIRST_YEAR, LAST_YEAR + 1) for month, day in days
+    )
+
+
 @dataclass(frozen=True)
 class BusinessCalendar:
     """Working hours `opens`–`closes` local time, Monday to Friday, minus `country`'s holidays.

@@ -69,3 +69,11 @@ def test_holidays_are_japanese_ones() -> None:
 def test_naive_start_is_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         CAL.add(datetime(2026, 11, 25, 10), H)
+
+
+def test_the_sla_calendar_closes_over_the_new_year_break() -> None:
+    from scenarios.sla import SLA
+
+    monday = jst(2026, 12, 28, 17, 0)  # + 2 business hours: 1 h that day, then 4 January
+    assert SLA.calendar.add(monday, 2 * H) == jst(2027, 1, 4, 10, 0)
+    assert CAL.add(monday, 2 * H) == jst(2026, 12, 29, 10, 0)  # without the break
