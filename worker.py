@@ -31,6 +31,18 @@ from workflows.lead import LeadWorkflow
 log = logging.getLogger("nurture.worker")
 
 
+WORKFLOWS = [LeadWorkflow, SalesHandoffWorkflow]
+
+
+def workflow_runner() -> SandboxedWorkflowRunner:
+    """The sandbox every worker and replayer uses."""
+    # The holiday library is only used outside workflow code (see business_time.py);
+    # passing it through keeps the sandbox from re-importing it for every run.
+    return SandboxedWorkflowRunner(
+        restrictions=SandboxRestrictions.default.with_passthrough_modules("holidays")
+    )
+
+
 def build_worker(
     client: Client,
     settings: Settings,
@@ -46,7 +58,7 @@ def build_worker(
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
-        workflows=[LeadWorkflow, SalesHandoffWorkflow],
+        workflows=WORKFLOWS,
         activities=[
             read_model.record_score,
             read_model.record_stage,
@@ -59,11 +71,7 @@ def build_worker(
             sales_webhook.post_handoff_event,
         ],
         activity_executor=executor or ThreadPoolExecutor(max_workers=64),
-        workflow_runner=SandboxedWorkflowRunner(
-            # The holiday library is only used outside workflow code (see business_time.py);
-            # passing it through keeps the sandbox from re-importing it for every run.
-            restrictions=SandboxRestrictions.default.with_passthrough_modules("holidays")
-        ),
+        workflow_runner=workflow_runner(),
         max_concurrent_activities=64,
         # Let in-flight sends finish on shutdown instead of cancelling them mid-SMTP.
         graceful_shutdown_timeout=timedelta(seconds=45),
