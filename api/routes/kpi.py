@@ -11,7 +11,9 @@ from pydantic import BaseModel
 
 from api.deps import AdminDep, SessionDep
 from api.errors import Invalid
-from nurture.repo import kpi
+from nurture.repo import kpi, kpi_sales
+from scenarios.scoring import MODEL
+from scenarios.sla import SLA
 
 router = APIRouter(prefix="/v1/kpi", tags=["kpi"])
 
@@ -119,3 +121,98 @@ def campaigns(
         )
         for r in kpi.campaigns(session, low, high, campaign)
     ]
+
+
+class SlaFigures(BaseModel):
+    handoffs: int
+    acknowledged: int
+    within_sla: int
+    within_sla_rate: float | None
+    median_ack_business_hours: float | None
+    p90_ack_business_hours: float | None
+    escalations: int
+    reassignments: int
+    breaches: int
+
+
+class SlaReport(BaseModel):
+    overall: SlaFigures
+    by_rep: dict[str, SlaFigures]
+    reject_reasons: dict[str, int]
+
+
+def _sla(s: kpi_sales.SlaStats) -> SlaFigures:
+    return SlaFigures(
+        handoffs=s.handoffs,
+        acknowledged=s.acknowledged,
+        within_sla=s.within_sla,
+        within_sla_rate=s.within_sla_rate,
+        median_ack_business_hours=s.ack_percentile(0.5),
+        p90_ack_business_hours=s.ack_percentile(0.9),
+        escalations=s.escalations,
+        reassignments=s.reassignments,
+        breaches=s.breaches,
+    )
+
+
+def _window(priority: str) -> timedelta:
+    match = next((p for p in SLA.priorities if p.name == priority), None)
+    return match.acknowledge_within if match else SLA.priority_for(0).acknowledge_within
+
+
+@router.get("/sla", response_model=SlaReport)
+def sla(session: SessionDep, _: AdminDep, start: From = None, end: To = None) -> SlaReport:
+    """Handoffs created in the range: acknowledged within the SLA, time to acknowledge in
+    business hours (median, p90), escalations, reassignments, breaches; per rep; reject reasons.
+    """
+    low, high = _range(start, end)
+    overall, per, reasons = kpi_sales.sla(session, SLA.calendar, _window, low, high)
+    return SlaReport(
+        overall=_sla(overall),
+        by_rep={rep: _sla(s) for rep, s in sorted(per.items())},
+        reject_reasons=dict(reasons.most_common()),
+    )
+
+
+class RuleKpi(BaseModel):
+    rule: str
+    label: str
+    leads_with: int
+    leads_without: int
+    opportunity_rate_with: float | None
+    opportunity_rate_without: float | None
+    win_rate_with: float | None
+    win_rate_without: float | None
+    win_lift: float | None
+
+
+class ScoringReport(BaseModel):
+    rules: list[RuleKpi]
+    reject_reasons: dict[str, int]
+
+
+@router.get("/scoring", response_model=ScoringReport)
+def scoring(session: SessionDep, _: AdminDep) -> ScoringReport:
+    """Which scoring rules predict deals: rates of handed-off leads with and without each rule,
+    and why sales rejected leads. The input to the periodic review of the scoring model.
+    """
+    keys = [r.key for r in MODEL.attribute_rules] + [r.event_type for r in MODEL.behaviour_rules]
+    rows = kpi_sales.scoring_review(session, keys)
+    *_figures, reasons = kpi_sales.sla(session, SLA.calendar, _window, None, None)
+    return ScoringReport(
+        rules=[
+            RuleKpi(
+                rule=r.rule,
+                label=MODEL.label(r.rule),
+                leads_with=r.leads_with,
+                leads_without=r.leads_without,
+                opportunity_rate_with=r.opportunity_rate_with,
+                opportunity_rate_without=r.opportunity_rate_without,
+                win_rate_with=r.win_rate_with,
+                win_rate_without=r.win_rate_without,
+                win_lift=r.win_lift,
+            )
+            for r in rows
+        ],
+        reject_reasons=dict(reasons.most_common()),
+    )

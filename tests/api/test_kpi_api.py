@@ -73,3 +73,35 @@ async def test_a_won_deal_shows_in_the_funnel_and_the_roi(
         "/v1/kpi/funnel", params={"from": "2026-12-01", "to": "2026-11-01"}, headers=stack.admin
     )
     assert bad.status_code == 422
+
+
+async def test_sla_and_scoring_reports_after_a_rejected_lead(
+    stack: ApiServer, http: httpx.AsyncClient
+) -> None:
+    lead = {"email": "rej@customer.example.com", "name": "Abe", "company": "Abe KK",
+            "job_title": "CTO", "industry": "SaaS", "company_size": 200,
+            "scenario": "whitepaper"}  # fmt: skip
+    lead_id = (await http.post("/v1/leads", json=lead, headers=stack.admin)).json()["id"]
+    body = json.dumps({"event_id": "p", "lead_id": lead_id, "type": "pricing_page_view"}).encode()
+    await http.post("/v1/events", content=body, headers=stack.signed(body))
+    await lead_when(http, stack, lead_id, lambda s: s["stage"] == "sales_pending")
+    handoff = f"handoff-{lead_id}-1"
+    await http.post(f"/v1/handoffs/{handoff}/ack", headers=REP_ONE)
+    r = await http.post(
+        f"/v1/handoffs/{handoff}/reject", json={"reason": "no_budget", "note": "next year"},
+        headers=REP_ONE,
+    )  # fmt: skip
+    assert r.status_code == 200
+    await lead_when(http, stack, lead_id, lambda s: s["stage"] == "recycled")
+
+    sla = (await http.get("/v1/kpi/sla", headers=stack.admin)).json()
+    assert sla["overall"]["handoffs"] == 1 and sla["overall"]["acknowledged"] == 1
+    assert sla["overall"]["within_sla"] == 1 and sla["overall"]["within_sla_rate"] == 1.0
+    assert list(sla["by_rep"]) == ["Rep One"]
+    assert sla["reject_reasons"] == {"no_budget": 1}
+    scoring = (await http.get("/v1/kpi/scoring", headers=stack.admin)).json()
+    pricing = next(r for r in scoring["rules"] if r["rule"] == "pricing_page_view")
+    assert pricing["label"] == "Pricing page view" and pricing["leads_with"] == 1
+    assert pricing["win_rate_with"] == 0.0
+    assert scoring["reject_reasons"] == {"no_budget": 1}
+    assert (await http.get("/v1/kpi/sla")).status_code == 401
