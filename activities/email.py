@@ -112,13 +112,14 @@ class EmailActivities:
             await self._deliver(prepared, tracked, headers)
         except ApplicationError as err:
             if err.type == "RecipientRejected":
-                await asyncio.to_thread(self._mark_bounced, input.lead_id)
+                await asyncio.to_thread(self._mark_bounced, input.lead_id, key)
             raise
         return SendResult(message_id=prepared.message_id)
 
-    def _mark_bounced(self, lead_id: str) -> None:
+    def _mark_bounced(self, lead_id: str, key: str) -> None:
         with session_scope(self._engine) as session:
             tracking.mark_bounced(session, uuid.UUID(lead_id), datetime.now(UTC))
+            emails.mark_skipped(session, key, "bounced", status="bounced")
 
     @activity.defn
     async def notify_rep(self, input: NotifyRepInput) -> SendResult:
@@ -173,7 +174,10 @@ class EmailActivities:
                 ),
                 "questions": questions,
                 "unsubscribe_url": Tracker(
-                    self._public, self._settings.secret_key.get_secret_value(), str(lead.id), ""
+                    self._public,
+                    self._settings.secret_key.get_secret_value(),
+                    str(lead.id),
+                    row.tracking_id,
                 ).unsubscribe_url(),
             }
             return _Prepared(

@@ -35,7 +35,8 @@ class Tracker:
         return f"{self.base_url}/t/o/{token}"
 
     def unsubscribe_url(self) -> str:
-        return f"{self.base_url}/u/{unsubscribe_token(self.secret, self.lead_id)}"
+        token = unsubscribe_token(self.secret, self.lead_id, self.message)
+        return f"{self.base_url}/u/{token}"
 
     def _keep(self, url: str) -> bool:
         return url.startswith(f"{self.base_url}/u/") or url.startswith(f"{self.base_url}/t/")
@@ -66,5 +67,6 @@ class Tracker:
         )
 
 
-def unsubscribe_token(secret: str, lead_id: str) -> str:
-    return tokens.make(secret, UNSUBSCRIBE, {"l": lead_id})
+def unsubscribe_token(secret: str, lead_id: str, message: str = "") -> str:
+    """The lead, and the mail it came from (for the unsubscribe rate per step)."""
+    return tokens.make(secret, UNSUBSCRIBE, {"l": lead_id, "m": message})

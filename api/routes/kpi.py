@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from api.deps import AdminDep, SessionDep
 from api.errors import Invalid
-from nurture.repo import kpi, kpi_sales
+from nurture.repo import kpi, kpi_email, kpi_sales
 from scenarios.scoring import MODEL
 from scenarios.sla import SLA
 
@@ -216,3 +216,45 @@ def scoring(session: SessionDep, _: AdminDep) -> ScoringReport:
         ],
         reject_reasons=dict(reasons.most_common()),
     )
+
+
+class StepEmailKpi(BaseModel):
+    scenario: str
+    step: str
+    sent: int
+    delivered: int
+    bounced: int
+    unique_opens: int
+    unique_clicks: int
+    unsubscribes: int
+    open_rate: float | None
+    click_rate: float | None
+    unsubscribe_rate: float | None
+    bounce_rate: float | None
+
+
+@router.get("/email", response_model=list[StepEmailKpi])
+def email(
+    session: SessionDep, _: AdminDep, start: From = None, end: To = None
+) -> list[StepEmailKpi]:
+    """Per scenario step, for mail sent in the range: sent, delivered, bounced, people who
+    opened and clicked (machine traffic excluded), unsubscribes, and their rates.
+    """
+    low, high = _range(start, end)
+    return [
+        StepEmailKpi(
+            scenario=r.scenario,
+            step=r.step,
+            sent=r.sent,
+            delivered=r.delivered,
+            bounced=r.bounced,
+            unique_opens=r.opens,
+            unique_clicks=r.clicks,
+            unsubscribes=r.unsubscribes,
+            open_rate=r.open_rate,
+            click_rate=r.click_rate,
+            unsubscribe_rate=r.unsubscribe_rate,
+            bounce_rate=r.bounce_rate,
+        )
+        for r in kpi_email.per_step(session, low, high)
+    ]

@@ -136,13 +136,22 @@ async def unsubscribe_page(token: str, state: StateDep) -> HTMLResponse:
 @router.post("/u/{token}", response_class=HTMLResponse)
 async def unsubscribe(token: str, state: StateDep) -> HTMLResponse:
     """Unsubscribe (the form, or RFC 8058 one-click `List-Unsubscribe=One-Click`)."""
-    lead_id = uuid.UUID(str(_payload(state, UNSUBSCRIBE, token)["l"]))
+    payload = _payload(state, UNSUBSCRIBE, token)
+    lead_id = uuid.UUID(str(payload["l"]))
     now = datetime.now(UTC)
 
     def mark() -> Lead | None:
         with session_scope(state.engine) as session:
+            first = lead_repo.get_lead(session, lead_id)
+            was = first.unsubscribed_at if first else None
             if not repo.mark_unsubscribed(session, lead_id, now):
                 return None
+            if was is None:
+                repo.record_hit(
+                    session,
+                    TrackingHit(lead_id=lead_id, tracking_id=str(payload.get("m", "")),
+                                kind="unsubscribe", at=now),
+                )  # fmt: skip
             return lead_repo.get_lead(session, lead_id)
 
     lead = await run_in_threadpool(mark)

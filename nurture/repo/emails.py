@@ -51,9 +51,9 @@ def mark_sent(session: Session, outbox_key: str, subject: str) -> None:
     session.add(row)
 
 
-def mark_skipped(session: Session, outbox_key: str, reason: str) -> None:
+def mark_skipped(session: Session, outbox_key: str, reason: str, status: str = "skipped") -> None:
     row = session.exec(select(EmailMessage).where(EmailMessage.outbox_key == outbox_key)).one()
-    row.status = "skipped"
+    row.status = status
     row.subject = f"(not sent: {reason})"
     session.add(row)
 

@@ -101,6 +101,12 @@ async def test_clicks_and_opens_score_for_people_only(
         ("click", True, "hidden honeypot link followed"),
         ("open", False, None),
     ]
+    report = (await http.get("/v1/kpi/email", headers=stack.admin)).json()
+    assert report == [
+        {"scenario": "whitepaper", "step": "thanks", "sent": 1, "delivered": 1, "bounced": 0,
+         "unique_opens": 1, "unique_clicks": 1, "unsubscribes": 0, "open_rate": 1.0,
+         "click_rate": 1.0, "unsubscribe_rate": 0.0, "bounce_rate": 0.0}
+    ]  # fmt: skip
 
 
 async def test_a_click_right_after_delivery_is_a_gateway(
