@@ -23,6 +23,13 @@ class DomainError(Exception):
 class Unauthorized(DomainError):
     status_code = 401
     code = "unauthorized"
+    challenge = "Bearer"
+
+
+class SignInRequired(Unauthorized):
+    """For pages a person opens in a browser: the browser then asks for the admin token."""
+
+    challenge = 'Basic realm="nurture", charset="UTF-8"'
 
 
 class Forbidden(DomainError):
@@ -83,7 +90,11 @@ def describe_validation(errors: list[Any]) -> tuple[str, list[dict[str, Any]]]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        headers = None
+        if exc.status_code == 401:
+            headers = {
+                "WWW-Authenticate": exc.challenge if isinstance(exc, Unauthorized) else "Bearer"
+            }
         return JSONResponse(
             _body(exc.code, exc.message, exc.details), status_code=exc.status_code, headers=headers
         )

@@ -11,7 +11,7 @@ from temporalio.client import Client
 
 from api import errors
 from api.deps import AppState
-from api.routes import campaigns, events, handoffs, health, kpi, leads, tracking
+from api.routes import campaigns, dashboard, events, handoffs, health, kpi, leads, tracking
 from nurture.db import create_schema, make_engine
 from nurture.settings import Settings, get_settings
 from nurture.temporal import connect
@@ -46,5 +46,6 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
     app.include_router(health.router)
     app.include_router(tracking.router)
     app.include_router(campaigns.router)
+    app.include_router(dashboard.router)
     app.include_router(kpi.router)
     return app
