@@ -192,6 +192,36 @@ def preview(
 
 
 @app.command()
+def demo(
+    leads: int = typer.Option(500, min=1, max=100_000, help="How many demo leads."),
+    api_url: str = typer.Option("http://localhost:8000", "--api", help="The running API."),
+    seed: int = typer.Option(7, help="Random seed: the same seed gives the same demo."),
+) -> None:
+    """Drive realistic demo leads through the running stack (campaigns, events, sales)."""
+    import asyncio
+
+    import httpx
+
+    from nurture import demo as demos
+
+    conf = _settings_or_exit()
+    api = demos.Api(
+        base=api_url.rstrip("/"),
+        admin=conf.admin_token.get_secret_value(),
+        secret=conf.webhook_secret.get_secret_value(),
+    )
+    try:
+        result = asyncio.run(demos.run(api, leads, seed))
+    except httpx.HTTPError as err:
+        typer.echo(f"error: the API at {api_url} did not answer as expected: {err}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(
+        f"demo: {result['leads']} leads in {result['campaigns']} campaigns, "
+        f"{result['handoffs_worked']} handoffs worked by sales; open {api_url}/dashboard"
+    )
+
+
+@app.command()
 def settings() -> None:
     """Print the effective settings (secrets masked)."""
     conf = _settings_or_exit()
