@@ -106,8 +106,17 @@ async def test_dashboard_renders_filters_and_exports(
         "/v1/kpi/funnel.csv", headers=stack.admin)).text)))  # fmt: skip
     overall = {r["stage"]: int(r["count"]) for r in funnel if r["campaign"] == "(all)"}
     assert overall["new"] == 5 and overall["won"] == 1
-    for name in ("email", "sla", "scoring"):
+    for name, key in (("email", None), ("scoring", "rules")):
         r = await http.get(f"/v1/kpi/{name}.csv", headers=stack.admin)
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
-        assert next(iter(csv.reader(io.StringIO(r.text))))  # a header row
+        data = (await http.get(f"/v1/kpi/{name}", headers=stack.admin)).json()
+        expected = data[key] if key else data
+        assert list(csv.DictReader(io.StringIO(r.text))) == [
+            {k: "" if v is None else str(v) for k, v in row.items()} for row in expected
+        ]
+    sla_rows = list(csv.DictReader(io.StringIO((await http.get(
+        "/v1/kpi/sla.csv", headers=stack.admin)).text)))  # fmt: skip
+    sla_json = (await http.get("/v1/kpi/sla", headers=stack.admin)).json()
+    assert sla_rows[0]["rep"] == "(all)"
+    assert int(sla_rows[0]["handoffs"]) == sla_json["overall"]["handoffs"] == 1
     assert (await http.get("/v1/kpi/nope.csv", headers=stack.admin)).status_code == 404

@@ -152,5 +152,9 @@ async def test_demo_fills_the_dashboard(stack: ApiServer, http: httpx.AsyncClien
     assert counts["mql"] >= 1 and counts["sales_pending"] >= 1
     campaigns = (await http.get("/v1/kpi/campaigns", headers=stack.admin)).json()
     assert sum(c["leads"] for c in campaigns) == 40 and len(campaigns) == 5
+    page = await http.get("/dashboard", auth=("manager", "dev-admin-token"))
+    assert page.status_code == 200
+    assert '<div class="big" id="new-leads">40</div>' in page.text
+    assert page.text.count('class="bar"') == 7 and page.text.count('class="roi"') == 5
     again = await asyncio.to_thread(run, "demo", "--leads", "40", "--api", "http://127.0.0.1:9")
     assert again.returncode == 2 and "did not answer" in again.stderr
