@@ -82,6 +82,7 @@ async def test_dashboard_renders_filters_and_exports(
         assert widths[0] > 0 and widths[-1] > 0 and widths[0] >= widths[-1]
         assert await page.locator("#campaigns rect.roi").count() == 2
         assert await page.text_content("#sla-rate") == "100.0%"
+        assert await page.locator("#email rect.open-rate").count() == 1  # whitepaper/thanks
         ARTIFACTS.mkdir(exist_ok=True)
         await page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
 
