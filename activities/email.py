@@ -92,12 +92,7 @@ class EmailActivities:
         rendered = self._render(
             f"{input.scenario}/{input.step}", prepared.context, prepared.language
         )
-        tracker = Tracker(
-            base_url=self._public,
-            secret=self._settings.secret_key.get_secret_value(),
-            lead_id=input.lead_id,
-            message=prepared.tracking_id,
-        )
+        tracker = self._tracker(input.lead_id, prepared.tracking_id)
         tracked = mail.RenderedMail(
             subject=rendered.subject,
             text=tracker.text(rendered.text),
@@ -173,12 +168,7 @@ class EmailActivities:
                     "webinar_title", "ウェビナー" if ja else "our webinar"
                 ),
                 "questions": questions,
-                "unsubscribe_url": Tracker(
-                    self._public,
-                    self._settings.secret_key.get_secret_value(),
-                    str(lead.id),
-                    row.tracking_id,
-                ).unsubscribe_url(),
+                "unsubscribe_url": self._tracker(str(lead.id), row.tracking_id).unsubscribe_url(),
             }
             return _Prepared(
                 key,
@@ -272,40 +262,42 @@ class EmailActivities:
 
         try:
             await mail.deliver(self._settings, msg, on_accepted=accepted)
-        # SMTP replies quote addresses: errors keep only codes, so no personal data reaches
-        # workflow history or logs (hence `from None`).
-        except aiosmtplib.SMTPRecipientsRefused as err:
-            codes = sorted({r.code for r in err.recipients})
-            permanent = all(500 <= code < 600 for code in codes)
-            raise ApplicationError(
-                f"SMTP refused the recipient ({codes})",
-                type="RecipientRejected" if permanent else "SmtpTemporary",
-                non_retryable=permanent,
-            ) from None
-        except aiosmtplib.SMTPRecipientRefused as err:
-            permanent = 500 <= err.code < 600
-            raise ApplicationError(
-                f"SMTP refused the recipient ({err.code})",
-                type="RecipientRejected" if permanent else "SmtpTemporary",
-                non_retryable=permanent,
-            ) from None
-        except aiosmtplib.SMTPResponseException as err:
-            # Sender-side refusals (bad login, relay denied, MAIL FROM): our setup, not the lead.
-            permanent = 500 <= err.code < 600
-            raise ApplicationError(
-                f"SMTP {err.code}",
-                type="SmtpPermanent" if permanent else "SmtpTemporary",
-                non_retryable=permanent,
-            ) from None
         except (aiosmtplib.SMTPException, OSError) as err:
-            raise ApplicationError(
-                f"SMTP unreachable ({type(err).__name__})", type="SmtpTemporary"
-            ) from None
+            # `from None`: SMTP replies quote addresses, the error keeps only codes.
+            raise _smtp_failure(err) from None
         log.info("sent %s (%s)", prepared.outbox_key, prepared.message_id)
+
+    def _tracker(self, lead_id: str, tracking_id: str) -> Tracker:
+        secret = self._settings.secret_key.get_secret_value()
+        return Tracker(base_url=self._public, secret=secret, lead_id=lead_id, message=tracking_id)
 
     def _mark_sent(self, key: str, subject: str) -> None:
         with session_scope(self._engine) as session:
             emails.mark_sent(session, key, subject)
+
+
+def _smtp_failure(err: Exception) -> ApplicationError:
+    """An SMTP error as an activity failure, by who is at fault and whether to retry.
+
+    5xx for the recipient bounces the lead; 5xx for our side (bad login, relay denied,
+    MAIL FROM) is our setup, not the lead; 4xx and connection errors are retried.
+    """
+    if isinstance(err, aiosmtplib.SMTPRecipientsRefused):
+        refused = sorted({r.code for r in err.recipients})
+        codes, recipient = str(refused), True
+        permanent = all(500 <= code < 600 for code in refused)
+    elif isinstance(err, aiosmtplib.SMTPResponseException):
+        codes = str(err.code)
+        recipient = isinstance(err, aiosmtplib.SMTPRecipientRefused)
+        permanent = 500 <= err.code < 600
+    else:
+        return ApplicationError(f"SMTP unreachable ({type(err).__name__})", type="SmtpTemporary")
+    if not permanent:
+        kind = "SmtpTemporary"
+    else:
+        kind = "RecipientRejected" if recipient else "SmtpPermanent"
+    text = f"SMTP refused the recipient ({codes})" if recipient else f"SMTP {codes}"
+    return ApplicationError(text, type=kind, non_retryable=permanent)
 
 
 @asynccontextmanager

@@ -16,6 +16,7 @@ from temporalio.client import Client
 from api.errors import TooLarge, Unauthorized
 from api.lead_cache import LeadCache
 from nurture import signing
+from nurture.db import session_scope
 from nurture.repo import reps
 from nurture.settings import Settings
 from nurture.tables import Rep
@@ -39,13 +40,8 @@ StateDep = Annotated[AppState, Depends(get_state)]
 
 def get_session(state: StateDep) -> Iterator[Session]:
     """A session per request that commits on success and rolls back on error."""
-    with Session(state.engine, expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    with session_scope(state.engine) as session:
+        yield session
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

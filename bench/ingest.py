@@ -43,7 +43,6 @@ import re
 import shlex
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -68,7 +67,7 @@ from nurture import signing
 from nurture.binaries import find_binary
 from nurture.db import make_engine, session_scope
 from nurture.devprocs import Child, listening
-from nurture.mailsink import MailSink
+from nurture.mailsink import MailSink, free_port
 from nurture.repo import leads as lead_repo
 from nurture.settings import DEV_ADMIN_TOKEN, DEV_WEBHOOK_SECRET, Settings
 from nurture.tables import Lead
@@ -150,12 +149,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 # --- processes --------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((LOOPBACK, 0))
-        return int(s.getsockname()[1])
 
 
 def cpu_seconds(pid: int) -> float:

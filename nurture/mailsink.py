@@ -10,6 +10,7 @@ import asyncio
 import email
 import email.policy
 import logging
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -83,9 +84,9 @@ class MailSink:
         logging.getLogger("mail.log").setLevel(logging.WARNING)
         if self.folder is not None:
             self.folder.mkdir(parents=True, exist_ok=True)
-        controller = Controller(_Handler(self), hostname=self.host, port=self._requested_port)
-        if self._requested_port == 0:
-            controller = _free_port_controller(self, controller)
+        # Controller cannot probe readiness on port 0: pick a free port first.
+        port = self._requested_port or free_port(self.host)
+        controller = Controller(_Handler(self), hostname=self.host, port=port)
         controller.start()
         self._controller = controller
         return self
@@ -137,14 +138,11 @@ class MailSink:
             self._messages.append(received)
 
 
-def _free_port_controller(sink: MailSink, controller: Controller) -> Controller:
-    """Controller with port 0 cannot probe readiness; bind a free port first and use it."""
-    import socket
-
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nobody listens on right now (bound and released at once)."""
     with socket.socket() as s:
-        s.bind((sink.host, 0))
-        port = s.getsockname()[1]
-    return Controller(_Handler(sink), hostname=sink.host, port=port)
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
 
 
 def read_folder(folder: Path) -> list[tuple[Path, EmailMessage]]:

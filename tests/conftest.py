@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -22,7 +21,7 @@ from api.main import create_app
 from nurture import signing
 from nurture.binaries import find_binary
 from nurture.db import session_scope
-from nurture.mailsink import MailSink
+from nurture.mailsink import MailSink, free_port
 from nurture.settings import RepConfig, Settings
 from nurture.temporal import register_search_attributes
 from worker import build_worker, prepare_database
@@ -121,9 +120,7 @@ class ApiServer:
 
 @asynccontextmanager
 async def serve_api(client: Client, settings: Settings) -> AsyncIterator[ApiServer]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     config = uvicorn.Config(
         create_app(settings, client=client), host="127.0.0.1", port=port, log_level="warning"
     )

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from nurture.mailsink import parse
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from nurture.mailsink import free_port, parse
 
 
 class Scripted:

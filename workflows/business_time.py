@@ -50,11 +50,6 @@ class BusinessCalendar:
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
-    @property
-    def hours_per_day(self) -> float:
-        span = datetime.combine(date.min, self.closes) - datetime.combine(date.min, self.opens)
-        return span.total_seconds() / 3600
-
     def is_business_day(self, day: date) -> bool:
         if not FIRST_YEAR <= day.year <= LAST_YEAR:
             raise ValueError(f"the calendar covers {FIRST_YEAR}-{LAST_YEAR}, not {day}")

@@ -39,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.runtime import EventLog, Lead, ScenarioStopped
 
 DEDUP_WINDOW = 10_000
+ATTRIBUTE_KEYS = tuple(r.key for r in MODEL.attribute_rules)  # model order, never a set
 RECYCLING = (HandoffStatus.REJECTED, HandoffStatus.WITHDRAWN)
 HANDOFF_RETRY_EVERY = timedelta(hours=1)
 SALES_ORDER = {
@@ -182,15 +183,14 @@ class LeadWorkflow(LeadMail):
 
     async def _apply_profile(self, profile: LeadProfile, cause: str) -> None:
         self.profile = profile
-        attribute_keys = tuple(r.key for r in MODEL.attribute_rules)  # model order, never a set
-        before = {k: v for k, v in self._breakdown.items() if k in attribute_keys}
+        before = {k: v for k, v in self._breakdown.items() if k in ATTRIBUTE_KEYS}
         after = MODEL.attribute_points(profile)
         lines = [
             ScoreLine(rule=key, points=after.get(key, 0) - before.get(key, 0), cause=cause)
-            for key in attribute_keys
+            for key in ATTRIBUTE_KEYS
             if after.get(key, 0) != before.get(key, 0)
         ]
-        for key in attribute_keys:
+        for key in ATTRIBUTE_KEYS:
             self._breakdown.pop(key, None)
         self._breakdown.update(after)
         self._upsert_search_attributes()
@@ -235,13 +235,12 @@ class LeadWorkflow(LeadMail):
             HandoffStatus.REJECTED: "rejected by sales",
             HandoffStatus.WITHDRAWN: "SLA breached: handoff withdrawn",
         }[result.status]
-        attribute_keys = tuple(r.key for r in MODEL.attribute_rules)
         lines = [
             ScoreLine(rule=rule, points=-points, cause=f"recycled ({why})")
             for rule, points in self._breakdown.items()
-            if rule not in attribute_keys and points
+            if rule not in ATTRIBUTE_KEYS and points
         ]
-        self._breakdown = {k: v for k, v in self._breakdown.items() if k in attribute_keys}
+        self._breakdown = {k: v for k, v in self._breakdown.items() if k in ATTRIBUTE_KEYS}
         await self._record_score(workflow.now(), lines=lines)
         self._rep_id = None
         self._qualified = False

@@ -27,7 +27,7 @@ _events_in = TypeAdapter(EventIn | list[EventIn])
 MAX_EVENTS_PER_REQUEST = 1000
 
 
-def _lookup(engine: Engine, cache: LeadCache, events: list[EventIn]) -> dict[int, Lead] | None:
+def _lookup(cache: LeadCache, events: list[EventIn]) -> dict[int, Lead] | None:
     """The lead of each event (by index) from the cache; None when one must be looked up."""
     found: dict[int, Lead] = {}
     for index, event in enumerate(events):
@@ -88,7 +88,7 @@ async def post_events(body: SignedBody, state: StateDep) -> EventsAccepted:
         return EventsAccepted(accepted=0, events=[])
     if len(events) > MAX_EVENTS_PER_REQUEST:
         raise TooLarge(f"at most {MAX_EVENTS_PER_REQUEST} events per request, got {len(events)}")
-    cached = _lookup(state.engine, state.leads, events)
+    cached = _lookup(state.leads, events)
     leads = (
         cached
         if cached is not None

@@ -105,20 +105,7 @@ def campaigns(
     """Leads, CPL, MQLs, cost per MQL, opportunities, wins, revenue and ROI per campaign."""
     low, high = _range(start, end)
     return [
-        CampaignKpi(
-            key=r.key,
-            name=r.name,
-            channel=r.channel,
-            cost=r.cost,
-            leads=r.leads,
-            cpl=r.cpl,
-            mqls=r.mqls,
-            cost_per_mql=r.cost_per_mql,
-            opportunities=r.opportunities,
-            won=r.won,
-            revenue=r.revenue,
-            roi=r.roi,
-        )
+        CampaignKpi.model_validate(r, from_attributes=True)
         for r in kpi.campaigns(session, low, high, campaign)
     ]
 

@@ -56,12 +56,3 @@ def mark_skipped(session: Session, outbox_key: str, reason: str, status: str = "
     row.status = status
     row.subject = f"(not sent: {reason})"
     session.add(row)
-
-
-def sent_for_lead(session: Session, lead_id: uuid.UUID) -> list[EmailMessage]:
-    rows = session.exec(
-        select(EmailMessage)
-        .where(EmailMessage.lead_id == lead_id, EmailMessage.status == "sent")
-        .order_by(EmailMessage.scheduled_at)  # type: ignore[arg-type]
-    )
-    return list(rows.all())

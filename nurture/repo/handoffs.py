@@ -7,7 +7,7 @@ import uuid
 from sqlmodel import Session, col, select
 
 from nurture.tables import Handoff, SlaEvent
-from workflows.models import CLOSED_HANDOFF, HandoffRecord, HandoffStatus
+from workflows.models import CLOSED_HANDOFF, HandoffRecord
 
 OUTCOME_EVENTS = ("reject", "won", "lost")
 
@@ -83,10 +83,3 @@ def events(session: Session, handoff_id: str) -> list[SlaEvent]:
         select(SlaEvent).where(SlaEvent.handoff_id == handoff_id).order_by(col(SlaEvent.id))
     )
     return list(rows.all())
-
-
-def events_for_lead(session: Session, lead_id: uuid.UUID) -> list[SlaEvent]:
-    return list(session.exec(select(SlaEvent).where(SlaEvent.lead_id == lead_id)).all())
-
-
-__all__ = ["HandoffStatus", "events", "events_for_lead", "for_rep", "get", "record"]
