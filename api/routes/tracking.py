@@ -57,8 +57,7 @@ async def _hit(
             lead = lead_repo.get_lead(session, lead_id)
             if lead is None:
                 return None, "unknown lead"
-            sent = repo.delivered_at(session, message)
-            since = (now - sent).total_seconds() if sent else None
+            since = repo.seconds_since_delivery(session, message, now)
             reason = traffic.machine_reason(agent, since, honeypot=bool(payload.get("h")))
             repo.record_hit(
                 session,

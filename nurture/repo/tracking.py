@@ -11,9 +11,18 @@ from sqlmodel import Session, col, select
 from nurture.tables import EmailMessage, Lead, TrackingHit, utcnow
 
 
-def delivered_at(session: Session, tracking_id: str) -> datetime | None:
+def seconds_since_delivery(session: Session, tracking_id: str, now: datetime) -> float | None:
+    """How long ago the mail was delivered; None when there is no such mail.
+
+    A mail not yet marked sent is inside its SMTP session right now (it is marked before
+    the session ends), so whatever fetches its links is a gateway: 0 seconds.
+    """
     row = session.exec(select(EmailMessage).where(EmailMessage.tracking_id == tracking_id)).first()
-    return row.sent_at if row is not None else None
+    if row is None:
+        return None
+    if row.sent_at is None:
+        return 0.0
+    return (now - row.sent_at).total_seconds()
 
 
 def record_hit(session: Session, hit: TrackingHit) -> None:
