@@ -21,6 +21,7 @@ from activities.assignment import AssignmentActivities
 from activities.email import EmailActivities
 from activities.read_model import ReadModelActivities
 from activities.sales_webhook import SalesWebhookActivities
+from activities.scoring import apply_scoring
 from nurture.db import create_schema, make_engine, session_scope
 from nurture.repo import reps
 from nurture.settings import Settings, get_settings
@@ -65,6 +66,8 @@ def build_worker(
             read_model.record_step,
             read_model.record_note,
             read_model.record_handoff,
+            read_model.record_split,
+            apply_scoring,
             email.send_step,
             email.notify_rep,
             assignment.assign_rep,

@@ -84,6 +84,8 @@ class EmailActivities:
 
     async def _send_step(self, input: SendStepInput) -> SendResult:
         key = f"step:{input.lead_id}:{input.scenario}#{input.enrolment}:{input.step}"
+        if input.occurrence > 1:  # a step sent again in a loop (the monthly newsletter)
+            key += f"#{input.occurrence}"
         prepared = await asyncio.to_thread(self._prepare_step, key, input)
         if prepared.blocked:
             return SendResult(message_id=prepared.message_id, skipped=prepared.blocked)

@@ -7,7 +7,14 @@ from temporalio import activity
 
 from nurture.db import session_scope
 from nurture.repo import handoffs, leads
-from workflows.models import HandoffRecord, NoteRecord, ScoreRecord, StageRecord, StepRecord
+from workflows.models import (
+    HandoffRecord,
+    NoteRecord,
+    ScoreRecord,
+    SplitRecord,
+    StageRecord,
+    StepRecord,
+)
 
 
 class ReadModelActivities:
@@ -35,6 +42,17 @@ class ReadModelActivities:
     def record_note(self, rec: NoteRecord) -> None:
         with session_scope(self._engine) as session:
             leads.record_note(session, rec)
+
+    @activity.defn
+    def record_split(self, rec: SplitRecord) -> str:
+        """Note the lead's A/B variant; the variant comes back, and history keeps it."""
+        with session_scope(self._engine) as session:
+            leads.record_note(
+                session,
+                NoteRecord(lead_id=rec.lead_id, at=rec.at, kind="split",
+                           text=f"A/B split {rec.split}: variant {rec.variant}"),
+            )  # fmt: skip
+        return rec.variant
 
     @activity.defn
     def record_handoff(self, rec: HandoffRecord) -> None:

@@ -16,12 +16,14 @@ from temporalio.common import WorkflowIDConflictPolicy
 
 from nurture.settings import Settings
 from nurture.tables import Lead
+from scenarios.scoring import email_kind
 from workflows.lead import LeadWorkflow
+from workflows.lead_state import LeadInput
 from workflows.models import (
     BEHAVIOUR_SIGNAL,
     UNSUBSCRIBE_SIGNAL,
     BehaviourEvent,
-    LeadInput,
+    EnrolRequest,
     LeadProfile,
     LeadStatus,
     lead_workflow_id,
@@ -36,6 +38,7 @@ def profile_of(lead: Lead) -> LeadProfile:
         source=lead.source,
         timezone=lead.timezone,
         attributes=lead.attributes,
+        email_kind=email_kind(lead.email),
     )
 
 
@@ -48,8 +51,11 @@ def input_of(lead: Lead, settings: Settings | None = None) -> LeadInput:
     )
 
 
-async def enrol(client: Client, settings: Settings, lead: Lead) -> LeadStatus | None:
-    """Start the lead's workflow if needed, apply the profile, and return its state.
+async def enrol(
+    client: Client, settings: Settings, lead: Lead, scenario: str | None = None
+) -> LeadStatus | None:
+    """Start the lead's workflow if needed, apply the profile, enter `scenario` when given
+    (a known lead asking again: its re-enrolment policy decides), and return its state.
 
     None when no worker answered in time: the workflow is then durably started and
     will enrol the lead as soon as a worker runs.
@@ -64,7 +70,7 @@ async def enrol(client: Client, settings: Settings, lead: Lead) -> LeadStatus | 
     try:
         return await client.execute_update_with_start_workflow(
             LeadWorkflow.enrol,
-            profile_of(lead),
+            EnrolRequest(profile=profile_of(lead), scenario=scenario),
             start_workflow_operation=start,
             rpc_timeout=timedelta(seconds=settings.intake_wait_seconds),
         )

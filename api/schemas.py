@@ -49,6 +49,10 @@ class LeadCreated(BaseModel):
     stage: Stage
     scenario: str
     step: str | None
+    enrolment: str | None = Field(
+        default=None,
+        description="for a known lead: whether it entered the scenario asked for, and if not why",
+    )
 
 
 class EventIn(BaseModel):

@@ -1,16 +1,16 @@
-"""Nurture scenarios, the scoring model and the SLA, written as Python by marketing engineers."""
+"""Nurture scenarios, the scoring model and the SLA, written as Python by marketing engineers.
 
-from collections.abc import Awaitable, Callable
+Each scenario module declares its `Scenario`: the code, the goal that ends it early, its
+re-enrolment policy and where the lead goes next. Register new ones here.
+"""
 
-from scenarios.recycle import recycle
-from scenarios.webinar import webinar
-from scenarios.whitepaper import whitepaper
-from workflows.runtime import Lead
+from scenarios.newsletter import NEWSLETTER
+from scenarios.recycle import RECYCLE
+from scenarios.webinar import WEBINAR
+from scenarios.whitepaper import WHITEPAPER
+from workflows.scenario_spec import Scenario
 
-Scenario = Callable[[Lead], Awaitable[None]]
+# Where a lead goes when a scenario ends without qualifying (unless the scenario says).
+LONG_TERM = NEWSLETTER.name
 
-SCENARIOS: dict[str, Scenario] = {
-    "whitepaper": whitepaper,
-    "webinar": webinar,
-    "recycle": recycle,
-}
+SCENARIOS: dict[str, Scenario] = {s.name: s for s in (WHITEPAPER, WEBINAR, RECYCLE, NEWSLETTER)}

@@ -5,6 +5,7 @@ to qualify again; when it does, it goes to sales as a new handoff.
 """
 
 from workflows.runtime import Lead
+from workflows.scenario_spec import Reenrol, Scenario
 
 
 async def recycle(lead: Lead) -> None:
@@ -12,3 +13,11 @@ async def recycle(lead: Lead) -> None:
     await lead.send("check-in")  # a month on: what changed, what is new
     await lead.wait(days=30)
     await lead.send("new-content")  # the latest guide or case study
+
+
+RECYCLE = Scenario(
+    name="recycle",
+    run=recycle,
+    description="Back from sales (rejected or SLA breached): a slower track.",
+    reenrol=Reenrol.always(),
+)

@@ -1,12 +1,16 @@
 """The scoring model, as reviewed with sales: the article's table, as data.
 
-Attribute rules score who the lead is; behaviour rules score what they do.
-Change points here, in a pull request, after the periodic review with sales.
+Attribute rules score who the lead is; behaviour rules score what they do. Negative
+rules mark leads sales does not want (free mail, competitors, students, job seekers).
+Change points here, in a pull request, after the periodic review with sales: leads in
+flight keep the points they already got, and new behaviour scores by the new model.
 """
 
 from __future__ import annotations
 
-from workflows.scoring import AttributeRule, BehaviourRule, ScoringModel
+from datetime import timedelta
+
+from workflows.scoring import AttributeRule, BehaviourRule, Decay, ScoringModel
 
 DECISION_MAKER_WORDS = (
     "ceo", "cto", "cio", "cfo", "coo", "cmo", "chief", "founder", "president", "owner",
@@ -15,9 +19,32 @@ DECISION_MAKER_WORDS = (
 )  # fmt: skip
 TOP_INDUSTRIES = ("manufacturing", "saas", "software", "it services", "製造", "情報通信")
 SWEET_SPOT_EMPLOYEES = (100, 1000)
+STUDENT_WORDS = ("student", "intern", "学生", "インターン")
+JOB_SEEKER_WORDS = ("job seeker", "job-seeker", "jobseeker", "unemployed", "求職", "転職")
+FREE_MAIL_DOMAINS = frozenset({
+    "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.jp", "ymail.com", "outlook.com",
+    "outlook.jp", "hotmail.com", "hotmail.co.jp", "live.com", "live.jp", "msn.com",
+    "icloud.com", "me.com", "mac.com", "aol.com", "proton.me", "protonmail.com", "gmx.com",
+    "gmx.net", "mail.com", "zoho.com", "yandex.com", "docomo.ne.jp", "ezweb.ne.jp",
+    "au.com", "softbank.ne.jp", "i.softbank.jp", "nifty.com", "biglobe.ne.jp",
+})  # fmt: skip
+COMPETITOR_DOMAINS = frozenset({"rival-automation.example", "competitor.example"})
+
+
+def email_kind(email: str) -> str:
+    """What kind of address this is; the lead workflow sees only this, never the address."""
+    domain = email.rsplit("@", 1)[-1].casefold()
+    if domain in COMPETITOR_DOMAINS:
+        return "competitor"
+    if domain in FREE_MAIL_DOMAINS:
+        return "free_mail"
+    return "business"
+
 
 MODEL = ScoringModel(
     mql_threshold=60,
+    max_score=150,
+    decay=Decay(after=timedelta(days=90), factor=0.5),  # half after 90 days without activity
     attribute_rules=(
         AttributeRule(
             key="decision_maker",
@@ -40,19 +67,38 @@ MODEL = ScoringModel(
             field="company_size",
             between=SWEET_SPOT_EMPLOYEES,
         ),
+        # Negative rules: who sales does not want, whatever they do.
+        AttributeRule(
+            "free_mail", "Free-mail address", -10, "email_kind", equals_any=("free_mail",)
+        ),
+        AttributeRule(
+            "competitor", "Competitor's domain", -100, "email_kind", equals_any=("competitor",)
+        ),
+        AttributeRule("student", "Student or intern", -30, "job_title", contains_any=STUDENT_WORDS),
+        AttributeRule("job_seeker", "Job seeker", -30, "job_title", contains_any=JOB_SEEKER_WORDS),
     ),
     behaviour_rules=(
-        BehaviourRule("pricing_page_view", "Pricing page view", 15),
-        BehaviourRule("case_study_download", "Case study download", 10),
-        BehaviourRule("webinar_attended", "Webinar attended", 20),
-        BehaviourRule("email_click", "Email link click", 3),
+        BehaviourRule("pricing_page_view", "Pricing page view", 15, cap=30),
+        BehaviourRule("case_study_download", "Case study download", 10, cap=30),
+        BehaviourRule("webinar_attended", "Webinar attended", 20, once_per="webinar"),
+        BehaviourRule("email_click", "Email link click", 3, once_per="message", cap=15),
         # Beyond the article's table: what the webinar and site tools also report.
-        BehaviourRule("webinar_question", "Asked a question in the webinar", 10),
-        BehaviourRule("survey_high_interest", "High interest in the webinar survey", 15),
-        BehaviourRule("meeting_booked", "Meeting booked", 40),
-        BehaviourRule("whitepaper_download", "Whitepaper download", 5),
-        BehaviourRule("webinar_registered", "Webinar registration", 5),
-        BehaviourRule("page_view", "Page view", 1),
-        BehaviourRule("email_open", "Email open", 0),
+        BehaviourRule("webinar_question", "Asked a question in the webinar", 10, cap=20),
+        BehaviourRule(
+            "survey_high_interest", "High interest in the webinar survey", 15, once_per="webinar"
+        ),
+        BehaviourRule("meeting_booked", "Meeting booked", 40, once=True),
+        BehaviourRule("whitepaper_download", "Whitepaper download", 5, cap=15),
+        BehaviourRule("webinar_registered", "Webinar registration", 5, cap=15),
+        BehaviourRule(
+            "page_view",
+            "Careers page view (job seeker)",
+            -15,
+            key="careers_page",
+            where=(("path", "/careers"),),
+            once=True,
+        ),
+        BehaviourRule("page_view", "Page view", 1, cap=10),
+        BehaviourRule("email_open", "Email open", 0, once_per="message"),
     ),
 )

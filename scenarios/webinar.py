@@ -9,6 +9,7 @@ points through the scoring model, not here.
 from datetime import timedelta
 
 from workflows.runtime import Lead
+from workflows.scenario_spec import Goal, Reenrol, Scenario
 
 REPORT_GRACE = timedelta(hours=3)  # attendance reports often arrive after the session ends
 
@@ -26,3 +27,12 @@ async def webinar(lead: Lead) -> None:
     await lead.send("questions-followup")  # within 2 days: the questions and themes raised
     await lead.wait(days=5)
     await lead.send("consultation-offer")  # within a week: hearing or free consultation
+
+
+WEBINAR = Scenario(
+    name="webinar",
+    run=webinar,
+    description="Webinar registration: attendees get the recording, follow-ups and an offer.",
+    goal=Goal(events=("meeting_booked",), label="a meeting booked"),
+    reenrol=Reenrol.always(),  # every webinar is a new series
+)

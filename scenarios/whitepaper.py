@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from workflows.runtime import Lead
+from workflows.scenario_spec import Goal, Reenrol, Scenario
 
 ENGAGED = ("case_study_download", "pricing_page_view", "email_click", "webinar_registered")
 
@@ -16,3 +17,12 @@ async def whitepaper(lead: Lead) -> None:
         await lead.send("demo-offer")  # engaged: individual consultation or demo
     else:
         await lead.send("hearing")  # quiet: "anything else troubling you?"
+
+
+WHITEPAPER = Scenario(
+    name="whitepaper",
+    run=whitepaper,
+    description="Whitepaper downloaded: thanks, case studies, then an offer or a hearing mail.",
+    goal=Goal(events=("meeting_booked",), label="a meeting booked"),
+    reenrol=Reenrol.at_most_every(days=30),  # another paper within a month: no second series
+)

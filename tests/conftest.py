@@ -24,6 +24,7 @@ from nurture.db import session_scope
 from nurture.mailsink import MailSink, free_port
 from nurture.settings import RepConfig, Settings
 from nurture.temporal import register_search_attributes
+from tests.kit import ScenarioKit
 from worker import build_worker, prepare_database
 from workflows import search_attributes
 
@@ -153,3 +154,11 @@ async def stack(
 async def http(stack: ApiServer) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=stack.base_url, timeout=30) as client:
         yield client
+
+
+@pytest.fixture
+def kit(
+    ts_env: WorkflowEnvironment, settings: Settings, engine: Engine, smtp: MailSink
+) -> ScenarioKit:
+    """The scenario test kit (tests/kit.py) on a fresh time-skipping server."""
+    return ScenarioKit(ts_env, settings, engine)

@@ -37,10 +37,14 @@ def make_lead(engine: Engine, scenario: str = "whitepaper", **fields: Any) -> Le
     return lead
 
 
-async def start_lead(client: Client, settings: Settings, lead: Lead) -> WorkflowHandle[Any, Any]:
+async def start_lead(
+    client: Client, settings: Settings, lead: Lead, continue_as_new_after: int | None = None
+) -> WorkflowHandle[Any, Any]:
+    start = input_of(lead, settings)
+    start.continue_as_new_after = continue_as_new_after
     handle = await client.start_workflow(
         LeadWorkflow.run,
-        input_of(lead, settings),
+        start,
         id=lead_workflow_id(lead.id),
         task_queue=settings.task_queue,
     )

@@ -94,6 +94,27 @@ class BusinessCalendar:
             cursor = datetime.combine(day + timedelta(days=1), time(0), tzinfo=self.zone)
         raise ValueError("no business day found within ten years")
 
+    def business_day_at(self, start: datetime, days: int, at: time) -> datetime:
+        """`at` o'clock local time on the `days`-th business day after `start`'s day; for
+        `days=0`, `start`'s day when it is a business day and `at` is still ahead, else the
+        next business day."""
+        if days < 0:
+            raise ValueError("days must not be negative")
+        local = start.astimezone(self.zone)
+        day = local.date()
+        if days == 0:
+            today = datetime.combine(day, at, tzinfo=self.zone)
+            if self.is_business_day(day) and today > local:
+                return today.astimezone(start.tzinfo)
+            days = 1
+        for _ in range(3660):
+            day += timedelta(days=1)
+            if self.is_business_day(day):
+                days -= 1
+                if days == 0:
+                    return datetime.combine(day, at, tzinfo=self.zone).astimezone(start.tzinfo)
+        raise ValueError("no business day found within ten years")
+
     def between(self, start: datetime, end: datetime) -> timedelta:
         """Working time from `start` to `end` (negative when `end` is earlier)."""
         if end < start:

@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import policies
     from workflows.models import (
         CLOSED_HANDOFF,
+        HANDOFF_CLOSED_SIGNAL,
         SALES_PROGRESS_SIGNAL,
         AssignInput,
         Assignment,
@@ -41,6 +42,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.sales_rules import LEAD_STAGE, RESULT, Action, refusal
 
 NO_REP_RETRY_EVERY = timedelta(hours=1)
+# Handoffs started from here on tell the lead they ended by signal, which reaches the
+# lead's current run even after it continued-as-new (a child result would not).
+CLOSE_SIGNAL = "handoff-close-signal"
 
 
 @workflow.defn
@@ -70,11 +74,14 @@ class SalesHandoffWorkflow:
             await self._withdraw()
         await workflow.wait_condition(lambda: self._status in CLOSED_HANDOFF)
         await workflow.wait_condition(workflow.all_handlers_finished)
-        return HandoffResult(
+        result = HandoffResult(
             handoff_id=input.handoff_id,
             status=self._status,
             rep_id=self._rep.rep_id if self._rep else None,
         )
+        if workflow.patched(CLOSE_SIGNAL):
+            await self._tell_lead_closed(result)
+        return result
 
     @workflow.query
     def state(self) -> HandoffState:
@@ -308,6 +315,16 @@ class SalesHandoffWorkflow:
         )
         handle = workflow.get_external_workflow_handle(parent.workflow_id)
         await handle.signal(SALES_PROGRESS_SIGNAL, progress)
+
+    async def _tell_lead_closed(self, result: HandoffResult) -> None:
+        parent = workflow.info().parent
+        if parent is None:
+            return
+        handle = workflow.get_external_workflow_handle(parent.workflow_id)
+        try:
+            await handle.signal(HANDOFF_CLOSED_SIGNAL, result)
+        except Exception as err:  # a lead terminated by ops: the handoff still ends cleanly
+            workflow.logger.warning("lead of %s not told of the end: %s", result.handoff_id, err)
 
     async def _record(
         self, event: str, *, detail: str = "", reason: str | None = None, note: str = "",

@@ -15,6 +15,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.email import EmailActivities
     from scenarios.email_policy import FREQUENCY_CAP, SEND_WINDOW
     from workflows import policies
+    from workflows.business_time import BusinessCalendar
     from workflows.lead_records import LeadRecords
     from workflows.models import SendStepInput, Stage
     from workflows.runtime import ScenarioStopped
@@ -28,18 +29,28 @@ class LeadMail(LeadRecords):
     _mail_stopped: bool
     _qualified: bool
     _marketing_sends: list[datetime]
+    _deferred_note: str
 
     @property
     def stopped(self) -> bool:
         return self._qualified or self._mail_stopped or self._stage not in NURTURE_STAGES
 
-    async def send_step(self, step: str) -> None:
+    def calendar(self) -> BusinessCalendar:
+        """The lead's working calendar: its time zone, and that country's holidays."""
+        return SEND_WINDOW.calendar(self.profile.timezone)
+
+    def show_waiting(self, what: str) -> None:
+        """What the lead waits for, as the Temporal UI shows it (no personal data)."""
+        workflow.set_current_details(f"{self.scenario}/{self._step or '-'}: {what}")
+
+    async def send_step(self, step: str, occurrence: int = 1) -> None:
         await self._await_send_slot(step)
         now = workflow.now()
         self._step = step
         await self._record_step(now)
         if self.stopped:
             raise ScenarioStopped()
+        self._busy += 1
         try:
             result = await workflow.execute_activity_method(
                 EmailActivities.send_step,
@@ -48,6 +59,7 @@ class LeadMail(LeadRecords):
                     scenario=self.scenario,
                     step=step,
                     enrolment=self.enrolment,
+                    occurrence=occurrence,
                     scheduled_at=now,
                 ),
                 start_to_close_timeout=policies.SEND_TIMEOUT,
@@ -63,6 +75,8 @@ class LeadMail(LeadRecords):
             else:
                 await self._note("send_failed", f"{self.scenario}/{step} not sent: {cause}")
             return
+        finally:
+            self._busy -= 1
         if result.skipped:
             stage = Stage.BOUNCED if result.skipped == "bounced" else Stage.UNSUBSCRIBED
             await self._stop_mail(stage, f"{self.scenario}/{step} not sent: {result.skipped}")
@@ -83,10 +97,12 @@ class LeadMail(LeadRecords):
                 if window >= capped
                 else f"frequency cap ({FREQUENCY_CAP.max_mails} in {FREQUENCY_CAP.per.days} days)"
             )
-            local = when.astimezone(SEND_WINDOW.calendar(self.profile.timezone).zone)
-            await self._note(
-                "deferred", f"{self.scenario}/{step} deferred to {local:%Y-%m-%d %H:%M %Z}: {why}"
-            )
+            local = when.astimezone(self.calendar().zone)
+            note = f"{self.scenario}/{step} deferred to {local:%Y-%m-%d %H:%M %Z}: {why}"
+            if note != self._deferred_note:  # a run resumed after continue-as-new says it once
+                self._deferred_note = note
+                await self._note("deferred", note)
+            self.show_waiting(f"{step} deferred to {when:%Y-%m-%d %H:%M} UTC: {why}")
             with contextlib.suppress(TimeoutError):
                 await workflow.wait_condition(lambda: self.stopped, timeout=when - now)
             if self.stopped:

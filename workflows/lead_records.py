@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         StageRecord,
         StepRecord,
     )
+    from workflows.score_state import ScoreState
 
 R = TypeVar("R")
 
@@ -37,13 +38,18 @@ class LeadRecords:
     profile: LeadProfile
     _stage: Stage
     _step: str | None
-    _breakdown: dict[str, int]
+    _score: ScoreState
     _score_version: int
     _indexed: tuple[object, ...]
+    _busy: int  # activities in flight: continue-as-new waits for none
 
     @property
     def score(self) -> int:
-        return sum(self._breakdown.values())
+        return self._score.score
+
+    @property
+    def _breakdown(self) -> dict[str, int]:
+        return self._score.breakdown
 
     async def _set_stage(
         self, stage: Stage, reason: str, rep_id: str | None = None, clear_rep: bool = False
@@ -99,6 +105,7 @@ class LeadRecords:
 
     async def _record(self, activity: Callable[[Any, R], None], record: R) -> None:
         """Write to the read model; after an hour of failures give up rather than fail the lead."""
+        self._busy += 1
         try:
             await workflow.execute_local_activity_method(
                 activity,
@@ -109,6 +116,8 @@ class LeadRecords:
             )
         except ActivityError as err:
             workflow.logger.error("read model write %s given up: %s", type(record).__name__, err)
+        finally:
+            self._busy -= 1
 
     def _upsert_search_attributes(self) -> None:
         values = (

@@ -52,13 +52,7 @@ class LeadProfile(BaseModel):
     source: str = ""
     timezone: str | None = None
     attributes: dict[str, Any] = Field(default_factory=dict)
-
-
-class LeadInput(BaseModel):
-    lead_id: str
-    scenario: str
-    profile: LeadProfile = Field(default_factory=LeadProfile)
-    send_window: bool = True  # hold marketing mail to the lead's business hours
+    email_kind: str = ""  # business | free_mail | competitor: the address's kind, never itself
 
 
 class BehaviourEvent(BaseModel):
@@ -71,6 +65,14 @@ class BehaviourEvent(BaseModel):
     properties: dict[str, Any] = Field(default_factory=dict)
 
 
+class EnrolRequest(BaseModel):
+    """Intake of a known lead: its profile as it is now, and the scenario that it asked for
+    (None: no re-enrolment, only the profile)."""
+
+    profile: LeadProfile = Field(default_factory=LeadProfile)
+    scenario: str | None = None
+
+
 class LeadStatus(BaseModel):
     """What the lead's workflow knows right now (query and update result)."""
 
@@ -81,6 +83,10 @@ class LeadStatus(BaseModel):
     score: int = 0
     breakdown: dict[str, int] = Field(default_factory=dict)
     rep_id: str | None = None
+    events_applied: int = 0  # behaviour events scored so far (duplicates excluded)
+    runs: int = 1  # how many runs the workflow has had (continue-as-new)
+    waiting: str = ""  # what the lead waits for now, as the Temporal UI shows it
+    enrolment: str | None = None  # what an enrol update did about the scenario asked for
 
 
 # --- activity payloads -------------------------------------------------------
@@ -97,6 +103,7 @@ class AppliedEvent(BaseModel):
     points: int
     score_after: int
     rule: str | None = None
+    note: str = ""  # why fewer points than the rule gives: counts once, a cap
 
 
 class ScoreRecord(BaseModel):
@@ -138,7 +145,17 @@ class SendStepInput(BaseModel):
     scenario: str
     step: str
     enrolment: int = 1
+    occurrence: int = 1  # the n-th send of this step in this enrolment (a monthly loop)
     scheduled_at: datetime
+
+
+class SplitRecord(BaseModel):
+    """An A/B split decided for a lead; the activity returns the variant it recorded."""
+
+    lead_id: str
+    at: datetime
+    split: str
+    variant: str
 
 
 class SendResult(BaseModel):
@@ -267,3 +284,4 @@ def lead_workflow_id(lead_id: object) -> str:
 BEHAVIOUR_SIGNAL = "behaviour"
 SALES_PROGRESS_SIGNAL = "sales_progress"
 UNSUBSCRIBE_SIGNAL = "unsubscribe"
+HANDOFF_CLOSED_SIGNAL = "handoff_closed"

@@ -14,6 +14,14 @@ RECORD_RETRY = RetryPolicy(
     maximum_attempts=0,
 )
 
+# Scoring: pure code in a local activity; a failure is a bug, retried until a fix is deployed.
+SCORE_TIMEOUT = timedelta(seconds=10)
+SCORE_RETRY = RetryPolicy(
+    initial_interval=timedelta(milliseconds=100),
+    maximum_interval=timedelta(minutes=5),
+    maximum_attempts=0,
+)
+
 # SMTP: transient failures back off; a template bug or a rejected address does not retry.
 SEND_TIMEOUT = timedelta(minutes=2)
 SEND_HEARTBEAT = timedelta(seconds=10)  # a worker that died mid-send is noticed this fast

@@ -183,7 +183,7 @@ def scoring(session: SessionDep, _: AdminDep) -> ScoringReport:
     """Which scoring rules predict deals: rates of handed-off leads with and without each rule,
     and why sales rejected leads. The input to the periodic review of the scoring model.
     """
-    keys = [r.key for r in MODEL.attribute_rules] + [r.event_type for r in MODEL.behaviour_rules]
+    keys = MODEL.rule_keys
     rows = kpi_sales.scoring_review(session, keys)
     *_figures, reasons = kpi_sales.sla(session, SLA.calendar, _window, None, None)
     return ScoringReport(

@@ -65,7 +65,8 @@ async def create_or_update_lead(
             return repo.upsert_lead(session, str(data.email), data.scenario, fields)
 
     lead, created = await run_in_threadpool(store)
-    status = await lead_workflows.enrol(state.client, state.settings, lead)
+    again = None if created else data.scenario  # a new lead starts in it already
+    status = await lead_workflows.enrol(state.client, state.settings, lead, again)
     if status is None:  # stored and its workflow started; no worker has answered yet
         response.status_code = 202
         return LeadCreated(
@@ -85,6 +86,7 @@ async def create_or_update_lead(
         stage=status.stage,
         scenario=status.scenario,
         step=status.step,
+        enrolment=status.enrolment,
     )
 
 

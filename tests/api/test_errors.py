@@ -151,7 +151,7 @@ async def test_lead_intake_requires_a_token_or_a_signature(
         ({"email": "not-an-email"}, "email"),
         (
             {"scenario": "cold-calling"},
-            "unknown scenario 'cold-calling'; known: recycle, webinar, whitepaper",
+            "unknown scenario 'cold-calling'; known: newsletter, recycle, webinar, whitepaper",
         ),
         ({"timezone": "Mars/Olympus"}, "not an IANA time zone"),
         ({"company_size": -3}, "company_size"),

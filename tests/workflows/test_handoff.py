@@ -12,7 +12,7 @@ from nurture.settings import Settings
 from tests.conftest import running_worker
 from tests.factories import HOT_PROFILE, event, load, make_lead, sent_mails, stages, start_lead
 from workflows.lead import LeadWorkflow
-from workflows.models import LeadProfile
+from workflows.models import EnrolRequest, LeadProfile
 
 
 async def test_more_signals_after_mql_do_not_hand_off_again(
@@ -58,7 +58,8 @@ async def test_profile_update_rescores_the_lead(
     async with running_worker(ts_env.client, settings, engine):
         handle = await start_lead(ts_env.client, settings, lead)
         status = await handle.execute_update(
-            LeadWorkflow.enrol, LeadProfile(job_title="CTO", industry="Retail")
+            LeadWorkflow.enrol,
+            EnrolRequest(profile=LeadProfile(job_title="CTO", industry="Retail")),
         )
 
     assert status.score == 20 and status.breakdown == {"decision_maker": 20}

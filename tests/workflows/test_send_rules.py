@@ -18,6 +18,7 @@ from scenarios.email_policy import SEND_WINDOW
 from tests.conftest import running_worker
 from tests.factories import COLD_PROFILE, make_lead, sent_mails, start_lead
 from workflows.runtime import Lead
+from workflows.scenario_spec import Scenario
 
 TOKYO = SEND_WINDOW.calendar("Asia/Tokyo")
 
@@ -78,7 +79,7 @@ async def test_the_frequency_cap_defers_the_fourth_mail_of_a_week(
         for step in ("thanks", "case-studies", "demo-offer", "hearing"):
             await lead.send(step)
 
-    monkeypatch.setitem(scenarios.SCENARIOS, "whitepaper", burst)
+    monkeypatch.setitem(scenarios.SCENARIOS, "whitepaper", Scenario("whitepaper", burst))
     lead = make_lead(engine, **COLD_PROFILE)
     async with running_worker(ts_env.client, settings, engine):
         handle = await start_lead(ts_env.client, settings, lead)

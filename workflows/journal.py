@@ -1,0 +1,83 @@
+"""What a scenario can look back on, and the journal that lets it resume after continue-as-new.
+
+A scenario is a coroutine, and a coroutine cannot be carried to the next run. Instead each
+scenario run keeps a journal of what it did (sends, waits with their deadlines) and read
+(score, events, time). The next run calls the scenario again from the top; each call finds
+its entry and returns the recorded answer without touching Temporal, until the journal is
+exhausted and the scenario carries on live from where it was.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from workflows.lead_state import JournalEntry, LoggedEvent, ScenarioRun
+from workflows.models import BehaviourEvent
+
+CARRIED_EVENTS = 200  # recent events a resumed scenario can still look back on
+
+
+class EventLog:
+    """The recent behaviour events a scenario can look back on, numbered in arrival order."""
+
+    def __init__(self, keep: int = 500) -> None:
+        self._recent: deque[LoggedEvent] = deque(maxlen=keep)
+        self.total = 0
+
+    def append(self, event: BehaviourEvent, applied_at: object) -> None:
+        self.total += 1
+        self._recent.append(LoggedEvent(seq=self.total, applied_at=applied_at, event=event))
+
+    def since(self, seq: int, types: tuple[str, ...]) -> list[LoggedEvent]:
+        return [e for e in self._recent if e.seq > seq and (not types or e.event.type in types)]
+
+    def matching(self, types: tuple[str, ...]) -> list[LoggedEvent]:
+        return self.since(0, types)
+
+    def carry(self) -> list[LoggedEvent]:
+        return list(self._recent)[-CARRIED_EVENTS:]
+
+    @classmethod
+    def restore(cls, total: int, recent: list[LoggedEvent]) -> EventLog:
+        log = cls()
+        log.total = total
+        log._recent.extend(recent)
+        return log
+
+
+class Journal:
+    """Reads and writes one scenario run's journal; `recall` answers while fast-forwarding."""
+
+    def __init__(self, run: ScenarioRun) -> None:
+        self.run = run
+        self._cursor = 0
+        self.diverged = False
+
+    @property
+    def replaying(self) -> bool:
+        return self._cursor < len(self.run.journal)
+
+    def recall(self, op: str, key: str) -> JournalEntry | None:
+        """The recorded entry for this call, or None to go live.
+
+        A call that does not match the journal (the scenario took another path, say because
+        the profile changed) drops the rest of the journal: the scenario goes on live.
+        """
+        if not self.replaying:
+            return None
+        entry = self.run.journal[self._cursor]
+        if entry.op != op or entry.key != key:
+            del self.run.journal[self._cursor :]
+            self.diverged = True
+            return None
+        self._cursor += 1
+        return entry
+
+    def record(self, entry: JournalEntry) -> JournalEntry:
+        self.run.journal.append(entry)
+        self._cursor = len(self.run.journal)
+        return entry
+
+    def sends_of(self, step: str) -> int:
+        """How many times this run has sent `step` (so a repeated step gets a new outbox key)."""
+        return sum(1 for e in self.run.journal if e.op == "send" and e.key == step)

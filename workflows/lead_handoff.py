@@ -1,0 +1,114 @@
+"""How the lead workflow hands the lead to sales, and takes it back when sales declines.
+
+A mixin of LeadWorkflow. The handoff is a child workflow; it outlives a continue-as-new
+of the lead (parent close policy ABANDON) and reports its end with a signal, which
+reaches whichever run of the lead is current.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.exceptions import ChildWorkflowError
+from temporalio.workflow import ChildWorkflowHandle, ParentClosePolicy
+
+with workflow.unsafe.imports_passed_through():
+    from scenarios.sla import SLA
+    from workflows.handoff import SalesHandoffWorkflow
+    from workflows.lead_continue import LeadContinuation
+    from workflows.models import HandoffInput, HandoffResult, HandoffStatus, Stage
+
+HANDOFF_RETRY_EVERY = timedelta(hours=1)
+
+
+class LeadHandoff(LeadContinuation):
+    _child: ChildWorkflowHandle[SalesHandoffWorkflow, HandoffResult] | None
+
+    async def _hand_off(self) -> HandoffResult:
+        """Run handoffs until one ends; a failed one is retried, the lead is never dropped."""
+        if self._active_handoff is None:  # else: resumed after continue-as-new
+            await self._set_stage(
+                Stage.MQL, f"score {self.score} reached the MQL threshold {SLA.handoff_threshold}"
+            )
+        self._child = None
+        while True:
+            if self._active_handoff is None:
+                self._handoffs += 1
+                handoff_id = f"handoff-{self.lead_id}-{self._handoffs}"
+                handoff = self._handoff_input(handoff_id)
+                if not self._v2:
+                    try:  # leads started before LONG_LIVED: as they always did
+                        return await workflow.execute_child_workflow(
+                            SalesHandoffWorkflow.run, handoff, id=handoff_id
+                        )
+                    except ChildWorkflowError as err:
+                        await self._handoff_failed(handoff_id, err)
+                        continue
+                self._active_handoff, self._closed_handoff = handoff_id, None
+                self._busy += 1
+                try:
+                    self._child = await workflow.start_child_workflow(
+                        SalesHandoffWorkflow.run,
+                        handoff,
+                        id=handoff_id,
+                        parent_close_policy=ParentClosePolicy.ABANDON,
+                    )
+                finally:
+                    self._busy -= 1
+            handoff_id = self._active_handoff
+            workflow.set_current_details(f"with sales: {handoff_id} ({self._stage.value})")
+            await workflow.wait_condition(
+                lambda: (
+                    self._closed_handoff is not None or self._child_done() or self._continue_due()
+                )
+            )
+            result = self._closed_handoff
+            if result is None and self._child is not None and self._child.done():
+                try:
+                    result = self._child.result()
+                except ChildWorkflowError as err:
+                    self._active_handoff, self._child = None, None
+                    await self._handoff_failed(handoff_id, err)
+                    continue
+            if result is None:
+                self._continue_as_new()
+            self._active_handoff, self._closed_handoff, self._child = None, None, None
+            return result
+
+    def _child_done(self) -> bool:
+        """The handoff child started by this run has ended (after continue-as-new there is
+        none: its end arrives as a signal)."""
+        return self._child is not None and self._child.done()
+
+    def _handoff_input(self, handoff_id: str) -> HandoffInput:
+        return HandoffInput(
+            handoff_id=handoff_id,
+            lead_id=self.lead_id,
+            score=self.score,
+            breakdown=dict(self._breakdown),
+            profile=self.profile,
+        )
+
+    async def _handoff_failed(self, handoff_id: str, err: ChildWorkflowError) -> None:
+        cause = type(err.cause).__name__ if err.cause else "unknown"
+        await self._note(
+            "handoff_failed",
+            f"handoff {handoff_id} failed ({cause}); retrying in {HANDOFF_RETRY_EVERY}",
+        )
+        await workflow.sleep(HANDOFF_RETRY_EVERY)
+
+    async def _recycle(self, result: HandoffResult) -> None:
+        """Back from sales without a deal: behaviour points reset, slower recycle track."""
+        why = {
+            HandoffStatus.REJECTED: "rejected by sales",
+            HandoffStatus.WITHDRAWN: "SLA breached: handoff withdrawn",
+        }[result.status]
+        await self._reset_behaviour(f"recycled ({why})")
+        self._rep_id = None
+        self._qualified = False
+        self.scenario = SLA.recycle_scenario
+        self._step = None
+        await self._record_step(workflow.now())
+        await self._set_stage(Stage.RECYCLED, why, clear_rep=True)
+        self._begin(SLA.recycle_scenario)

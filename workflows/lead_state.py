@@ -1,0 +1,93 @@
+"""What a lead workflow starts from, and everything it carries across continue-as-new.
+
+A lead lives for months; its history is cut short by continue-as-new, so every piece of
+state the next run needs is a field here. New fields always have defaults: a run started
+by older code must still decode.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from workflows.models import BehaviourEvent, HandoffResult, LeadProfile, Stage
+from workflows.score_state import ScoreState
+
+
+class LoggedEvent(BaseModel):
+    """A behaviour event as the scenario can look back on it, numbered in arrival order."""
+
+    seq: int
+    applied_at: datetime
+    event: BehaviourEvent
+
+
+class JournalEntry(BaseModel):
+    """One thing a scenario did or read, so a resumed scenario can fast-forward to it."""
+
+    op: str  # send | wait | wait_for | read | split
+    key: str = ""
+    until: datetime | None = None  # a wait's deadline, or the time a `now()` read returned
+    mark: int | None = None  # wait_for: the event sequence number it waits beyond
+    result: Any = None
+    done: bool = True  # False: a wait in progress, resumed with the same deadline
+
+
+class ScenarioRun(BaseModel):
+    """One enrolment of the lead in one scenario."""
+
+    scenario: str
+    enrolment: int
+    started_at: datetime
+    events_mark: int = 0  # goal events count from here
+    journal: list[JournalEntry] = Field(default_factory=list)
+
+
+class Phase(StrEnum):
+    NURTURE = "nurture"  # running scenarios
+    HANDOFF = "handoff"  # a sales handoff child is running
+    CLOSED = "closed"  # won or lost: behaviour is still scored
+
+
+class LeadCarry(BaseModel):
+    """The state of a lead workflow at continue-as-new."""
+
+    runs: int = 1
+    phase: Phase = Phase.NURTURE
+    stage: Stage = Stage.NURTURING
+    step: str | None = None
+    score: ScoreState = Field(default_factory=ScoreState)
+    score_version: int = 0
+    seen: list[str] = Field(default_factory=list)  # digests of recent event IDs, oldest first
+    inbox: list[BehaviourEvent] = Field(default_factory=list)
+    events_total: int = 0
+    recent_events: list[LoggedEvent] = Field(default_factory=list)
+    qualified: bool = False
+    handoffs: int = 0
+    active_handoff: str | None = None
+    closed_handoff: HandoffResult | None = None
+    rep_id: str | None = None
+    mail_stopped: bool = False
+    marketing_sends: list[datetime] = Field(default_factory=list)
+    deferred_note: str = ""
+    enrolment: int = 0
+    enrolled_at: datetime
+    run: ScenarioRun | None = None
+    entered: dict[str, datetime] = Field(default_factory=dict)
+    switch_to: str | None = None
+    switch_why: str | None = None  # set: the scenario is being left for switch_to
+    splits: dict[str, str] = Field(default_factory=dict)
+
+
+class LeadInput(BaseModel):
+    lead_id: str
+    scenario: str
+    profile: LeadProfile = Field(default_factory=LeadProfile)
+    send_window: bool = True  # hold marketing mail to the lead's business hours
+    # Continue-as-new when history reaches this many events (tests); None: when the server
+    # suggests it.
+    continue_as_new_after: int | None = None
+    carry: LeadCarry | None = None  # set by continue-as-new, never by a caller
