@@ -105,7 +105,10 @@ def test_preview_says_what_exists(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "steps: case-studies, demo-offer, hearing, thanks" in result.stderr
     result = run("preview", "coldcall", "x")
-    assert result.returncode == 2 and "scenarios: newsletter, recycle, webinar, whitepaper" in result.stderr
+    assert (
+        result.returncode == 2
+        and "scenarios: newsletter, recycle, webinar, whitepaper" in result.stderr
+    )
     bad = tmp_path / "bad.json"
     bad.write_text("{nope")
     result = run("preview", "whitepaper", "thanks", "--lead", str(bad))
