@@ -59,7 +59,9 @@ class Lead(SQLModel, table=True):
     attributes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     score: int = 0
     score_breakdown: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON))
-    score_version: int = 0
+    # (workflow run, history length, sequence): a write from a workflow task that was
+    # retried after newer events arrived never overwrites the retry's (see lead_records).
+    score_version: int = Field(default=0, sa_column=Column(sa.BigInteger(), nullable=False))
     stage: str = Field(default="new", index=True)
     step: str | None = None
     rep_id: uuid.UUID | None = None

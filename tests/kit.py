@@ -27,13 +27,14 @@ from sqlmodel import col, select
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
+from api.lead_workflows import profile_of
 from nurture.db import session_scope
 from nurture.settings import Settings
 from nurture.tables import EmailMessage, LeadEvent, ScoreChange, StageChange, TimelineNote
 from tests.factories import make_lead, start_lead
 from worker import build_worker
 from workflows.lead import LeadWorkflow
-from workflows.models import BehaviourEvent, LeadStatus
+from workflows.models import BehaviourEvent, EnrolRequest, LeadStatus
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,14 @@ class At:
     type: str
     properties: dict[str, Any] = field(default_factory=dict)
     event_id: str = ""
+
+
+@dataclass(frozen=True)
+class Enrol:
+    """The lead asks for `scenario` `after` it was enrolled (a second form, say)."""
+
+    after: timedelta
+    scenario: str
 
 
 @dataclass(frozen=True)
@@ -74,11 +83,13 @@ class Timeline:
     """What happened to the lead, in simulated time since enrolment."""
 
     lead_id: uuid.UUID
+    started: datetime
     mails: list[SentMail]
     scores: list[ScoreMove]
     stages: list[StageMove]
     notes: list[tuple[timedelta, str, str]]
     status: LeadStatus
+    enrolments: list[str]  # what each Enrol got as an answer
 
     @property
     def steps(self) -> list[str]:
@@ -116,7 +127,7 @@ class ScenarioKit:
         scenario: str,
         *,
         profile: dict[str, Any] | None = None,
-        events: Iterable[At | tuple[timedelta, str]] = (),
+        events: Iterable[At | Enrol | tuple[timedelta, str]] = (),
         days: float = 30,
         continue_as_new_after: int | None = None,
     ) -> Timeline:
@@ -130,15 +141,25 @@ class ScenarioKit:
             )
             started = (await handle.describe()).start_time
             elapsed = timedelta(0)
+            answers: list[str] = []
             for n, planned_event in enumerate(planned):
                 await self.env.sleep(planned_event.after - elapsed)
                 elapsed = planned_event.after
-                await _signal(handle, planned_event, n)
+                if isinstance(planned_event, Enrol):
+                    request = EnrolRequest(
+                        profile=profile_of(lead), scenario=planned_event.scenario
+                    )
+                    answer = await handle.execute_update(LeadWorkflow.enrol, request)
+                    answers.append(answer.enrolment or "")
+                else:
+                    await _signal(handle, planned_event, n)
             await self.env.sleep(timedelta(days=days) - elapsed)
             status = await handle.query(LeadWorkflow.status)
-        return self._timeline(lead.id, started, status)
+        return self._timeline(lead.id, started, status, answers)
 
-    def _timeline(self, lead_id: uuid.UUID, started: datetime, status: LeadStatus) -> Timeline:
+    def _timeline(
+        self, lead_id: uuid.UUID, started: datetime, status: LeadStatus, answers: list[str]
+    ) -> Timeline:
         with session_scope(self.engine) as s:
             mails = s.exec(
                 select(EmailMessage).where(
@@ -168,6 +189,8 @@ class ScenarioKit:
         ]
         return Timeline(
             lead_id=lead_id,
+            started=started,
+            enrolments=answers,
             mails=sorted(
                 (SentMail(m.scheduled_at - started, m.scenario, m.step, m.subject) for m in mails),
                 key=lambda m: m.at,
@@ -179,8 +202,8 @@ class ScenarioKit:
         )
 
 
-def _at(event: At | tuple[timedelta, str]) -> At:
-    return event if isinstance(event, At) else At(event[0], event[1])
+def _at(event: At | Enrol | tuple[timedelta, str]) -> At | Enrol:
+    return event if isinstance(event, At | Enrol) else At(event[0], event[1])
 
 
 async def _signal(handle: WorkflowHandle[Any, Any], planned: At, n: int) -> None:

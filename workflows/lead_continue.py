@@ -77,16 +77,19 @@ class LeadContinuation(LeadScoring):
             splits=self._splits,
         )  # fmt: skip
 
-    def _continue_due(self) -> bool:
-        """Time for a new run, and a moment when nothing is in flight."""
+    def _continue_wanted(self) -> bool:
+        """Time for a new run: new work waits for it (and is carried) from now on."""
         if not self._v2:
             return False
         info = workflow.info()
         limit = self._input.continue_as_new_after
-        due = info.is_continue_as_new_suggested() or (
+        return info.is_continue_as_new_suggested() or (
             limit is not None and info.get_current_history_length() >= limit
         )
-        return due and self._busy == 0 and workflow.all_handlers_finished()
+
+    def _continue_due(self) -> bool:
+        """Time for a new run, and a moment when nothing is in flight."""
+        return self._continue_wanted() and self._busy == 0 and workflow.all_handlers_finished()
 
     def _continue_as_new(self) -> NoReturn:
         workflow.logger.info(

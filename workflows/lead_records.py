@@ -40,6 +40,7 @@ class LeadRecords:
     _step: str | None
     _score: ScoreState
     _score_version: int
+    _runs: int
     _indexed: tuple[object, ...]
     _busy: int  # activities in flight: continue-as-new waits for none
 
@@ -89,13 +90,23 @@ class LeadRecords:
             ScoreRecord(
                 lead_id=self.lead_id,
                 at=at,
-                version=self._score_version,
+                version=self._write_version(),
                 score=self.score,
                 breakdown=dict(self._breakdown),
                 lines=lines or [],
                 events=events or [],
             ),
         )
+
+    def _write_version(self) -> int:
+        """Orders score writes: by run, then history length, then sequence.
+
+        A workflow task that fails after its local activities wrote (new events arrived
+        while it continued-as-new, a worker died) is retried with a longer history; its
+        writes must win over the failed attempt's, which a plain counter would repeat.
+        """
+        length = min(workflow.info().get_current_history_length(), (1 << 20) - 1)
+        return (self._runs << 32) | (length << 12) | (self._score_version & 0xFFF)
 
     async def _note(self, kind: str, text: str) -> None:
         await self._record(

@@ -77,3 +77,23 @@ def test_the_sla_calendar_closes_over_the_new_year_break() -> None:
     monday = jst(2026, 12, 28, 17, 0)  # + 2 business hours: 1 h that day, then 4 January
     assert SLA.calendar.add(monday, 2 * H) == jst(2027, 1, 4, 10, 0)
     assert CAL.add(monday, 2 * H) == jst(2026, 12, 29, 10, 0)  # without the break
+
+
+@pytest.mark.parametrize(
+    ("start", "days", "due"),
+    [
+        (jst(2026, 11, 25, 8, 0), 0, jst(2026, 11, 25, 10, 0)),  # today, still ahead
+        (jst(2026, 11, 25, 11, 0), 0, jst(2026, 11, 26, 10, 0)),  # today's has passed
+        (jst(2026, 11, 25, 11, 0), 2, jst(2026, 11, 27, 10, 0)),  # Wednesday + 2: Friday
+        # Friday + 1: the weekend, then Monday 23 Nov (Labour Thanksgiving Day): Tuesday.
+        (jst(2026, 11, 20, 9, 0), 1, jst(2026, 11, 24, 10, 0)),
+        (jst(2026, 11, 21, 12, 0), 0, jst(2026, 11, 24, 10, 0)),  # Saturday: next working day
+    ],
+)
+def test_business_day_at(start: datetime, days: int, due: datetime) -> None:
+    assert CAL.business_day_at(start, days, time(10)) == due
+
+
+def test_business_day_at_refuses_going_back() -> None:
+    with pytest.raises(ValueError, match="days"):
+        CAL.business_day_at(jst(2026, 11, 25), -1, time(10))
