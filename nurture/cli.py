@@ -7,10 +7,14 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from nurture.cli_reps import app as reps_app
+
+if TYPE_CHECKING:
+    from temporalio.client import WorkflowHistory
 from nurture.settings import STATE_DIR, Settings, get_settings
 
 app = typer.Typer(
@@ -219,6 +223,81 @@ def demo(
         f"demo: {result['leads']} leads in {result['campaigns']} campaigns, "
         f"{result['handoffs_worked']} handoffs worked by sales; open {api_url}/dashboard"
     )
+
+
+@app.command()
+def replay(
+    paths: list[Path] = typer.Argument(
+        None, help="History JSON files, or folders of them (e.g. tests/histories)."
+    ),
+    query: str | None = typer.Option(
+        None, help="Replay the workflows this visibility query lists on the Temporal server."
+    ),
+    workflow_id: list[str] = typer.Option(
+        [], "--workflow-id", help="Replay this workflow's history from the server (repeatable)."
+    ),
+    limit: int = typer.Option(100, min=1, help="At most this many workflows from --query."),
+    save: Path | None = typer.Option(
+        None, help="Also write each history fetched from the server into this folder."
+    ),
+) -> None:
+    """Replay workflow histories against today's code; fails on non-determinism.
+
+    Run it before deploying a change to workflow or scenario code: a failure means leads
+    in flight would break (guard the change with workflow.patched, see docs/authoring.md).
+    """
+    import asyncio
+
+    from nurture import replay as replays
+
+    if not paths and query is None and not workflow_id:
+        typer.echo("error: name history files or folders, or --query / --workflow-id", err=True)
+        raise typer.Exit(2)
+    try:
+        named = [(p.stem, replays.load_history(p)) for p in replays.history_files(paths or [])]
+    except replays.HistoryFileError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from None
+    if query is not None or workflow_id:
+        named += asyncio.run(_fetch_histories(query, workflow_id, limit, save))
+    if not named:
+        typer.echo("error: no histories found", err=True)
+        raise typer.Exit(2)
+    results = asyncio.run(replays.replay(named))
+    for r in results:
+        verdict = "ok  " if r.failure is None else "FAIL"
+        typer.echo(f"{verdict} {r.name} ({r.workflow_type}, {r.events} events)")
+        if r.failure is not None:
+            typer.echo(f"     {r.failure}")
+    failed = sum(r.failure is not None for r in results)
+    typer.echo(f"replayed {len(results)} histories: {len(results) - failed} ok, {failed} failed")
+    if failed:
+        raise typer.Exit(1)
+
+
+async def _fetch_histories(
+    query: str | None, workflow_ids: list[str], limit: int, save: Path | None
+) -> list[tuple[str, WorkflowHistory]]:
+    from temporalio.service import RPCError
+
+    from nurture import replay as replays
+    from nurture.temporal import connect
+
+    conf = _settings_or_exit()
+    try:
+        client = await connect(conf)
+        fetched = [h async for h in replays.from_server(client, query, workflow_ids, limit)]
+    except RPCError as err:
+        typer.echo(f"error: Temporal at {conf.temporal_address}: {err.message}", err=True)
+        raise typer.Exit(2) from None
+    except RuntimeError as err:  # connection refused and the like
+        typer.echo(f"error: cannot reach Temporal at {conf.temporal_address}: {err}", err=True)
+        raise typer.Exit(2) from None
+    if save is not None:
+        save.mkdir(parents=True, exist_ok=True)
+        for history in fetched:
+            (save / f"{history.workflow_id}.json").write_text(history.to_json())
+    return [(h.workflow_id, h) for h in fetched]
 
 
 @app.command()

@@ -148,6 +148,7 @@ class LeadWorkflow(LeadHandoff):
             return  # sales stages move forward only
         self._rep_id = progress.rep_id
         await self._set_stage(progress.stage, progress.reason, rep_id=progress.rep_id)
+        self._show_handoff()
 
     @workflow.signal(name=HANDOFF_CLOSED_SIGNAL)
     def handoff_closed(self, result: HandoffResult) -> None:

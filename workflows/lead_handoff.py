@@ -57,7 +57,7 @@ class LeadHandoff(LeadContinuation):
                 finally:
                     self._busy -= 1
             handoff_id = self._active_handoff
-            workflow.set_current_details(f"with sales: {handoff_id} ({self._stage.value})")
+            self._show_handoff()
             await workflow.wait_condition(
                 lambda: (
                     self._closed_handoff is not None or self._child_done() or self._continue_due()
@@ -75,6 +75,13 @@ class LeadHandoff(LeadContinuation):
                 self._continue_as_new()
             self._active_handoff, self._closed_handoff, self._child = None, None, None
             return result
+
+    def _show_handoff(self) -> None:
+        """The Temporal UI's line for a lead with sales: which handoff, which stage."""
+        if self._active_handoff is not None:
+            workflow.set_current_details(
+                f"with sales: {self._active_handoff} ({self._stage.value})"
+            )
 
     def _child_done(self) -> bool:
         """The handoff child started by this run has ended (after continue-as-new there is

@@ -1,21 +1,33 @@
 """Record workflow histories for the replay test: `.venv/bin/python -m tests.histories.record`.
 
-Run it after a change that is meant to be compatible with running leads is NOT what you
-want: record with the code that is in production, before changing workflow code, so the
-replay test proves the new code still replays what production wrote.
+Record with the code that runs in production, BEFORE changing workflow or scenario code:
+the replay test then proves the new code still replays what production wrote. Existing
+files are never overwritten (they stand for leads already in flight); pass new names.
+
+    .venv/bin/python -m tests.histories.record            # every recording below not yet on disk
+    .venv/bin/python -m tests.histories.record v3-trial   # after adding a recording named so
+
+`handoff-won`, `whitepaper-quiet` and `whitepaper-won` were recorded before the
+`lead-long-lived-v2` patch; `v2-*` after it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 import tempfile
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+from sqlalchemy.engine import Engine
+from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from api.lead_workflows import profile_of
 from nurture.binaries import find_binary
 from nurture.db import session_scope
 from nurture.mailsink import MailSink
@@ -26,12 +38,79 @@ from tests.factories import COLD_PROFILE, HOT_PROFILE, event, make_lead, start_l
 from worker import build_worker, prepare_database
 from workflows.handoff import SalesHandoffWorkflow
 from workflows.lead import LeadWorkflow
-from workflows.models import SalesAction
+from workflows.models import EnrolRequest, SalesAction
 
 HERE = Path(__file__).parent
+DAY = timedelta(days=1)
+Recording = Callable[[WorkflowEnvironment, Settings, Engine], Awaitable[dict[str, WorkflowHistory]]]
 
 
-async def main() -> None:
+async def _long_term(env: WorkflowEnvironment, s: Settings, engine: Engine) -> dict[str, Any]:
+    """A quiet lead: whitepaper, then the newsletter; behaviour now and then; re-enrolled."""
+    lead = make_lead(engine, **COLD_PROFILE)
+    handle = await start_lead(env.client, s, lead)
+    await env.sleep(DAY)
+    await handle.signal(LeadWorkflow.behaviour, event("page_view", path="/blog/a"))
+    await env.sleep(40 * DAY)
+    await handle.signal(LeadWorkflow.behaviour, event("case_study_download"))
+    await handle.execute_update(
+        LeadWorkflow.enrol, EnrolRequest(profile=profile_of(lead), scenario="webinar")
+    )
+    await env.sleep(30 * DAY)
+    return {"v2-whitepaper-longterm": await handle.fetch_history()}
+
+
+async def _continued(env: WorkflowEnvironment, s: Settings, engine: Engine) -> dict[str, Any]:
+    """A run that began from another run's carried state, mid-wait."""
+    lead = make_lead(engine, **COLD_PROFILE)
+    handle = await start_lead(env.client, s, lead, continue_as_new_after=40)
+    await env.sleep(DAY)
+    for n in range(30):
+        await handle.signal(LeadWorkflow.behaviour, event("page_view", path=f"/p/{n}"))
+    await env.sleep(10 * DAY)
+    first = await env.client.get_workflow_handle(
+        handle.id, run_id=handle.first_execution_run_id
+    ).fetch_history()
+    second_run = first.events[
+        -1
+    ].workflow_execution_continued_as_new_event_attributes.new_execution_run_id
+    second = env.client.get_workflow_handle(handle.id, run_id=second_run)
+    return {"v2-continued": await second.fetch_history()}
+
+
+async def _won(env: WorkflowEnvironment, s: Settings, engine: Engine) -> dict[str, Any]:
+    """A hot lead handed to sales, acknowledged and won; the handoff tells it by signal."""
+    lead = make_lead(engine, **HOT_PROFILE)
+    handle = await start_lead(env.client, s, lead)
+    await env.sleep(DAY)
+    await handle.signal(LeadWorkflow.behaviour, event("pricing_page_view"))
+    await env.sleep(timedelta(minutes=5))
+    handoff = env.client.get_workflow_handle_for(SalesHandoffWorkflow.run, f"handoff-{lead.id}-1")
+    with session_scope(engine) as session:
+        rep_id = str(reps.find_rep(session, "rep@sales.example.com").id)
+    await handoff.execute_update(SalesHandoffWorkflow.ack, SalesAction(rep_id=rep_id))
+    await handoff.execute_update(
+        SalesHandoffWorkflow.won, SalesAction(rep_id=rep_id, amount=1_000_000)
+    )
+    await env.sleep(10 * DAY)
+    return {
+        "v2-whitepaper-won": await handle.fetch_history(),
+        "v2-handoff-won": await handoff.fetch_history(),
+    }
+
+
+RECORDINGS: dict[str, Recording] = {
+    "v2-whitepaper-longterm": _long_term,
+    "v2-continued": _continued,
+    "v2-whitepaper-won": _won,
+}
+
+
+async def main(names: list[str]) -> None:
+    wanted = names or [n for n in RECORDINGS if not (HERE / f"{n}.json").exists()]
+    unknown = [n for n in wanted if n not in RECORDINGS]
+    if unknown:
+        raise SystemExit(f"no recording named {', '.join(unknown)}; known: {', '.join(RECORDINGS)}")
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=find_binary("temporal-test-server"),
         data_converter=pydantic_data_converter,
@@ -45,28 +124,16 @@ async def main() -> None:
         )  # fmt: skip
         engine = prepare_database(settings)
         async with build_worker(env.client, settings, engine):
-            quiet = await start_lead(env.client, settings, make_lead(engine, **COLD_PROFILE))
-            hot_lead = make_lead(engine, **HOT_PROFILE)
-            hot = await start_lead(env.client, settings, hot_lead)
-            await env.sleep(timedelta(days=1))
-            await hot.signal(LeadWorkflow.behaviour, event("pricing_page_view"))
-            await env.sleep(timedelta(minutes=5))
-            handoff = env.client.get_workflow_handle_for(
-                SalesHandoffWorkflow.run, f"handoff-{hot_lead.id}-1"
-            )
-            with session_scope(engine) as session:
-                rep_id = str(reps.find_rep(session, "rep@sales.example.com").id)
-            await handoff.execute_update(SalesHandoffWorkflow.ack, SalesAction(rep_id=rep_id))
-            await handoff.execute_update(
-                SalesHandoffWorkflow.won, SalesAction(rep_id=rep_id, amount=1_000_000)
-            )
-            await env.sleep(timedelta(days=10))
-            for name, handle in (("whitepaper-quiet", quiet), ("whitepaper-won", hot),
-                                 ("handoff-won", handoff)):  # fmt: skip
-                history = await handle.fetch_history()
-                (HERE / f"{name}.json").write_text(history.to_json())
+            for name in wanted:
+                for file, history in (await RECORDINGS[name](env, settings, engine)).items():
+                    path = HERE / f"{file}.json"
+                    if path.exists():
+                        print(f"kept {path.name}: never overwritten")  # noqa: T201
+                        continue
+                    path.write_text(history.to_json())
+                    print(f"recorded {path.name} ({len(history.events)} events)")  # noqa: T201
     await env.shutdown()
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(sys.argv[1:]))

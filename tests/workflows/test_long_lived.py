@@ -11,6 +11,7 @@ new: its continue-as-new is not atomic), and the time-skipping server runs the y
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import timedelta
 from typing import Any
 
@@ -125,6 +126,6 @@ async def test_a_year_of_a_lead_across_runs(
     assert 2 <= offsets[1] < 2.01 and 6 <= offsets[2] < 6.01  # on time, across runs
     monthly = mails[3:]
     assert {m.step for m in monthly} == {"monthly"} and 13 <= len(monthly) <= 16
-    gaps = [(b.scheduled_at - a.scheduled_at) / DAY for a, b in zip(monthly, monthly[1:])]
+    gaps = [(b.scheduled_at - a.scheduled_at) / DAY for a, b in itertools.pairwise(monthly)]
     assert all(25 <= g <= 35 for g in gaps), gaps  # monthly, never twice
     assert len({m.outbox_key for m in mails}) == len(mails)

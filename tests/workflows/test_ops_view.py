@@ -1,0 +1,92 @@
+"""What ops see in the Temporal UI and CLI: search attributes and what each lead waits for.
+
+On the real dev server, read back the way the UI and `temporal workflow list` read them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from temporalio.api.sdk.v1 import WorkflowMetadata
+from temporalio.client import Client, WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+
+from nurture.binaries import find_binary
+from nurture.mailsink import MailSink
+from nurture.settings import Settings
+from tests.conftest import running_worker
+from tests.factories import COLD_PROFILE, HOT_PROFILE, event, make_lead, start_lead
+from workflows import search_attributes as sa
+from workflows.lead import LeadWorkflow
+from workflows.models import LeadStatus
+
+
+async def _details(handle: WorkflowHandle[Any, Any]) -> str:
+    """The workflow's current details, as the UI asks for them."""
+    meta = await handle.query("__temporal_workflow_metadata", result_type=WorkflowMetadata)
+    return str(meta.current_details)
+
+
+async def _until(handle: WorkflowHandle[Any, Any], ok: Callable[[LeadStatus], bool]) -> None:
+    for _ in range(200):
+        if ok(await handle.query(LeadWorkflow.status)):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the lead never got there")
+
+
+async def _listed(client: Client, query: str, workflow_id: str) -> bool:
+    for _ in range(100):  # visibility trails the workflow by a moment
+        if workflow_id in [w.id async for w in client.list_workflows(query)]:
+            return True
+        await asyncio.sleep(0.1)
+    return False
+
+
+async def test_search_attributes_and_current_details(
+    dev_env: WorkflowEnvironment, settings: Settings, engine: Engine, smtp: MailSink
+) -> None:
+    client = dev_env.client
+    hot = make_lead(engine, email="hot.lead@customer.example.com", name="Kato Rin", **HOT_PROFILE)
+    cold = make_lead(engine, **COLD_PROFILE)
+    async with running_worker(client, settings, engine):
+        hot_handle = await start_lead(client, settings, hot)
+        cold_handle = await start_lead(client, settings, cold)
+        await _until(hot_handle, lambda s: s.step == "thanks")  # the first mail went out
+        await hot_handle.signal(LeadWorkflow.behaviour, event("pricing_page_view"))
+        await _until(hot_handle, lambda s: s.stage == "sales_pending")
+        listed = await _listed(
+            client,
+            "LeadStage='sales_pending' AND LeadScore >= 60 AND Source='wp-2026'",
+            hot_handle.id,
+        )
+        described = (await hot_handle.describe()).typed_search_attributes
+        started = (await cold_handle.describe()).start_time
+        hot_details, cold_details = await _details(hot_handle), await _details(cold_handle)
+        cli = subprocess.run(
+            [find_binary("temporal"), "workflow", "list", "--address",
+             client.service_client.config.target_host, "--query", "LeadStage='sales_pending'"],
+            capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+
+    assert listed
+    values = {k.name: described.get(k) for k in sa.ALL}
+    assert values == {
+        "LeadScore": 60,
+        "LeadStage": "sales_pending",
+        "Scenario": "whitepaper",
+        "ScenarioStep": "thanks",
+        "Source": "wp-2026",
+    }
+    assert not any("hot.lead" in str(v) or "Kato" in str(v) for v in values.values())
+    assert hot_details == f"with sales: handoff-{hot.id}-1 (sales_pending)"
+    what, until = cold_details.split(" until ")
+    assert what == "whitepaper/thanks: sleeping"
+    wake = datetime.strptime(until, "%Y-%m-%d %H:%M UTC").replace(tzinfo=UTC)
+    assert abs(wake - (started + timedelta(days=2))) < timedelta(minutes=1)
+    assert cli.returncode == 0 and hot_handle.id in cli.stdout and cold_handle.id not in cli.stdout
