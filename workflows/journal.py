@@ -73,6 +73,16 @@ class Journal:
         self._cursor += 1
         return entry
 
+    def recall_if_next(self, op: str, key: str) -> JournalEntry | None:
+        """Like `recall`, but a mismatch is no divergence: the entry is simply not there
+        (a `patched` check added after the journal was written)."""
+        if self.replaying:
+            entry = self.run.journal[self._cursor]
+            if entry.op == op and entry.key == key:
+                self._cursor += 1
+                return entry
+        return None
+
     def record(self, entry: JournalEntry) -> JournalEntry:
         self.run.journal.append(entry)
         self._cursor = len(self.run.journal)

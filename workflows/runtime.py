@@ -187,6 +187,19 @@ class Lead:
         self._journal.record(JournalEntry(op="split", key=name, result=chosen))
         return chosen
 
+    def patched(self, change: str) -> bool:
+        """`workflow.patched` for scenarios: True for leads that reach this point with the
+        new code, False for leads already past it when the change was deployed. Recorded,
+        so a scenario resumed after continue-as-new takes the path it took."""
+        entry = self._journal.recall_if_next("patched", change)
+        if entry is not None:
+            return bool(entry.result)
+        if self._journal.replaying:
+            return False  # the journal was written before the change: the old path
+        taken = workflow.patched(change)
+        self._journal.record(JournalEntry(op="patched", key=change, result=taken))
+        return taken
+
     # --- looking back --------------------------------------------------------------
 
     def did(self, *event_types: str, within: timedelta | None = None) -> bool:

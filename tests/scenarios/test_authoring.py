@@ -6,11 +6,17 @@ from __future__ import annotations
 from datetime import time, timedelta
 
 import pytest
+from sqlalchemy.engine import Engine
+from temporalio.testing import WorkflowEnvironment
 
 import scenarios
+from nurture.mailsink import MailSink
+from nurture.settings import Settings
 from scenarios.email_policy import SEND_WINDOW
-from tests.factories import COLD_PROFILE
+from tests.conftest import running_worker
+from tests.factories import COLD_PROFILE, event, make_lead, sent_mails, start_lead
 from tests.kit import Enrol, ScenarioKit
+from workflows.lead import LeadWorkflow
 from workflows.runtime import Lead, pick_variant
 from workflows.scenario_spec import Reenrol, Scenario
 
@@ -140,3 +146,43 @@ async def test_a_scenario_that_takes_a_lead_only_once(
     )
 
     assert timeline.enrolments == ["not enrolled: webinar takes a lead only once"]
+
+
+async def test_a_patched_change_keeps_resumed_leads_on_their_path(
+    ts_env: WorkflowEnvironment,
+    settings: Settings,
+    engine: Engine,
+    smtp: MailSink,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A lead mid-scenario when the change ships keeps the old path, even when its run
+    continues-as-new and the scenario is resumed from its journal; a new lead takes the new."""
+
+    async def before(lead: Lead) -> None:
+        await lead.send("thanks")
+        await lead.wait(days=2)
+        await lead.send("case-studies")
+
+    async def after(lead: Lead) -> None:
+        if lead.patched("welcome-offer"):
+            await lead.send("demo-offer")
+        await lead.send("thanks")
+        await lead.wait(days=2)
+        await lead.send("case-studies")
+
+    monkeypatch.setitem(scenarios.SCENARIOS, "whitepaper", Scenario("whitepaper", before))
+    old = make_lead(engine, **COLD_PROFILE)
+    async with running_worker(ts_env.client, settings, engine):
+        handle = await start_lead(ts_env.client, settings, old, continue_as_new_after=60)
+        await ts_env.sleep(DAY)
+        monkeypatch.setitem(scenarios.SCENARIOS, "whitepaper", Scenario("whitepaper", after))
+        for n in range(40):  # enough history for a continue-as-new mid-wait
+            await handle.signal(LeadWorkflow.behaviour, event("page_view", path=f"/p/{n}"))
+        new = make_lead(engine, **COLD_PROFILE)
+        await start_lead(ts_env.client, settings, new)
+        await ts_env.sleep(3 * DAY)
+        runs = (await handle.query(LeadWorkflow.status)).runs
+
+    assert runs > 1
+    assert [m.step for m in sent_mails(engine, old.id)] == ["thanks", "case-studies"]
+    assert [m.step for m in sent_mails(engine, new.id)] == ["demo-offer", "thanks", "case-studies"]

@@ -89,3 +89,9 @@ def test_a_scenario_that_takes_another_path_drops_the_rest_of_its_journal() -> N
     assert journal.recall("send", "a") is not None
     assert journal.recall("send", "c") is None
     assert journal.diverged and [e.key for e in journal.run.journal] == ["a"]
+
+
+def test_a_patch_check_added_later_is_no_divergence() -> None:
+    journal = Journal(_run(JournalEntry(op="send", key="thanks")))
+    assert journal.recall_if_next("patched", "welcome-video") is None
+    assert not journal.diverged and journal.recall("send", "thanks") is not None
