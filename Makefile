@@ -16,6 +16,7 @@ run: $(STAMP)
 	$(BIN)/nurture dev
 
 test: $(STAMP)
+	tests/ensure-services.sh
 	$(BIN)/pytest -q
 
 lint: $(STAMP)

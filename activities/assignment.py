@@ -37,7 +37,6 @@ class AssignmentActivities:
                 )
             return Assignment(
                 rep_id=str(choice.rep.id),
-                rep_name=choice.rep.name,
                 reason=choice.reason,
                 has_manager=bool(choice.rep.manager_email),
             )

@@ -65,7 +65,7 @@ class SalesHandoffWorkflow:
         self._rep = await self._assign(first=True)
         await self._started_clock("assigned", self._rep.reason)
         await self._notify(NoticeKind.ASSIGNED)
-        await self._tell_lead(Stage.SALES_PENDING, f"handed to {self._rep.rep_name}")
+        await self._tell_lead(Stage.SALES_PENDING, "handed to a sales rep")
         while self._status == HandoffStatus.PENDING:
             if await self._run_ladder():
                 break
@@ -230,9 +230,9 @@ class SalesHandoffWorkflow:
         self._rep = chosen
         self._reassignments += 1
         await self._notify(NoticeKind.WITHDRAWN, previous)
-        await self._started_clock("reassigned", f"from {previous.rep_name}: {chosen.reason}")
+        await self._started_clock("reassigned", f"from the previous rep: {chosen.reason}")
         await self._notify(NoticeKind.ASSIGNED)
-        await self._tell_lead(Stage.SALES_PENDING, f"reassigned to {chosen.rep_name}")
+        await self._tell_lead(Stage.SALES_PENDING, "reassigned to the next sales rep")
         return True
 
     async def _withdraw(self) -> None:

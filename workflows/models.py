@@ -191,8 +191,9 @@ class HandoffInput(BaseModel):
 
 
 class Assignment(BaseModel):
+    """The rep chosen, by ID: names stay in the database, out of workflow history."""
+
     rep_id: str
-    rep_name: str
     reason: str
     has_manager: bool = False  # the address stays in the database, out of workflow history
 

@@ -19,7 +19,7 @@ from temporalio.testing import WorkflowEnvironment
 from nurture.binaries import find_binary
 from nurture.mailsink import MailSink
 from nurture.settings import Settings
-from tests.conftest import running_worker
+from tests.conftest import REPS, running_worker
 from tests.factories import COLD_PROFILE, HOT_PROFILE, event, make_lead, start_lead
 from workflows import search_attributes as sa
 from workflows.lead import LeadWorkflow
@@ -68,6 +68,10 @@ async def test_search_attributes_and_current_details(
         described = (await hot_handle.describe()).typed_search_attributes
         started = (await cold_handle.describe()).start_time
         hot_details, cold_details = await _details(hot_handle), await _details(cold_handle)
+        handoff = client.get_workflow_handle(f"handoff-{hot.id}-1")
+        histories = [
+            (await h.fetch_history()).to_json() for h in (hot_handle, cold_handle, handoff)
+        ]
         cli = subprocess.run(
             [find_binary("temporal"), "workflow", "list", "--address",
              client.service_client.config.target_host, "--query", "LeadStage='sales_pending'"],
@@ -90,3 +94,7 @@ async def test_search_attributes_and_current_details(
     wake = datetime.strptime(until, "%Y-%m-%d %H:%M UTC").replace(tzinfo=UTC)
     assert abs(wake - (started + timedelta(days=2))) < timedelta(minutes=1)
     assert cli.returncode == 0 and hot_handle.id in cli.stdout and cold_handle.id not in cli.stdout
+    # No personal data in workflow history either: not the lead's, not the rep's.
+    personal = ["hot.lead@customer.example.com", "Kato Rin", "Acme KK", cold.email]
+    personal += [rep.name for rep in REPS] + [str(rep.email) for rep in REPS]
+    assert not [p for p in personal for h in histories if p in h]
