@@ -20,6 +20,5 @@ async def newsletter(lead: Lead) -> None:
 NEWSLETTER = Scenario(
     name="newsletter",
     run=newsletter,
-    description="Long-term nurture: a monthly newsletter, with no end.",
     reenrol=Reenrol.always(),
 )

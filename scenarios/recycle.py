@@ -18,6 +18,5 @@ async def recycle(lead: Lead) -> None:
 RECYCLE = Scenario(
     name="recycle",
     run=recycle,
-    description="Back from sales (rejected or SLA breached): a slower track.",
     reenrol=Reenrol.always(),
 )

@@ -32,7 +32,6 @@ async def webinar(lead: Lead) -> None:
 WEBINAR = Scenario(
     name="webinar",
     run=webinar,
-    description="Webinar registration: attendees get the recording, follow-ups and an offer.",
     goal=Goal(events=("meeting_booked",), label="a meeting booked"),
     reenrol=Reenrol.always(),  # every webinar is a new series
 )

@@ -22,7 +22,6 @@ async def whitepaper(lead: Lead) -> None:
 WHITEPAPER = Scenario(
     name="whitepaper",
     run=whitepaper,
-    description="Whitepaper downloaded: thanks, case studies, then an offer or a hearing mail.",
     goal=Goal(events=("meeting_booked",), label="a meeting booked"),
     reenrol=Reenrol.at_most_every(days=30),  # another paper within a month: no second series
 )

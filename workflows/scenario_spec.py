@@ -79,4 +79,3 @@ class Scenario:
     goal: Goal | None = None
     reenrol: Reenrol = Reenrol(allowed=True)
     then: str | None = None
-    description: str = ""
