@@ -223,6 +223,7 @@ class EmailActivities:
                 "handoff_id": handoff.id,
                 "handoff_url": f"{public}/v1/handoffs/{handoff.id}",
                 "reject_reasons": SLA.reject_reasons,
+                "lost_reasons": SLA.lost_reasons,
                 "public_url": public,
             }
             return _Prepared(key, row.message_id, to, row.status == "sent", context)

@@ -60,9 +60,23 @@ def is_admin(request: Request, settings: Settings) -> bool:
     )
 
 
+def _not_bearer(request: Request) -> str | None:
+    """Why the Authorization header is no usable bearer token; None when it is one or absent."""
+    header = request.headers.get("Authorization", "")
+    if header and bearer_token(request) is None:
+        return "the Authorization header must read 'Bearer <token>'"
+    return None
+
+
 def require_admin(request: Request, state: StateDep) -> None:
-    if not is_admin(request, state.settings):
-        raise Unauthorized("an admin bearer token is required (Authorization: Bearer <token>)")
+    if is_admin(request, state.settings):
+        return
+    wrong = _not_bearer(request)
+    if wrong is not None:
+        raise Unauthorized(f"{wrong}; this endpoint needs the admin token")
+    if bearer_token(request) is not None:
+        raise Unauthorized("the bearer token is not the admin token; this endpoint needs it")
+    raise Unauthorized("an admin bearer token is required (Authorization: Bearer <token>)")
 
 
 AdminDep = Annotated[None, Depends(require_admin)]
@@ -85,7 +99,8 @@ def sales_actor(request: Request, state: StateDep) -> Actor:
         return Actor(rep=None, is_admin=True)
     token = bearer_token(request)
     if token is None:
-        raise Unauthorized("a rep token is required (Authorization: Bearer <token>)")
+        wrong = _not_bearer(request) or "a rep token is required"
+        raise Unauthorized(f"{wrong} (Authorization: Bearer <token>)")
     with Session(state.engine, expire_on_commit=False) as session:
         rep = reps.rep_by_token(session, token)
     if rep is None or not rep.active:
@@ -94,6 +109,19 @@ def sales_actor(request: Request, state: StateDep) -> Actor:
 
 
 ActorDep = Annotated[Actor, Depends(sales_actor)]
+
+
+def lead_reader(request: Request, state: StateDep) -> Actor:
+    """The admin, or a rep (who may read the leads handed to them: checked by the route)."""
+    if not request.headers.get("Authorization"):
+        raise Unauthorized(
+            "a bearer token is required (Authorization: Bearer <token>): the admin token, "
+            "or a rep's token for a lead handed to that rep"
+        )
+    return sales_actor(request, state)
+
+
+ReaderDep = Annotated[Actor, Depends(lead_reader)]
 
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -134,7 +162,17 @@ async def intake_body(request: Request, state: StateDep) -> bytes:
     """Lead intake accepts a signed webhook (form tools) or the admin token (people, scripts)."""
     if is_admin(request, state.settings):
         return await read_body(request)
-    return await verified_body(request, state)
+    if request.headers.get(signing.HEADER):
+        return await verified_body(request, state)
+    either = (
+        f"send the admin token (Authorization: Bearer <token>) or sign the body ({signing.HEADER})"
+    )
+    wrong = _not_bearer(request)
+    if wrong is not None:
+        raise Unauthorized(f"{wrong}; {either}")
+    if bearer_token(request) is not None:
+        raise Unauthorized(f"the bearer token is not the admin token; {either}")
+    raise Unauthorized(f"a valid admin bearer token or a webhook signature is required: {either}")
 
 
 SignedBody = Annotated[bytes, Depends(verified_body)]

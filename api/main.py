@@ -11,7 +11,7 @@ from temporalio.client import Client
 
 from api import errors
 from api.deps import AppState
-from api.routes import campaigns, dashboard, events, handoffs, health, kpi, leads, tracking
+from api.routes import campaigns, dashboard, events, handoffs, health, kpi, leads, segment, tracking
 from nurture.db import create_schema, make_engine
 from nurture.settings import Settings, get_settings
 from nurture.temporal import connect
@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
     errors.install(app)
     app.include_router(leads.router)
     app.include_router(events.router)
+    app.include_router(segment.router)
     app.include_router(handoffs.router)
     app.include_router(health.router)
     app.include_router(tracking.router)

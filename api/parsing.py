@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
+from functools import cache
 from typing import Any, TypeVar
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from api.errors import Invalid, MalformedBody, describe_validation
+from api.errors import Invalid, MalformedBody, TooLarge, describe_validation
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+_JSON_NAMES = {str: "a string", int: "a number", float: "a number", bool: "a boolean"}
 
 
 def parse(adapter: TypeAdapter[T], body: bytes) -> T:
+    """The body as `adapter`'s type; 400 for a body that is not JSON, 422 naming each bad field."""
     if not body.strip():
         raise MalformedBody("the request body is empty; send JSON")
     try:
@@ -21,4 +26,60 @@ def parse(adapter: TypeAdapter[T], body: bytes) -> T:
         if any(e.get("type") == "json_invalid" for e in errors):
             raise MalformedBody(f"the body is not valid JSON: {errors[0].get('msg', '')}") from None
         summary, details = describe_validation(errors)
+        raise Invalid(summary, details) from None
+
+
+@cache
+def _one(model: type[M]) -> TypeAdapter[M]:
+    return TypeAdapter(model)
+
+
+@cache
+def _many(model: type[M]) -> TypeAdapter[list[M]]:
+    return TypeAdapter(list[model])  # type: ignore[valid-type]
+
+
+def parse_one_or_many(
+    adapter: TypeAdapter[M | list[M]], model: type[M], body: bytes, *, noun: str, most: int
+) -> list[M]:
+    """A body holding one `model` or a list of them, as a list.
+
+    The union `adapter` parses good bodies in one pass; a bad one is parsed again by its
+    shape, so each error names its field (`events[2].type`) instead of pydantic's union.
+
+    Args:
+        adapter: `TypeAdapter(model | list[model])`, made once by the caller.
+        model: the item type.
+        body: the raw body.
+        noun: what one item is called (`event`), used in the messages.
+        most: the largest list accepted (413 beyond it).
+    """
+    plural = f"{noun}s"
+    try:
+        parsed = parse(adapter, body)
+    except Invalid:
+        data = json.loads(body)  # parse() already refused a body that is not JSON
+        if isinstance(data, list):
+            if len(data) > most:
+                raise TooLarge(f"at most {most} {plural} per request, got {len(data)}") from None
+            return _validated(_many(model), data, plural)
+        if isinstance(data, dict):
+            return [_validated(_one(model), data, "")]
+        raise Invalid(
+            f"the body must be an {noun} (a JSON object) or a list of {plural}, "
+            f"not {_JSON_NAMES.get(type(data), 'null')}"
+        ) from None
+    items = parsed if isinstance(parsed, list) else [parsed]
+    if not items:
+        raise Invalid(f"the list of {plural} is empty; send at least one")
+    if len(items) > most:
+        raise TooLarge(f"at most {most} {plural} per request, got {len(items)}")
+    return items
+
+
+def _validated(adapter: TypeAdapter[T], data: Any, root: str) -> T:
+    try:
+        return adapter.validate_python(data)
+    except ValidationError as err:
+        summary, details = describe_validation(list(err.errors()), root)
         raise Invalid(summary, details) from None

@@ -11,10 +11,12 @@ from typing import Any
 
 from pydantic import BaseModel, EmailStr, Field, field_validator, model_validator
 
+from nurture.mail import LANGUAGES
 from workflows.models import EventType, Stage
 
 MAX_PROPERTIES_KEYS = 50
 MAX_PROPERTIES_BYTES = 16 * 1024
+EVENT_TYPES = tuple(t.value for t in EventType)
 
 
 class LeadIn(BaseModel):
@@ -40,6 +42,20 @@ class LeadIn(BaseModel):
             raise ValueError(f"{value!r} is not an IANA time zone (e.g. Asia/Tokyo)") from None
         return value
 
+    @field_validator("attributes")
+    @classmethod
+    def _language(cls, value: dict[str, Any]) -> dict[str, Any]:
+        language = value.get("language")
+        if language is None:
+            return value
+        primary = str(language).replace("_", "-").split("-")[0].lower()
+        if not isinstance(language, str) or primary not in LANGUAGES:
+            raise ValueError(
+                f"language {language!r} is not one we write mail in; one of: "
+                f"{', '.join(LANGUAGES)} (a region such as ja-JP is fine)"
+            )
+        return value
+
 
 class LeadCreated(BaseModel):
     id: uuid.UUID
@@ -62,6 +78,13 @@ class EventIn(BaseModel):
     type: EventType
     occurred_at: datetime | None = None
     properties: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("type", mode="before")
+    @classmethod
+    def _known_type(cls, value: object) -> object:
+        if isinstance(value, str) and value not in EVENT_TYPES:
+            raise ValueError(f"unknown event type {value!r}; one of: {', '.join(EVENT_TYPES)}")
+        return value
 
     @model_validator(mode="after")
     def _who(self) -> EventIn:
@@ -135,7 +158,7 @@ class LeadPage(BaseModel):
 
 
 class ActionIn(BaseModel):
-    """Body of a sales action; which fields matter depends on the action."""
+    """Body of a sales action: `reason` for reject and lost, `amount` for opportunity and won."""
 
     reason: str | None = Field(default=None, max_length=100)
     note: str = Field(default="", max_length=2000)

@@ -200,8 +200,15 @@ def demo(
     leads: int = typer.Option(500, min=1, max=100_000, help="How many demo leads."),
     api_url: str = typer.Option("http://localhost:8000", "--api", help="The running API."),
     seed: int = typer.Option(7, help="Random seed: the same seed gives the same demo."),
+    mail_folder: Path = typer.Option(
+        MAIL_DIR, help="Where the dev SMTP sink keeps mail; demo leads read theirs from here."
+    ),
+    timeout: float = typer.Option(
+        120.0, min=1, help="Seconds to wait, after intake, for mail and handoffs to settle."
+    ),
 ) -> None:
-    """Drive realistic demo leads through the running stack (campaigns, events, sales)."""
+    """Drive realistic demo leads through the running stack: campaigns, behaviour, people
+    opening and clicking their mail, and sales working the handoffs."""
     import asyncio
 
     import httpx
@@ -215,14 +222,20 @@ def demo(
         secret=conf.webhook_secret.get_secret_value(),
     )
     try:
-        result = asyncio.run(demos.run(api, leads, seed))
+        summary = asyncio.run(demos.run(api, leads, seed, mail_folder, timeout))
     except httpx.HTTPError as err:
         typer.echo(f"error: the API at {api_url} did not answer as expected: {err}", err=True)
         raise typer.Exit(2) from None
-    typer.echo(
-        f"demo: {result['leads']} leads in {result['campaigns']} campaigns, "
-        f"{result['handoffs_worked']} handoffs worked by sales; open {api_url}/dashboard"
-    )
+    except demos.DemoError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(1) from None
+    for line in demos.report(summary, api.base, mail_folder):
+        typer.echo(line)
+    if summary.problems:
+        typer.echo(f"error: the stack misbehaved ({len(summary.problems)} problems):", err=True)
+        for problem in summary.problems[:10]:
+            typer.echo(f"  {problem}", err=True)
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -298,6 +311,36 @@ async def _fetch_histories(
         for history in fetched:
             (save / f"{history.workflow_id}.json").write_text(history.to_json())
     return [(h.workflow_id, h) for h in fetched]
+
+
+@app.command("import")
+def import_leads(
+    file: Path = typer.Argument(..., help="CSV: UTF-8 (BOM or not) or Shift_JIS, as Excel saves."),
+    source: str = typer.Option(..., help="Campaign key the leads came from, e.g. expo-tokyo."),
+    scenario: str = typer.Option("whitepaper", help="Scenario new leads join."),
+    api_url: str = typer.Option("http://localhost:8000", "--api", help="The running API."),
+    encoding: str | None = typer.Option(None, help="The file's encoding, when not guessed."),
+    concurrency: int = typer.Option(4, min=1, max=32, help="Requests in flight."),
+) -> None:
+    """Import offline leads (trade shows, business cards) from a CSV through the running API.
+
+    Rows that cannot be imported go to FILE.rejected.csv with the reason; exit code 1 then,
+    2 when the file or the API cannot be used at all.
+    """
+    from nurture import importer
+
+    token = _settings_or_exit().admin_token.get_secret_value()
+    raise typer.Exit(
+        importer.run(
+            file,
+            source=source,
+            scenario=scenario,
+            api=api_url,
+            token=token,
+            encoding=encoding,
+            concurrency=concurrency,
+        )
+    )
 
 
 @app.command()

@@ -14,7 +14,7 @@ import io
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypedDict
 from urllib.parse import urlencode
 
 import jinja2
@@ -62,6 +62,14 @@ def browser_admin(request: Request, state: StateDep) -> None:
 BrowserAdmin = Annotated[None, Depends(browser_admin)]
 
 
+class Filters(TypedDict):
+    """The filters every KPI takes: creation days (UTC) and the leads' campaign."""
+
+    start: date | None
+    end: date | None
+    campaign: str | None
+
+
 def _day(value: str | None, name: str) -> date | None:
     """A date from the filter form, where an empty field means no bound."""
     if not value:
@@ -80,10 +88,12 @@ def dashboard(
     raw_end: Annotated[str | None, Query(alias="to", max_length=10)] = None,
     campaign: kpi_routes.CampaignKey = None,
 ) -> HTMLResponse:
-    """Funnel, campaign ROI, email rates and SLA compliance, filtered by date and campaign."""
+    """Funnel, campaign ROI, email rates, SLA compliance and the scoring review, each filtered
+    by date and campaign (the page says which date each panel means)."""
     start, end = _day(raw_start, "from"), _day(raw_end, "to")
     campaign = campaign or None
-    report = kpi_routes.funnel(session, None, start, end, campaign)
+    filters = Filters(start=start, end=end, campaign=campaign)
+    report = kpi_routes.funnel(session, None, **filters)
     funnel = [
         {"stage": s.stage, "label": LABELS[s.stage], "count": s.count, "rate": s.rate_from_previous}
         for s in report.overall.stages
@@ -91,7 +101,7 @@ def dashboard(
     campaigns = [
         {**c.model_dump(), "roi_value": float(c.roi or 0),
          "roi_text": "–" if c.roi is None else f"{c.roi * 100:.0f}%"}
-        for c in kpi_routes.campaigns(session, None, start, end, campaign)
+        for c in kpi_routes.campaigns(session, None, **filters)
     ]  # fmt: skip
     query = urlencode(
         {k: v for k, v in {"from": start, "to": end, "campaign": campaign}.items() if v}
@@ -99,8 +109,9 @@ def dashboard(
     html = _templates.get_template("dashboard.html.j2").render(
         start=start, end=end, campaign=campaign, query=query, funnel=funnel, campaigns=campaigns,
         campaign_keys=[c.key for c in kpi.list_campaigns(session)],
-        email=kpi_routes.email(session, None, start, end),
-        sla=kpi_routes.sla(session, None, start, end),
+        email=kpi_routes.email(session, None, **filters),
+        sla=kpi_routes.sla(session, None, **filters),
+        scoring=kpi_routes.scoring(session, None, **filters),
     )  # fmt: skip
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
@@ -124,6 +135,9 @@ def _plain(model: BaseModel) -> dict[str, Any]:
     }
 
 
+CSV_NAMES = ("funnel", "campaigns", "email", "sla", "scoring", "reject_reasons")
+
+
 @router.get("/v1/kpi/{name}.csv")
 def kpi_csv(
     name: str,
@@ -133,22 +147,31 @@ def kpi_csv(
     end: kpi_routes.To = None,
     campaign: kpi_routes.CampaignKey = None,
 ) -> Response:
-    """Each KPI table as CSV, with the filters of its JSON twin."""
+    """Each KPI table as CSV: the rows and numbers of its JSON twin, with the same filters.
+
+    Nested JSON is flattened: the funnel's overall stages are campaign `(all)`, the SLA's
+    overall figures rep `(all)`; reject reasons (in the SLA and scoring JSON) are their own
+    table.
+    """
+    filters = Filters(start=start, end=end, campaign=campaign or None)
     rows: list[dict[str, Any]]
     if name == "funnel":
-        report = kpi_routes.funnel(session, None, start, end, campaign)
+        report = kpi_routes.funnel(session, None, **filters)
         parts = {"(all)": report.overall, **report.by_campaign}
         rows = [{"campaign": key, **_plain(s)} for key, f in parts.items() for s in f.stages]
     elif name == "campaigns":
-        rows = [_plain(c) for c in kpi_routes.campaigns(session, None, start, end, campaign)]
+        rows = [_plain(c) for c in kpi_routes.campaigns(session, None, **filters)]
     elif name == "email":
-        rows = [_plain(m) for m in kpi_routes.email(session, None, start, end)]
+        rows = [_plain(m) for m in kpi_routes.email(session, None, **filters)]
     elif name == "sla":
-        report_sla = kpi_routes.sla(session, None, start, end)
+        report_sla = kpi_routes.sla(session, None, **filters)
         parts_sla = {"(all)": report_sla.overall, **report_sla.by_rep}
         rows = [{"rep": rep, **_plain(s)} for rep, s in parts_sla.items()]
     elif name == "scoring":
-        rows = [_plain(r) for r in kpi_routes.scoring(session, None).rules]
+        rows = [_plain(r) for r in kpi_routes.scoring(session, None, **filters).rules]
+    elif name == "reject_reasons":
+        reasons = kpi_routes.sla(session, None, **filters).reject_reasons
+        rows = [{"reason": reason, "count": n} for reason, n in reasons.items()]
     else:
-        raise NotFound(f"no KPI {name!r}; KPIs: funnel, campaigns, email, sla, scoring")
+        raise NotFound(f"no KPI {name!r}; KPIs: {', '.join(CSV_NAMES)}")
     return _csv(rows, name)

@@ -13,9 +13,9 @@ from starlette.concurrency import run_in_threadpool
 
 from api import lead_workflows
 from api.deps import SignedBody, StateDep
-from api.errors import NotFound, TooLarge
+from api.errors import NotFound
 from api.lead_cache import LeadCache
-from api.parsing import parse
+from api.parsing import parse_one_or_many
 from api.schemas import EventAccepted, EventIn, EventsAccepted
 from nurture.db import session_scope
 from nurture.repo import leads as repo
@@ -54,12 +54,12 @@ def _load(engine: Engine, cache: LeadCache, events: list[EventIn]) -> dict[int, 
     for index, event in enumerate(events):
         if event.lead_id is not None:
             lead = by_id.get(event.lead_id)
-            who = f"lead_id {event.lead_id}"
+            field, who = "lead_id", f"lead_id {event.lead_id}"
         else:
             lead = by_email.get(repo.normalise_email(str(event.email)))
-            who = "the given email"
+            field, who = "email", "the given email"
         if lead is None:
-            unknown.append({"field": f"{index}", "problem": f"no lead with {who}"})
+            unknown.append({"field": f"events[{index}].{field}", "problem": f"no lead with {who}"})
         else:
             found[index] = lead
     if unknown:
@@ -82,12 +82,7 @@ async def post_events(body: SignedBody, state: StateDep) -> EventsAccepted:
 
     The same `event_id` sent again is accepted and changes nothing.
     """
-    parsed = parse(_events_in, body)
-    events = parsed if isinstance(parsed, list) else [parsed]
-    if not events:
-        return EventsAccepted(accepted=0, events=[])
-    if len(events) > MAX_EVENTS_PER_REQUEST:
-        raise TooLarge(f"at most {MAX_EVENTS_PER_REQUEST} events per request, got {len(events)}")
+    events = parse_one_or_many(_events_in, EventIn, body, noun="event", most=MAX_EVENTS_PER_REQUEST)
     cached = _lookup(state.leads, events)
     leads = (
         cached

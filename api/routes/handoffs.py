@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 from starlette.concurrency import run_in_threadpool
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import ActorDep, SessionDep, StateDep
-from api.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from api.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unavailable
 from api.schemas import ActionIn, HandoffOut, HandoffPage
 from nurture.db import session_scope
 from nurture.repo import handoffs as repo
@@ -32,6 +32,9 @@ UPDATES: dict[Action, Any] = {
     Action.WON: SalesHandoffWorkflow.won,
     Action.LOST: SalesHandoffWorkflow.lost,
 }
+TAKES_AMOUNT = frozenset({Action.OPPORTUNITY, Action.WON})
+# How a query times out when no worker polls: the SDK's own deadline, or the server's.
+NO_ANSWER = (RPCStatusCode.CANCELLED, RPCStatusCode.DEADLINE_EXCEEDED)
 REFUSALS: dict[str, type[DomainError]] = {
     "NotYourHandoff": Forbidden,
     "OutOfOrder": Conflict,
@@ -99,6 +102,12 @@ def _owned(session: Any, handoff_id: str, actor: Any) -> Handoff:
 async def _act(
     action: Action, handoff_id: str, body: ActionIn, state: StateDep, actor: ActorDep
 ) -> HandoffOut:
+    if body.amount is not None and action not in TAKES_AMOUNT:
+        raise Invalid(
+            f"amount belongs to opportunity and won, not to {action.value}; send it there",
+            [{"field": "amount", "problem": f"not accepted by {action.value}"}],
+        )
+
     def load() -> Handoff:
         with session_scope(state.engine) as session:
             return _owned(session, handoff_id, actor)
@@ -113,13 +122,33 @@ async def _act(
         amount=body.amount,
     )
     handle = state.client.get_workflow_handle_for(SalesHandoffWorkflow.run, handoff_id)
+    wait = timedelta(seconds=state.settings.intake_wait_seconds)
     try:
-        await handle.execute_update(UPDATES[action], request)
+        # An update the server holds while no worker runs is applied whenever one comes
+        # back, long after we answered. So first make sure a worker answers at all.
+        await handle.query(SalesHandoffWorkflow.state, rpc_timeout=wait)
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            raise Conflict("the handoff is closed; nothing more can be done") from None
+        if err.status in NO_ANSWER:
+            raise Unavailable(
+                f"no worker answered within {wait.total_seconds():g} s; "
+                f"the {action.value} was not recorded, try again"
+            ) from None
+        raise
+    try:
+        await handle.execute_update(UPDATES[action], request, rpc_timeout=wait)
     except WorkflowUpdateFailedError as err:
         cause = err.cause
         if isinstance(cause, ApplicationError) and cause.type in REFUSALS:
             raise REFUSALS[cause.type](cause.message) from None
         raise
+    except WorkflowUpdateRPCTimeoutOrCancelledError:
+        # A worker answered a moment ago, so it may still take the action: say so.
+        raise Unavailable(
+            f"the worker did not confirm the {action.value} within {wait.total_seconds():g} s; "
+            f"it may still be recorded: check GET /v1/handoffs/{handoff_id} before trying again"
+        ) from None
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
             raise Conflict("the handoff is closed; nothing more can be done") from None
@@ -134,39 +163,60 @@ async def _act(
 
 
 Note = Annotated[ActionIn, Body(default_factory=ActionIn)]
+ACTION_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"description": "no token, or an unknown or disabled rep token"},
+    403: {"description": "the handoff is another rep's"},
+    409: {"description": "the action is out of order, or the handoff is closed"},
+    422: {"description": "a missing or unknown reason, a missing amount, or an amount sent "
+          "with an action that takes none"},
+    503: {"description": "no worker answered in time; the action was not recorded"},
+}  # fmt: skip
 
 
-@router.post("/{handoff_id}/ack", response_model=HandoffOut)
+def _reason(body: ActionIn, allowed: tuple[str, ...], action: Action) -> None:
+    if body.reason in allowed:
+        return
+    choices = ", ".join(allowed)
+    if body.reason is None:
+        message = f"reason is required for {action.value}; one of: {choices}"
+    else:
+        message = f"reason {body.reason!r} is not one of: {choices}"
+    raise Invalid(message, [{"field": "reason", "problem": message}])
+
+
+@router.post("/{handoff_id}/ack", response_model=HandoffOut, responses=ACTION_RESPONSES)
 async def ack(handoff_id: str, state: StateDep, actor: ActorDep, body: Note) -> HandoffOut:
-    """Acknowledge the lead: stops the SLA clock."""
+    """Acknowledge the lead: stops the SLA clock. Optional `note`."""
     return await _act(Action.ACK, handoff_id, body, state, actor)
 
 
-@router.post("/{handoff_id}/reject", response_model=HandoffOut)
-async def reject(handoff_id: str, state: StateDep, actor: ActorDep, body: ActionIn) -> HandoffOut:
-    """Send the lead back to marketing with a reason (the SLA's list) and an optional note."""
-    if body.reason not in SLA.reject_reasons:
-        raise Invalid(f"reason is required, one of: {', '.join(SLA.reject_reasons)}")
+@router.post("/{handoff_id}/reject", response_model=HandoffOut, responses=ACTION_RESPONSES)
+async def reject(handoff_id: str, state: StateDep, actor: ActorDep, body: Note) -> HandoffOut:
+    """Send the lead back to marketing: `reason` from the SLA's list, optional `note`."""
+    _reason(body, SLA.reject_reasons, Action.REJECT)
     return await _act(Action.REJECT, handoff_id, body, state, actor)
 
 
-@router.post("/{handoff_id}/opportunity", response_model=HandoffOut)
+@router.post("/{handoff_id}/opportunity", response_model=HandoffOut, responses=ACTION_RESPONSES)
 async def opportunity(handoff_id: str, state: StateDep, actor: ActorDep, body: Note) -> HandoffOut:
-    """Record a valid opportunity (optional `amount`)."""
+    """Record a valid opportunity: optional `amount` (expected revenue) and `note`."""
     return await _act(Action.OPPORTUNITY, handoff_id, body, state, actor)
 
 
-@router.post("/{handoff_id}/won", response_model=HandoffOut)
-async def won(handoff_id: str, state: StateDep, actor: ActorDep, body: ActionIn) -> HandoffOut:
-    """Record the deal as won; `amount` (revenue) is required."""
-    if body.amount is None or body.amount <= 0:
-        raise Invalid("amount is required for a won deal and must be positive")
+@router.post("/{handoff_id}/won", response_model=HandoffOut, responses=ACTION_RESPONSES)
+async def won(handoff_id: str, state: StateDep, actor: ActorDep, body: Note) -> HandoffOut:
+    """Record the deal as won: `amount` (revenue) is required, `note` optional."""
+    if body.amount is None:
+        message = 'amount is required for a won deal: send {"amount": <revenue>}'
+        raise Invalid(message, [{"field": "amount", "problem": "is required"}])
+    if body.amount <= 0:
+        message = "amount must be greater than 0 for a won deal"
+        raise Invalid(message, [{"field": "amount", "problem": "must be greater than 0"}])
     return await _act(Action.WON, handoff_id, body, state, actor)
 
 
-@router.post("/{handoff_id}/lost", response_model=HandoffOut)
-async def lost(handoff_id: str, state: StateDep, actor: ActorDep, body: ActionIn) -> HandoffOut:
-    """Record the deal as lost with a reason (the SLA's list)."""
-    if body.reason not in SLA.lost_reasons:
-        raise Invalid(f"reason is required, one of: {', '.join(SLA.lost_reasons)}")
+@router.post("/{handoff_id}/lost", response_model=HandoffOut, responses=ACTION_RESPONSES)
+async def lost(handoff_id: str, state: StateDep, actor: ActorDep, body: Note) -> HandoffOut:
+    """Record the deal as lost: `reason` from the SLA's list, optional `note`."""
+    _reason(body, SLA.lost_reasons, Action.LOST)
     return await _act(Action.LOST, handoff_id, body, state, actor)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.deps import AdminDep, SessionDep
 from api.errors import Invalid
@@ -111,18 +112,25 @@ def campaigns(
 
 
 class SlaFigures(BaseModel):
-    handoffs: int
-    acknowledged: int
-    within_sla: int
-    within_sla_rate: float | None
+    handoffs: int = Field(description="overall: handoffs; per rep: assignments (clocks)")
+    acknowledged: int = Field(description="acknowledged at some point, in time or late")
+    rejected_without_ack: int = Field(description="sales' first answer was a reject")
+    within_sla: int = Field(description="answered (ack or reject) by the clock's deadline")
+    missed_sla: int = Field(description="answered late, or the deadline passed unanswered")
+    open_within_sla: int = Field(description="unanswered, deadline still ahead: not in the rate")
+    within_sla_rate: float | None = Field(description="within_sla / (handoffs - open_within_sla)")
     median_ack_business_hours: float | None
     p90_ack_business_hours: float | None
     escalations: int
-    reassignments: int
+    reassignments: int = Field(description="per rep: handoffs taken from the rep after a miss")
     breaches: int
 
 
 class SlaReport(BaseModel):
+    start: date | None = None
+    end: date | None = None
+    campaign: str | None = None
+    as_of: datetime = Field(description="the moment open clocks were judged against")
     overall: SlaFigures
     by_rep: dict[str, SlaFigures]
     reject_reasons: dict[str, int]
@@ -132,7 +140,10 @@ def _sla(s: kpi_sales.SlaStats) -> SlaFigures:
     return SlaFigures(
         handoffs=s.handoffs,
         acknowledged=s.acknowledged,
+        rejected_without_ack=s.rejected_without_ack,
         within_sla=s.within_sla,
+        missed_sla=s.missed_sla,
+        open_within_sla=s.open_within_sla,
         within_sla_rate=s.within_sla_rate,
         median_ack_business_hours=s.ack_percentile(0.5),
         p90_ack_business_hours=s.ack_percentile(0.9),
@@ -142,22 +153,48 @@ def _sla(s: kpi_sales.SlaStats) -> SlaFigures:
     )
 
 
+def _ranked(reasons: Counter[str]) -> dict[str, int]:
+    """Most frequent first, ties by name: the same order on every database."""
+    return dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
 def _window(priority: str) -> timedelta:
     match = next((p for p in SLA.priorities if p.name == priority), None)
     return match.acknowledge_within if match else SLA.priority_for(0).acknowledge_within
 
 
 @router.get("/sla", response_model=SlaReport)
-def sla(session: SessionDep, _: AdminDep, start: From = None, end: To = None) -> SlaReport:
-    """Handoffs created in the range: acknowledged within the SLA, time to acknowledge in
-    business hours (median, p90), escalations, reassignments, breaches; per rep; reject reasons.
+def sla(
+    session: SessionDep,
+    _: AdminDep,
+    start: From = None,
+    end: To = None,
+    campaign: CampaignKey = None,
+) -> SlaReport:
+    """Handoffs created in the range, of leads from the campaign: the share answered within
+    the SLA, time to answer in business hours (median, p90), escalations, reassignments,
+    breaches; overall and per rep; reject reasons.
+
+    Sales answers by acknowledging or rejecting; a reject by the deadline is a timely
+    answer. Overall, a handoff is within the SLA when its first deadline was met, so one
+    answered only after a reassignment is not. Per rep, each assignment has its own clock:
+    the rep who missed counts a miss (and a reassignment), the next rep's answer in time
+    counts as in time for them. Handoffs whose deadline is still ahead are counted as
+    `open_within_sla` and left out of the rate.
     """
     low, high = _range(start, end)
-    overall, per, reasons = kpi_sales.sla(session, SLA.calendar, _window, low, high)
+    now = datetime.now(UTC)
+    overall, per, reasons = kpi_sales.sla(
+        session, SLA.calendar, _window, low, high, campaign, now=now
+    )
     return SlaReport(
+        start=start,
+        end=end,
+        campaign=campaign,
+        as_of=now,
         overall=_sla(overall),
         by_rep={rep: _sla(s) for rep, s in sorted(per.items())},
-        reject_reasons=dict(reasons.most_common()),
+        reject_reasons=_ranked(reasons),
     )
 
 
@@ -174,19 +211,32 @@ class RuleKpi(BaseModel):
 
 
 class ScoringReport(BaseModel):
+    start: date | None = None
+    end: date | None = None
+    campaign: str | None = None
     rules: list[RuleKpi]
     reject_reasons: dict[str, int]
 
 
 @router.get("/scoring", response_model=ScoringReport)
-def scoring(session: SessionDep, _: AdminDep) -> ScoringReport:
-    """Which scoring rules predict deals: rates of handed-off leads with and without each rule,
-    and why sales rejected leads. The input to the periodic review of the scoring model.
+def scoring(
+    session: SessionDep,
+    _: AdminDep,
+    start: From = None,
+    end: To = None,
+    campaign: CampaignKey = None,
+) -> ScoringReport:
+    """Which scoring rules predict deals: rates of leads handed off in the range (of the
+    campaign) with and without each rule, and why sales rejected the handoffs of the range.
+    The input to the periodic review of the scoring model.
     """
-    keys = MODEL.rule_keys
-    rows = kpi_sales.scoring_review(session, keys)
-    *_figures, reasons = kpi_sales.sla(session, SLA.calendar, _window, None, None)
+    low, high = _range(start, end)
+    rows = kpi_sales.scoring_review(session, MODEL.rule_keys, low, high, campaign)
+    *_figures, reasons = kpi_sales.sla(session, SLA.calendar, _window, low, high, campaign)
     return ScoringReport(
+        start=start,
+        end=end,
+        campaign=campaign,
         rules=[
             RuleKpi(
                 rule=r.rule,
@@ -201,7 +251,7 @@ def scoring(session: SessionDep, _: AdminDep) -> ScoringReport:
             )
             for r in rows
         ],
-        reject_reasons=dict(reasons.most_common()),
+        reject_reasons=_ranked(reasons),
     )
 
 
@@ -222,10 +272,15 @@ class StepEmailKpi(BaseModel):
 
 @router.get("/email", response_model=list[StepEmailKpi])
 def email(
-    session: SessionDep, _: AdminDep, start: From = None, end: To = None
+    session: SessionDep,
+    _: AdminDep,
+    start: From = None,
+    end: To = None,
+    campaign: CampaignKey = None,
 ) -> list[StepEmailKpi]:
-    """Per scenario step, for mail sent in the range: sent, delivered, bounced, people who
-    opened and clicked (machine traffic excluded), unsubscribes, and their rates.
+    """Per scenario step, for mail sent in the range to leads of the campaign: sent,
+    delivered, bounced, people who opened and clicked (machine traffic excluded),
+    unsubscribes, and their rates.
     """
     low, high = _range(start, end)
     return [
@@ -243,5 +298,5 @@ def email(
             unsubscribe_rate=r.unsubscribe_rate,
             bounce_rate=r.bounce_rate,
         )
-        for r in kpi_email.per_step(session, low, high)
+        for r in kpi_email.per_step(session, low, high, campaign)
     ]

@@ -7,11 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from pydantic import TypeAdapter
+from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
 from api import lead_workflows
-from api.deps import AdminDep, IntakeBody, SessionDep, StateDep
-from api.errors import Invalid, NotFound
+from api.deps import AdminDep, IntakeBody, ReaderDep, SessionDep, StateDep
+from api.errors import Forbidden, Invalid, NotFound
 from api.parsing import parse
 from api.schemas import (
     LeadCreated,
@@ -24,7 +25,7 @@ from api.schemas import (
 )
 from nurture.db import session_scope
 from nurture.repo import leads as repo
-from nurture.tables import Lead
+from nurture.tables import Handoff, Lead, RepAssignment
 from scenarios import SCENARIOS
 from scenarios.scoring import MODEL
 from workflows.models import Stage
@@ -129,12 +130,36 @@ def list_leads(
     return LeadPage(total=total, items=[_summary(r) for r in rows])
 
 
-@router.get("/{lead_id}", response_model=LeadDetail)
-def get_lead(lead_id: uuid.UUID, session: SessionDep, _: AdminDep) -> LeadDetail:
-    """Score with its breakdown by rule, stage, scenario and step, and the whole timeline."""
+def _handed_to(session: Session, lead_id: uuid.UUID, rep_id: uuid.UUID | None) -> bool:
+    """Whether any handoff of the lead is, or ever was, assigned to this rep."""
+    current = select(Handoff.id).where(Handoff.lead_id == lead_id, Handoff.rep_id == rep_id)
+    former = (
+        select(RepAssignment.id)
+        .join(Handoff, col(Handoff.id) == col(RepAssignment.handoff_id))
+        .where(Handoff.lead_id == lead_id, RepAssignment.rep_id == rep_id)
+    )
+    return rep_id is not None and (
+        session.exec(current.limit(1)).first() is not None
+        or session.exec(former.limit(1)).first() is not None
+    )
+
+
+@router.get(
+    "/{lead_id}",
+    response_model=LeadDetail,
+    responses={403: {"description": "a rep's token, for a lead never handed to that rep"}},
+)
+def get_lead(lead_id: uuid.UUID, session: SessionDep, reader: ReaderDep) -> LeadDetail:
+    """Score with its breakdown by rule, stage, scenario and step, and the whole timeline.
+
+    The admin token reads every lead; a rep's token reads the leads handed to that rep,
+    now or before (the link in the rep's notification mail).
+    """
     lead = repo.get_lead(session, lead_id)
     if lead is None:
         raise NotFound(f"no lead with id {lead_id}")
+    if not reader.is_admin and not _handed_to(session, lead.id, reader.rep_id):
+        raise Forbidden("this lead was never handed to you; ask its rep or an admin")
     labels = {key: MODEL.label(key) for key in lead.score_breakdown}
     breakdown = [
         ScoreItem(rule=rule, label=labels[rule], points=points)

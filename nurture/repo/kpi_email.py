@@ -1,15 +1,19 @@
-"""Email KPIs per scenario step: sent, delivered, people who opened, clicked, unsubscribed."""
+"""Email KPIs per scenario step: sent, delivered, people who opened, clicked, unsubscribed.
+
+Counted in SQL with GROUP BY and a join from hits to their mail, so the number of
+parameters does not grow with the number of mails (psycopg refuses more than 65,535).
+"""
 
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from nurture.tables import EmailMessage, TrackingHit
+from nurture.tables import EmailMessage, Lead, TrackingHit
 
 
 @dataclass(frozen=True)
@@ -43,37 +47,57 @@ class StepMail:
         return round(self.bounced / self.sent, 4) if self.sent else None
 
 
-def per_step(session: Session, start: datetime | None, end: datetime | None) -> list[StepMail]:
-    query = select(EmailMessage).where(
-        EmailMessage.kind == "nurture", col(EmailMessage.status).in_(["sent", "bounced"])
-    )
+def _mail_filter(
+    start: datetime | None, end: datetime | None, campaign: str | None
+) -> list[sa.ColumnElement[bool]]:
+    """Nurture mail handed to SMTP in [start, end), of leads whose source is `campaign`."""
+    where = [EmailMessage.kind == "nurture", col(EmailMessage.status).in_(["sent", "bounced"])]
     if start is not None:
-        query = query.where(col(EmailMessage.scheduled_at) >= start)
+        where.append(col(EmailMessage.scheduled_at) >= start)
     if end is not None:
-        query = query.where(col(EmailMessage.scheduled_at) < end)
-    mails = list(session.exec(query).all())
-    step_of = {m.tracking_id: (m.scenario, m.step) for m in mails}
-    people: dict[tuple[str, str], dict[str, set[uuid.UUID]]] = defaultdict(lambda: defaultdict(set))
-    hits = session.exec(
-        select(TrackingHit.tracking_id, TrackingHit.kind, TrackingHit.lead_id).where(
-            col(TrackingHit.tracking_id).in_(list(step_of)), col(TrackingHit.machine).is_(False)
+        where.append(col(EmailMessage.scheduled_at) < end)
+    if campaign is not None:
+        where.append(col(EmailMessage.lead_id).in_(select(Lead.id).where(Lead.source == campaign)))
+    return where  # type: ignore[return-value]
+
+
+def per_step(
+    session: Session,
+    start: datetime | None,
+    end: datetime | None,
+    campaign: str | None = None,
+) -> list[StepMail]:
+    """Per (scenario, step) for the mail selected by `_mail_filter`."""
+    where = _mail_filter(start, end, campaign)
+    scenario, step = col(EmailMessage.scenario), col(EmailMessage.step)
+    counts: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for sc, st, status, n in session.exec(
+        select(scenario, step, EmailMessage.status, sa.func.count())
+        .where(*where)
+        .group_by(scenario, step, col(EmailMessage.status))
+    ).all():
+        counts[(sc, st)][status] = n
+    people: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    hits = (
+        select(
+            scenario, step, TrackingHit.kind, sa.func.count(sa.distinct(col(TrackingHit.lead_id)))
         )
+        .join(EmailMessage, col(EmailMessage.tracking_id) == col(TrackingHit.tracking_id))
+        .where(*where, col(TrackingHit.machine).is_(False))
+        .group_by(scenario, step, col(TrackingHit.kind))
     )
-    for tracking_id, kind, lead_id in hits.all():
-        people[step_of[tracking_id]][kind].add(lead_id)
-    counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-    for m in mails:
-        counts[(m.scenario, m.step)][0 if m.status == "sent" else 1] += 1
+    for sc, st, kind, n in session.exec(hits).all():
+        people[(sc, st)][kind] = n
     return [
         StepMail(
-            scenario=scenario,
-            step=step,
-            sent=delivered + bounced,
-            delivered=delivered,
-            bounced=bounced,
-            opens=len(people[(scenario, step)]["open"]),
-            clicks=len(people[(scenario, step)]["click"]),
-            unsubscribes=len(people[(scenario, step)]["unsubscribe"]),
+            scenario=sc,
+            step=st,
+            sent=by["sent"] + by["bounced"],
+            delivered=by["sent"],
+            bounced=by["bounced"],
+            opens=people[(sc, st)]["open"],
+            clicks=people[(sc, st)]["click"],
+            unsubscribes=people[(sc, st)]["unsubscribe"],
         )
-        for (scenario, step), (delivered, bounced) in sorted(counts.items())
+        for (sc, st), by in sorted(counts.items())
     ]

@@ -41,7 +41,38 @@ async def test_unknown_event_type_is_422_naming_the_allowed_ones(
 ) -> None:
     r = await _post_events(http, stack, {"event_id": "e1", "lead_id": known_lead, "type": "hug"})
     assert r.status_code == 422
-    assert "type" in _message(r) and "pricing_page_view" in _message(r)
+    assert _message(r).startswith("type: unknown event type 'hug'; one of: whitepaper_download, ")
+    assert "pricing_page_view" in _message(r)
+    assert r.json()["error"]["details"][0]["field"] == "type"
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        ([{"event_id": "e1", "email": "a@b.example.com", "type": "foo"}],
+         "events[0].type: unknown event type 'foo'; one of: whitepaper_download"),
+        ([{"event_id": "e1", "email": "a@b.example.com", "type": "page_view"},
+          {"event_id": "e2", "type": "page_view"}],
+         "events[1]: each event needs a lead_id or an email"),
+        ([{"event_id": "e1", "email": "a@b.example.com", "type": "page_view",
+           "occurred_at": "yesterday"}], "events[0].occurred_at: must be an ISO 8601 date-time"),
+        ([{"email": "a@b.example.com", "type": "page_view"}], "events[0].event_id: is required"),
+        ({"event_id": "e1", "lead_id": "not-a-uuid", "type": "page_view"},
+         "lead_id: 'not-a-uuid' is not a UUID"),
+        ({"event_id": "e1", "email": "a@b.example.com", "type": "page_view", "properties": []},
+         "properties: must be a JSON object"),
+        ([], "the list of events is empty; send at least one"),
+        ("page_view", "the body must be an event (a JSON object) or a list of events"),
+        ([["nested"]], "events[0]: must be a JSON object"),
+    ],
+)  # fmt: skip
+async def test_event_errors_name_the_field_in_plain_words(
+    stack: ApiServer, http: httpx.AsyncClient, payload: Any, expected: str
+) -> None:
+    r = await _post_events(http, stack, payload)
+    assert r.status_code == 422, r.text
+    assert _message(r).startswith(expected), _message(r)
+    assert "function-after" not in r.text and "Input should" not in r.text
 
 
 async def test_unknown_lead_is_404_and_nothing_of_the_batch_is_taken(
@@ -63,7 +94,8 @@ async def test_unknown_lead_is_404_and_nothing_of_the_batch_is_taken(
     )
     assert r.status_code == 404
     assert "2 event(s) name an unknown lead" in _message(r)
-    assert [d["field"] for d in r.json()["error"]["details"]] == ["1", "2"]
+    fields = [d["field"] for d in r.json()["error"]["details"]]
+    assert fields == ["events[1].lead_id", "events[2].email"]
     # Nothing reached Temporal: delivering the valid event would have started its workflow.
     with pytest.raises(RPCError) as missing:
         await dev_env.client.get_workflow_handle(lead_workflow_id(known_lead)).describe()
@@ -136,13 +168,23 @@ async def test_malformed_events_are_refused(
     assert expected in _message(r)
 
 
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({}, "a valid admin bearer token or a webhook signature is required"),
+        ({"Authorization": "Bearer wrong"}, "the bearer token is not the admin token"),
+        ({"Authorization": "Bearer dev-rep-1"}, "the bearer token is not the admin token"),
+        ({"Authorization": "dev-admin-token"}, "must read 'Bearer <token>'"),
+    ],
+)
 async def test_lead_intake_requires_a_token_or_a_signature(
-    stack: ApiServer, http: httpx.AsyncClient
+    stack: ApiServer, http: httpx.AsyncClient, headers: dict[str, str], expected: str
 ) -> None:
-    r = await http.post("/v1/leads", json=GOOD_LEAD)
+    r = await http.post("/v1/leads", json=GOOD_LEAD, headers=headers)
     assert r.status_code == 401
-    r = await http.post("/v1/leads", json=GOOD_LEAD, headers={"Authorization": "Bearer wrong"})
-    assert r.status_code == 401
+    assert expected in _message(r) and "X-Nurture-Signature" in _message(r)
+    assert "Authorization: Bearer <token>" in _message(r)
+    assert (await http.get("/v1/leads", headers=stack.admin)).json()["total"] == 0
 
 
 @pytest.mark.parametrize(
@@ -155,7 +197,12 @@ async def test_lead_intake_requires_a_token_or_a_signature(
         ),
         ({"timezone": "Mars/Olympus"}, "not an IANA time zone"),
         ({"company_size": -3}, "company_size"),
-        ({"scenario": None}, "scenario"),
+        ({"scenario": None}, "scenario: must be a string"),
+        (
+            {"attributes": {"language": "fr"}},
+            "attributes: language 'fr' is not one we write mail in; one of: en, ja",
+        ),
+        ({"attributes": {"language": 7}}, "one of: en, ja"),
     ],
 )
 async def test_invalid_leads_are_422(
@@ -170,7 +217,7 @@ async def test_invalid_leads_are_422(
 
 
 async def test_signed_lead_intake_is_accepted(stack: ApiServer, http: httpx.AsyncClient) -> None:
-    body = json.dumps(GOOD_LEAD).encode()
+    body = json.dumps({**GOOD_LEAD, "attributes": {"language": "ja-JP"}}).encode()
     r = await http.post("/v1/leads", content=body, headers=stack.signed(body))
     assert r.status_code == 201, r.text
 
@@ -179,11 +226,49 @@ async def test_lead_state_needs_the_admin_token_and_a_known_id(
     stack: ApiServer, http: httpx.AsyncClient
 ) -> None:
     missing = uuid.uuid4()
-    assert (await http.get(f"/v1/leads/{missing}")).status_code == 401
+    r = await http.get(f"/v1/leads/{missing}")
+    assert r.status_code == 401 and "a bearer token is required" in _message(r)
+    r = await http.get(f"/v1/leads/{missing}", headers={"Authorization": "Bearer wrong"})
+    assert r.status_code == 401 and "unknown or disabled rep token" in _message(r)
     r = await http.get(f"/v1/leads/{missing}", headers=stack.admin)
     assert r.status_code == 404 and str(missing) in _message(r)
     r = await http.get("/v1/leads/not-a-uuid", headers=stack.admin)
+    assert r.status_code == 422 and _message(r) == "lead_id: 'not-a-uuid' is not a UUID"
+
+
+async def test_lead_list_names_bad_filters_and_wrong_tokens(
+    stack: ApiServer, http: httpx.AsyncClient
+) -> None:
+    r = await http.get("/v1/leads", params={"stage": "hot", "limit": 0}, headers=stack.admin)
     assert r.status_code == 422
+    assert _message(r).startswith("stage: 'hot' is not one of 'new', 'nurturing'")
+    assert "limit: must be at least 1" in _message(r)
+    r = await http.get("/v1/leads")
+    assert r.status_code == 401 and "an admin bearer token is required" in _message(r)
+    r = await http.get("/v1/leads", headers={"Authorization": "Bearer dev-rep-1"})
+    assert r.status_code == 401 and "not the admin token" in _message(r)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code", "expected"),
+    [
+        ("GET", "/v1/nothing-here", 404, "not_found", "no endpoint /v1/nothing-here"),
+        ("DELETE", "/v1/leads", 405, "method_not_allowed", "DELETE is not allowed on /v1/leads"),
+    ],
+)
+async def test_unknown_routes_answer_in_the_error_envelope(
+    stack: ApiServer,
+    http: httpx.AsyncClient,
+    method: str,
+    path: str,
+    status: int,
+    code: str,
+    expected: str,
+) -> None:
+    r = await http.request(method, path)
+    assert r.status_code == status
+    assert list(r.json()) == ["error"] and r.json()["error"]["code"] == code
+    assert _message(r).startswith(expected)
 
 
 async def test_healthz_reports_each_dependency(stack: ApiServer, http: httpx.AsyncClient) -> None:

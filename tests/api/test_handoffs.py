@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -11,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from nurture.db import session_scope
 from nurture.repo import reps
+from nurture.tables import Handoff, RepAssignment
 from tests.api.test_end_to_end import lead_when
 from tests.conftest import ApiServer
 
@@ -83,7 +85,8 @@ async def test_actions_must_come_in_order(
     r = await http.post(f"{url}/ack", headers=REP_ONE)
     assert r.status_code == 409 and "already accepted" in _error(r)
     r = await http.post(f"{url}/reject", json={"reason": "meh"}, headers=REP_ONE)
-    assert r.status_code == 422 and "not_a_fit" in _error(r)
+    assert r.status_code == 422
+    assert _error(r).startswith("reason 'meh' is not one of: not_a_fit, no_budget")
     r = await http.post(f"{url}/won", json={}, headers=REP_ONE)
     assert r.status_code == 422 and "amount is required" in _error(r)
     r = await http.post(
@@ -107,3 +110,84 @@ async def test_the_admin_token_may_act_on_any_handoff(
         f"/v1/handoffs/{handoff}/opportunity", json={"amount": "1500000.50"}, headers=stack.admin
     )
     assert r.status_code == 200 and r.json()["amount"] == "1500000.50"
+
+
+@pytest.mark.parametrize(
+    ("action", "body", "expected"),
+    [
+        ("ack", {"amount": 1000}, "amount belongs to opportunity and won, not to ack"),
+        ("reject", {"reason": "no_budget", "amount": 1000},
+         "amount belongs to opportunity and won, not to reject"),
+        ("lost", {"reason": "price", "amount": 0}, "amount belongs to opportunity and won"),
+        ("reject", None, "reason is required for reject; one of: not_a_fit, no_budget"),
+        ("reject", {"reason": "bored"}, "reason 'bored' is not one of: not_a_fit"),
+        ("lost", {}, "reason is required for lost; one of: price, competitor"),
+        ("lost", {"reason": "weather"}, "reason 'weather' is not one of: price, competitor"),
+        ("won", None, 'amount is required for a won deal: send {"amount": <revenue>}'),
+        ("won", {"amount": 0}, "amount must be greater than 0 for a won deal"),
+        ("won", {"amount": -5}, "amount: must be at least 0"),
+        ("opportunity", {"amount": "lots"}, "amount: must be a number"),
+        ("opportunity", {"amount": 1.234}, "amount: may have at most 2 decimal places"),
+    ],
+)  # fmt: skip
+async def test_refused_actions_say_why_and_change_nothing(
+    stack: ApiServer,
+    http: httpx.AsyncClient,
+    handoff: str,
+    action: str,
+    body: dict[str, Any] | None,
+    expected: str,
+) -> None:
+    r = await http.post(f"/v1/handoffs/{handoff}/{action}", json=body, headers=REP_ONE)
+    assert r.status_code == 422, r.text
+    assert _error(r).startswith(expected), _error(r)
+    item = (await http.get(f"/v1/handoffs/{handoff}", headers=REP_ONE)).json()
+    assert item["status"] == "pending" and item["amount"] is None
+    timeline = (await _lead(http, stack, handoff))["timeline"]
+    assert [e["data"]["event"] for e in timeline if e["kind"] == "sales"] == ["assigned"]
+
+
+async def test_a_body_that_is_not_json_is_400(
+    stack: ApiServer, http: httpx.AsyncClient, handoff: str
+) -> None:
+    r = await http.post(
+        f"/v1/handoffs/{handoff}/ack",
+        content=b"{ack",
+        headers={**REP_ONE, "Content-Type": "application/json"},
+    )
+    assert r.status_code == 400 and _error(r) == "the body is not valid JSON"
+
+
+async def _lead(http: httpx.AsyncClient, api: ApiServer, handoff: str) -> dict[str, Any]:
+    lead_id = handoff.removeprefix("handoff-").rsplit("-", 1)[0]
+    r = await http.get(f"/v1/leads/{lead_id}", headers=api.admin)
+    assert r.status_code == 200
+    return dict(r.json())
+
+
+async def test_a_rep_reads_the_leads_handed_to_them_now_or_before(
+    stack: ApiServer, http: httpx.AsyncClient, handoff: str, engine: Engine
+) -> None:
+    lead_id = handoff.removeprefix("handoff-").rsplit("-", 1)[0]
+    url = f"/v1/leads/{lead_id}"
+    r = await http.get(url, headers=REP_ONE)
+    assert r.status_code == 200 and r.json()["id"] == lead_id and r.json()["rep"] == "Rep One"
+    assert r.json()["score_breakdown"] and r.json()["timeline"]
+    r = await http.get(url, headers=REP_TWO)
+    assert r.status_code == 403 and "never handed to you" in _error(r)
+    # The read model after the SLA ladder moved the handoff on to Rep Two (attempt 2).
+    with session_scope(engine) as session:
+        two = reps.find_rep(session, "rep.two@sales.example.com")
+        row = session.get(Handoff, handoff)
+        assert row is not None
+        row.rep_id, row.reassignments = two.id, 1
+        session.add(row)
+        at = datetime.now(UTC)
+        session.add(RepAssignment(handoff_id=handoff, attempt=2, rep_id=two.id, reason="", at=at))
+    assert (await http.get(url, headers=REP_TWO)).status_code == 200  # now theirs
+    assert (await http.get(url, headers=REP_ONE)).status_code == 200  # was theirs
+    r = await http.get(url, headers={"Authorization": "Bearer dev-rep-3"})
+    assert r.status_code == 403
+    assert (await http.get(url, headers=stack.admin)).status_code == 200
+    r = await http.get("/v1/leads", headers=REP_ONE)  # the list stays the admin's
+    assert r.status_code == 401

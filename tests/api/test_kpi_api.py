@@ -7,9 +7,13 @@ from decimal import Decimal
 
 import httpx
 
+from tests.api.test_dashboard import assert_csv_is_json
 from tests.api.test_end_to_end import lead_when
-from tests.api.test_handoffs import REP_ONE
+from tests.api.test_handoffs import REP_ONE, REP_TWO
 from tests.conftest import ApiServer
+
+REP_TOKENS = {"Rep One": REP_ONE, "Rep Two": REP_TWO,
+              "Rep Three": {"Authorization": "Bearer dev-rep-3"}}  # fmt: skip
 
 
 async def test_campaign_put_validates_and_upserts(
@@ -94,14 +98,45 @@ async def test_sla_and_scoring_reports_after_a_rejected_lead(
     assert r.status_code == 200
     await lead_when(http, stack, lead_id, lambda s: s["stage"] == "recycled")
 
+    # A second lead, of campaign ads, rejected straight away: a timely answer, not an ack.
+    other = {**lead, "email": "rej2@customer.example.com", "source": "ads"}
+    other_id = (await http.post("/v1/leads", json=other, headers=stack.admin)).json()["id"]
+    body = json.dumps({"event_id": "p2", "lead_id": other_id, "type": "pricing_page_view"}).encode()
+    await http.post("/v1/events", content=body, headers=stack.signed(body))
+    await lead_when(http, stack, other_id, lambda s: s["stage"] == "sales_pending")
+    second = f"handoff-{other_id}-1"
+    holder = (await http.get(f"/v1/handoffs/{second}", headers=stack.admin)).json()["rep"]
+    r = await http.post(f"/v1/handoffs/{second}/reject", json={"reason": "not_a_fit"},
+                        headers=REP_TOKENS[holder])  # fmt: skip
+    assert r.status_code == 200, r.text
+    await lead_when(http, stack, other_id, lambda s: s["stage"] == "recycled")
+
+    figures = ("handoffs", "acknowledged", "rejected_without_ack", "within_sla", "missed_sla",
+               "open_within_sla", "reassignments")  # fmt: skip
     sla = (await http.get("/v1/kpi/sla", headers=stack.admin)).json()
-    assert sla["overall"]["handoffs"] == 1 and sla["overall"]["acknowledged"] == 1
-    assert sla["overall"]["within_sla"] == 1 and sla["overall"]["within_sla_rate"] == 1.0
-    assert list(sla["by_rep"]) == ["Rep One"]
-    assert sla["reject_reasons"] == {"no_budget": 1}
+    assert [sla["overall"][k] for k in figures] == [2, 1, 1, 2, 0, 0, 0]
+    assert sla["overall"]["within_sla_rate"] == 1.0
+    assert [sla["by_rep"]["Rep One"][k] for k in figures] == [1, 1, 0, 1, 0, 0, 0]
+    assert [sla["by_rep"][holder][k] for k in figures] == [1, 0, 1, 1, 0, 0, 0]
+    assert sla["reject_reasons"] == {"no_budget": 1, "not_a_fit": 1}
+    ads = (await http.get("/v1/kpi/sla", params={"campaign": "ads"}, headers=stack.admin)).json()
+    assert [ads["overall"][k] for k in figures] == [1, 0, 1, 1, 0, 0, 0]
+    assert list(ads["by_rep"]) == [holder] and ads["reject_reasons"] == {"not_a_fit": 1}
+    assert ads["campaign"] == "ads" and ads["as_of"]
     scoring = (await http.get("/v1/kpi/scoring", headers=stack.admin)).json()
     pricing = next(r for r in scoring["rules"] if r["rule"] == "pricing_page_view")
-    assert pricing["label"] == "Pricing page view" and pricing["leads_with"] == 1
+    assert pricing["label"] == "Pricing page view" and pricing["leads_with"] == 2
     assert pricing["win_rate_with"] == 0.0
-    assert scoring["reject_reasons"] == {"no_budget": 1}
+    assert scoring["reject_reasons"] == {"no_budget": 1, "not_a_fit": 1}
+    scoring = (await http.get(
+        "/v1/kpi/scoring", params={"campaign": "ads"}, headers=stack.admin)).json()  # fmt: skip
+    pricing = next(r for r in scoring["rules"] if r["rule"] == "pricing_page_view")
+    assert pricing["leads_with"] == 1 and scoring["reject_reasons"] == {"not_a_fit": 1}
+    later = {"from": "2999-01-01"}
+    scoring = (await http.get("/v1/kpi/scoring", params=later, headers=stack.admin)).json()
+    assert {r["leads_with"] + r["leads_without"] for r in scoring["rules"]} == {0}
+    reasons = (await http.get("/v1/kpi/reject_reasons.csv", headers=stack.admin)).text
+    assert reasons.splitlines() == ["reason,count", "no_budget,1", "not_a_fit,1"]
+    for params in ({}, {"campaign": "ads"}):
+        await assert_csv_is_json(http, stack, params)
     assert (await http.get("/v1/kpi/sla")).status_code == 401

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
 from email.message import EmailMessage
 from pathlib import Path
 
-import httpx
-
 from nurture import signing
-from tests.conftest import ApiServer
 
 NURTURE = str(Path(sys.executable).parent / "nurture")
 
@@ -143,21 +139,3 @@ def test_reps_lifecycle_and_readable_errors(tmp_path: Path) -> None:
         result = run(*args, env=env)
         assert result.returncode == 2, args
         assert message in result.stderr and "Traceback" not in result.stderr
-
-
-async def test_demo_fills_the_dashboard(stack: ApiServer, http: httpx.AsyncClient) -> None:
-    result = await asyncio.to_thread(run, "demo", "--leads", "40", "--api", stack.base_url)
-    assert result.returncode == 0, result.stderr
-    assert "demo: 40 leads in 5 campaigns" in result.stdout
-    funnel = (await http.get("/v1/kpi/funnel", headers=stack.admin)).json()
-    counts = {s["stage"]: s["count"] for s in funnel["overall"]["stages"]}
-    assert counts["new"] == 40 and counts["nurturing"] == 40
-    assert counts["mql"] >= 1 and counts["sales_pending"] >= 1
-    campaigns = (await http.get("/v1/kpi/campaigns", headers=stack.admin)).json()
-    assert sum(c["leads"] for c in campaigns) == 40 and len(campaigns) == 5
-    page = await http.get("/dashboard", auth=("manager", "dev-admin-token"))
-    assert page.status_code == 200
-    assert '<div class="big" id="new-leads">40</div>' in page.text
-    assert page.text.count('class="bar"') == 7 and page.text.count('class="roi"') == 5
-    again = await asyncio.to_thread(run, "demo", "--leads", "40", "--api", "http://127.0.0.1:9")
-    assert again.returncode == 2 and "did not answer" in again.stderr

@@ -12,12 +12,15 @@ from sqlmodel import Session
 
 from nurture.db import create_schema
 from nurture.repo import kpi_sales
-from nurture.tables import Handoff, Lead, Rep, RepAssignment, SlaEvent, StageChange
+from nurture.tables import Handoff, Lead, Rep, SlaEvent, StageChange
 from scenarios.sla import SLA
 from tests.nurture.test_migrations import empty_db  # noqa: F401  (fixture: both databases)
 
 JST = ZoneInfo("Asia/Tokyo")
-WED = datetime(2026, 11, 25, 10, 0, tzinfo=JST)
+WED = datetime(2026, 11, 25, 10, 0, tzinfo=JST)  # normal due Thu 10:00, hot due Wed 12:00
+THU, FRI = WED + timedelta(days=1), WED + timedelta(days=2)
+MON = datetime(2026, 11, 30, 9, 0, tzinfo=JST)
+NOW = datetime(2026, 11, 30, 12, 0, tzinfo=JST)
 WINDOWS = {"normal": timedelta(hours=9), "hot": timedelta(hours=2)}
 
 
@@ -27,6 +30,21 @@ def _window(priority: str) -> timedelta:
 
 @pytest.fixture
 def sales(empty_db: Engine) -> Engine:  # noqa: F811
+    """Eight handoffs, h1-h4 of campaign wp, h5-h8 of expo, as the handoff workflow logs them.
+
+    | handoff | clocks (rep: start → answer)                      | overall          |
+    |---------|----------------------------------------------------|------------------|
+    | h1      | Ann: Wed 10 → ack Wed 12 (2 h, in time)            | in time, 2 h     |
+    | h2      | Ann: Wed 10 → escalated, reassigned Thu 12;        | late, 12 h       |
+    |         | Ben: Thu 12 → ack Thu 13 (1 h, in time for Ben)    |                  |
+    | h3 hot  | Ben: Wed 10 → ack Wed 15 (5 h, due Wed 12: late)   | late, 5 h        |
+    | h4      | Ann: Wed 10 → escalated, reassigned Thu 12;        | missed, no answer|
+    |         | Ben: Thu 12 → escalated Fri 13, breach Fri 14      |                  |
+    | h5      | Ben: Wed 10 → reject no_budget Wed 11 (1 h)        | in time, 1 h     |
+    | h6      | Ann: Mon 10 → nothing yet, due Tue 10              | open within SLA  |
+    | h7 hot  | Ben: Mon 9 → nothing, due Mon 11, reminded         | missed (overdue) |
+    | h8      | Ann: Wed 10 → ack Wed 13 (3 h), reject not_a_fit   | in time, 3 h     |
+    """
     create_schema(empty_db)
     with Session(empty_db) as s:
         ann, ben = (
@@ -36,56 +54,98 @@ def sales(empty_db: Engine) -> Engine:  # noqa: F811
         s.add_all([ann, ben])
         s.flush()
 
-        def handoff(n: int, priority: str, status: str, reason: str | None = None) -> Handoff:
-            lead = Lead(email=f"l{n}@x.example.com")
+        def handoff(n: int, priority: str, status: str, at: datetime, rep: Rep,
+                    reason: str | None = None) -> Handoff:  # fmt: skip
+            lead = Lead(email=f"l{n}@x.example.com", source="wp" if n <= 4 else "expo")
             s.add(lead)
             s.flush()
-            h = Handoff(id=f"h{n}", lead_id=lead.id, created_at=WED, priority=priority,
-                        status=status, outcome_reason=reason)  # fmt: skip
+            h = Handoff(id=f"h{n}", lead_id=lead.id, created_at=at, priority=priority,
+                        status=status, outcome_reason=reason, rep_id=rep.id)  # fmt: skip
             s.add(h)
+            ev(h, rep, "assigned", at)
             return h
-
-        def assign(h: Handoff, attempt: int, rep: Rep, at: datetime) -> None:
-            s.add(RepAssignment(handoff_id=h.id, attempt=attempt, rep_id=rep.id, reason="", at=at))
 
         def ev(h: Handoff, rep: Rep, event: str, at: datetime) -> None:
             s.add(SlaEvent(handoff_id=h.id, lead_id=h.lead_id, rep_id=rep.id, at=at, event=event))
 
-        h1 = handoff(1, "normal", "accepted")
-        assign(h1, 1, ann, WED)
-        ev(h1, ann, "ack", WED + timedelta(hours=2))  # 2 business hours: in time
-        h2 = handoff(2, "normal", "accepted")
-        assign(h2, 1, ann, WED)
-        ev(h2, ann, "escalation", WED + timedelta(days=1))
-        thu = WED + timedelta(days=1, hours=2)
-        ev(h2, ben, "reassigned", thu)
-        assign(h2, 2, ben, thu)
-        ev(h2, ben, "ack", thu + timedelta(hours=1))  # Ben: 1 hour on his own clock
-        h3 = handoff(3, "hot", "accepted")
-        assign(h3, 1, ben, WED)
-        ev(h3, ben, "ack", WED + timedelta(hours=5))  # hot: 2 hours allowed, 5 taken
-        h4 = handoff(4, "normal", "withdrawn")
-        assign(h4, 1, ann, WED)
-        ev(h4, ann, "breach", WED + timedelta(days=5))
-        h5 = handoff(5, "normal", "rejected", reason="no_budget")
-        assign(h5, 1, ben, WED)
+        h1 = handoff(1, "normal", "accepted", WED, ann)
+        ev(h1, ann, "ack", WED + timedelta(hours=2))
+        h2 = handoff(2, "normal", "accepted", WED, ann)
+        ev(h2, ann, "reminder", THU)
+        ev(h2, ann, "escalation", THU + timedelta(hours=1))
+        ev(h2, ben, "reassigned", THU + timedelta(hours=2))
+        ev(h2, ben, "ack", THU + timedelta(hours=3))
+        h3 = handoff(3, "hot", "accepted", WED, ben)
+        ev(h3, ben, "ack", WED + timedelta(hours=5))
+        h4 = handoff(4, "normal", "withdrawn", WED, ann)
+        ev(h4, ann, "escalation", THU + timedelta(hours=1))
+        ev(h4, ben, "reassigned", THU + timedelta(hours=2))
+        ev(h4, ben, "escalation", FRI + timedelta(hours=3))
+        ev(h4, ben, "breach", FRI + timedelta(hours=4))
+        h5 = handoff(5, "normal", "rejected", WED, ben, reason="no_budget")
+        ev(h5, ben, "reject", WED + timedelta(hours=1))
+        handoff(6, "normal", "pending", MON + timedelta(hours=1), ann)
+        h7 = handoff(7, "hot", "pending", MON, ben)
+        ev(h7, ben, "reminder", MON + timedelta(hours=2))
+        h8 = handoff(8, "normal", "rejected", WED, ann, reason="not_a_fit")
+        ev(h8, ann, "ack", WED + timedelta(hours=3))
+        ev(h8, ann, "reject", THU)
         s.commit()
     return empty_db
 
 
-def test_sla_compliance_overall_and_per_rep(sales: Engine) -> None:
+def _figures(s: kpi_sales.SlaStats) -> tuple[int, ...]:
+    return (s.handoffs, s.acknowledged, s.rejected_without_ack, s.within_sla, s.missed_sla,
+            s.open_within_sla, s.escalations, s.reassignments, s.breaches)  # fmt: skip
+
+
+def test_sla_overall_counts_the_first_clock(sales: Engine) -> None:
     with Session(sales) as session:
-        overall, per, reasons = kpi_sales.sla(session, SLA.calendar, _window, None, None)
-    assert (overall.handoffs, overall.acknowledged, overall.within_sla) == (5, 3, 2)
-    assert overall.within_sla_rate == 0.4
-    assert sorted(overall.ack_hours) == [1.0, 2.0, 5.0]
-    assert overall.ack_percentile(0.5) == 2.0 and overall.ack_percentile(0.9) == 4.4
-    assert (overall.escalations, overall.breaches, overall.reassignments) == (1, 1, 1)
-    assert reasons == {"no_budget": 1}
+        overall, _, reasons = kpi_sales.sla(session, SLA.calendar, _window, None, None, now=NOW)
+    # in time h1 h5 h8; missed h2 h3 (late) h4 h7 (never); open h6; acked h1 h2 h3 h8
+    assert _figures(overall) == (8, 4, 1, 3, 4, 1, 3, 2, 1)
+    assert overall.within_sla_rate == round(3 / 7, 4)  # the open h6 is not a failure (yet)
+    assert sorted(overall.ack_hours) == [1.0, 2.0, 3.0, 5.0, 12.0]  # h2: Wed 10 to Thu 13
+    assert overall.ack_percentile(0.5) == 3.0 and overall.ack_percentile(0.9) == 9.2
+    assert reasons == {"no_budget": 1, "not_a_fit": 1}
+
+
+def test_sla_per_rep_runs_a_clock_per_assignment(sales: Engine) -> None:
+    with Session(sales) as session:
+        _, per, _ = kpi_sales.sla(session, SLA.calendar, _window, None, None, now=NOW)
     ann, ben = per["Ann"], per["Ben"]
-    assert (ann.handoffs, ann.acknowledged, ann.within_sla, ann.escalations, ann.breaches) == (
-        3, 1, 1, 1, 1)  # fmt: skip
-    assert (ben.handoffs, ben.acknowledged, ben.within_sla) == (3, 2, 1)
+    # Ann: h1 h8 in time; h2 h4 missed and taken from her; h6 open
+    assert _figures(ann) == (5, 2, 0, 2, 2, 1, 2, 2, 0)
+    assert ann.within_sla_rate == 0.5 and sorted(ann.ack_hours) == [2.0, 3.0]
+    # Ben: h2 (1 h on his own clock) and h5 (reject) in time; h3 late, h4 breached, h7 overdue
+    assert _figures(ben) == (5, 2, 1, 2, 3, 0, 1, 0, 1)
+    assert ben.within_sla_rate == 0.4 and sorted(ben.ack_hours) == [1.0, 1.0, 5.0]
+    assert ben.ack_percentile(0.5) == 1.0 and ben.ack_percentile(0.9) == 4.2
+    assert set(per) == {"Ann", "Ben"}
+
+
+def test_sla_a_clock_closes_when_its_deadline_passes(sales: Engine) -> None:
+    later = NOW + timedelta(days=1)  # Tue 12:00: h6 (due Tue 10:00) is missed now
+    with Session(sales) as session:
+        overall, per, _ = kpi_sales.sla(session, SLA.calendar, _window, None, None, now=later)
+    assert (overall.within_sla, overall.missed_sla, overall.open_within_sla) == (3, 5, 0)
+    assert overall.within_sla_rate == 0.375 and per["Ann"].within_sla_rate == 0.4
+
+
+def test_sla_filtered_by_campaign_and_range(sales: Engine) -> None:
+    with Session(sales) as session:
+        wp, wp_reps, wp_reasons = kpi_sales.sla(
+            session, SLA.calendar, _window, None, None, "wp", now=NOW)  # fmt: skip
+        expo, _, expo_reasons = kpi_sales.sla(
+            session, SLA.calendar, _window, None, None, "expo", now=NOW)  # fmt: skip
+        last_week, _, _ = kpi_sales.sla(session, SLA.calendar, _window, None, MON, now=NOW)
+    assert _figures(wp) == (4, 3, 0, 1, 3, 0, 3, 2, 1) and wp.within_sla_rate == 0.25
+    assert _figures(wp_reps["Ben"]) == (3, 2, 0, 1, 2, 0, 1, 0, 1) and wp_reasons == {}
+    assert _figures(expo) == (4, 1, 1, 2, 1, 1, 0, 0, 0)
+    assert expo.within_sla_rate == round(2 / 3, 4)
+    assert expo_reasons == {"no_budget": 1, "not_a_fit": 1}
+    assert (last_week.handoffs, last_week.within_sla, last_week.open_within_sla) == (6, 3, 0)
+    assert last_week.within_sla_rate == 0.5
 
 
 @pytest.fixture
@@ -93,17 +153,19 @@ def outcomes(empty_db: Engine) -> Engine:  # noqa: F811
     create_schema(empty_db)
     with Session(empty_db) as s:
 
-        def lead(breakdown: dict[str, int], path: list[str]) -> None:
-            row = Lead(email=f"{uuid.uuid4().hex[:6]}@x.example.com", score_breakdown=breakdown)
+        def lead(breakdown: dict[str, int], path: list[str], source: str = "wp",
+                 day: datetime = WED) -> None:  # fmt: skip
+            row = Lead(email=f"{uuid.uuid4().hex[:6]}@x.example.com", score_breakdown=breakdown,
+                       source=source)  # fmt: skip
             s.add(row)
             s.flush()
             for i, stage in enumerate(path):
-                s.add(StageChange(lead_id=row.id, at=WED + timedelta(hours=i), to_stage=stage))
+                s.add(StageChange(lead_id=row.id, at=day + timedelta(hours=i), to_stage=stage))
 
         handed = ["mql", "sales_pending", "sales_accepted"]
         lead({"pricing_page_view": 15, "decision_maker": 20}, [*handed, "opportunity", "won"])
         lead({"decision_maker": 20}, [*handed, "opportunity"])
-        lead({"pricing_page_view": 15}, [*handed, "lost"])
+        lead({"pricing_page_view": 15}, [*handed, "lost"], source="expo", day=THU)
         lead({"pricing_page_view": 15}, ["nurturing"])  # never handed off: not compared
         s.commit()
     return empty_db
@@ -126,3 +188,20 @@ def test_scoring_review_compares_leads_with_and_without_each_rule(outcomes: Engi
     webinar = rows["webinar_attended"]
     assert webinar.leads_with == 0 and webinar.win_rate_with is None
     assert webinar.win_rate_without == round(1 / 3, 4)
+
+
+def test_scoring_review_filtered_by_campaign_and_handoff_day(outcomes: Engine) -> None:
+    rules = ["pricing_page_view"]
+    with Session(outcomes) as session:
+        (wp,) = kpi_sales.scoring_review(session, rules, campaign="wp")
+        (before_thu,) = kpi_sales.scoring_review(session, rules, end=THU)
+        (from_thu,) = kpi_sales.scoring_review(session, rules, start=THU)
+        (none,) = kpi_sales.scoring_review(session, rules, campaign="ads")
+    # wp, and handed off before Thursday: the won lead with pricing, the opportunity without
+    for row in (wp, before_thu):
+        assert (row.leads_with, row.leads_without) == (1, 1)
+        assert (row.opportunity_rate_with, row.win_rate_with) == (1.0, 1.0)
+        assert (row.opportunity_rate_without, row.win_rate_without) == (1.0, 0.0)
+    assert (from_thu.leads_with, from_thu.leads_without, from_thu.win_rate_with) == (1, 0, 0.0)
+    assert from_thu.win_rate_without is None
+    assert (none.leads_with, none.leads_without) == (0, 0)

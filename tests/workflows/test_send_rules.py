@@ -16,7 +16,8 @@ from nurture.settings import Settings
 from nurture.tables import TimelineNote
 from scenarios.email_policy import SEND_WINDOW
 from tests.conftest import running_worker
-from tests.factories import COLD_PROFILE, make_lead, sent_mails, start_lead
+from tests.factories import COLD_PROFILE, HOT_PROFILE, event, make_lead, sent_mails, start_lead
+from workflows.lead import LeadWorkflow
 from workflows.runtime import Lead
 from workflows.scenario_spec import Scenario
 
@@ -92,3 +93,27 @@ async def test_the_frequency_cap_defers_the_fourth_mail_of_a_week(
     assert all(o < timedelta(minutes=1) for o in offsets[:3])
     assert timedelta(days=7) <= offsets[3] < timedelta(days=7, minutes=1)
     assert "frequency cap (3 in 7 days)" in _notes(engine, lead.id)[0]
+
+
+async def test_mail_to_reps_ignores_windows_caps_and_unsubscribes(
+    ts_env: WorkflowEnvironment, settings: Settings, engine: Engine, smtp: MailSink
+) -> None:
+    """A lead qualifying on a Saturday night gets its rep told at once, though its own
+    mail would wait for Monday; after it unsubscribes, the rep's reminders still go out."""
+    windowed = settings.model_copy(update={"send_window": True})
+    start = _next(await ts_env.get_current_time(), 5, 22)  # Saturday, 22:00 Tokyo
+    await ts_env.sleep(start - await ts_env.get_current_time())
+    lead = make_lead(engine, timezone="Asia/Tokyo", **HOT_PROFILE)
+    async with running_worker(ts_env.client, windowed, engine):
+        handle = await start_lead(ts_env.client, windowed, lead)
+        await handle.signal(LeadWorkflow.behaviour, event("pricing_page_view"))
+        await ts_env.sleep(timedelta(minutes=5))
+        notified = sent_mails(engine, lead.id, kind="rep")
+        await handle.signal(LeadWorkflow.unsubscribe)
+        await ts_env.sleep(timedelta(days=4))  # past Monday's deadline: the ladder runs
+        rep_mails = sent_mails(engine, lead.id, kind="rep")
+        marketing = sent_mails(engine, lead.id)
+
+    assert len(notified) == 1 and notified[0].scheduled_at - start < timedelta(minutes=5)
+    assert marketing == []  # it qualified before its thank-you could go out on Monday
+    assert [m.outbox_key.rsplit(":", 1)[-1] for m in rep_mails][:2] == ["assigned", "reminder"]

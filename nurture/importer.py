@@ -1,0 +1,205 @@
+"""`nurture import`: offline leads (trade-show lists, business cards) from a CSV file into the
+running API, a few requests in flight. No row is lost: those refused, here or by the API, are
+written to `<FILE>.rejected.csv` with their line number and the reason, ready to fix and import.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import Progress
+
+from api.errors import describe_validation
+from api.schemas import LeadIn
+from nurture.lead_csv import (
+    CsvFileError,
+    LeadTable,
+    Rejected,
+    lead_fields,
+    read_table,
+    size_of,
+    write_rejected,
+)
+from scenarios import SCENARIOS
+
+RETRIES = 3
+
+
+class ApiUnreachable(Exception):
+    """The API cannot take the import at all (down, unhealthy, or the token refused)."""
+
+
+@dataclass
+class Outcome:
+    imported: int = 0
+    updated: int = 0
+    rejected: list[Rejected] = field(default_factory=list)
+    stopped: str | None = None  # why the API stopped answering mid-way
+
+
+def payload(table: LeadTable, cells: list[str], source: str, scenario: str) -> dict[str, Any]:
+    """The POST /v1/leads body of one row; ValueError with the reason when the row is bad."""
+    fields: dict[str, Any] = {**lead_fields(table, cells), "source": source, "scenario": scenario}
+    if "email" not in fields:
+        raise ValueError(f"no email ({table.header_of('email')} is empty)")
+    if "company_size" in fields:
+        try:
+            fields["company_size"] = size_of(fields["company_size"])
+        except ValueError as err:
+            raise ValueError(f"{table.header_of('company_size')}: {err}") from None
+    try:
+        lead = LeadIn.model_validate(fields)
+    except ValidationError as err:
+        _, details = describe_validation(list(err.errors()))
+        raise ValueError(
+            "; ".join(f"{table.header_of(d['field'])}: {d['problem']}" for d in details)
+        ) from None
+    return lead.model_dump(mode="json", exclude_none=True)
+
+
+def _error_text(response: httpx.Response) -> str:
+    try:
+        return str(response.json()["error"]["message"])
+    except (ValueError, KeyError, TypeError):
+        return response.text[:200]
+
+
+async def preflight(http: httpx.AsyncClient, base: str, token: str) -> None:
+    """Refuse before the first row: an API that is down, unhealthy, or refuses the token."""
+    try:
+        health = await http.get(f"{base}/healthz")
+        if health.status_code != 200:
+            raise ApiUnreachable(f"the API at {base} is not healthy: {health.text[:200]}")
+        probe = await http.get(
+            f"{base}/v1/leads", params={"limit": 1}, headers={"Authorization": f"Bearer {token}"}
+        )
+    except httpx.HTTPError as err:
+        raise ApiUnreachable(f"cannot reach the API at {base}: {err}") from None
+    if probe.status_code in (401, 403):
+        raise ApiUnreachable(f"the API refused the admin token (NURTURE_ADMIN_TOKEN): {probe.text}")
+
+
+async def _post(http: httpx.AsyncClient, url: str, token: str, body: dict[str, Any]) -> Any:
+    """The response, retried on 429/5xx and dropped connections; the last error otherwise."""
+    attempt = 0
+    while True:
+        try:
+            response = await http.post(url, json=body, headers={"Authorization": f"Bearer {token}"})
+            retry = response.status_code == 429 or response.status_code >= 500
+            if not retry or attempt == RETRIES:
+                return response
+        except httpx.TransportError:
+            if attempt == RETRIES:
+                raise
+        await asyncio.sleep(0.5 * 2**attempt)
+        attempt += 1
+
+
+async def send(
+    table: LeadTable, base: str, token: str, source: str, scenario: str, concurrency: int = 4
+) -> Outcome:
+    """Every row to POST /v1/leads; the same email twice in the file goes in file order."""
+    outcome = Outcome()
+    ready: list[tuple[int, list[str], dict[str, Any]]] = []
+    for line, cells in table.rows:
+        try:
+            ready.append((line, cells, payload(table, cells, source, scenario)))
+        except ValueError as err:
+            outcome.rejected.append(Rejected(line, cells, str(err)))
+    gate = asyncio.Semaphore(concurrency)
+    locks: dict[str, asyncio.Lock] = {}
+    async with httpx.AsyncClient(timeout=60) as http:
+        await preflight(http, base, token)
+        with Progress(console=Console(stderr=True)) as progress:
+            task = progress.add_task("importing leads", total=len(table.rows))
+            progress.advance(task, len(outcome.rejected))
+
+            async def one(line: int, cells: list[str], body: dict[str, Any]) -> None:
+                async with locks.setdefault(body["email"].lower(), asyncio.Lock()), gate:
+                    await _one(http, f"{base}/v1/leads", token, outcome, line, cells, body)
+                progress.advance(task)
+
+            await asyncio.gather(*(one(*item) for item in ready))
+    outcome.rejected.sort(key=lambda r: r.line)
+    return outcome
+
+
+async def _one(
+    http: httpx.AsyncClient,
+    url: str,
+    token: str,
+    outcome: Outcome,
+    line: int,
+    cells: list[str],
+    body: dict[str, Any],
+) -> None:
+    if outcome.stopped is not None:
+        outcome.rejected.append(Rejected(line, cells, f"not sent: {outcome.stopped}"))
+        return
+    try:
+        response = await _post(http, url, token, body)
+    except httpx.TransportError as err:
+        outcome.stopped = outcome.stopped or f"the API stopped answering ({err})"
+        outcome.rejected.append(Rejected(line, cells, f"not sent: {outcome.stopped}"))
+        return
+    if response.is_success:
+        created = bool(response.json().get("created"))
+        outcome.imported += created
+        outcome.updated += not created
+    else:
+        reason = f"API {response.status_code}: {_error_text(response)}"
+        outcome.rejected.append(Rejected(line, cells, reason))
+
+
+def run(
+    path: Path,
+    *,
+    source: str,
+    scenario: str,
+    api: str,
+    token: str,
+    encoding: str | None = None,
+    concurrency: int = 4,
+) -> int:
+    """Import the file and say how it went; the exit code (0 all in, 1 rows rejected, 2 failed)."""
+    if scenario not in SCENARIOS:
+        typer.echo(f"error: unknown scenario {scenario!r}; known: {', '.join(SCENARIOS)}", err=True)
+        return 2
+    try:
+        LeadIn(email="check@example.com", scenario=scenario, source=source)
+    except ValidationError as err:
+        typer.echo(f"error: --{describe_validation(list(err.errors()))[0]}", err=True)
+        return 2
+    try:
+        table = read_table(path, encoding)
+    except CsvFileError as err:
+        typer.echo(f"error: {path} {err}", err=True)
+        return 2
+    if table.unused:
+        typer.echo(f"columns not imported: {', '.join(table.unused)}")
+    try:
+        outcome = asyncio.run(send(table, api.rstrip("/"), token, source, scenario, concurrency))
+    except ApiUnreachable as err:
+        typer.echo(f"error: {err}", err=True)
+        return 2
+    summary = (
+        f"{path.name}: imported {outcome.imported}, updated {outcome.updated}, "
+        f"rejected {len(outcome.rejected)} of {len(table.rows)} rows"
+    )
+    if outcome.rejected:
+        out = write_rejected(table, path, outcome.rejected)
+        summary += f"; rejected rows and reasons in {out}"
+        for row in outcome.rejected[:5]:
+            typer.echo(f"  line {row.line}: {row.reason}", err=True)
+    typer.echo(summary)
+    if outcome.stopped is not None:
+        typer.echo(f"error: {outcome.stopped}", err=True)
+        return 2
+    return 1 if outcome.rejected else 0

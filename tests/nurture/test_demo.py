@@ -1,0 +1,90 @@
+"""`nurture demo` against a real stack: API, worker, dev Temporal server, SMTP sink."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy.engine import Engine
+from temporalio.testing import WorkflowEnvironment
+
+from nurture.demo import ZONES
+from nurture.mailsink import MailSink
+from nurture.settings import Settings
+from scenarios.email_policy import SEND_WINDOW
+from tests.conftest import ApiServer, serve_api
+from tests.nurture.test_cli import run
+
+
+@pytest.fixture
+def smtp(tmp_path: Path) -> Iterator[MailSink]:
+    """The sink as `nurture dev` runs it: every mail kept as an .eml file to read."""
+    with MailSink(folder=tmp_path / "mail") as sink:
+        yield sink
+
+
+async def test_demo_fills_the_dashboard(
+    stack: ApiServer, http: httpx.AsyncClient, smtp: MailSink
+) -> None:
+    args = ["demo", "--leads", "30", "--seed", "4", "--api", stack.base_url]
+    args += ["--mail-folder", str(smtp.folder)]  # seed 4: 8 handoffs, 3 clicks, every time
+    result = await asyncio.to_thread(run, *args)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "demo: 30 leads in 5 campaigns" in result.stdout
+
+    funnel = (await http.get("/v1/kpi/funnel", headers=stack.admin)).json()
+    counts = {s["stage"]: s["count"] for s in funnel["overall"]["stages"]}
+    assert counts["new"] == 30 and counts["nurturing"] == 30
+    campaigns = (await http.get("/v1/kpi/campaigns", headers=stack.admin)).json()
+    assert sum(c["leads"] for c in campaigns) == 30 and len(campaigns) == 5
+    assert sum(c["won"] for c in campaigns) >= 1 and sum(float(c["revenue"]) for c in campaigns)
+
+    email = (await http.get("/v1/kpi/email", headers=stack.admin)).json()
+    opens, clicks = (sum(s[k] for s in email) for k in ("unique_opens", "unique_clicks"))
+    assert opens >= 1 and clicks >= 1, email
+    # every hit the demo made counted as a person's, none as a gateway's
+    assert f"{opens} opened, {clicks} clicked" in result.stdout, (email, result.stdout)
+    sla = (await http.get("/v1/kpi/sla", headers=stack.admin)).json()
+    assert sla["overall"]["acknowledged"] >= 1 and sum(sla["reject_reasons"].values()) >= 1
+
+    handoffs = (await http.get("/v1/handoffs", headers=stack.admin)).json()["items"]
+    pending = [h for h in handoffs if h["status"] == "pending"]
+    assert len(handoffs) >= 3 and len(pending) <= max(1, len(handoffs) // 10), handoffs
+    assert f"sales: {len(handoffs)} handoffs" in result.stdout
+
+    page = await http.get("/dashboard", auth=("manager", "dev-admin-token"))
+    assert page.status_code == 200
+    assert '<div class="big" id="new-leads">30</div>' in page.text
+    assert page.text.count('class="bar"') == 7 and page.text.count('class="roi"') == 5
+    assert 'class="open-rate"' in page.text and 'class="click-rate"' in page.text
+
+
+async def test_demo_without_a_worker_stops_with_a_clear_error(
+    dev_env: WorkflowEnvironment, settings: Settings, engine: Engine, tmp_path: Path
+) -> None:
+    hasty = settings.model_copy(update={"intake_wait_seconds": 0.2})
+    async with serve_api(dev_env.client, hasty) as api:  # no worker polls this task queue
+        args = ["demo", "--leads", "20", "--api", api.base_url, "--mail-folder", str(tmp_path)]
+        result = await asyncio.to_thread(run, *args)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "no worker answered for the first 16 leads" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_demo_without_an_api_says_so() -> None:
+    result = run("demo", "--leads", "40", "--api", "http://127.0.0.1:9")
+    assert result.returncode == 2 and "did not answer" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_demo_time_zones_keep_mail_flowing_at_any_weekday_hour() -> None:
+    """Some demo leads are inside their send window whenever it is a weekday in UTC."""
+    monday = datetime(2026, 11, 16, tzinfo=UTC)
+    for hour in range(5 * 24):
+        at = monday + timedelta(hours=hour, minutes=30)
+        open_zones = [z for z, *_ in ZONES if SEND_WINDOW.next_slot(at, z) == at]
+        assert open_zones, f"no demo time zone is in business hours at {at:%a %H:%M} UTC"
