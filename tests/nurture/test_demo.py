@@ -6,9 +6,11 @@ import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from playwright.async_api import async_playwright
 from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
 
@@ -16,6 +18,7 @@ from nurture.demo import ZONES
 from nurture.mailsink import MailSink
 from nurture.settings import Settings
 from scenarios.email_policy import SEND_WINDOW
+from tests.api.test_dashboard import ARTIFACTS, CHROMIUM, FLAGS, _apply
 from tests.conftest import ApiServer, serve_api
 from tests.nurture.test_cli import run
 
@@ -61,6 +64,35 @@ async def test_demo_fills_the_dashboard(
     assert '<div class="big" id="new-leads">30</div>' in page.text
     assert page.text.count('class="bar"') == 7 and page.text.count('class="roi"') == 5
     assert 'class="open-rate"' in page.text and 'class="click-rate"' in page.text
+    await _in_chromium(stack, campaigns)
+
+
+async def _in_chromium(stack: ApiServer, campaigns: list[dict[str, Any]]) -> None:
+    """What a manager sees right after the demo: charts drawn from its data, and a campaign
+    filter that narrows them. The screenshot is kept in test-artifacts/."""
+    largest = max(campaigns, key=lambda c: c["leads"])
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        context = await browser.new_context(
+            http_credentials={"username": "manager", "password": "dev-admin-token"},
+            viewport={"width": 1280, "height": 900},
+        )
+        page = await context.new_page()
+        response = await page.goto(f"{stack.base_url}/dashboard")
+        assert response is not None and response.status == 200
+        assert await page.text_content("#new-leads") == "30"
+        bars = [
+            float(await b.get_attribute("width") or 0)
+            for b in await page.locator("#funnel rect.bar").all()
+        ]
+        assert len(bars) == 7 and bars[0] > 0 and bars[0] >= bars[-1]
+        assert await page.locator("#campaigns rect.roi").count() == 5
+        assert await page.locator("#email rect.open-rate").count() >= 1
+        ARTIFACTS.mkdir(exist_ok=True)
+        await page.screenshot(path=str(ARTIFACTS / "dashboard-demo.png"), full_page=True)
+        await _apply(page, largest["key"])
+        assert await page.text_content("#new-leads") == str(largest["leads"])
+        await browser.close()
 
 
 async def test_demo_without_a_worker_stops_with_a_clear_error(
