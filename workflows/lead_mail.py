@@ -35,6 +35,11 @@ class LeadMail(LeadRecords):
     def stopped(self) -> bool:
         return self._qualified or self._mail_stopped or self._stage not in NURTURE_STAGES
 
+    @property
+    def _leaving(self) -> bool:
+        """The running scenario is being left for another (LeadScenarios knows when)."""
+        return False
+
     def calendar(self) -> BusinessCalendar:
         """The lead's working calendar: its time zone, and that country's holidays."""
         return SEND_WINDOW.calendar(self.profile.timezone)
@@ -48,7 +53,7 @@ class LeadMail(LeadRecords):
         now = workflow.now()
         self._step = step
         await self._record_step(now)
-        if self.stopped:
+        if self.stopped or self._leaving:
             raise ScenarioStopped()
         self._busy += 1
         try:
@@ -104,8 +109,10 @@ class LeadMail(LeadRecords):
                 await self._note("deferred", note)
             self.show_waiting(f"{step} deferred to {when:%Y-%m-%d %H:%M} UTC: {why}")
             with contextlib.suppress(TimeoutError):
-                await workflow.wait_condition(lambda: self.stopped, timeout=when - now)
-            if self.stopped:
+                await workflow.wait_condition(
+                    lambda: self.stopped or self._leaving, timeout=when - now
+                )
+            if self.stopped or self._leaving:
                 raise ScenarioStopped()
 
     async def _stop_mail(self, stage: Stage, reason: str) -> None:

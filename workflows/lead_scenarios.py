@@ -72,6 +72,10 @@ class LeadScenarios(LeadMail):
     def _switching(self) -> bool:
         return self._switch_why is not None
 
+    @property
+    def _leaving(self) -> bool:
+        return self._switching
+
     async def _nurture(self) -> None:
         """Run the lead's scenarios one after another for as long as it is being nurtured."""
         while not self.stopped:

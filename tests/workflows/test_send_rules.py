@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from sqlmodel import select
 from temporalio.testing import WorkflowEnvironment
 
 import scenarios
+from api.lead_workflows import profile_of
 from nurture.db import session_scope
 from nurture.mailsink import MailSink
 from nurture.settings import Settings
@@ -18,6 +20,7 @@ from scenarios.email_policy import SEND_WINDOW
 from tests.conftest import running_worker
 from tests.factories import COLD_PROFILE, HOT_PROFILE, event, make_lead, sent_mails, start_lead
 from workflows.lead import LeadWorkflow
+from workflows.models import EnrolRequest
 from workflows.runtime import Lead
 from workflows.scenario_spec import Scenario
 
@@ -117,3 +120,24 @@ async def test_mail_to_reps_ignores_windows_caps_and_unsubscribes(
     assert len(notified) == 1 and notified[0].scheduled_at - start < timedelta(minutes=5)
     assert marketing == []  # it qualified before its thank-you could go out on Monday
     assert [m.outbox_key.rsplit(":", 1)[-1] for m in rep_mails][:2] == ["assigned", "reminder"]
+
+
+async def test_a_deferred_mail_does_not_hold_back_a_re_enrolment(
+    ts_env: WorkflowEnvironment, settings: Settings, engine: Engine, smtp: MailSink
+) -> None:
+    """At night the thank-you waits for the morning; a webinar sign-up meanwhile enters the
+    webinar series at once, and the whitepaper's waiting mail is never sent."""
+    windowed = settings.model_copy(update={"send_window": True})
+    start = _next(await ts_env.get_current_time(), 2, 22)  # Wednesday, 22:00 Tokyo
+    await ts_env.sleep(start - await ts_env.get_current_time())
+    lead = make_lead(engine, timezone="Asia/Tokyo", **COLD_PROFILE)
+    async with running_worker(ts_env.client, windowed, engine):
+        handle = await start_lead(ts_env.client, windowed, lead)
+        await ts_env.sleep(timedelta(minutes=5))
+        request = EnrolRequest(profile=profile_of(lead), scenario="webinar")
+        answer = await asyncio.wait_for(handle.execute_update(LeadWorkflow.enrol, request), 10)
+        await ts_env.sleep(timedelta(days=2))
+        mails = sent_mails(engine, lead.id)
+
+    assert answer.enrolment == "enrolled in webinar" and answer.scenario == "webinar"
+    assert [(m.scenario, m.step) for m in mails] == [("webinar", "missed-recording")]
