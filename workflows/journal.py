@@ -10,6 +10,7 @@ exhausted and the scenario carries on live from where it was.
 from __future__ import annotations
 
 from collections import deque
+from datetime import datetime
 
 from workflows.lead_state import JournalEntry, LoggedEvent, ScenarioRun
 from workflows.models import BehaviourEvent
@@ -24,7 +25,7 @@ class EventLog:
         self._recent: deque[LoggedEvent] = deque(maxlen=keep)
         self.total = 0
 
-    def append(self, event: BehaviourEvent, applied_at: object) -> None:
+    def append(self, event: BehaviourEvent, applied_at: datetime) -> None:
         self.total += 1
         self._recent.append(LoggedEvent(seq=self.total, applied_at=applied_at, event=event))
 

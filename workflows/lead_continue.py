@@ -8,7 +8,6 @@ de-duplication window and the running scenario's journal all carry over.
 
 from __future__ import annotations
 
-import asyncio
 from collections import deque
 from datetime import datetime
 from typing import NoReturn
@@ -34,7 +33,6 @@ class LeadContinuation(LeadScoring):
     _seen_order: deque[str]
     _seen_ids: set[str]
     enrolled_at: datetime
-    _handoff_task: asyncio.Task[HandoffResult] | None
 
     def _restore(self, c: LeadCarry) -> None:
         self._runs = c.runs

@@ -46,16 +46,13 @@ class LeadHandoff(LeadContinuation):
                         await self._handoff_failed(handoff_id, err)
                         continue
                 self._active_handoff, self._closed_handoff = handoff_id, None
-                self._busy += 1
-                try:
+                with self._in_flight():
                     self._child = await workflow.start_child_workflow(
                         SalesHandoffWorkflow.run,
                         handoff,
                         id=handoff_id,
                         parent_close_policy=ParentClosePolicy.ABANDON,
                     )
-                finally:
-                    self._busy -= 1
             handoff_id = self._active_handoff
             self._show_handoff()
             await workflow.wait_condition(

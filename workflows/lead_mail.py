@@ -55,22 +55,22 @@ class LeadMail(LeadRecords):
         await self._record_step(now)
         if self.stopped or self._leaving:
             raise ScenarioStopped()
-        self._busy += 1
         try:
-            result = await workflow.execute_activity_method(
-                EmailActivities.send_step,
-                SendStepInput(
-                    lead_id=self.lead_id,
-                    scenario=self.scenario,
-                    step=step,
-                    enrolment=self.enrolment,
-                    occurrence=occurrence,
-                    scheduled_at=now,
-                ),
-                start_to_close_timeout=policies.SEND_TIMEOUT,
-                heartbeat_timeout=policies.SEND_HEARTBEAT,
-                retry_policy=policies.SEND_RETRY,
-            )
+            with self._in_flight():
+                result = await workflow.execute_activity_method(
+                    EmailActivities.send_step,
+                    SendStepInput(
+                        lead_id=self.lead_id,
+                        scenario=self.scenario,
+                        step=step,
+                        enrolment=self.enrolment,
+                        occurrence=occurrence,
+                        scheduled_at=now,
+                    ),
+                    start_to_close_timeout=policies.SEND_TIMEOUT,
+                    heartbeat_timeout=policies.SEND_HEARTBEAT,
+                    retry_policy=policies.SEND_RETRY,
+                )
         except ActivityError as err:
             # No SMTP error ends the lead's life: a bounce stops its mail, the rest is noted.
             cause = getattr(err.cause, "type", None) or type(err.cause).__name__
@@ -80,8 +80,6 @@ class LeadMail(LeadRecords):
             else:
                 await self._note("send_failed", f"{self.scenario}/{step} not sent: {cause}")
             return
-        finally:
-            self._busy -= 1
         if result.skipped:
             stage = Stage.BOUNCED if result.skipped == "bounced" else Stage.UNSUBSCRIBED
             await self._stop_mail(stage, f"{self.scenario}/{step} not sent: {result.skipped}")

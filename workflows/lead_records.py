@@ -6,7 +6,8 @@ then given up (logged) rather than failing the lead: the workflow's state is the
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -114,21 +115,28 @@ class LeadRecords:
             NoteRecord(lead_id=self.lead_id, at=workflow.now(), kind=kind, text=text),
         )
 
-    async def _record(self, activity: Callable[[Any, R], None], record: R) -> None:
-        """Write to the read model; after an hour of failures give up rather than fail the lead."""
+    @contextlib.contextmanager
+    def _in_flight(self) -> Iterator[None]:
+        """Counts an activity (or child start) in flight: continue-as-new waits for none."""
         self._busy += 1
         try:
-            await workflow.execute_local_activity_method(
-                activity,
-                record,
-                start_to_close_timeout=policies.RECORD_TIMEOUT,
-                schedule_to_close_timeout=policies.RECORD_GIVE_UP_AFTER,
-                retry_policy=policies.RECORD_RETRY,
-            )
-        except ActivityError as err:
-            workflow.logger.error("read model write %s given up: %s", type(record).__name__, err)
+            yield
         finally:
             self._busy -= 1
+
+    async def _record(self, activity: Callable[[Any, R], None], record: R) -> None:
+        """Write to the read model; after an hour of failures give up rather than fail the lead."""
+        try:
+            with self._in_flight():
+                await workflow.execute_local_activity_method(
+                    activity,
+                    record,
+                    start_to_close_timeout=policies.RECORD_TIMEOUT,
+                    schedule_to_close_timeout=policies.RECORD_GIVE_UP_AFTER,
+                    retry_policy=policies.RECORD_RETRY,
+                )
+        except ActivityError as err:
+            workflow.logger.error("read model write %s given up: %s", type(record).__name__, err)
 
     def _upsert_search_attributes(self) -> None:
         values = (

@@ -110,6 +110,13 @@ class LeadScenarios(LeadMail):
             await spec.run(lead)
         except ScenarioStopped:
             return
+        finally:
+            if lead.diverged:
+                workflow.logger.warning(
+                    "lead %s: scenario %s left its journal's path after continue-as-new",
+                    self.lead_id,
+                    run.scenario,
+                )
         if self.current is run:
             await self._note("scenario_done", f"scenario {run.scenario} finished")
 
@@ -152,15 +159,12 @@ class LeadScenarios(LeadMail):
     async def record_split(self, split: str, variant: str) -> str:
         if split in self._splits:
             return self._splits[split]
-        self._busy += 1
-        try:
+        with self._in_flight():
             chosen: str = await workflow.execute_local_activity_method(
                 ReadModelActivities.record_split,
                 SplitRecord(lead_id=self.lead_id, at=workflow.now(), split=split, variant=variant),
                 start_to_close_timeout=policies.RECORD_TIMEOUT,
                 retry_policy=policies.RECORD_RETRY,
             )
-        finally:
-            self._busy -= 1
         self._splits[split] = chosen
         return chosen

@@ -95,16 +95,13 @@ class LeadScoring(LeadScenarios):
 
     async def _scored(self, request: ScoreRequest) -> ScoreOutcome:
         """Apply the scoring model in a local activity; history keeps the outcome."""
-        self._busy += 1
-        try:
+        with self._in_flight():
             outcome = await workflow.execute_local_activity(
                 apply_scoring,
                 request,
                 start_to_close_timeout=policies.SCORE_TIMEOUT,
                 retry_policy=policies.SCORE_RETRY,
             )
-        finally:
-            self._busy -= 1
         self._score = outcome.state
         if outcome.crossed and self._may_qualify():
             self._qualified = True  # before any write: a slow database must not delay MQL

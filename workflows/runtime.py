@@ -65,6 +65,11 @@ class Lead:
         self._journal = Journal(run)
 
     @property
+    def diverged(self) -> bool:
+        """The resumed scenario took another path than its journal and went on live."""
+        return self._journal.diverged
+
+    @property
     def _stopped(self) -> bool:
         return self._host.stopped or self._host.current is not self._run
 

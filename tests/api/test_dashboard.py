@@ -9,6 +9,8 @@ import io
 import json
 import os
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +123,26 @@ async def assert_csv_is_json(
     assert scoring["reject_reasons"] == sla["reject_reasons"]
 
 
+@asynccontextmanager
+async def dashboard_in_chromium(base_url: str) -> AsyncIterator[Page]:
+    """The dashboard loaded in headless Debian Chromium, logged in as a manager."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"no Chromium at {CHROMIUM}: tests/ensure-services.sh installs it")
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        context = await browser.new_context(
+            http_credentials={"username": "manager", "password": "dev-admin-token"},
+            viewport={"width": 1280, "height": 900},
+        )
+        page = await context.new_page()
+        response = await page.goto(f"{base_url}/dashboard")
+        assert response is not None and response.status == 200, await page.content()
+        try:
+            yield page
+        finally:
+            await browser.close()
+
+
 async def _text(page: Page, selector: str) -> str:
     return (await page.text_content(selector) or "").strip()
 
@@ -134,8 +156,6 @@ async def _apply(page: Page, campaign: str) -> None:
 async def test_dashboard_renders_filters_and_exports(
     stack: ApiServer, http: httpx.AsyncClient
 ) -> None:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"no Chromium at {CHROMIUM}: .ci/run installs Debian's chromium")
     await _seed(http, stack)
     assert (await http.get("/dashboard")).status_code == 401
 
@@ -149,15 +169,7 @@ async def test_dashboard_renders_filters_and_exports(
     assert [(f"{m['scenario']}/{m['step']}", m["delivered"]) for m in email] == [
         ("webinar/thanks-recording", 1), ("whitepaper/thanks", 3)]  # fmt: skip
 
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        context = await browser.new_context(
-            http_credentials={"username": "manager", "password": "dev-admin-token"},
-            viewport={"width": 1280, "height": 900},
-        )
-        page = await context.new_page()
-        response = await page.goto(f"{stack.base_url}/dashboard")
-        assert response is not None and response.status == 200, await page.content()
+    async with dashboard_in_chromium(stack.base_url) as page:
         assert await page.text_content("#new-leads") == "5"
         assert await page.text_content("#won") == "1"
         assert await page.locator("#funnel rect.bar").count() == 7
@@ -203,7 +215,6 @@ async def test_dashboard_renders_filters_and_exports(
         assert await page.text_content("#new-leads") == "0"
         assert await _text(page, "#email-delivered") == "0"
         assert await _text(page, "#sla-handoffs") == "0"
-        await browser.close()
 
     as_json = (await http.get("/v1/kpi/campaigns", headers=stack.admin)).json()
     as_csv = (await http.get("/v1/kpi/campaigns.csv", headers=stack.admin)).text

@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import async_playwright
 from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
 
@@ -18,7 +17,7 @@ from nurture.demo import ZONES
 from nurture.mailsink import MailSink
 from nurture.settings import Settings
 from scenarios.email_policy import SEND_WINDOW
-from tests.api.test_dashboard import ARTIFACTS, CHROMIUM, FLAGS, _apply
+from tests.api.test_dashboard import ARTIFACTS, _apply, dashboard_in_chromium
 from tests.conftest import ApiServer, serve_api
 from tests.nurture.test_cli import run
 
@@ -71,15 +70,7 @@ async def _in_chromium(stack: ApiServer, campaigns: list[dict[str, Any]]) -> Non
     """What a manager sees right after the demo: charts drawn from its data, and a campaign
     filter that narrows them. The screenshot is kept in test-artifacts/."""
     largest = max(campaigns, key=lambda c: c["leads"])
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        context = await browser.new_context(
-            http_credentials={"username": "manager", "password": "dev-admin-token"},
-            viewport={"width": 1280, "height": 900},
-        )
-        page = await context.new_page()
-        response = await page.goto(f"{stack.base_url}/dashboard")
-        assert response is not None and response.status == 200
+    async with dashboard_in_chromium(stack.base_url) as page:
         assert await page.text_content("#new-leads") == "30"
         bars = [
             float(await b.get_attribute("width") or 0)
@@ -92,7 +83,6 @@ async def _in_chromium(stack: ApiServer, campaigns: list[dict[str, Any]]) -> Non
         await page.screenshot(path=str(ARTIFACTS / "dashboard-demo.png"), full_page=True)
         await _apply(page, largest["key"])
         assert await page.text_content("#new-leads") == str(largest["leads"])
-        await browser.close()
 
 
 async def test_demo_without_a_worker_stops_with_a_clear_error(

@@ -41,6 +41,13 @@ def _next(now: datetime, weekday: int, hour: int) -> datetime:
     return day
 
 
+async def _skip_to(env: WorkflowEnvironment, weekday: int, hour: int) -> datetime:
+    """Move the test server's clock to the next such `weekday` and `hour` in Tokyo."""
+    start = _next(await env.get_current_time(), weekday, hour)
+    await env.sleep(start - await env.get_current_time())
+    return start
+
+
 def _notes(engine: Engine, lead_id: object) -> list[str]:
     with session_scope(engine) as session:
         rows = session.exec(select(TimelineNote).where(TimelineNote.lead_id == lead_id)).all()
@@ -57,8 +64,7 @@ async def test_marketing_mail_waits_for_business_hours(
     hour: int,
 ) -> None:
     windowed = settings.model_copy(update={"send_window": True})
-    start = _next(await ts_env.get_current_time(), weekday, hour)
-    await ts_env.sleep(start - await ts_env.get_current_time())
+    start = await _skip_to(ts_env, weekday, hour)
     lead = make_lead(engine, timezone="Asia/Tokyo", **COLD_PROFILE)
     async with running_worker(ts_env.client, windowed, engine):
         await start_lead(ts_env.client, windowed, lead)
@@ -104,8 +110,7 @@ async def test_mail_to_reps_ignores_windows_caps_and_unsubscribes(
     """A lead qualifying on a Saturday night gets its rep told at once, though its own
     mail would wait for Monday; after it unsubscribes, the rep's reminders still go out."""
     windowed = settings.model_copy(update={"send_window": True})
-    start = _next(await ts_env.get_current_time(), 5, 22)  # Saturday, 22:00 Tokyo
-    await ts_env.sleep(start - await ts_env.get_current_time())
+    start = await _skip_to(ts_env, 5, 22)  # Saturday, 22:00 Tokyo
     lead = make_lead(engine, timezone="Asia/Tokyo", **HOT_PROFILE)
     async with running_worker(ts_env.client, windowed, engine):
         handle = await start_lead(ts_env.client, windowed, lead)
@@ -128,8 +133,7 @@ async def test_a_deferred_mail_does_not_hold_back_a_re_enrolment(
     """At night the thank-you waits for the morning; a webinar sign-up meanwhile enters the
     webinar series at once, and the whitepaper's waiting mail is never sent."""
     windowed = settings.model_copy(update={"send_window": True})
-    start = _next(await ts_env.get_current_time(), 2, 22)  # Wednesday, 22:00 Tokyo
-    await ts_env.sleep(start - await ts_env.get_current_time())
+    await _skip_to(ts_env, 2, 22)  # Wednesday, 22:00 Tokyo
     lead = make_lead(engine, timezone="Asia/Tokyo", **COLD_PROFILE)
     async with running_worker(ts_env.client, windowed, engine):
         handle = await start_lead(ts_env.client, windowed, lead)
