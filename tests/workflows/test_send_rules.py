@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -16,36 +16,13 @@ from nurture.db import session_scope
 from nurture.mailsink import MailSink
 from nurture.settings import Settings
 from nurture.tables import TimelineNote
-from scenarios.email_policy import SEND_WINDOW
+from tests.clock import TOKYO, skip_to
 from tests.conftest import running_worker
 from tests.factories import COLD_PROFILE, HOT_PROFILE, event, make_lead, sent_mails, start_lead
 from workflows.lead import LeadWorkflow
 from workflows.models import EnrolRequest
 from workflows.runtime import Lead
 from workflows.scenario_spec import Scenario
-
-TOKYO = SEND_WINDOW.calendar("Asia/Tokyo")
-
-
-def _no_holiday_ahead(day: datetime) -> bool:
-    dates = [(day + timedelta(days=d)).date() for d in range(6)]
-    return all(TOKYO.is_business_day(d) for d in dates if d.weekday() < 5)
-
-
-def _next(now: datetime, weekday: int, hour: int) -> datetime:
-    """The next `weekday` (0 = Monday) at `hour` Tokyo time with no public holiday close by."""
-    local = now.astimezone(TOKYO.zone).replace(hour=hour, minute=0, second=0, microsecond=0)
-    day = local + timedelta(days=1)
-    while day.weekday() != weekday or not _no_holiday_ahead(day):
-        day += timedelta(days=1)
-    return day
-
-
-async def _skip_to(env: WorkflowEnvironment, weekday: int, hour: int) -> datetime:
-    """Move the test server's clock to the next such `weekday` and `hour` in Tokyo."""
-    start = _next(await env.get_current_time(), weekday, hour)
-    await env.sleep(start - await env.get_current_time())
-    return start
 
 
 def _notes(engine: Engine, lead_id: object) -> list[str]:
@@ -64,7 +41,7 @@ async def test_marketing_mail_waits_for_business_hours(
     hour: int,
 ) -> None:
     windowed = settings.model_copy(update={"send_window": True})
-    start = await _skip_to(ts_env, weekday, hour)
+    start = await skip_to(ts_env, weekday, hour)
     lead = make_lead(engine, timezone="Asia/Tokyo", **COLD_PROFILE)
     async with running_worker(ts_env.client, windowed, engine):
         await start_lead(ts_env.client, windowed, lead)
@@ -110,7 +87,7 @@ async def test_mail_to_reps_ignores_windows_caps_and_unsubscribes(
     """A lead qualifying on a Saturday night gets its rep told at once, though its own
     mail would wait for Monday; after it unsubscribes, the rep's reminders still go out."""
     windowed = settings.model_copy(update={"send_window": True})
-    start = await _skip_to(ts_env, 5, 22)  # Saturday, 22:00 Tokyo
+    start = await skip_to(ts_env, 5, 22)  # Saturday, 22:00 Tokyo
     lead = make_lead(engine, timezone="Asia/Tokyo", **HOT_PROFILE)
     async with running_worker(ts_env.client, windowed, engine):
         handle = await start_lead(ts_env.client, windowed, lead)
@@ -133,7 +110,7 @@ async def test_a_deferred_mail_does_not_hold_back_a_re_enrolment(
     """At night the thank-you waits for the morning; a webinar sign-up meanwhile enters the
     webinar series at once, and the whitepaper's waiting mail is never sent."""
     windowed = settings.model_copy(update={"send_window": True})
-    await _skip_to(ts_env, 2, 22)  # Wednesday, 22:00 Tokyo
+    await skip_to(ts_env, 2, 22)  # Wednesday, 22:00 Tokyo
     lead = make_lead(engine, timezone="Asia/Tokyo", **COLD_PROFILE)
     async with running_worker(ts_env.client, windowed, engine):
         handle = await start_lead(ts_env.client, windowed, lead)

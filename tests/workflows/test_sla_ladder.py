@@ -21,6 +21,7 @@ from nurture.repo import handoffs, reps
 from nurture.settings import Settings
 from nurture.tables import Handoff
 from scenarios.sla import SLA
+from tests.clock import skip_to
 from tests.conftest import running_worker
 from tests.factories import HOT_PROFILE, event, load, make_lead, stages, start_lead
 from workflows.handoff import SalesHandoffWorkflow
@@ -51,6 +52,12 @@ class Qualified:
         with session_scope(self.engine) as session:
             return str(reps.find_rep(session, email).id)
 
+    def assigned_at(self) -> datetime:
+        """When the rep was assigned: the SLA clock starts there."""
+        with session_scope(self.engine) as session:
+            rows = handoffs.events(session, self.handoff.id)
+        return next(r.at for r in rows if r.event == "assigned")
+
     def sla_events(self) -> list[str]:
         with session_scope(self.engine) as session:
             rows = handoffs.events(session, self.handoff.id)
@@ -61,7 +68,12 @@ class Qualified:
 async def qualified(
     ts_env: WorkflowEnvironment, settings: Settings, engine: Engine, smtp: MailSink
 ) -> AsyncIterator[Qualified]:
-    """A lead at 60 points, handed to Rep One (round-robin) with the SLA clock running."""
+    """A lead at 60 points, handed to Rep One (round-robin) with the SLA clock running.
+
+    The clock is pinned to a Wednesday 10:00 in Tokyo with no holiday in the week after,
+    whatever day and hour the test runs at.
+    """
+    await skip_to(ts_env, 2, 10, SLA.calendar)
     lead = make_lead(engine, **HOT_PROFILE)
     async with running_worker(ts_env.client, settings, engine):
         handle = await start_lead(ts_env.client, settings, lead)
@@ -115,11 +127,14 @@ async def test_ack_in_time_stops_the_clock(qualified: Qualified, smtp: MailSink)
 
 
 async def test_deadline_is_one_business_day_for_a_normal_lead(qualified: Qualified) -> None:
-    assigned = (await qualified.handoff.describe()).start_time
+    assigned = qualified.assigned_at()
     deadline = await qualified.deadline()
+    assert deadline == SLA.calendar.add(assigned, timedelta(hours=9))
     assert SLA.calendar.between(assigned, deadline) == timedelta(hours=9)
-    local = deadline.astimezone(SLA.calendar.zone)
-    assert SLA.calendar.is_business_day(local.date()) and 9 <= local.hour <= 18
+    # Assigned Wednesday 10:00 (and a few milliseconds): 8 hours that day, 1 the next morning.
+    local, start = deadline.astimezone(SLA.calendar.zone), assigned.astimezone(SLA.calendar.zone)
+    assert (start.weekday(), start.hour) == (2, 10)
+    assert (local.date() - start.date(), local.weekday(), local.hour) == (timedelta(days=1), 3, 10)
 
 
 async def test_reminder_then_ack(qualified: Qualified, smtp: MailSink) -> None:
