@@ -65,6 +65,13 @@ class Lead(SQLModel, table=True):
     stage: str = Field(default="new", index=True)
     step: str | None = None
     rep_id: uuid.UUID | None = None
+    # Set once the lead's workflow is known to exist; a row without it is reconciled by the
+    # worker (an intake that stored the lead but could not reach Temporal).
+    workflow_started_at: datetime | None = _ts(nullable=True)
+    # Why the lead's workflow no longer runs: stopped (by `nurture leads stop`), or
+    # terminated / canceled / failed / timed_out in Temporal. None while it runs.
+    halted: str | None = Field(default=None, max_length=30)
+    halted_at: datetime | None = _ts(nullable=True)
     unsubscribed_at: datetime | None = _ts(nullable=True)
     bounced_at: datetime | None = _ts(nullable=True)
     created_at: datetime = Field(
@@ -128,9 +135,17 @@ class EmailMessage(SQLModel, table=True):
     message_id: str = ""
     tracking_id: str = Field(default="", index=True, max_length=64)
     subject: str = ""
-    status: str = "pending"  # pending | sending | sent | skipped
+    # pending: not yet handed to SMTP; sending: in DATA, fate not yet known; sent: the relay
+    # said 250; uncertain: an attempt died in DATA, so nobody knows (never re-sent, shown);
+    # held: the relay or our configuration refuses (retried until fixed); failed: given up;
+    # skipped (unsubscribed before it went) | bounced (the recipient was refused).
+    status: str = Field(default="pending", index=True)
     scheduled_at: datetime = _ts(nullable=False)
     sent_at: datetime | None = _ts(nullable=True)
+    sending_at: datetime | None = _ts(nullable=True)
+    attempts: int = 0  # delivery attempts that reached the relay
+    last_error: str = Field(default="", max_length=500)  # codes and causes, never addresses
+    held_since: datetime | None = _ts(nullable=True)
 
 
 class Rep(SQLModel, table=True):
@@ -238,3 +253,29 @@ class Campaign(SQLModel, table=True):
     starts_on: date | None = None
     ends_on: date | None = None
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
+
+
+class ParkedEvent(SQLModel, table=True):
+    """A behaviour event for a lead whose workflow was stopped or closed by ops: kept, not
+    applied, until the lead is resumed (`nurture leads resume`)."""
+
+    __tablename__ = "parked_event"
+    __table_args__ = (sa.UniqueConstraint("lead_id", "event_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    lead_id: uuid.UUID = Field(foreign_key="lead.id", index=True)
+    event_id: str = Field(max_length=200)
+    event: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    parked_at: datetime = _ts(nullable=False)
+    reason: str = Field(default="", max_length=200)
+    delivered_at: datetime | None = _ts(nullable=True)
+
+
+class ServiceHeartbeat(SQLModel, table=True):
+    """A process saying it is alive and what it sees (worker, API): read by /healthz."""
+
+    __tablename__ = "service_heartbeat"
+
+    name: str = Field(primary_key=True, max_length=200)
+    at: datetime = _ts(nullable=False)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
