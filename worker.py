@@ -67,6 +67,7 @@ def build_worker(
             read_model.record_note,
             read_model.record_handoff,
             read_model.record_split,
+            read_model.record_sent,
             apply_scoring,
             email.send_step,
             email.notify_rep,

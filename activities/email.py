@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import aiosmtplib
 from sqlalchemy.engine import Engine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.delivery import Mail, OutboxDelivery, Outcome
 from nurture import mail
 from nurture.db import session_scope
 from nurture.repo import emails, handoffs, leads, reps, tracking
@@ -40,6 +40,7 @@ NOTICE_TEMPLATES = {
 @dataclass(frozen=True)
 class _Prepared:
     outbox_key: str
+    lead_id: uuid.UUID
     message_id: str
     to: str
     already_sent: bool
@@ -75,6 +76,7 @@ class EmailActivities:
         self._engine = engine
         self._settings = settings
         self._public = settings.public_url.rstrip("/")
+        self._outbox = OutboxDelivery(engine, settings)
 
     @activity.defn
     async def send_step(self, input: SendStepInput) -> SendResult:
@@ -105,13 +107,14 @@ class EmailActivities:
             "List-Unsubscribe": f"<{unsubscribe}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",  # RFC 8058
         }
+        label = f"{input.scenario}/{input.step}"
         try:
-            await self._deliver(prepared, tracked, headers)
+            outcome = await self._deliver(prepared, tracked, label, headers)
         except ApplicationError as err:
             if err.type == "RecipientRejected":
                 await asyncio.to_thread(self._mark_bounced, input.lead_id, key)
             raise
-        return SendResult(message_id=prepared.message_id)
+        return _result(prepared, outcome, rendered.subject)
 
     def _mark_bounced(self, lead_id: str, key: str) -> None:
         with session_scope(self._engine) as session:
@@ -127,10 +130,11 @@ class EmailActivities:
     async def _notify_rep(self, input: NotifyRepInput) -> SendResult:
         key = f"handoff:{input.handoff_id}:{input.attempt}:{input.kind.value}"
         prepared = await asyncio.to_thread(self._prepare_notice, key, input)
-        if not prepared.already_sent:
-            rendered = self._render(NOTICE_TEMPLATES[input.kind], prepared.context)
-            await self._deliver(prepared, rendered)
-        return SendResult(message_id=prepared.message_id, already_sent=prepared.already_sent)
+        if prepared.already_sent:
+            return SendResult(message_id=prepared.message_id, already_sent=True)
+        rendered = self._render(NOTICE_TEMPLATES[input.kind], prepared.context)
+        outcome = await self._deliver(prepared, rendered, f"sales {input.kind.value} mail")
+        return _result(prepared, outcome, rendered.subject)
 
     # --- steps -----------------------------------------------------------------
 
@@ -149,7 +153,8 @@ class EmailActivities:
             )
             blocked = "unsubscribed" if lead.unsubscribed_at else None
             blocked = "bounced" if lead.bounced_at else blocked
-            if blocked and row.status != "sent":
+            unsent = row.status in ("pending", "held")  # sending/uncertain may have gone
+            if blocked and unsent:
                 emails.mark_skipped(session, key, blocked)
             questions = [
                 str(e.properties["question"])
@@ -174,12 +179,13 @@ class EmailActivities:
             }
             return _Prepared(
                 key,
+                lead.id,
                 row.message_id,
                 lead.email,
                 row.status == "sent",
                 context,
                 tracking_id=row.tracking_id,
-                blocked=blocked if row.status != "sent" else None,
+                blocked=blocked if unsent else None,
                 language=language,
             )
 
@@ -226,7 +232,7 @@ class EmailActivities:
                 "lost_reasons": SLA.lost_reasons,
                 "public_url": public,
             }
-            return _Prepared(key, row.message_id, to, row.status == "sent", context)
+            return _Prepared(key, lead.id, row.message_id, to, row.status == "sent", context)
 
     # --- shared ----------------------------------------------------------------
 
@@ -250,8 +256,9 @@ class EmailActivities:
         self,
         prepared: _Prepared,
         rendered: mail.RenderedMail,
+        label: str,
         headers: dict[str, str] | None = None,
-    ) -> None:
+    ) -> Outcome:
         msg = mail.build_message(
             settings=self._settings,
             to=prepared.to,
@@ -259,48 +266,23 @@ class EmailActivities:
             message_id=prepared.message_id,
             headers=headers,
         )
-
-        async def accepted() -> None:
-            await asyncio.to_thread(self._mark_sent, prepared.outbox_key, rendered.subject)
-
-        try:
-            await mail.deliver(self._settings, msg, on_accepted=accepted)
-        except (aiosmtplib.SMTPException, OSError) as err:
-            # `from None`: SMTP replies quote addresses, the error keeps only codes.
-            raise _smtp_failure(err) from None
-        log.info("sent %s (%s)", prepared.outbox_key, prepared.message_id)
+        item = Mail(prepared.outbox_key, prepared.lead_id, label, msg, rendered.subject)
+        return await self._outbox.send(item, activity.info().current_attempt_scheduled_time)
 
     def _tracker(self, lead_id: str, tracking_id: str) -> Tracker:
         secret = self._settings.secret_key.get_secret_value()
         return Tracker(base_url=self._public, secret=secret, lead_id=lead_id, message=tracking_id)
 
-    def _mark_sent(self, key: str, subject: str) -> None:
-        with session_scope(self._engine) as session:
-            emails.mark_sent(session, key, subject)
 
-
-def _smtp_failure(err: Exception) -> ApplicationError:
-    """An SMTP error as an activity failure, by who is at fault and whether to retry.
-
-    5xx for the recipient bounces the lead; 5xx for our side (bad login, relay denied,
-    MAIL FROM) is our setup, not the lead; 4xx and connection errors are retried.
-    """
-    if isinstance(err, aiosmtplib.SMTPRecipientsRefused):
-        refused = sorted({r.code for r in err.recipients})
-        codes, recipient = str(refused), True
-        permanent = all(500 <= code < 600 for code in refused)
-    elif isinstance(err, aiosmtplib.SMTPResponseException):
-        codes = str(err.code)
-        recipient = isinstance(err, aiosmtplib.SMTPRecipientRefused)
-        permanent = 500 <= err.code < 600
-    else:
-        return ApplicationError(f"SMTP unreachable ({type(err).__name__})", type="SmtpTemporary")
-    if not permanent:
-        kind = "SmtpTemporary"
-    else:
-        kind = "RecipientRejected" if recipient else "SmtpPermanent"
-    text = f"SMTP refused the recipient ({codes})" if recipient else f"SMTP {codes}"
-    return ApplicationError(text, type=kind, non_retryable=permanent)
+def _result(prepared: _Prepared, outcome: Outcome, subject: str) -> SendResult:
+    return SendResult(
+        subject=subject,
+        message_id=prepared.message_id,
+        already_sent=outcome == Outcome.ALREADY_SENT,
+        uncertain=outcome == Outcome.UNCERTAIN,
+        unrecorded=outcome == Outcome.SENT_UNRECORDED,
+        outbox_key=prepared.outbox_key,
+    )
 
 
 @asynccontextmanager

@@ -6,11 +6,12 @@ from sqlalchemy.engine import Engine
 from temporalio import activity
 
 from nurture.db import session_scope
-from nurture.repo import handoffs, leads
+from nurture.repo import emails, handoffs, leads
 from workflows.models import (
     HandoffRecord,
     NoteRecord,
     ScoreRecord,
+    SentRecord,
     SplitRecord,
     StageRecord,
     StepRecord,
@@ -53,6 +54,12 @@ class ReadModelActivities:
                            text=f"A/B split {rec.split}: variant {rec.variant}"),
             )  # fmt: skip
         return rec.variant
+
+    @activity.defn
+    def record_sent(self, rec: SentRecord) -> None:
+        """A delivery the send activity could not record: retried here, never re-sent."""
+        with session_scope(self._engine) as session:
+            emails.mark_sent(session, rec.outbox_key, rec.subject, rec.at)
 
     @activity.defn
     def record_handoff(self, rec: HandoffRecord) -> None:

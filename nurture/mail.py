@@ -14,8 +14,10 @@ from typing import Any
 
 import aiosmtplib
 import jinja2
+from aiosmtplib.email import extract_recipients, extract_sender, flatten_message
 
 from nurture.settings import Settings
+from nurture.smtp_errors import Stage
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "scenarios" / "templates"
 
@@ -97,13 +99,31 @@ def build_message(
     return msg
 
 
-async def deliver(
-    settings: Settings, msg: EmailMessage, on_accepted: Callable[[], Awaitable[None]]
-) -> None:
-    """Send `msg`; once the server accepts it, `on_accepted` runs before the session ends.
+class DeliveryFailed(Exception):
+    """A delivery that did not get a 250, with how far it got (see smtp_errors)."""
 
-    Recording the send inside the SMTP session (before QUIT) leaves the smallest window in
-    which a crash could make a retry send the message again.
+    def __init__(self, stage: Stage, error: BaseException) -> None:
+        super().__init__(f"{stage.value}: {type(error).__name__}")
+        self.stage = stage
+        self.error = error
+
+
+def relay_of(settings: Settings) -> str:
+    return f"{settings.smtp_host}:{settings.smtp_port}"
+
+
+async def deliver(
+    settings: Settings,
+    msg: EmailMessage,
+    *,
+    before_data: Callable[[], Awaitable[None]],
+    on_accepted: Callable[[], Awaitable[None]],
+) -> None:
+    """Send `msg`, marking the moment its fate becomes unknown and the moment it is known.
+
+    `before_data` runs once the relay took the envelope, just before DATA: from then on a
+    crash leaves the mail's fate unknown, so the caller records that first. `on_accepted`
+    runs right after the relay's 250, inside the session. Raises DeliveryFailed.
     """
     password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
     client = aiosmtplib.SMTP(
@@ -111,13 +131,42 @@ async def deliver(
         port=settings.smtp_port,
         timeout=settings.smtp_timeout_seconds,
         start_tls=settings.smtp_starttls,
+        cert_bundle=settings.smtp_ca_file,
     )
-    await client.connect()
+    stage = Stage.CONNECT
     try:
-        if settings.smtp_username and password is not None:
-            await client.login(settings.smtp_username, password)
-        await client.send_message(msg)
+        try:
+            await client.connect()
+            if settings.smtp_username and password is not None:
+                await client.login(settings.smtp_username, password)
+            stage = Stage.ENVELOPE
+            flat = await _envelope(client, msg)
+            await before_data()
+            stage = Stage.DATA
+            await client.data(flat)
+        except (aiosmtplib.SMTPException, OSError) as err:
+            raise DeliveryFailed(stage, err) from None  # SMTP replies quote addresses
         await on_accepted()
-    finally:
         with contextlib.suppress(aiosmtplib.SMTPException, OSError):
             await client.quit()
+    finally:
+        if client.is_connected:
+            client.close()
+
+
+async def _envelope(client: aiosmtplib.SMTP, msg: EmailMessage) -> bytes:
+    """MAIL FROM and RCPT TO for `msg`; the flattened message for DATA."""
+    sender = extract_sender(msg)
+    recipients = extract_recipients(msg)
+    if sender is None or not recipients:
+        raise ValueError("a mail needs From and To")
+    utf8 = not (sender + "".join(recipients)).isascii()
+    options = ["SMTPUTF8"] if utf8 else []
+    eight_bit = client.supports_extension("8BITMIME")
+    if eight_bit:
+        options.append("BODY=8BITMIME")
+    flat = flatten_message(msg, utf8=utf8, cte_type="8bit" if eight_bit else "7bit")
+    await client.mail(sender, options=options, encoding="utf-8" if utf8 else "ascii")
+    for recipient in recipients:
+        await client.rcpt(recipient, encoding="utf-8" if utf8 else "ascii")
+    return flat

@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
     smtp_timeout_seconds: float = 30.0
+    smtp_ca_file: str | None = None  # a PEM bundle to trust for the relay's certificate
+    # A relay or configuration failure holds mail and retries this long before giving up.
+    smtp_hold_days: float = 3.0
     mail_from: str = "Nurture <nurture@localhost>"
     public_url: str = "http://localhost:8000"
     webhook_secret: SecretStr = SecretStr(DEV_WEBHOOK_SECRET)

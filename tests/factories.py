@@ -16,7 +16,7 @@ from nurture import tokens
 from nurture.db import session_scope
 from nurture.repo import leads as repo
 from nurture.settings import Settings
-from nurture.tables import EmailMessage, Lead, StageChange
+from nurture.tables import EmailMessage, Lead, StageChange, TimelineNote
 from workflows.lead import LeadWorkflow
 from workflows.models import BehaviourEvent, EventType, lead_workflow_id
 
@@ -70,6 +70,23 @@ def sent_mails(engine: Engine, lead_id: uuid.UUID, kind: str = "nurture") -> lis
             )
         ).all()
     return sorted(rows, key=lambda r: r.scheduled_at)
+
+
+def outbox(engine: Engine, lead_id: uuid.UUID, kind: str = "nurture") -> list[EmailMessage]:
+    """Every outbox row of the lead, whatever became of it, oldest first."""
+    with session_scope(engine) as session:
+        rows = session.exec(
+            select(EmailMessage).where(EmailMessage.lead_id == lead_id, EmailMessage.kind == kind)
+        ).all()
+    return sorted(rows, key=lambda r: (r.scheduled_at, r.id or 0))
+
+
+def notes(engine: Engine, lead_id: uuid.UUID, kind: str | None = None) -> list[str]:
+    """The texts of the lead's timeline notes (of one kind, if given), oldest first."""
+    with session_scope(engine) as session:
+        rows = session.exec(select(TimelineNote).where(TimelineNote.lead_id == lead_id)).all()
+    ordered = sorted(rows, key=lambda r: (r.at, r.id or 0))
+    return [r.text for r in ordered if kind is None or r.kind == kind]
 
 
 def stages(engine: Engine, lead_id: uuid.UUID) -> list[str]:

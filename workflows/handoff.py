@@ -8,6 +8,7 @@ the handoff is withdrawn and the lead goes back to nurturing.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -37,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
         NotifyRepInput,
         SalesAction,
         SalesProgress,
+        SentRecord,
         Stage,
     )
     from workflows.sales_rules import LEAD_STAGE, RESULT, Action, refusal
@@ -45,6 +47,9 @@ NO_REP_RETRY_EVERY = timedelta(hours=1)
 # Handoffs started from here on tell the lead they ended by signal, which reaches the
 # lead's current run even after it continued-as-new (a child result would not).
 CLOSE_SIGNAL = "handoff-close-signal"
+# Handoffs started from here on send their mail beside the SLA clock instead of waiting for
+# it: a relay that is down holds the rep's mail for days, and must not hold the handoff.
+NOTICES_ASIDE = "handoff-notices-aside"
 
 
 @workflow.defn
@@ -59,9 +64,12 @@ class SalesHandoffWorkflow:
         self._reassignments = 0
         self._acked_at: datetime | None = None
         self._tried: list[str] = []
+        self._aside = False
+        self._notices: list[asyncio.Task[None]] = []
 
     @workflow.run
     async def run(self, input: HandoffInput) -> HandoffResult:
+        self._aside = workflow.patched(NOTICES_ASIDE)
         self._rep = await self._assign(first=True)
         await self._started_clock("assigned", self._rep.reason)
         await self._notify(NoticeKind.ASSIGNED)
@@ -74,6 +82,8 @@ class SalesHandoffWorkflow:
             await self._withdraw()
         await workflow.wait_condition(lambda: self._status in CLOSED_HANDOFF)
         await workflow.wait_condition(workflow.all_handlers_finished)
+        if self._notices:
+            await asyncio.gather(*self._notices)  # a held mail still goes before the end
         result = HandoffResult(
             handoff_id=input.handoff_id,
             status=self._status,
@@ -285,14 +295,26 @@ class SalesHandoffWorkflow:
             deadline=self._deadline,
             attempt=attempt,
         )
+        if self._aside:
+            self._notices.append(asyncio.create_task(self._send_notice(notice)))
+        else:
+            await self._send_notice(notice)
+
+    async def _send_notice(self, notice: NotifyRepInput) -> None:
+        """The mail to the rep (or manager), then the sales webhook for assignments."""
+        kind = notice.kind
         try:
-            await workflow.execute_activity_method(
+            sent = await workflow.execute_activity_method(
                 EmailActivities.notify_rep,
                 notice,
                 start_to_close_timeout=policies.SEND_TIMEOUT,
                 heartbeat_timeout=policies.SEND_HEARTBEAT,
                 retry_policy=policies.SEND_RETRY,
             )
+            if sent.unrecorded:
+                await self._record_sent(SentRecord(
+                    outbox_key=sent.outbox_key, at=workflow.now(), subject=sent.subject
+                ))  # fmt: skip
         except ActivityError as err:
             await self._record("notify_failed", detail=f"{kind.value} mail failed: {err.cause}")
         if kind in (NoticeKind.ASSIGNED, NoticeKind.WITHDRAWN):
@@ -325,6 +347,18 @@ class SalesHandoffWorkflow:
             await handle.signal(HANDOFF_CLOSED_SIGNAL, result)
         except Exception as err:  # a lead terminated by ops: the handoff still ends cleanly
             workflow.logger.warning("lead of %s not told of the end: %s", result.handoff_id, err)
+
+    async def _record_sent(self, record: SentRecord) -> None:
+        try:
+            await workflow.execute_local_activity_method(
+                ReadModelActivities.record_sent,
+                record,
+                start_to_close_timeout=policies.RECORD_TIMEOUT,
+                schedule_to_close_timeout=policies.RECORD_GIVE_UP_AFTER,
+                retry_policy=policies.RECORD_RETRY,
+            )
+        except ActivityError as err:
+            workflow.logger.error("sent record %s given up: %s", record.outbox_key, err)
 
     async def _record(
         self, event: str, *, detail: str = "", reason: str | None = None, note: str = "",

@@ -13,11 +13,12 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.email import EmailActivities
+    from activities.read_model import ReadModelActivities
     from scenarios.email_policy import FREQUENCY_CAP, SEND_WINDOW
     from workflows import policies
     from workflows.business_time import BusinessCalendar
     from workflows.lead_records import LeadRecords
-    from workflows.models import SendStepInput, Stage
+    from workflows.models import SendStepInput, SentRecord, Stage
     from workflows.runtime import ScenarioStopped
 
 NURTURE_STAGES = (Stage.NEW, Stage.NURTURING, Stage.RECYCLED)
@@ -78,8 +79,14 @@ class LeadMail(LeadRecords):
             if cause == "RecipientRejected":
                 await self._stop_mail(Stage.BOUNCED, f"{self.scenario}/{step} bounced")
             else:
-                await self._note("send_failed", f"{self.scenario}/{step} not sent: {cause}")
+                why = getattr(err.cause, "message", None) or cause
+                await self._note("send_failed", f"{self.scenario}/{step} not sent: {why}")
             return
+        if result.unrecorded:
+            await self._record(
+                ReadModelActivities.record_sent,
+                SentRecord(outbox_key=result.outbox_key, at=now, subject=result.subject),
+            )
         if result.skipped:
             stage = Stage.BOUNCED if result.skipped == "bounced" else Stage.UNSUBSCRIBED
             await self._stop_mail(stage, f"{self.scenario}/{step} not sent: {result.skipped}")

@@ -162,6 +162,18 @@ class SendResult(BaseModel):
     message_id: str
     already_sent: bool = False
     skipped: str | None = None  # "unsubscribed" or "bounced": the lead takes no more mail
+    uncertain: bool = False  # an attempt died while the relay took it: not re-sent, shown
+    unrecorded: bool = False  # delivered, but the outbox row could not be marked sent yet
+    outbox_key: str = ""
+    subject: str = ""
+
+
+class SentRecord(BaseModel):
+    """A delivery the send activity could not record (the database was locked)."""
+
+    outbox_key: str
+    at: datetime
+    subject: str = ""
 
 
 class HandoffStatus(StrEnum):

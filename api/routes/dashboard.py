@@ -25,7 +25,7 @@ from pydantic import BaseModel
 from api.deps import SessionDep, StateDep, is_admin
 from api.errors import Invalid, NotFound, SignInRequired
 from api.routes import kpi as kpi_routes
-from nurture.repo import kpi
+from nurture.repo import emails, kpi
 
 router = APIRouter(tags=["dashboard"])
 _templates = jinja2.Environment(
@@ -112,6 +112,7 @@ def dashboard(
         email=kpi_routes.email(session, None, **filters),
         sla=kpi_routes.sla(session, None, **filters),
         scoring=kpi_routes.scoring(session, None, **filters),
+        mail=emails.health(session),
     )  # fmt: skip
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 

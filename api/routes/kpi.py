@@ -268,6 +268,12 @@ class StepEmailKpi(BaseModel):
     click_rate: float | None
     unsubscribe_rate: float | None
     bounce_rate: float | None
+    uncertain: int = Field(
+        0, description="handed to the relay by a worker that died before the answer: never "
+        "re-sent, maybe delivered (see `nurture outbox --status uncertain`)"
+    )
+    held: int = Field(0, description="waiting for the relay or the SMTP settings to be fixed")
+    failed: int = Field(0, description="given up after NURTURE_SMTP_HOLD_DAYS: not delivered")
 
 
 @router.get("/email", response_model=list[StepEmailKpi])
@@ -278,9 +284,9 @@ def email(
     end: To = None,
     campaign: CampaignKey = None,
 ) -> list[StepEmailKpi]:
-    """Per scenario step, for mail sent in the range to leads of the campaign: sent,
+    """Per scenario step, for mail due in the range to leads of the campaign: sent,
     delivered, bounced, people who opened and clicked (machine traffic excluded),
-    unsubscribes, and their rates.
+    unsubscribes, and their rates; and the mail not delivered: of unknown fate, held, failed.
     """
     low, high = _range(start, end)
     return [
@@ -297,6 +303,9 @@ def email(
             click_rate=r.click_rate,
             unsubscribe_rate=r.unsubscribe_rate,
             bounce_rate=r.bounce_rate,
+            uncertain=r.uncertain,
+            held=r.held,
+            failed=r.failed,
         )
         for r in kpi_email.per_step(session, low, high, campaign)
     ]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
 
 from nurture.tables import EmailMessage, utcnow
 
@@ -43,16 +45,157 @@ def claim(
     return row
 
 
-def mark_sent(session: Session, outbox_key: str, subject: str) -> None:
-    row = session.exec(select(EmailMessage).where(EmailMessage.outbox_key == outbox_key)).one()
+def _row(session: Session, outbox_key: str) -> EmailMessage:
+    return session.exec(select(EmailMessage).where(EmailMessage.outbox_key == outbox_key)).one()
+
+
+def status_of(session: Session, outbox_key: str) -> str:
+    return _row(session, outbox_key).status
+
+
+def sending_at(session: Session, outbox_key: str) -> datetime | None:
+    return _row(session, outbox_key).sending_at
+
+
+def mark_sending(session: Session, outbox_key: str, at: datetime) -> None:
+    """The relay took the envelope; DATA comes next: from now on the fate may be unknown."""
+    row = _row(session, outbox_key)
+    row.status = "sending"
+    row.sending_at = at
+    row.attempts += 1
+    session.add(row)
+
+
+def mark_sent(session: Session, outbox_key: str, subject: str, at: datetime | None = None) -> str:
+    """The relay said 250. Returns the status it had (`uncertain`: it was delivered after all)."""
+    row = _row(session, outbox_key)
+    before = row.status
     row.status = "sent"
     row.subject = subject
-    row.sent_at = utcnow()
+    row.sent_at = at or utcnow()
+    row.last_error = ""
+    row.held_since = None
+    session.add(row)
+    return before
+
+
+def mark_uncertain(session: Session, outbox_key: str, cause: str) -> bool:
+    """A delivery whose fate nobody knows; True if this call made it so (was `sending`)."""
+    row = _row(session, outbox_key)
+    if row.status != "sending":
+        return False
+    row.status = "uncertain"
+    row.last_error = cause[:500]
+    session.add(row)
+    return True
+
+
+def mark_held(
+    session: Session, outbox_key: str, cause: str, at: datetime, *, hold: bool = True
+) -> tuple[datetime, bool]:
+    """A failed attempt to retry: `held` (relay or configuration) or back to `pending` (the
+    recipient's server said later). Returns since when it fails, and whether it just began."""
+    row = _row(session, outbox_key)
+    began = row.held_since is None
+    row.held_since = row.held_since or at
+    row.status = "held" if hold else "pending"
+    row.last_error = cause[:500]
+    session.add(row)
+    return row.held_since, began
+
+
+def mark_failed(session: Session, outbox_key: str, cause: str) -> None:
+    """Given up: shown in the email KPI and by `nurture outbox`, never silently gone."""
+    row = _row(session, outbox_key)
+    row.status = "failed"
+    row.last_error = cause[:500]
+    row.subject = row.subject or "(not sent)"
     session.add(row)
 
 
 def mark_skipped(session: Session, outbox_key: str, reason: str, status: str = "skipped") -> None:
-    row = session.exec(select(EmailMessage).where(EmailMessage.outbox_key == outbox_key)).one()
+    row = _row(session, outbox_key)
     row.status = status
     row.subject = f"(not sent: {reason})"
     session.add(row)
+
+
+@dataclass(frozen=True)
+class MailHealth:
+    """What ops must know about the outbox: mail waiting on the relay, and mail nobody can
+    vouch for. Read by /healthz, the dashboard and `nurture outbox`."""
+
+    held: int
+    uncertain: int
+    failed: int
+    held_since: datetime | None
+    last_error: str
+
+    @property
+    def ok(self) -> bool:
+        return self.held == 0 and self.uncertain == 0 and self.failed == 0
+
+    def summary(self) -> str:
+        if self.ok:
+            return "ok"
+        parts = []
+        if self.held:
+            since = f" since {self.held_since:%Y-%m-%d %H:%M} UTC" if self.held_since else ""
+            parts.append(f"{self.held} held{since} ({self.last_error})")
+        if self.uncertain:
+            parts.append(f"{self.uncertain} of unknown fate (nurture outbox --status uncertain)")
+        if self.failed:
+            parts.append(f"{self.failed} given up (nurture outbox --status failed)")
+        return "; ".join(parts)
+
+
+def health(session: Session) -> MailHealth:
+    status = col(EmailMessage.status)
+    counts = dict(
+        session.exec(
+            select(status, sa.func.count())
+            .where(status.in_(["held", "uncertain", "failed"]))
+            .group_by(status)
+        ).all()
+    )
+    newest = session.exec(
+        select(EmailMessage.held_since, EmailMessage.last_error)
+        .where(status == "held")
+        .order_by(col(EmailMessage.id).desc())
+        .limit(1)
+    ).first()
+    oldest = session.exec(select(sa.func.min(EmailMessage.held_since)).where(status == "held"))
+    return MailHealth(
+        held=counts.get("held", 0),
+        uncertain=counts.get("uncertain", 0),
+        failed=counts.get("failed", 0),
+        held_since=oldest.one() if newest else None,
+        last_error=newest[1] if newest else "",
+    )
+
+
+def listed(session: Session, status: str | None, limit: int = 200) -> list[EmailMessage]:
+    """Outbox rows, newest first; every row but the delivered ones when no status is given."""
+    query = select(EmailMessage)
+    if status:
+        query = query.where(EmailMessage.status == status)
+    else:
+        query = query.where(col(EmailMessage.status).not_in(["sent", "skipped"]))
+    return list(session.exec(query.order_by(col(EmailMessage.id).desc()).limit(limit)).all())
+
+
+def get(session: Session, row_id: int) -> EmailMessage | None:
+    return session.get(EmailMessage, row_id)
+
+
+def resolve(session: Session, row_id: int, delivered: bool, note: str) -> EmailMessage | None:
+    """Ops settle an uncertain mail from the relay's log: delivered, or not (then failed)."""
+    row = session.get(EmailMessage, row_id)
+    if row is None:
+        return None
+    row.status = "sent" if delivered else "failed"
+    row.last_error = note[:500]
+    if delivered and row.sent_at is None:
+        row.sent_at = row.sending_at or utcnow()
+    session.add(row)
+    return row

@@ -15,17 +15,23 @@ from sqlmodel import Session, col, select
 
 from nurture.tables import EmailMessage, Lead, TrackingHit
 
+# Every fate a mail can meet once it is due, except `skipped` (the lead had unsubscribed).
+COUNTED = ("sent", "bounced", "uncertain", "sending", "held", "failed")
+
 
 @dataclass(frozen=True)
 class StepMail:
     scenario: str
     step: str
-    sent: int  # handed to SMTP: delivered plus bounced
+    sent: int  # handed to the relay: delivered, bounced, or of unknown fate
     delivered: int
     bounced: int
     opens: int  # unique people, machine hits excluded
     clicks: int
     unsubscribes: int
+    uncertain: int = 0  # a worker died while the relay took it: never re-sent, maybe delivered
+    held: int = 0  # waiting for the relay or our configuration to be fixed
+    failed: int = 0  # given up after the hold: never delivered
 
     def _of_delivered(self, n: int) -> float | None:
         return round(n / self.delivered, 4) if self.delivered else None
@@ -51,7 +57,7 @@ def _mail_filter(
     start: datetime | None, end: datetime | None, campaign: str | None
 ) -> list[sa.ColumnElement[bool]]:
     """Nurture mail handed to SMTP in [start, end), of leads whose source is `campaign`."""
-    where = [EmailMessage.kind == "nurture", col(EmailMessage.status).in_(["sent", "bounced"])]
+    where = [EmailMessage.kind == "nurture", col(EmailMessage.status).in_(COUNTED)]
     if start is not None:
         where.append(col(EmailMessage.scheduled_at) >= start)
     if end is not None:
@@ -92,12 +98,15 @@ def per_step(
         StepMail(
             scenario=sc,
             step=st,
-            sent=by["sent"] + by["bounced"],
+            sent=by["sent"] + by["bounced"] + by["uncertain"],
             delivered=by["sent"],
             bounced=by["bounced"],
             opens=people[(sc, st)]["open"],
             clicks=people[(sc, st)]["click"],
             unsubscribes=people[(sc, st)]["unsubscribe"],
+            uncertain=by["uncertain"],
+            held=by["held"] + by["sending"],  # `sending`: on its way right now
+            failed=by["failed"],
         )
         for (sc, st), by in sorted(counts.items())
     ]

@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from email.message import EmailMessage
 from pathlib import Path
 
 from nurture import signing
+from tests.processes import cli
 
-NURTURE = str(Path(sys.executable).parent / "nurture")
-
-
-def run(
-    *args: str, env: dict[str, str] | None = None, stdin: bytes | None = None
-) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("NURTURE_")}
-    full_env.update(env or {})
-    return subprocess.run(
-        [NURTURE, *args],
-        input=stdin.decode() if stdin is not None else None,
-        capture_output=True,
-        text=True,
-        env=full_env,
-        timeout=60,
-    )
+run = cli
 
 
 def test_sign_prints_a_header_the_api_accepts(tmp_path: Path) -> None:

@@ -12,12 +12,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
-from sqlmodel import select
 from temporalio.testing import WorkflowEnvironment
 
-from nurture.db import session_scope
 from nurture.settings import Settings
-from nurture.tables import TimelineNote
 from tests.conftest import running_worker
 from tests.factories import COLD_PROFILE, load, make_lead, sent_mails, stages, start_lead
 from tests.smtp_servers import Scripted, ScriptedServer
@@ -68,25 +65,6 @@ async def test_no_such_mailbox_bounces_the_lead_and_stops_its_mail(
     assert stages(engine, lead.id) == ["nurturing", "bounced"]
     assert load(engine, lead.id).bounced_at is not None
     assert sent_mails(engine, lead.id) == []  # no day 3 / day 7 attempt either
-
-
-async def test_a_refused_sender_is_our_fault_and_bounces_no_lead(
-    ts_env: WorkflowEnvironment, settings: Settings, engine: Engine
-) -> None:
-    handler = Scripted(mail_reply="550 5.7.1 relaying denied")
-    with ScriptedServer(handler) as server:
-        conf = _via(settings, server)
-        lead = make_lead(engine, **COLD_PROFILE)
-        async with running_worker(ts_env.client, conf, engine):
-            handle = await start_lead(ts_env.client, conf, lead)
-            await ts_env.sleep(timedelta(hours=1))
-            status = await handle.query(LeadWorkflow.status)
-
-    assert status.stage == "nurturing"  # the lead is fine; our relay setup is not
-    assert load(engine, lead.id).bounced_at is None
-    with session_scope(engine) as session:
-        notes = session.exec(select(TimelineNote).where(TimelineNote.lead_id == lead.id)).all()
-    assert any(n.kind == "send_failed" and "SmtpPermanent" in n.text for n in notes)
 
 
 async def test_worker_killed_after_the_server_accepted_does_not_send_again(
