@@ -269,8 +269,9 @@ class StepEmailKpi(BaseModel):
     unsubscribe_rate: float | None
     bounce_rate: float | None
     uncertain: int = Field(
-        0, description="handed to the relay by a worker that died before the answer: never "
-        "re-sent, maybe delivered (see `nurture outbox --status uncertain`)"
+        0,
+        description="handed to the relay by a worker that died before the answer: never "
+        "re-sent, maybe delivered (see `nurture outbox --status uncertain`)",
     )
     held: int = Field(0, description="waiting for the relay or the SMTP settings to be fixed")
     failed: int = Field(0, description="given up after NURTURE_SMTP_HOLD_DAYS: not delivered")
