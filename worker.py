@@ -19,10 +19,12 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.assignment import AssignmentActivities
 from activities.email import EmailActivities
+from activities.handoff_lookup import HandoffLookupActivities
 from activities.read_model import ReadModelActivities
 from activities.sales_webhook import SalesWebhookActivities
 from activities.scoring import apply_scoring
 from nurture.db import create_schema, make_engine, session_scope
+from nurture.reconciler import Reconciler
 from nurture.repo import reps
 from nurture.settings import Settings, get_settings
 from nurture.temporal import connect, missing_search_attributes
@@ -56,6 +58,7 @@ def build_worker(
     email = EmailActivities(engine, settings)
     assignment = AssignmentActivities(engine)
     sales_webhook = SalesWebhookActivities(engine, settings)
+    lookup = HandoffLookupActivities(client)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
@@ -73,6 +76,8 @@ def build_worker(
             email.notify_rep,
             assignment.assign_rep,
             sales_webhook.post_handoff_event,
+            lookup.look_up_handoff,
+            read_model.record_halt,
         ],
         activity_executor=executor or ThreadPoolExecutor(max_workers=64),
         workflow_runner=workflow_runner(),
@@ -108,8 +113,9 @@ async def run(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     log.info("worker polling task queue %s on %s", settings.task_queue, settings.temporal_address)
+    reconciler = Reconciler(client, settings, engine)
     async with worker:
-        await stop.wait()
+        await reconciler.run(stop)
     log.info("worker stopped")
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy.engine import Engine
 from temporalio import activity
 
 from nurture.db import session_scope
-from nurture.repo import emails, handoffs, leads
+from nurture.repo import emails, handoffs, leads, lifecycle
 from workflows.models import (
+    HaltRecord,
     HandoffRecord,
     NoteRecord,
     ScoreRecord,
@@ -60,6 +63,16 @@ class ReadModelActivities:
         """A delivery the send activity could not record: retried here, never re-sent."""
         with session_scope(self._engine) as session:
             emails.mark_sent(session, rec.outbox_key, rec.subject, rec.at)
+
+    @activity.defn
+    def record_halt(self, rec: HaltRecord) -> None:
+        """A lead stopped by ops: halted in the read model, its unapplied events kept."""
+        lead_id = uuid.UUID(rec.lead_id)
+        with session_scope(self._engine) as session:
+            lifecycle.mark_halted(session, lead_id, rec.how, rec.at)
+            for event in rec.parked:
+                lifecycle.park(session, lead_id, event, "not yet applied when the lead stopped")
+            emails.skip_unsent(session, lead_id, f"the lead was {rec.how}")
 
     @activity.defn
     def record_handoff(self, rec: HandoffRecord) -> None:

@@ -69,6 +69,9 @@ class LeadCreated(BaseModel):
         default=None,
         description="for a known lead: whether it entered the scenario asked for, and if not why",
     )
+    halted: str | None = Field(
+        default=None, description="set when the lead's workflow was stopped or closed by ops"
+    )
 
 
 class EventIn(BaseModel):
@@ -112,6 +115,11 @@ class EventAccepted(BaseModel):
 class EventsAccepted(BaseModel):
     accepted: int
     events: list[EventAccepted]
+    parked: list[str] = Field(
+        default_factory=list,
+        description="event_ids kept but not applied: their lead is halted (its workflow was "
+        "stopped or closed by ops); applied when the lead is resumed",
+    )
 
 
 class ScoreItem(BaseModel):
@@ -149,6 +157,13 @@ class LeadDetail(LeadSummary):
     score_breakdown: list[ScoreItem]
     rep: str | None
     updated_at: datetime
+    halted: str | None = Field(
+        default=None,
+        description="null while the lead's workflow runs; else stopped, terminated, canceled, "
+        "failed or timed_out (new events are parked until `nurture leads resume`)",
+    )
+    halted_at: datetime | None = None
+    parked_events: int = Field(default=0, description="events kept for a halted lead")
     timeline: list[TimelineItem]
 
 

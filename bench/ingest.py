@@ -3,7 +3,7 @@
 One run, one Temporal dev server (in memory), everything on loopback:
 
 1. raw rate: events/s of `client.start_workflow(..., start_signal=BEHAVIOUR_SIGNAL)` from
-   this process straight to the lead workflows (the call `api.lead_workflows.deliver_event`
+   this process straight to the lead workflows (the call `nurture.lead_runs.deliver_event`
    makes per event), with a fixed number of events in flight;
 2. API rate: events/s through signed `POST /v1/events` to the same workflows, one event per
    request and in batches, with about as many events in flight; the ratio API/raw for each
@@ -62,11 +62,11 @@ from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from api.lead_workflows import deliver_event
 from nurture import signing
 from nurture.binaries import find_binary
 from nurture.db import make_engine, session_scope
 from nurture.devprocs import Child, listening
+from nurture.lead_runs import deliver_event
 from nurture.mailsink import MailSink, free_port
 from nurture.repo import leads as lead_repo
 from nurture.settings import DEV_ADMIN_TOKEN, DEV_WEBHOOK_SECRET, Settings

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from nurture.cli_leads import app as leads_app
 from nurture.cli_outbox import app as outbox_app
 from nurture.cli_reps import app as reps_app
 
@@ -27,6 +28,7 @@ app = typer.Typer(
 MAIL_DIR = STATE_DIR / "mail"
 app.add_typer(reps_app, name="reps")
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(leads_app, name="leads")
 
 
 def _settings_or_exit() -> Settings:

@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     sales_webhook_secret: SecretStr | None = None
     log_level: str = "INFO"
     intake_wait_seconds: float = 10.0
+    # How often each worker starts workflows for stored leads that lack one and marks leads
+    # whose workflow ops closed in Temporal.
+    reconcile_seconds: float = Field(default=30.0, gt=0)
     send_window: bool = True
     default_language: Literal["en", "ja"] = "en"
 

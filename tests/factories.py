@@ -11,9 +11,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 from temporalio.client import Client, WorkflowHandle
 
-from api.lead_workflows import input_of
 from nurture import tokens
 from nurture.db import session_scope
+from nurture.lead_runs import input_of
 from nurture.repo import leads as repo
 from nurture.settings import Settings
 from nurture.tables import EmailMessage, Lead, StageChange, TimelineNote

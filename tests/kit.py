@@ -27,8 +27,8 @@ from sqlmodel import col, select
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from api.lead_workflows import profile_of
 from nurture.db import session_scope
+from nurture.lead_runs import profile_of
 from nurture.settings import Settings
 from nurture.tables import EmailMessage, LeadEvent, ScoreChange, StageChange, TimelineNote
 from tests.factories import make_lead, start_lead

@@ -336,7 +336,11 @@ class SalesHandoffWorkflow:
             stage=stage, reason=reason, rep_id=self._rep.rep_id if self._rep else None
         )
         handle = workflow.get_external_workflow_handle(parent.workflow_id)
-        await handle.signal(SALES_PROGRESS_SIGNAL, progress)
+        try:
+            await handle.signal(SALES_PROGRESS_SIGNAL, progress)
+        except Exception as err:  # a lead closed by ops: the sales action itself stands
+            workflow.logger.warning("lead of %s not told of %s: %s", self._input.handoff_id,
+                                    stage.value, err)  # fmt: skip
 
     async def _tell_lead_closed(self, result: HandoffResult) -> None:
         parent = workflow.info().parent

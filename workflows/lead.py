@@ -16,8 +16,10 @@ import asyncio
 import hashlib
 
 from temporalio import workflow
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.read_model import ReadModelActivities
     from workflows.lead_handoff import LeadHandoff
     from workflows.lead_state import LeadCarry, LeadInput, Phase
     from workflows.models import (
@@ -27,11 +29,13 @@ with workflow.unsafe.imports_passed_through():
         UNSUBSCRIBE_SIGNAL,
         BehaviourEvent,
         EnrolRequest,
+        HaltRecord,
         HandoffResult,
         HandoffStatus,
         LeadStatus,
         SalesProgress,
         Stage,
+        StopRequest,
     )
 
 RECYCLING = (HandoffStatus.REJECTED, HandoffStatus.WITHDRAWN)
@@ -48,7 +52,7 @@ SALES_ORDER = {
 }
 
 
-def _digest(event_id: str) -> str:
+def event_digest(event_id: str) -> str:
     """A short fingerprint of an event ID: the de-duplication window stays small to carry."""
     return hashlib.blake2b(event_id.encode(), digest_size=9).hexdigest()
 
@@ -67,6 +71,8 @@ class LeadWorkflow(LeadHandoff):
         self._busy = 0
         self._indexed: tuple[object, ...] = ()
         self._scenario_task: asyncio.Task[None] | None = None
+        self._stopping: str | None = None  # set by ops (`nurture leads stop`): why
+        self._halted = False
         self._restore(input.carry or LeadCarry(enrolled_at=workflow.now(), stage=Stage.NEW))
 
     # --- Temporal entry points ----------------------------------------------
@@ -78,7 +84,7 @@ class LeadWorkflow(LeadHandoff):
         if not resumed:
             await self._apply_profile(input.profile, cause="intake")
             self._ready = True
-        processor = asyncio.create_task(self._process_inbox())
+        self._processor = asyncio.create_task(self._process_inbox())
         if self._v2:
             asyncio.create_task(self._decay_clock())  # noqa: RUF006 - lives as long as the run
         if resumed:
@@ -92,8 +98,15 @@ class LeadWorkflow(LeadHandoff):
                 # and a slow send must not hold back the handoff.
                 self._scenario_task = asyncio.create_task(self._nurture())
                 await workflow.wait_condition(
-                    lambda: self._qualified or self._continue_due() or self._scenario_crashed()
+                    lambda: (
+                        self._qualified
+                        or self._continue_due()
+                        or self._scenario_crashed()
+                        or self._stopping is not None
+                    )
                 )
+                if self._stopping is not None:
+                    break
                 if self._scenario_crashed():
                     # A bug in scenario code: fail the workflow task, so Temporal retries it
                     # until a fix is deployed (the UI shows the error), instead of a silent stop.
@@ -109,10 +122,34 @@ class LeadWorkflow(LeadHandoff):
                     continue
                 self._phase = Phase.CLOSED
             if not self._v2:
-                await processor  # won or lost: keep scoring what the lead does
+                # won or lost: keep scoring what the lead does (the processor runs on)
+                await workflow.wait_condition(lambda: self._stopping is not None)
+                break
             workflow.set_current_details(f"{self._stage.value}: behaviour is still scored")
-            await workflow.wait_condition(self._continue_due)
+            await workflow.wait_condition(
+                lambda: self._continue_due() or self._stopping is not None
+            )
+            if self._stopping is not None:
+                break
             self._continue_as_new()
+        await self._halt(self._stopping or "")
+
+    async def _halt(self, reason: str) -> None:
+        """Stopped by ops: the scenario ends, the stage says why, unapplied events are kept
+        in the read model, and the workflow completes (its events are parked from now on)."""
+        task = self._scenario_task
+        if task is not None and not task.done():
+            task.cancel()  # a send held for days must not hold the stop
+            await workflow.wait_condition(task.done)
+        await self._set_stage(Stage.DISQUALIFIED, f"stopped by ops: {reason}")
+        parked, self._inbox = self._inbox, []
+        await self._record(
+            ReadModelActivities.record_halt,
+            HaltRecord(lead_id=self.lead_id, at=workflow.now(), parked=parked),
+        )
+        self._halted = True
+        workflow.set_current_details(f"stopped by ops: {reason}")
+        await workflow.wait_condition(workflow.all_handlers_finished)
 
     def _scenario_crashed(self) -> bool:
         task = self._scenario_task
@@ -126,7 +163,7 @@ class LeadWorkflow(LeadHandoff):
     @workflow.signal(name=BEHAVIOUR_SIGNAL)
     def behaviour(self, event: BehaviourEvent) -> None:
         """A behaviour event; the same `event_id` twice is applied once."""
-        digest = _digest(event.event_id)
+        digest = event_digest(event.event_id)
         if digest in self._seen_ids:
             return
         if len(self._seen_order) == self._seen_order.maxlen:
@@ -165,6 +202,25 @@ class LeadWorkflow(LeadHandoff):
             await self._apply_profile(request.profile, cause="profile update")
         decision = await self._reenrol(request.scenario) if request.scenario else None
         return self.status().model_copy(update={"enrolment": decision})
+
+    @workflow.update
+    async def stop(self, request: StopRequest) -> LeadStatus:
+        """Ops stop the lead for good: no more mail, no more scoring; `nurture leads resume`
+        starts it again from its record."""
+        self._stopping = request.reason
+        await workflow.wait_condition(lambda: self._halted)
+        return self.status()
+
+    @stop.validator
+    def _validate_stop(self, request: StopRequest) -> None:
+        if self._phase == Phase.HANDOFF or self._active_handoff is not None:
+            raise ApplicationError(
+                f"the lead is with sales ({self._active_handoff or 'handoff starting'}): its "
+                "rep must reject it or record the outcome first",
+                type="WithSales",
+            )
+        if self._stopping is not None:
+            raise ApplicationError("the lead is already being stopped", type="Stopping")
 
     @workflow.query
     def status(self) -> LeadStatus:

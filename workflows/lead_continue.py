@@ -60,6 +60,7 @@ class LeadContinuation(LeadScoring):
         self._switch_to = c.switch_to
         self._switch_why = c.switch_why
         self._splits = dict(c.splits)
+        self._verify_handoff = c.verify_handoff
 
     def _carry(self) -> LeadCarry:
         return LeadCarry(

@@ -10,11 +10,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ChildWorkflowError
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import ChildWorkflowError, WorkflowAlreadyStartedError
 from temporalio.workflow import ChildWorkflowHandle, ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
+    from activities.handoff_lookup import HandoffLookupActivities
     from scenarios.sla import SLA
+    from workflows import policies
     from workflows.handoff import SalesHandoffWorkflow
     from workflows.lead_continue import LeadContinuation
     from workflows.models import HandoffInput, HandoffResult, HandoffStatus, Stage
@@ -24,6 +27,7 @@ HANDOFF_RETRY_EVERY = timedelta(hours=1)
 
 class LeadHandoff(LeadContinuation):
     _child: ChildWorkflowHandle[SalesHandoffWorkflow, HandoffResult] | None
+    _verify_handoff: bool
 
     async def _hand_off(self) -> HandoffResult:
         """Run handoffs until one ends; a failed one is retried, the lead is never dropped."""
@@ -46,13 +50,26 @@ class LeadHandoff(LeadContinuation):
                         await self._handoff_failed(handoff_id, err)
                         continue
                 self._active_handoff, self._closed_handoff = handoff_id, None
-                with self._in_flight():
-                    self._child = await workflow.start_child_workflow(
-                        SalesHandoffWorkflow.run,
-                        handoff,
-                        id=handoff_id,
-                        parent_close_policy=ParentClosePolicy.ABANDON,
-                    )
+                try:
+                    with self._in_flight():
+                        self._child = await workflow.start_child_workflow(
+                            SalesHandoffWorkflow.run,
+                            handoff,
+                            id=handoff_id,
+                            parent_close_policy=ParentClosePolicy.ABANDON,
+                            # ended or not, a handoff of this ID is adopted, never redone
+                            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                        )
+                except WorkflowAlreadyStartedError:
+                    # A reset run replays to before its handoff and starts it again: the
+                    # handoff already exists, so adopt it rather than fail the lead.
+                    self._child = None
+                    await self._adopt(handoff_id)
+            elif self._verify_handoff:  # resumed from the record: does sales still hold it?
+                await self._adopt(self._active_handoff)
+            self._verify_handoff = False
+            if self._active_handoff is None:
+                continue  # what was to be adopted never started: start it now
             handoff_id = self._active_handoff
             self._show_handoff()
             await workflow.wait_condition(
@@ -72,6 +89,25 @@ class LeadHandoff(LeadContinuation):
                 self._continue_as_new()
             self._active_handoff, self._closed_handoff, self._child = None, None, None
             return result
+
+    async def _adopt(self, handoff_id: str) -> None:
+        """Take over a handoff this run did not start: its end, if it ended, else its stage."""
+        with self._in_flight():
+            found = await workflow.execute_activity_method(
+                HandoffLookupActivities.look_up_handoff,
+                handoff_id,
+                start_to_close_timeout=policies.LOOKUP_TIMEOUT,
+                retry_policy=policies.LOOKUP_RETRY,
+            )
+        await self._note("handoff", f"took over {handoff_id} (started by an earlier run)")
+        if found.result is not None:
+            self._closed_handoff = found.result
+        elif not found.running:  # it never existed after all: start it afresh
+            self._active_handoff = None
+            self._handoffs -= 1
+        elif found.stage is not None and found.stage != self._stage:
+            self._rep_id = found.rep_id
+            await self._set_stage(found.stage, "handed to sales by an earlier run", found.rep_id)
 
     def _show_handoff(self) -> None:
         """The Temporal UI's line for a lead with sales: which handoff, which stage."""

@@ -32,9 +32,16 @@ class LeadMail(LeadRecords):
     _marketing_sends: list[datetime]
     _deferred_note: str
 
+    _stopping: str | None
+
     @property
     def stopped(self) -> bool:
-        return self._qualified or self._mail_stopped or self._stage not in NURTURE_STAGES
+        return (
+            self._qualified
+            or self._mail_stopped
+            or self._stopping is not None
+            or self._stage not in NURTURE_STAGES
+        )
 
     @property
     def _leaving(self) -> bool:

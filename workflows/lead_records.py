@@ -100,14 +100,14 @@ class LeadRecords:
         )
 
     def _write_version(self) -> int:
-        """Orders score writes: by run, then history length, then sequence.
+        """Orders score writes: by the workflow task's time, then a sequence.
 
-        A workflow task that fails after its local activities wrote (new events arrived
-        while it continued-as-new, a worker died) is retried with a longer history; its
-        writes must win over the failed attempt's, which a plain counter would repeat.
+        A workflow task retried after its local activities wrote (new events arrived, a
+        worker died) runs later; so does every task of a run that ops reset, whose history
+        is shorter than the old run's. Their writes must win over the earlier ones.
         """
-        length = min(workflow.info().get_current_history_length(), (1 << 20) - 1)
-        return (self._runs << 32) | (length << 12) | (self._score_version & 0xFFF)
+        millis = int(workflow.now().timestamp() * 1000)
+        return (millis << 12) | (self._score_version & 0xFFF)
 
     async def _note(self, kind: str, text: str) -> None:
         await self._record(

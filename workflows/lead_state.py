@@ -80,6 +80,9 @@ class LeadCarry(BaseModel):
     switch_to: str | None = None
     switch_why: str | None = None  # set: the scenario is being left for switch_to
     splits: dict[str, str] = Field(default_factory=dict)
+    # Set by `nurture leads resume`: the open handoff is the record's; ask Temporal whether
+    # sales still holds it before waiting for its end.
+    verify_handoff: bool = False
 
 
 class LeadInput(BaseModel):

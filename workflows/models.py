@@ -89,6 +89,12 @@ class LeadStatus(BaseModel):
     enrolment: str | None = None  # what an enrol update did about the scenario asked for
 
 
+class StopRequest(BaseModel):
+    """Ops stop a lead for good (`nurture leads stop`): why, in their words."""
+
+    reason: str = Field(min_length=1, max_length=300)
+
+
 # --- activity payloads -------------------------------------------------------
 
 
@@ -166,6 +172,15 @@ class SendResult(BaseModel):
     unrecorded: bool = False  # delivered, but the outbox row could not be marked sent yet
     outbox_key: str = ""
     subject: str = ""
+
+
+class HaltRecord(BaseModel):
+    """A lead stopped by ops: the read model marks it halted and keeps its unapplied events."""
+
+    lead_id: str
+    at: datetime
+    how: str = "stopped"
+    parked: list[BehaviourEvent] = Field(default_factory=list)
 
 
 class SentRecord(BaseModel):
@@ -298,3 +313,13 @@ BEHAVIOUR_SIGNAL = "behaviour"
 SALES_PROGRESS_SIGNAL = "sales_progress"
 UNSUBSCRIBE_SIGNAL = "unsubscribe"
 HANDOFF_CLOSED_SIGNAL = "handoff_closed"
+
+
+class HandoffLookup(BaseModel):
+    """A handoff this run did not start (a reset or resumed lead): is it still with sales?"""
+
+    handoff_id: str
+    running: bool
+    result: HandoffResult | None = None  # when it ended
+    stage: Stage | None = None  # the lead's sales stage while it runs
+    rep_id: str | None = None

@@ -52,3 +52,11 @@ WEBHOOK_RETRY = RetryPolicy(
     maximum_interval=timedelta(hours=1),
     maximum_attempts=30,
 )
+
+# Asking Temporal where a handoff stands (a reset or resumed lead adopting it).
+LOOKUP_TIMEOUT = timedelta(seconds=30)
+LOOKUP_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    maximum_interval=timedelta(minutes=1),
+    maximum_attempts=0,
+)

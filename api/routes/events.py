@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import UTC, datetime
 
@@ -11,7 +10,7 @@ from pydantic import TypeAdapter
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
-from api import lead_workflows
+from api import event_delivery
 from api.deps import SignedBody, StateDep
 from api.errors import NotFound
 from api.lead_cache import LeadCache
@@ -80,7 +79,8 @@ def _load(engine: Engine, cache: LeadCache, events: list[EventIn]) -> dict[int, 
 async def post_events(body: SignedBody, state: StateDep) -> EventsAccepted:
     """Accept one event or a list; 202 once each is durably handed to its lead's workflow.
 
-    The same `event_id` sent again is accepted and changes nothing.
+    The same `event_id` sent again is accepted and changes nothing. Events for a halted lead
+    (its workflow stopped or closed by ops) are kept and listed in `parked`.
     """
     events = parse_one_or_many(_events_in, EventIn, body, noun="event", most=MAX_EVENTS_PER_REQUEST)
     cached = _lookup(state.leads, events)
@@ -90,11 +90,10 @@ async def post_events(body: SignedBody, state: StateDep) -> EventsAccepted:
         else await run_in_threadpool(_load, state.engine, state.leads, events)
     )
     now = datetime.now(UTC)
-    await asyncio.gather(
-        *(
-            lead_workflows.deliver_event(
-                state.client,
-                state.settings,
+    parked = await event_delivery.deliver(
+        state,
+        [
+            (
                 leads[i],
                 BehaviourEvent(
                     event_id=e.event_id,
@@ -104,7 +103,7 @@ async def post_events(body: SignedBody, state: StateDep) -> EventsAccepted:
                 ),
             )
             for i, e in enumerate(events)
-        )
+        ],
     )
     return EventsAccepted(
         accepted=len(events),
@@ -112,4 +111,5 @@ async def post_events(body: SignedBody, state: StateDep) -> EventsAccepted:
             EventAccepted(event_id=e.event_id, lead_id=uuid.UUID(str(leads[i].id)))
             for i, e in enumerate(events)
         ],
+        parked=parked,
     )

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from pydantic import TypeAdapter
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
-from api import lead_workflows
 from api.deps import AdminDep, IntakeBody, ReaderDep, SessionDep, StateDep
 from api.errors import Forbidden, Invalid, NotFound
 from api.parsing import parse
@@ -23,8 +24,10 @@ from api.schemas import (
     ScoreItem,
     TimelineItem,
 )
+from nurture import lead_runs
 from nurture.db import session_scope
 from nurture.repo import leads as repo
+from nurture.repo import lifecycle
 from nurture.tables import Handoff, Lead, RepAssignment
 from scenarios import SCENARIOS
 from scenarios.scoring import MODEL
@@ -66,8 +69,27 @@ async def create_or_update_lead(
             return repo.upsert_lead(session, str(data.email), data.scenario, fields)
 
     lead, created = await run_in_threadpool(store)
+    # A lead stored by an earlier intake that never reached Temporal is new to its sender.
+    created = created or (lead.workflow_started_at is None and lead.halted is None)
     again = None if created else data.scenario  # a new lead starts in it already
-    status = await lead_workflows.enrol(state.client, state.settings, lead, again)
+    try:
+        status = await lead_runs.enrol(state.client, state.settings, lead, again)
+    except lead_runs.LeadHalted as halted:
+        await run_in_threadpool(_halted, state.engine, lead.id, halted.how)
+        response.status_code = 200
+        return LeadCreated(
+            id=lead.id,
+            created=False,
+            score=lead.score,
+            stage=Stage(lead.stage),
+            scenario=lead.scenario,
+            step=lead.step,
+            halted=halted.how,
+            enrolment=f"not enrolled: the lead is halted ({halted}); its profile was updated, "
+            f"and `nurture leads resume {lead.id}` brings it back",
+        )
+    if lead.workflow_started_at is None:
+        await run_in_threadpool(_started, state.engine, lead.id)
     if status is None:  # stored and its workflow started; no worker has answered yet
         response.status_code = 202
         return LeadCreated(
@@ -89,6 +111,16 @@ async def create_or_update_lead(
         step=status.step,
         enrolment=status.enrolment,
     )
+
+
+def _started(engine: Engine, lead_id: uuid.UUID) -> None:
+    with session_scope(engine) as session:
+        lifecycle.mark_started(session, lead_id, datetime.now(UTC))
+
+
+def _halted(engine: Engine, lead_id: uuid.UUID, how: str) -> None:
+    with session_scope(engine) as session:
+        lifecycle.mark_halted(session, lead_id, how, datetime.now(UTC))
 
 
 def _summary(lead: Lead) -> LeadSummary:
@@ -176,5 +208,8 @@ def get_lead(lead_id: uuid.UUID, session: SessionDep, reader: ReaderDep) -> Lead
         score_breakdown=breakdown,
         rep=repo.rep_name(session, lead.rep_id),
         updated_at=lead.updated_at,
+        halted=lead.halted,
+        halted_at=lead.halted_at,
+        parked_events=lifecycle.count_parked(session, lead.id) if lead.halted else 0,
         timeline=[TimelineItem(at=e.at, kind=e.kind, text=e.text, data=e.data) for e in entries],
     )

@@ -19,9 +19,9 @@ from fastapi import APIRouter, Query, Response
 from pydantic import TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from api import event_delivery
 from api.deps import StateDep
 from api.errors import Invalid, describe_validation
-from api.lead_workflows import deliver_event
 from api.parsing import parse
 from api.schemas import EventIn, LeadIn
 from api.segment_auth import SegmentBody
@@ -34,10 +34,12 @@ from api.segment_spec import (
     messages_of,
     profile_attributes,
 )
+from nurture.tables import Lead
 from scenarios import SCENARIOS
 from scenarios.segment_events import DEFAULT_SCENARIO
 from workflows.models import BehaviourEvent, EventType
 
+PARKED = "parked: the lead is halted (its workflow was stopped or closed by ops)"
 router = APIRouter(prefix="/v1/integrations/segment", tags=["integrations"])
 log = logging.getLogger("nurture.api.segment")
 _json: TypeAdapter[Any] = TypeAdapter(Any)
@@ -120,7 +122,8 @@ async def _events(state: StateDep, messages: dict[int, SegmentMessage]) -> dict[
     keys = [k for _, k in wanted.values()]
     leads = await run_in_threadpool(find_leads, state.engine, keys) if keys else []
     now = datetime.now(UTC)
-    deliveries = []
+    deliveries: list[tuple[Lead, BehaviourEvent]] = []
+    index_of: dict[str, int] = {}
     for (i, (event_type, _)), lead in zip(wanted.items(), leads, strict=True):
         m = messages[i]
         if lead is None:
@@ -144,9 +147,13 @@ async def _events(state: StateDep, messages: dict[int, SegmentMessage]) -> dict[
             occurred_at=event.occurred_at or now,
             properties=event.properties,
         )
-        deliveries.append(deliver_event(state.client, state.settings, lead, behaviour))
+        deliveries.append((lead, behaviour))
+        index_of[behaviour.event_id] = i
         out[i] = result(i, m, status="accepted", lead_id=lead.id, event_type=event_type.value)
-    await asyncio.gather(*deliveries)
+    for event_id in await event_delivery.deliver(state, deliveries):
+        out[
+            index_of[event_id]
+        ].reason = "parked: the lead is halted (its workflow was stopped or closed by ops)"
     return out
 
 

@@ -18,10 +18,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from temporalio.service import RPCError
 
-from api import lead_workflows
+from api import event_delivery
 from api.deps import StateDep
 from api.errors import NotFound
-from nurture import tokens, traffic
+from nurture import lead_runs, tokens, traffic
 from nurture.db import session_scope
 from nurture.repo import leads as lead_repo
 from nurture.repo import tracking as repo
@@ -93,7 +93,7 @@ async def click(token: str, request: Request, state: StateDep) -> Response:
             occurred_at=datetime.now(UTC),
             properties={"url": url, "message": payload.get("m")},
         )
-        await lead_workflows.deliver_event(state.client, state.settings, lead, event)
+        await event_delivery.deliver(state, [(lead, event)])
     return RedirectResponse(url, status_code=302, headers=NO_STORE)
 
 
@@ -109,7 +109,7 @@ async def open_pixel(token: str, request: Request, state: StateDep) -> Response:
             occurred_at=datetime.now(UTC),
             properties={"message": payload.get("m")},
         )
-        await lead_workflows.deliver_event(state.client, state.settings, lead, event)
+        await event_delivery.deliver(state, [(lead, event)])
     return Response(PIXEL, media_type="image/gif", headers=NO_STORE)
 
 
@@ -157,8 +157,10 @@ async def unsubscribe(token: str, state: StateDep) -> HTMLResponse:
     if lead is None:
         raise NotFound("unknown link")
     try:  # the database flag already stops every send; this ends the scenario at once
-        await lead_workflows.signal_unsubscribe(state.client, state.settings, lead)
+        await lead_runs.signal_unsubscribe(state.client, state.settings, lead)
     except RPCError as err:
         log.warning("unsubscribe of lead %s not signalled yet: %s", lead_id, err.status)
+    except lead_runs.LeadHalted:
+        pass  # a halted lead sends nothing; resumed, it starts from the unsubscribed record
     body = "<h1>You are unsubscribed</h1><p>You will receive no more marketing emails from us.</p>"
     return HTMLResponse(PAGE.format(title="Unsubscribed", body=body), headers=NO_STORE)

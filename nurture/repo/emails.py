@@ -113,6 +113,18 @@ def mark_failed(session: Session, outbox_key: str, cause: str) -> None:
     session.add(row)
 
 
+def skip_unsent(session: Session, lead_id: uuid.UUID, reason: str) -> None:
+    """A stopped lead's mail that has not gone (pending or held) never will."""
+    rows = session.exec(
+        select(EmailMessage).where(
+            EmailMessage.lead_id == lead_id, col(EmailMessage.status).in_(["pending", "held"])
+        )
+    )
+    for row in rows.all():
+        row.status, row.subject = "skipped", f"(not sent: {reason})"
+        session.add(row)
+
+
 def mark_skipped(session: Session, outbox_key: str, reason: str, status: str = "skipped") -> None:
     row = _row(session, outbox_key)
     row.status = status

@@ -105,7 +105,8 @@ async def test_clicks_and_opens_score_for_people_only(
     assert report == [
         {"scenario": "whitepaper", "step": "thanks", "sent": 1, "delivered": 1, "bounced": 0,
          "unique_opens": 1, "unique_clicks": 1, "unsubscribes": 0, "open_rate": 1.0,
-         "click_rate": 1.0, "unsubscribe_rate": 0.0, "bounce_rate": 0.0}
+         "click_rate": 1.0, "unsubscribe_rate": 0.0, "bounce_rate": 0.0, "uncertain": 0,
+         "held": 0, "failed": 0}
     ]  # fmt: skip
 
 

@@ -27,9 +27,9 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from api.lead_workflows import profile_of
 from nurture.binaries import find_binary
 from nurture.db import session_scope
+from nurture.lead_runs import profile_of
 from nurture.mailsink import MailSink
 from nurture.repo import reps
 from nurture.settings import RepConfig, Settings

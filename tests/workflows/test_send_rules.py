@@ -11,8 +11,8 @@ from sqlmodel import select
 from temporalio.testing import WorkflowEnvironment
 
 import scenarios
-from api.lead_workflows import profile_of
 from nurture.db import session_scope
+from nurture.lead_runs import profile_of
 from nurture.mailsink import MailSink
 from nurture.settings import Settings
 from nurture.tables import TimelineNote

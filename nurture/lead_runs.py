@@ -1,0 +1,170 @@
+"""How the API, the worker's reconciler and the CLI reach a lead's workflow.
+
+Intake is update-with-start, events are signal-with-start: both idempotent on the workflow
+ID, so a retried request never makes a second workflow. Both refuse to start a workflow
+that ran before and was closed (terminated, cancelled, failed in Temporal, or stopped with
+`nurture leads stop`): a fresh run would forget the lead's score and history. Such a lead
+is *halted*; its events are parked until `nurture leads resume`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import timedelta
+
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowExecutionStatus,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from nurture.settings import Settings
+from nurture.tables import Lead
+from scenarios.scoring import email_kind
+from workflows.lead import LeadWorkflow
+from workflows.lead_state import LeadInput
+from workflows.models import (
+    BEHAVIOUR_SIGNAL,
+    UNSUBSCRIBE_SIGNAL,
+    BehaviourEvent,
+    EnrolRequest,
+    LeadProfile,
+    LeadStatus,
+    lead_workflow_id,
+)
+
+ONCE = WorkflowIDReusePolicy.REJECT_DUPLICATE  # a closed lead is never silently reborn
+HALTED = {
+    WorkflowExecutionStatus.COMPLETED: "stopped",  # only `nurture leads stop` completes a lead
+    WorkflowExecutionStatus.TERMINATED: "terminated",
+    WorkflowExecutionStatus.CANCELED: "canceled",
+    WorkflowExecutionStatus.FAILED: "failed",
+    WorkflowExecutionStatus.TIMED_OUT: "timed_out",
+}
+
+
+class LeadHalted(Exception):
+    """The lead's workflow ran and was closed; nothing was started or delivered."""
+
+    def __init__(self, how: str) -> None:
+        super().__init__(f"the lead's workflow was {how.replace('_', ' ')}")
+        self.how = how
+
+
+def profile_of(lead: Lead) -> LeadProfile:
+    return LeadProfile(
+        job_title=lead.job_title,
+        industry=lead.industry,
+        company_size=lead.company_size,
+        source=lead.source,
+        timezone=lead.timezone,
+        attributes=lead.attributes,
+        email_kind=email_kind(lead.email),
+    )
+
+
+def input_of(lead: Lead, settings: Settings | None = None) -> LeadInput:
+    return LeadInput(
+        lead_id=str(lead.id),
+        scenario=lead.scenario,
+        profile=profile_of(lead),
+        send_window=settings.send_window if settings is not None else True,
+    )
+
+
+async def halted_how(client: Client, lead_id: object) -> str:
+    """How the lead's (current) workflow run was closed, in the read model's words."""
+    described = await client.get_workflow_handle(lead_workflow_id(lead_id)).describe()
+    return HALTED.get(described.status, "closed") if described.status else "closed"
+
+
+async def enrol(
+    client: Client, settings: Settings, lead: Lead, scenario: str | None = None
+) -> LeadStatus | None:
+    """Start the lead's workflow if needed, apply the profile, enter `scenario` when given
+    (a known lead asking again: its re-enrolment policy decides), and return its state.
+
+    None when no worker answered in time: the workflow is then durably started and
+    will enrol the lead as soon as a worker runs. Raises LeadHalted.
+    """
+    start = WithStartWorkflowOperation(
+        LeadWorkflow.run,
+        input_of(lead, settings),
+        id=lead_workflow_id(lead.id),
+        task_queue=settings.task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=ONCE,
+    )
+    try:
+        return await client.execute_update_with_start_workflow(
+            LeadWorkflow.enrol,
+            EnrolRequest(profile=profile_of(lead), scenario=scenario),
+            start_workflow_operation=start,
+            rpc_timeout=timedelta(seconds=settings.intake_wait_seconds),
+        )
+    except WorkflowAlreadyStartedError:
+        raise LeadHalted(await halted_how(client, lead.id)) from None
+    except WorkflowUpdateRPCTimeoutOrCancelledError:
+        pass
+    finally:
+        # The start's own outcome is a future too; collect it so it is never left unread
+        # ("Future exception was never retrieved" in the log of every 202).
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(start.workflow_handle(), 1.0)
+    await start_lead(client, settings, lead)
+    return None
+
+
+async def start_lead(client: Client, settings: Settings, lead: Lead) -> None:
+    """Make sure the lead's workflow exists (the worker's reconciler, an intake that timed
+    out). Raises LeadHalted when it ran and was closed."""
+    try:
+        await client.start_workflow(
+            LeadWorkflow.run,
+            input_of(lead, settings),
+            id=lead_workflow_id(lead.id),
+            task_queue=settings.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=ONCE,
+        )
+    except WorkflowAlreadyStartedError:
+        raise LeadHalted(await halted_how(client, lead.id)) from None
+
+
+async def deliver_event(
+    client: Client, settings: Settings, lead: Lead, event: BehaviourEvent
+) -> None:
+    """Durably hand one event to the lead's workflow (starting it if it never ran).
+    Raises LeadHalted: the caller parks the event."""
+    try:
+        await client.start_workflow(
+            LeadWorkflow.run,
+            input_of(lead, settings),
+            id=lead_workflow_id(lead.id),
+            task_queue=settings.task_queue,
+            start_signal=BEHAVIOUR_SIGNAL,
+            start_signal_args=[event],
+            id_reuse_policy=ONCE,
+        )
+    except WorkflowAlreadyStartedError:
+        raise LeadHalted(await halted_how(client, lead.id)) from None
+
+
+async def signal_unsubscribe(client: Client, settings: Settings, lead: Lead) -> None:
+    """Tell the lead's workflow to stop all marketing mail now. Raises LeadHalted (the read
+    model's unsubscribe then stands on its own, and a resumed lead takes no mail)."""
+    try:
+        await client.start_workflow(
+            LeadWorkflow.run,
+            input_of(lead, settings),
+            id=lead_workflow_id(lead.id),
+            task_queue=settings.task_queue,
+            start_signal=UNSUBSCRIBE_SIGNAL,
+            id_reuse_policy=ONCE,
+        )
+    except WorkflowAlreadyStartedError:
+        raise LeadHalted(await halted_how(client, lead.id)) from None
