@@ -217,3 +217,13 @@ def install(app: FastAPI) -> None:
                 status_code=422,
             )
         raise exc
+
+    @app.exception_handler(RuntimeError)
+    async def _unconnected(_: Request, exc: RuntimeError) -> JSONResponse:
+        """The SDK's client could not (re)connect to Temporal: the engine is down."""
+        if "Failed client connect" in str(exc):
+            return JSONResponse(
+                _body("unavailable", "the workflow engine is unreachable; retry later"),
+                status_code=503,
+            )
+        raise exc

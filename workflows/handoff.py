@@ -333,7 +333,10 @@ class SalesHandoffWorkflow:
         if parent is None:
             return
         progress = SalesProgress(
-            stage=stage, reason=reason, rep_id=self._rep.rep_id if self._rep else None
+            stage=stage,
+            reason=reason,
+            rep_id=self._rep.rep_id if self._rep else None,
+            handoff_id=self._input.handoff_id,
         )
         handle = workflow.get_external_workflow_handle(parent.workflow_id)
         try:

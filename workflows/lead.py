@@ -175,11 +175,21 @@ class LeadWorkflow(LeadHandoff):
     @workflow.signal(name=UNSUBSCRIBE_SIGNAL)
     async def unsubscribe(self) -> None:
         """The lead unsubscribed: marketing mail stops now (mail to reps is unaffected)."""
+        await workflow.wait_condition(lambda: self._ready)  # see sales_progress
         await self._stop_mail(Stage.UNSUBSCRIBED, "unsubscribed from marketing mail")
 
     @workflow.signal(name=SALES_PROGRESS_SIGNAL)
     async def sales_progress(self, progress: SalesProgress) -> None:
         """From the handoff child: sales acknowledged, reassigned, opened a deal, won or lost."""
+        # Not before the run has begun: a reset run gets this signal again in its first task,
+        # beside the intake update, and a replay orders those two differently; a handler that
+        # acted at once would then make the lead's history fail to replay.
+        await workflow.wait_condition(lambda: self._ready)
+        if progress.handoff_id is not None and progress.handoff_id != self._active_handoff:
+            # A reset run hears its old handoff before it has taken it over: the take-over
+            # asks where the handoff stands, so this news is not needed (nor in order).
+            await self._note("sales", f"{progress.handoff_id}: {progress.stage.value} noted")
+            return
         if SALES_ORDER.get(progress.stage, 0) < SALES_ORDER.get(self._stage, 0):
             await self._note("sales", f"ignored a move back to {progress.stage.value}")
             return  # sales stages move forward only

@@ -296,6 +296,7 @@ class SalesProgress(BaseModel):
     stage: Stage
     reason: str
     rep_id: str | None = None
+    handoff_id: str | None = None  # None from handoffs started before 2026-12-01
 
 
 class HandoffResult(BaseModel):

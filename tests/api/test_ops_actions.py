@@ -18,7 +18,9 @@ import pytest
 from sqlalchemy.engine import Engine
 from temporalio.api.enums.v1 import EventType, WorkflowTaskFailedCause
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Replayer
 
 from nurture.binaries import find_binary
 from nurture.mailsink import MailSink
@@ -29,6 +31,7 @@ from tests.api.test_handoffs import REP_ONE
 from tests.conftest import ApiServer
 from tests.factories import notes, outbox
 from tests.processes import cli
+from worker import WORKFLOWS, workflow_runner
 from workflows.lead import LeadWorkflow
 from workflows.models import lead_workflow_id
 
@@ -144,6 +147,13 @@ async def test_a_reset_lead_with_an_open_handoff_stays_with_its_rep(
     to_rep = [m for m in smtp.messages if m.to == "rep.one@sales.example.com"]
     assert len(to_lead) == 1 and len(to_rep) == 1  # nothing sent twice
     assert any("took over handoff-" in n for n in notes(engine, uuid.UUID(lead)))
+    # and the reset run's own history, adoption included, replays on today's code
+    history = await handle.fetch_history()
+    replayer = Replayer(
+        workflows=WORKFLOWS, data_converter=pydantic_data_converter,
+        workflow_runner=workflow_runner(),
+    )  # fmt: skip
+    await replayer.replay_workflow(history)  # tests/histories/v3-reset-adopted.json is one
 
 
 async def test_a_reset_plain_lead_keeps_api_and_workflow_in_step(

@@ -8,7 +8,8 @@ files are never overwritten (they stand for leads already in flight); pass new n
     .venv/bin/python -m tests.histories.record v3-trial   # after adding a recording named so
 
 `handoff-won`, `whitepaper-quiet` and `whitepaper-won` were recorded before the
-`lead-long-lived-v2` patch; `v2-*` after it.
+`lead-long-lived-v2` patch; `v2-*` after it; `v3-*` after `handoff-notices-aside`, with the
+mail fates and ops stop of 2026-12-01.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from tests.factories import COLD_PROFILE, HOT_PROFILE, event, make_lead, start_l
 from worker import build_worker, prepare_database
 from workflows.handoff import SalesHandoffWorkflow
 from workflows.lead import LeadWorkflow
-from workflows.models import EnrolRequest, SalesAction
+from workflows.models import EnrolRequest, SalesAction, StopRequest
 
 HERE = Path(__file__).parent
 DAY = timedelta(days=1)
@@ -99,10 +100,33 @@ async def _won(env: WorkflowEnvironment, s: Settings, engine: Engine) -> dict[st
     }
 
 
+async def _won_v3(env: WorkflowEnvironment, s: Settings, engine: Engine) -> dict[str, Any]:
+    """As `_won`, after `handoff-notices-aside`: the rep's mail goes beside the SLA clock."""
+    histories = await _won(env, s, engine)
+    return {
+        "v3-whitepaper-won": histories["v2-whitepaper-won"],
+        "v3-handoff-won": histories["v2-handoff-won"],
+    }
+
+
+async def _stopped(env: WorkflowEnvironment, s: Settings, engine: Engine) -> dict[str, Any]:
+    """A lead ops stopped with `nurture leads stop` while its scenario waited."""
+    lead = make_lead(engine, **COLD_PROFILE)
+    handle = await start_lead(env.client, s, lead)
+    await env.sleep(DAY)
+    await handle.signal(LeadWorkflow.behaviour, event("page_view", path="/blog/b"))
+    await env.sleep(timedelta(minutes=5))
+    await handle.execute_update(LeadWorkflow.stop, StopRequest(reason="asked us to stop"))
+    await handle.result()
+    return {"v3-stopped": await handle.fetch_history()}
+
+
 RECORDINGS: dict[str, Recording] = {
     "v2-whitepaper-longterm": _long_term,
     "v2-continued": _continued,
     "v2-whitepaper-won": _won,
+    "v3-whitepaper-won": _won_v3,
+    "v3-stopped": _stopped,
 }
 
 

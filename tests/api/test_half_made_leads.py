@@ -1,0 +1,73 @@
+"""An intake during a Temporal outage never leaves a half-made lead behind.
+
+The API stores the lead, then cannot reach Temporal: it answers 503. A client that retries
+is told the lead was created (it never saw that answer before); a client that never
+retries still gets its lead nurtured, because the worker's reconciler starts the workflow
+of every stored lead that lacks one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from sqlalchemy.engine import Engine
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from nurture.mailsink import MailSink, free_port
+from nurture.reconciler import GRACE, Reconciler
+from nurture.settings import Settings
+from tests.api.test_end_to_end import lead_when
+from tests.conftest import running_worker, serve_api
+from tests.factories import load
+
+LEAD = {"name": "Sato Jiro", "company": "Sato Denki", "scenario": "whitepaper",
+        "job_title": "Engineer", "industry": "Retail", "company_size": 20}  # fmt: skip
+
+
+async def test_a_lead_stored_while_temporal_is_down_gets_its_workflow(
+    dev_env: WorkflowEnvironment, settings: Settings, engine: Engine, smtp: MailSink
+) -> None:
+    down = await Client.connect(
+        f"127.0.0.1:{free_port()}", lazy=True, data_converter=pydantic_data_converter
+    )  # nothing listens: every call is refused, as in an outage
+    async with (
+        serve_api(down, settings) as outage,
+        httpx.AsyncClient(base_url=outage.base_url, timeout=30) as http,
+    ):
+        retried = {"email": "retry@customer.example.com", **LEAD}
+        never = {"email": "never@customer.example.com", **LEAD}
+        for lead in (retried, never):
+            r = await http.post("/v1/leads", json=lead, headers=outage.admin)
+            assert r.status_code == 503, r.text
+            assert r.json()["error"]["code"] == "unavailable"
+
+    async with (
+        running_worker(dev_env.client, settings, engine),
+        serve_api(dev_env.client, settings) as api,
+        httpx.AsyncClient(base_url=api.base_url, timeout=30) as http,
+    ):
+        again = await http.post("/v1/leads", json=retried, headers=api.admin)
+        assert again.status_code == 201, again.text
+        assert again.json()["created"] is True  # the first answer was a 503: new to them
+
+        listed = (await http.get("/v1/leads", headers=api.admin)).json()["items"]
+        orphan = uuid.UUID(next(i["id"] for i in listed if i["email"] == never["email"]))
+        assert load(engine, orphan).workflow_started_at is None
+        report = await Reconciler(dev_env.client, settings, engine).once(
+            datetime.now(UTC) + GRACE + timedelta(seconds=1)
+        )
+        assert report.started == 1
+        state = await lead_when(http, api, str(orphan), lambda s: s["step"] == "thanks")
+        assert state["stage"] == "nurturing" and state["step"] == "thanks"
+        mails = await smtp.received(2)
+
+    assert sorted(m.to for m in mails) == [never["email"], retried["email"]]  # once each
+    assert load(engine, orphan).workflow_started_at is not None
+    report = await Reconciler(dev_env.client, settings, engine).once(
+        datetime.now(UTC) + GRACE + timedelta(seconds=1)
+    )
+    assert report.started == 0  # nothing left to start
