@@ -185,7 +185,8 @@ class LeadWorkflow(LeadHandoff):
         # beside the intake update, and a replay orders those two differently; a handler that
         # acted at once would then make the lead's history fail to replay.
         await workflow.wait_condition(lambda: self._ready)
-        if progress.handoff_id is not None and progress.handoff_id != self._active_handoff:
+        known = progress.handoff_id is None or progress.handoff_id == self._active_handoff
+        if self._v2 and not known:  # (leads from before LONG_LIVED track no active handoff)
             # A reset run hears its old handoff before it has taken it over: the take-over
             # asks where the handoff stands, so this news is not needed (nor in order).
             await self._note("sales", f"{progress.handoff_id}: {progress.stage.value} noted")
