@@ -82,7 +82,10 @@ class EmailActivities:
     async def send_step(self, input: SendStepInput) -> SendResult:
         """Render, track and send one scenario step, at most once per (lead, scenario, step)."""
         async with heartbeating():
-            return await self._send_step(input)
+            try:
+                return await self._send_step(input)
+            except ApplicationError as err:
+                raise _without_frames(err) from None
 
     async def _send_step(self, input: SendStepInput) -> SendResult:
         key = f"step:{input.lead_id}:{input.scenario}#{input.enrolment}:{input.step}"
@@ -125,7 +128,10 @@ class EmailActivities:
     async def notify_rep(self, input: NotifyRepInput) -> SendResult:
         """Tell a rep (or their manager): new lead, reminder, escalation, withdrawal."""
         async with heartbeating():
-            return await self._notify_rep(input)
+            try:
+                return await self._notify_rep(input)
+            except ApplicationError as err:
+                raise _without_frames(err) from None
 
     async def _notify_rep(self, input: NotifyRepInput) -> SendResult:
         key = f"handoff:{input.handoff_id}:{input.attempt}:{input.kind.value}"
@@ -272,6 +278,12 @@ class EmailActivities:
     def _tracker(self, lead_id: str, tracking_id: str) -> Tracker:
         secret = self._settings.secret_key.get_secret_value()
         return Tracker(base_url=self._public, secret=secret, lead_id=lead_id, message=tracking_id)
+
+
+def _without_frames(err: ApplicationError) -> ApplicationError:
+    """The failure without its frames: the server keeps a retrying activity's last failure
+    only while it is small, else shows "Failure exceeds size limit." instead of the cause."""
+    return err.with_traceback(None)
 
 
 def _result(prepared: _Prepared, outcome: Outcome, subject: str) -> SendResult:

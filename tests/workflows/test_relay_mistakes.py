@@ -65,6 +65,11 @@ async def test_a_wrong_password_holds_mail_until_it_is_fixed(
             handle = await start_lead(dev_env.client, wrong, lead)
             await _until(lambda: login.attempts >= 2)  # held, and retried
             status = await handle.query(LeadWorkflow.status)
+            pending = (await handle.describe()).raw_description.pending_activities
+        # What ops see on the retrying send (`temporal workflow describe`, the UI): the cause.
+        [send] = pending
+        assert "refused our login (535" in send.last_failure.message, send.last_failure.message
+        assert send.last_failure.ByteSize() < 1024, send.last_failure.ByteSize()
         [held] = outbox(engine, lead.id)
         assert held.status == "held" and handler.accepted == []
         assert "refused our login (535" in held.last_error
@@ -140,6 +145,15 @@ async def test_mail_held_past_the_hold_is_given_up_visibly(
     [gave_up] = notes(engine, lead.id, "send_failed")
     assert gave_up.startswith("whitepaper/thanks not sent: given up after 12 hours")
     assert status.stage == "nurturing"  # the scenario goes on; the next step may well arrive
+    failures = [
+        e.activity_task_failed_event_attributes.failure
+        async for e in handle.fetch_history_events()
+        if e.HasField("activity_task_failed_event_attributes")
+    ]
+    [failure] = failures  # ops reading history in the UI see the real cause, in full
+    assert failure.message.startswith("given up after 12 hours of retries: cannot connect")
+    assert failure.application_failure_info.type == "SmtpGaveUp"
+    assert failure.ByteSize() < 1024  # the server replaces large failures by a placeholder
 
 
 @pytest.fixture(scope="module")
