@@ -100,6 +100,27 @@ async def _until_running_new_run(handle: WorkflowHandle[Any, Any], old_run: str)
     raise AssertionError("no new run after the reset")
 
 
+async def _replays(handle: WorkflowHandle[Any, Any]) -> None:
+    """The reset run's own history replays on today's code (a worker restart would)."""
+    replayer = Replayer(
+        workflows=WORKFLOWS, data_converter=pydantic_data_converter,
+        workflow_runner=workflow_runner(),
+    )  # fmt: skip
+    await replayer.replay_workflow(await handle.fetch_history())
+
+
+async def _task_before(handle: WorkflowHandle[Any, Any], kind: EventType.ValueType) -> int:
+    """The last completed workflow task before the first event of `kind`: a reset point
+    that replays part of the run and re-applies every signal after it."""
+    point = 0
+    async for e in handle.fetch_history_events():
+        if e.event_type == kind:
+            return point
+        if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+            point = e.event_id
+    raise AssertionError(f"no {kind} in the history")
+
+
 async def _task_failures(handle: WorkflowHandle[Any, Any]) -> list[str]:
     """Failed workflow tasks of the current run, but the one a reset writes as its mark."""
     history = await handle.fetch_history()
@@ -112,9 +133,10 @@ async def _task_failures(handle: WorkflowHandle[Any, Any]) -> list[str]:
     return [f.failure.message for f in failed if f.cause != reset]
 
 
+@pytest.mark.parametrize("to", ["before-handoff", "first-task"])
 async def test_a_reset_lead_with_an_open_handoff_stays_with_its_rep(
     stack: ApiServer, http: httpx.AsyncClient, dev_env: WorkflowEnvironment, smtp: MailSink,
-    engine: Engine,
+    engine: Engine, to: str,
 ) -> None:  # fmt: skip
     email = "mori@customer.example.com"
     lead = await _new_lead(http, stack, email, **HOT)
@@ -124,8 +146,14 @@ async def test_a_reset_lead_with_an_open_handoff_stays_with_its_rep(
     handle = dev_env.client.get_workflow_handle(lead_workflow_id(lead))
     old_run = (await handle.describe()).run_id
 
-    reset = temporal(dev_env, "workflow", "reset", "--workflow-id", handle.id,
-                     "--type", "FirstWorkflowTask", "--reason", "ops: replay")  # fmt: skip
+    if to == "before-handoff":  # the last workflow task before the handoff began
+        started = EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED
+        where = ["--event-id", str(await _task_before(handle, started))]
+    else:  # the very start, the intake update not re-applied (README, "Ops")
+        where = ["--type", "FirstWorkflowTask", "--reapply-exclude", "Update"]
+    reset = temporal(dev_env, "workflow", "reset", "--workflow-id", handle.id, *where,
+                     "--reason", "ops: replay")  # fmt: skip
+
     assert reset.returncode == 0, reset.stderr
     await _until_running_new_run(handle, old_run)
     for _ in range(200):  # the reset run re-qualifies and takes over the open handoff
@@ -147,13 +175,7 @@ async def test_a_reset_lead_with_an_open_handoff_stays_with_its_rep(
     to_rep = [m for m in smtp.messages if m.to == "rep.one@sales.example.com"]
     assert len(to_lead) == 1 and len(to_rep) == 1  # nothing sent twice
     assert any("took over handoff-" in n for n in notes(engine, uuid.UUID(lead)))
-    # and the reset run's own history, adoption included, replays on today's code
-    history = await handle.fetch_history()
-    replayer = Replayer(
-        workflows=WORKFLOWS, data_converter=pydantic_data_converter,
-        workflow_runner=workflow_runner(),
-    )  # fmt: skip
-    await replayer.replay_workflow(history)  # tests/histories/v3-reset-adopted.json is one
+    await _replays(handle)  # adoption included; tests/histories/v3-reset-adopted.json is one
 
 
 async def test_a_reset_plain_lead_keeps_api_and_workflow_in_step(
@@ -168,8 +190,9 @@ async def test_a_reset_plain_lead_keeps_api_and_workflow_in_step(
     handle = dev_env.client.get_workflow_handle(lead_workflow_id(lead))
     old_run = (await handle.describe()).run_id
 
+    point = await _task_before(handle, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)
     reset = temporal(dev_env, "workflow", "reset", "--workflow-id", handle.id,
-                     "--type", "FirstWorkflowTask", "--reason", "ops: retry")  # fmt: skip
+                     "--event-id", str(point), "--reason", "ops: retry")  # fmt: skip
     assert reset.returncode == 0, reset.stderr
     await _until_running_new_run(handle, old_run)
     await _event(http, stack, lead, "pricing", "pricing_page_view")  # +15 = 28
@@ -177,6 +200,7 @@ async def test_a_reset_plain_lead_keeps_api_and_workflow_in_step(
     status = await _status(handle)
 
     assert state["score"] == status.score == 28, (state["score"], status.score)
+    await _replays(handle)
     assert len([m for m in smtp.messages if m.to == email]) == 1  # the thanks mail, once
 
 
