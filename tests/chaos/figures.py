@@ -82,7 +82,9 @@ class Figures:
         if self.ok:
             return f"{head} -> ok"
         why = [f"{name}={getattr(self, name)}" for name in FAILING if getattr(self, name)]
-        return f"{head} -> FAIL: {'; '.join(why + self.problems)}"
+        seen = Counter(self.problems)
+        why += [p if n == 1 else f"{p} (x{n})" for p, n in seen.items()]
+        return f"{head} -> FAIL: {'; '.join(why)}"
 
 
 @dataclass(frozen=True)
@@ -110,8 +112,9 @@ async def collect(run: Run) -> Figures:
     fig = Figures(run.name, extras=dict(run.ledger.extras), problems=list(run.ledger.problems))
     snap = await asyncio.to_thread(snapshot, run.engine)
     _mails(fig, snap, run.relay.counts())
-    await _events_and_forks(fig, snap, run)
-    await _orphans(fig, snap, run)
+    orphans = await _orphans(snap, run)
+    fig.orphans = len(orphans)
+    await _events_and_forks(fig, snap, run, skip=orphans | run.ledger.halted)
     await _wft_failures(fig, run.stack.client)
     if run.api.not_json_5xx:
         fig.problems.append(f"{run.api.not_json_5xx} 5xx answers were not the JSON envelope")
@@ -142,7 +145,7 @@ def _mails(fig: Figures, snap: Snapshot, received: Counter[str]) -> None:
         fig.problems.append(f"{twice} lead(s) got their first mail again under a new Message-ID")
 
 
-async def _events_and_forks(fig: Figures, snap: Snapshot, run: Run) -> None:
+async def _events_and_forks(fig: Figures, snap: Snapshot, run: Run, skip: set[str]) -> None:
     ledger = run.ledger
     fig.events_sent = len(ledger.events)
     applied_halted = 0
@@ -156,7 +159,7 @@ async def _events_and_forks(fig: Figures, snap: Snapshot, run: Run) -> None:
         fig.problems.append(f"{applied_halted} event(s) for halted leads were applied anyway")
     unreadable = 0
     for lead_id in snap.leads:
-        if lead_id in ledger.halted:
+        if lead_id in skip:  # no workflow to compare with
             continue
         wf, api = await workflow_status(run.stack.client, lead_id), await run.api.lead(lead_id)
         if wf is None or api is None:
@@ -183,7 +186,9 @@ async def workflow_status(client: Client, lead_id: str) -> LeadStatus | None:
         return None
 
 
-async def _orphans(fig: Figures, snap: Snapshot, run: Run) -> None:
+async def _orphans(snap: Snapshot, run: Run) -> set[str]:
+    """Lead rows without a running workflow (leads halted on purpose left out)."""
+    found = set()
     for lead_id in snap.leads:
         if lead_id in run.ledger.halted:
             continue
@@ -193,7 +198,8 @@ async def _orphans(fig: Figures, snap: Snapshot, run: Run) -> None:
         except RPCError:
             status = None
         if status != WorkflowExecutionStatus.RUNNING:
-            fig.orphans += 1
+            found.add(lead_id)
+    return found
 
 
 async def _wft_failures(fig: Figures, client: Client) -> None:

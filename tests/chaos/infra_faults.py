@@ -67,7 +67,7 @@ async def db_locked(run: Run) -> None:
     first = asyncio.create_task(run.leads_with_events(run.leads, "dl", 2))
 
     async def in_data() -> bool:
-        return run.relay.in_data >= 3
+        return run.relay.in_data >= 6
 
     await run.wait_until("mail inside DATA", in_data, 60, every=0.02)
     run.step(f"database write-locked for {seconds:.0f} s")

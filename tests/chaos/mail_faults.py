@@ -53,6 +53,7 @@ async def kill_after_250(run: Run) -> None:
     count = max(run.leads, len(plan))
     intakes: list[asyncio.Task[dict[str, object]]] = []
     fired = {AFTER_250: 0, DURING_DATA: 0}
+    in_window = 0  # post-250 kills after which the outbox did not say "sent": window hit
     for k, moment in enumerate(plan):
         run.step(f"kill {k + 1}/{len(plan)} aimed {moment}")
         hit = run.relay.arm(moment, functools.partial(_killer, run.stack.worker_pid))
@@ -63,12 +64,17 @@ async def kill_after_250(run: Run) -> None:
             run.ledger.problem(f"kill aimed {moment} never fired")
             continue
         fired[moment] += 1
-        await run.restart_worker()
+        await run.stack.kill_worker()  # reaps the killed worker
+        if moment == AFTER_250:
+            in_window += await run.mail_status(run.relay.hits[-1][1]) != "sent"
+        await run.stack.start_worker()
     while len(intakes) < count:
         intakes.append(asyncio.create_task(run.api.create_lead(lead_body("k250", len(intakes)))))
     for reply in await asyncio.gather(*intakes):
         run.ledger.lead(reply)
-    run.ledger.extras.update(killed_after_250=fired[AFTER_250], killed_in_data=fired[DURING_DATA])
+    run.ledger.extras.update(
+        killed_after_250=fired[AFTER_250], killed_in_data=fired[DURING_DATA], in_window=in_window
+    )
     run.step("settling")
     await run.settle(180)
 
@@ -125,7 +131,7 @@ async def smtp_auth(run: Run) -> None:
         return (await run.statuses()).get("held", 0) >= count
 
     run.step("waiting for the mail to be held")
-    if not await run.wait_until("every mail held in the outbox", all_held, 60):
+    if not await run.wait_until("every mail held in the outbox", all_held, 30):
         run.ledger.problem(f"outbox while the password is wrong: {await run.statuses()}")
     status, health = await run.api.healthz()
     mail_check = str(health.get("checks", {}).get("mail", ""))

@@ -18,6 +18,7 @@ from tests.chaos.run import Run
 from tests.chaos.traffic import WARM, lead_body, page_views
 from workflows.models import lead_workflow_id
 
+ACTIVITY_SCHEDULED = EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
 ROLES = ("reset-last", "reset-first", "handoff", "cancel", "terminate", "stop")
 
 
@@ -26,8 +27,10 @@ async def _cli(run: Run, argv: list[str]) -> tuple[bool, str]:
     done = await asyncio.to_thread(
         subprocess.run, argv, env=run.stack.env(), capture_output=True, text=True, timeout=60
     )
-    complaint = (done.stderr.strip() or done.stdout.strip()).splitlines()[:1]
-    return done.returncode == 0, complaint[0][:160] if complaint else ""
+    # The last line says why (a traceback's exception, typer's boxed "No such command").
+    lines = [ln.strip(" │╭╮╰╯─") for ln in (done.stderr or done.stdout).splitlines()]
+    complaint = [ln for ln in lines if ln]
+    return done.returncode == 0, complaint[-1][:160] if complaint else ""
 
 
 async def temporal(run: Run, *args: str) -> bool:
@@ -51,13 +54,17 @@ async def _describe(run: Run, lead_id: str) -> tuple[WorkflowExecutionStatus | N
     return desc.status, desc.run_id
 
 
-async def _first_task_completed(run: Run, lead_id: str) -> int:
-    """The event ID of the lead's first WorkflowTaskCompleted: a reset point before its mail."""
+async def _reset_point(run: Run, lead_id: str, before: EventType.ValueType) -> str:
+    """The event ID of the WorkflowTaskCompleted that led to the first `before` event (the
+    first mail's activity, the handoff child): a reset there makes the new run redo it."""
     handle = run.stack.client.get_workflow_handle(lead_workflow_id(lead_id))
+    completed = 0
     async for event in handle.fetch_history_events():
         if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
-            return event.event_id
-    return 0
+            completed = event.event_id
+        elif event.event_type == before:
+            break
+    return str(completed)
 
 
 async def _events(run: Run, lead_id: str, count: int, tag: str) -> dict[str, Any]:
@@ -78,8 +85,11 @@ async def ops(run: Run) -> None:
         for n, role in enumerate(ROLES)
     }
     for role, lead_id in lead.items():
-        if role != "handoff":
+        if role not in ("handoff", "reset-first"):
             await _events(run, lead_id, 3, "ops-before")
+    for k in range(7):  # one event per workflow task: a long history, the reset run's shorter
+        await _events(run, lead["reset-first"], 1, f"ops-before-{k}")
+        await asyncio.sleep(0.3)
     hot: list[dict[str, object]] = [
         {"event_id": "ops-hot", "lead_id": lead["handoff"], "type": "pricing_page_view"}
     ]
@@ -88,19 +98,19 @@ async def ops(run: Run) -> None:
     await run.settle(60)
     await _stage(run, lead["handoff"], "sales_pending", "before the reset")
 
-    run.step("temporal workflow reset: LastWorkflowTask, first task, open handoff")
-    await temporal(run, "reset", "-w", lead_workflow_id(lead["reset-last"]),
-                   "--type", "LastWorkflowTask", "--reason", "chaos: reset")  # fmt: skip
-    first = await _first_task_completed(run, lead["reset-first"])
-    await temporal(run, "reset", "-w", lead_workflow_id(lead["reset-first"]),
-                   "--event-id", str(first), "--reason", "chaos: reset to the start")  # fmt: skip
-    await temporal(run, "reset", "-w", lead_workflow_id(lead["handoff"]),
-                   "--type", "LastWorkflowTask", "--reason", "chaos: open handoff")  # fmt: skip
+    run.step("temporal workflow reset: LastWorkflowTask, and back to before the first mail")
+    await _reset(run, lead["reset-last"], "--type", "LastWorkflowTask")
+    mail = await _reset_point(run, lead["reset-first"], ACTIVITY_SCHEDULED)
+    await _reset(run, lead["reset-first"], "--event-id", mail)
+    run.step("temporal workflow reset of a lead with an open handoff: last task, first task")
+    await _reset(run, lead["handoff"], "--type", "LastWorkflowTask")
+    await _handoff_survives(run, lead["handoff"], acknowledge=False)
+    await _reset(run, lead["handoff"], "--type", "FirstWorkflowTask")
     await asyncio.sleep(2.0)
     for role in ("reset-last", "reset-first"):
-        await _events(run, lead[role], 2, "ops-after")
+        await _events(run, lead[role], 2, "ops-after")  # reset-first: 7 + 2 (page view cap 10)
     await run.settle(60)
-    await _handoff_survives(run, lead["handoff"])
+    await _handoff_survives(run, lead["handoff"], acknowledge=True)
 
     run.step("temporal workflow cancel and terminate; nurture leads stop")
     await temporal(run, "cancel", "-w", lead_workflow_id(lead["cancel"]))
@@ -119,6 +129,19 @@ async def ops(run: Run) -> None:
     for role in ("terminate", "stop"):
         await nurture(run, "leads", "resume", lead[role])
     await run.settle(90)
+    for role, lead_id in lead.items():
+        if role != "cancel":
+            await _agrees(run, role, lead_id)
+
+
+async def _agrees(run: Run, role: str, lead_id: str) -> None:
+    """The API's score is the workflow's and what the lead's events add up to."""
+    api, wf = await run.api.lead(lead_id), await workflow_status(run.stack.client, lead_id)
+    seen = ((api or {}).get("score"), wf.score if wf else None)
+    want = run.ledger.expected_score(lead_id)
+    run.ledger.check(
+        seen == (want, want), f"{role} lead: score (API, workflow) {seen}, want {want}"
+    )
 
 
 async def _stage(run: Run, lead_id: str, want: str, when: str) -> None:
@@ -127,8 +150,13 @@ async def _stage(run: Run, lead_id: str, want: str, when: str) -> None:
     run.ledger.check(seen == (want, want), f"handoff lead {when}: stage (API, workflow) {seen}")
 
 
-async def _handoff_survives(run: Run, lead_id: str) -> None:
-    """After the reset the lead still runs, still with sales, and the rep's ack works."""
+async def _reset(run: Run, lead_id: str, *point: str) -> None:
+    await temporal(run, "reset", "-w", lead_workflow_id(lead_id), *point, "--reason", "chaos")
+    await asyncio.sleep(1.0)
+
+
+async def _handoff_survives(run: Run, lead_id: str, acknowledge: bool) -> None:
+    """After a reset the lead still runs, still with sales, and the rep's ack works."""
     status, _ = await _describe(run, lead_id)
     if not run.ledger.check(
         status == WorkflowExecutionStatus.RUNNING,
@@ -136,6 +164,8 @@ async def _handoff_survives(run: Run, lead_id: str) -> None:
     ):
         return
     await _stage(run, lead_id, "sales_pending", "after the reset")
+    if not acknowledge:
+        return
     reply = await run.api.post(f"/v1/handoffs/handoff-{lead_id}-1/ack", {})
     json_reply = "json" in reply.headers.get("content-type", "")
     run.ledger.check(

@@ -165,6 +165,11 @@ class Run:
             counts[m.status] = counts.get(m.status, 0) + 1
         return counts
 
+    async def mail_status(self, message_id: str) -> str | None:
+        """The outbox status of the mail with this Message-ID (None: no such row)."""
+        snap = await asyncio.to_thread(snapshot, self.engine)
+        return next((m.status for m in snap.mails if m.message_id == message_id), None)
+
     async def settle(self, within: float) -> None:
         """Wait until nothing moves: no workflow task or activity pending on any running
         workflow, every event due applied, and the read model and relay still for 3 s."""
