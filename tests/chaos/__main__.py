@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import logging
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -60,6 +61,9 @@ async def run_one(scenario: Scenario, options: Options, workdir: Path) -> Figure
             run.ledger.problem(f"did not finish within {bound:.0f} s (while {run.stage})")
         except (NotSettled, TrafficError, StackError) as err:
             run.ledger.problem(f"{err} (while {run.stage})")
+        except Exception as err:  # a harness bug must not hide the other scenarios' figures
+            log.exception("%s broke while %s", scenario.name, run.stage)
+            run.ledger.problem(f"harness error {type(err).__name__}: {err} (while {run.stage})")
         fig = await _figures(run)
     finally:
         await run.close()
@@ -81,8 +85,15 @@ async def _figures(run: Run) -> Figures:
         return fig
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM/SIGHUP unwind like Ctrl-C, so every started process is stopped."""
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _interrupt)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("chaos").setLevel(logging.INFO)
     options = Options(args.leads, args.kills, args.outage, args.lock_seconds, args.seed)

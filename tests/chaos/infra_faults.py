@@ -14,6 +14,7 @@ from tests.chaos.run import Run
 from tests.chaos.traffic import lead_body, page_views
 
 TAKEN = (200, 201, 202)
+TEMPORAL_DOWN_SECONDS = 12.0
 
 
 async def temporal_restart(run: Run) -> None:
@@ -33,7 +34,8 @@ async def temporal_restart(run: Run) -> None:
             once.append(asyncio.create_task(
                 run.api.send_once("/v1/leads", body, run.api.headers(body, signed=False))
             ))  # fmt: skip
-        await asyncio.sleep(3.0)
+        # Longer than the API's own Temporal retries (about 10 s): those intakes get a 503.
+        await asyncio.sleep(TEMPORAL_DOWN_SECONDS)
         await run.stack.start_temporal()
     await traffic
     results = await asyncio.gather(*once)

@@ -24,15 +24,16 @@ async def kill_worker(run: Run) -> None:
     count, kills = run.leads, run.options.kills or 4
     run.step(f"{count} leads, worker killed {kills} times during the sends")
     traffic = asyncio.create_task(run.leads_with_events(count, "kw", 3))
-    done = 0
+    done = mid_send = 0
     for _ in range(kills):
         await asyncio.sleep(run.rng.uniform(1.0, 4.0))
         if traffic.done():
             break
+        mid_send += run.relay.in_data > 0
         await run.restart_worker()  # SIGKILL, then a fresh worker
         done += 1
     await traffic
-    run.ledger.extras["kills"] = done
+    run.ledger.extras.update(kills=done, kills_in_data=mid_send)
     run.ledger.check(done == kills, f"only {done} of {kills} kills landed during the traffic")
     run.step("settling")
     await run.settle(240)

@@ -187,7 +187,7 @@ async def _parks(run: Run, lead_id: str, halted: str, keep_halted: bool) -> int:
     if keep_halted:  # stays halted: its events must never be applied
         run.ledger.halted.add(lead_id)
         run.ledger.parked.update(e["event_id"] for e in events)
-    parked = set(reply.get("parked", []))
+    parked = {p if isinstance(p, str) else p.get("event_id") for p in reply.get("parked", [])}
     run.ledger.check(
         parked >= {e["event_id"] for e in events}, f"events for a {halted} lead were not parked"
     )
