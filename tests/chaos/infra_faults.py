@@ -84,6 +84,10 @@ async def db_locked(run: Run) -> None:
         status == 503 and database != "ok",
         f"GET /healthz said {status} (database {database!r}) while the database was locked",
     )
+    run.step("events for every lead so far, under the lock")
+    await run.send_events(
+        [e for lead in list(run.ledger.leads) for e in page_views(lead, 1, "dl-lk")]
+    )
     await lock
     run.step("lock released")
     await asyncio.gather(first, later)

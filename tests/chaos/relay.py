@@ -3,8 +3,10 @@
 It can accept, refuse connections (stopped), answer 421/451 for a while, refuse one address
 with 550, require AUTH, hold DATA open, and fire a one-shot hook during DATA (before the
 250) or right after the 250: the two moments at which a dying worker cannot know whether
-its mail went. Every accepted message is counted by Message-ID, the key nurture keeps the
-same across every retry of one mail, so a count above one is a duplicate delivery.
+its mail went. A message whose sender died before the 250 is dropped (aiosmtpd cancels
+the session's handler when the connection goes), as a relay that never queued it would.
+Every accepted message is counted by Message-ID, the key nurture keeps the same across
+every retry of one mail, so a count above one is a duplicate delivery.
 """
 
 from __future__ import annotations
