@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 from temporalio.client import WorkflowExecutionStatus
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from nurture.db import make_engine
 from nurture.mailsink import free_port
@@ -171,8 +171,10 @@ class Run:
         return next((m.status for m in snap.mails if m.message_id == message_id), None)
 
     async def settle(self, within: float) -> None:
-        """Wait until nothing moves: no workflow task or activity pending on any running
-        workflow, every event due applied, and the read model and relay still for 3 s."""
+        """Wait until nothing moves: every lead row has a workflow (a stored lead must get
+        one in bounded time, even if its intake failed), no workflow task or activity is
+        pending on a running workflow, every event due is applied, and the read model and
+        the relay have been still for 3 s."""
         deadline = time.monotonic() + within
         last: tuple[object, ...] = ()
         still_since = time.monotonic()
@@ -185,7 +187,8 @@ class Run:
                 last, still_since = fingerprint, time.monotonic()
             due = [e for e, (lead, _) in self.ledger.events.items()
                    if e not in self.ledger.parked and (lead, e) not in snap.applied]  # fmt: skip
-            moving = await self._pending(list(snap.leads)) or (
+            leads = [lead for lead in snap.leads if lead not in self.ledger.halted]
+            moving = await self._pending(leads) or (
                 f"{len(due)} event(s) not yet applied" if due else ""
             )
             if not moving and time.monotonic() - still_since >= 3.0:
@@ -202,12 +205,13 @@ class Run:
                 ids.add(wf.id)
         except RPCError as err:
             return f"Temporal not answering ({err.status.name})"
-        activities = tasks = 0
+        activities = tasks = missing = 0
         example = ""
         for wf_id in sorted(ids):
             try:
                 desc = await client.get_workflow_handle(wf_id).describe(rpc_timeout=RPC_TIMEOUT)
-            except RPCError:
+            except RPCError as err:
+                missing += err.status == RPCStatusCode.NOT_FOUND
                 continue
             if desc.status != WorkflowExecutionStatus.RUNNING:
                 continue
@@ -217,6 +221,8 @@ class Run:
                 activities += 1
                 failure = act.last_failure.message[:80] if act.HasField("last_failure") else ""
                 example = example or f"{act.activity_type.name} attempt {act.attempt} {failure}"
+        if missing:
+            return f"{missing} lead(s) without a workflow"
         if not activities and not tasks:
             return ""
         return f"{activities} activities ({example.strip()}) and {tasks} workflow tasks pending"
