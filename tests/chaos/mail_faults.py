@@ -21,7 +21,8 @@ RIGHT, WRONG = "right-password-0001", "wrong-password-0001"
 async def kill_worker(run: Run) -> None:
     """N leads (3 page views each) while the worker is `kill -9`ed at random moments. The
     relay takes 50 ms per message, as a remote one does: on loopback a send is so short
-    that random kills all land between sends (`kills_in_data` says how many did not)."""
+    that random kills would all land between sends (`kills_in_data` counts those that
+    caught a send in DATA)."""
     await run.start()
     run.relay.data_delay = 0.05
     count, kills = run.leads, run.options.kills or 4

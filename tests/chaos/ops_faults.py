@@ -76,6 +76,9 @@ async def _events(run: Run, lead_id: str, count: int, tag: str) -> dict[str, Any
 
 
 async def ops(run: Run) -> None:
+    """One lead per action: reset to the last task, reset to before the first mail, reset
+    of a lead with an open handoff (then the rep's ack), cancel, terminate, `nurture leads
+    stop`; events after each; `nurture leads resume` of the terminated and stopped ones."""
     await run.start()
     run.step("one lead per ops action, each with its first mail and events")
     lead = {
