@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench chaos clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+
+# The fault suite, on demand (not part of `make test`): make chaos CHAOS="kill-worker --leads 300"
+CHAOS ?=
+chaos: $(STAMP)
+	$(BIN)/python -m tests.chaos $(CHAOS)
 
 clean:
 	rm -rf $(VENV) .nurture
