@@ -151,9 +151,10 @@ async def smtp_auth(run: Run) -> None:
 
 
 async def _outbox_cli(run: Run) -> bool:
-    """Whether the ops CLI lists held mail (its output is not logged: it may name people)."""
+    """Whether the ops CLI lists held mail and exits 1, its "needs attention" (its output is
+    not logged)."""
     argv = [sys.executable, "-m", "nurture", "outbox", "--status", "held"]
     done = await asyncio.to_thread(
         subprocess.run, argv, env=run.stack.env(), capture_output=True, text=True, timeout=60
     )
-    return done.returncode == 0 and "held" in done.stdout
+    return done.returncode == 1 and " held since " in done.stdout
