@@ -25,8 +25,15 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         conf = settings or get_settings()
-        engine = make_engine(conf.database_url)
-        create_schema(engine)
+        migrator = make_engine(conf.database_url)  # patient: the worker may be migrating too
+        create_schema(migrator)
+        migrator.dispose()
+        # Requests wait briefly for the database, then answer 503 (api.server_errors).
+        engine = make_engine(
+            conf.database_url,
+            busy_timeout_seconds=conf.database_busy_timeout_seconds,
+            statement_timeout_seconds=conf.database_statement_timeout_seconds,
+        )
         temporal = client or await connect(conf)
         app.state.nurture = AppState(settings=conf, engine=engine, client=temporal)
         log.info("API ready (Temporal %s, namespace %s)", conf.temporal_address, temporal.namespace)

@@ -17,6 +17,7 @@ from workflows.models import EventType, Stage
 MAX_PROPERTIES_KEYS = 50
 MAX_PROPERTIES_BYTES = 16 * 1024
 EVENT_TYPES = tuple(t.value for t in EventType)
+MAX_OFFSET = 1_000_000_000  # paging bound: well inside a 64-bit integer on every database
 
 
 class LeadIn(BaseModel):

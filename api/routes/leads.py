@@ -15,6 +15,7 @@ from api.deps import AdminDep, IntakeBody, ReaderDep, SessionDep, StateDep
 from api.errors import Forbidden, Invalid, NotFound
 from api.parsing import parse
 from api.schemas import (
+    MAX_OFFSET,
     LeadCreated,
     LeadDetail,
     LeadIn,
@@ -115,7 +116,7 @@ def list_leads(
     scenario: str | None = None,
     min_score: Annotated[int | None, Query(ge=-10_000, le=10_000)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> LeadPage:
     """Leads, newest first, filtered by stage, source, scenario or minimum score."""
     rows, total = repo.list_leads(
