@@ -7,11 +7,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 from starlette.concurrency import run_in_threadpool
-from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.client import (
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.deps import ActorDep, SessionDep, StateDep
+from api.action_keys import action_update_id
+from api.deps import ActorDep, AppState, SessionDep, StateDep
 from api.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unavailable
 from api.schemas import ActionIn, HandoffOut, HandoffPage
 from nurture.db import session_scope
@@ -113,16 +118,21 @@ async def _act(
             return _owned(session, handoff_id, actor)
 
     handoff = await run_in_threadpool(load)
-    if handoff.status in {s.value for s in CLOSED_HANDOFF}:
-        raise Conflict(f"the handoff is closed ({handoff.status}); nothing more can be done")
     request = SalesAction(
         rep_id=None if actor.is_admin else str(actor.rep_id),
         reason=body.reason,
         note=body.note,
         amount=body.amount,
     )
+    update_id = action_update_id(
+        handoff_id, action.value, request.rep_id,
+        reason=request.reason, note=request.note, amount=request.amount,
+    )  # fmt: skip
     handle = state.client.get_workflow_handle_for(SalesHandoffWorkflow.run, handoff_id)
     wait = timedelta(seconds=state.settings.intake_wait_seconds)
+    if handoff.status in {s.value for s in CLOSED_HANDOFF}:
+        await _recorded_before(handle, action, update_id, wait, handoff.status)
+        return await run_in_threadpool(_reread, state, handoff)
     try:
         # An update the server holds while no worker runs is applied whenever one comes
         # back, long after we answered. So first make sure a worker answers at all.
@@ -132,12 +142,13 @@ async def _act(
             raise Conflict("the handoff is closed; nothing more can be done") from None
         if err.status in NO_ANSWER:
             raise Unavailable(
-                f"no worker answered within {wait.total_seconds():g} s; "
-                f"the {action.value} was not recorded, try again"
+                f"no worker answered within {wait.total_seconds():g} s; the {action.value} "
+                "was not recorded: try again (the same request is safe to repeat)"
             ) from None
         raise
     try:
-        await handle.execute_update(UPDATES[action], request, rpc_timeout=wait)
+        # The update ID makes a retry of this very request return what the first recorded.
+        await handle.execute_update(UPDATES[action], request, id=update_id, rpc_timeout=wait)
     except WorkflowUpdateFailedError as err:
         cause = err.cause
         if isinstance(cause, ApplicationError) and cause.type in REFUSALS:
@@ -147,29 +158,46 @@ async def _act(
         # A worker answered a moment ago, so it may still take the action: say so.
         raise Unavailable(
             f"the worker did not confirm the {action.value} within {wait.total_seconds():g} s; "
-            f"it may still be recorded: check GET /v1/handoffs/{handoff_id} before trying again"
+            "it may still be recorded: repeat the same request, which is safe (it answers "
+            "what was recorded and never acts twice)"
         ) from None
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
             raise Conflict("the handoff is closed; nothing more can be done") from None
         raise
+    return await run_in_threadpool(_reread, state, handoff)
 
-    def reread() -> HandoffOut:
-        with session_scope(state.engine) as session:
-            fresh = repo.get(session, handoff_id)
-            return _out(session, fresh or handoff, datetime.now(UTC))
 
-    return await run_in_threadpool(reread)
+async def _recorded_before(
+    handle: WorkflowHandle[Any, Any], action: Action, update_id: str, wait: timedelta, status: str
+) -> None:
+    """Return when this very request was recorded before (a retry); else 409.
+
+    The server keeps each update's outcome with the workflow's history, so this needs no
+    worker and works after the handoff has ended.
+    """
+    try:
+        await handle.get_update_handle_for(UPDATES[action], update_id).result(rpc_timeout=wait)
+    except (RPCError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError):
+        raise Conflict(f"the handoff is closed ({status}); nothing more can be done") from None
+
+
+def _reread(state: AppState, handoff: Handoff) -> HandoffOut:
+    with session_scope(state.engine) as session:
+        fresh = repo.get(session, handoff.id)
+        return _out(session, fresh or handoff, datetime.now(UTC))
 
 
 Note = Annotated[ActionIn, Body(default_factory=ActionIn)]
 ACTION_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"description": "no token, or an unknown or disabled rep token"},
     403: {"description": "the handoff is another rep's"},
-    409: {"description": "the action is out of order, or the handoff is closed"},
+    409: {"description": "the action is out of order, or the handoff is closed (a repeat of "
+          "the very request that closed it answers 200 with the recorded state)"},
     422: {"description": "a missing or unknown reason, a missing amount, or an amount sent "
           "with an action that takes none"},
-    503: {"description": "no worker answered in time; the action was not recorded"},
+    503: {"description": "no worker answered or confirmed in time; repeating the same "
+          "request is safe: it answers what was recorded and never acts twice"},
 }  # fmt: skip
 
 

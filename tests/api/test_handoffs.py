@@ -82,7 +82,7 @@ async def test_actions_must_come_in_order(
     r = await http.post(f"{url}/ack", headers=REP_ONE)
     assert r.status_code == 200 and r.json()["status"] == "accepted"
     assert r.json()["acknowledged_at"] is not None
-    r = await http.post(f"{url}/ack", headers=REP_ONE)
+    r = await http.post(f"{url}/ack", json={"note": "twice"}, headers=REP_ONE)
     assert r.status_code == 409 and "already accepted" in _error(r)
     r = await http.post(f"{url}/reject", json={"reason": "meh"}, headers=REP_ONE)
     assert r.status_code == 422
