@@ -9,8 +9,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from temporalio.client import Client
 
-from api import errors
+from api import errors, openapi_docs
 from api.deps import AppState
+from api.responses import APP_WIDE
 from api.routes import campaigns, dashboard, events, handoffs, health, kpi, leads, segment, tracking
 from nurture.db import create_schema, make_engine
 from nurture.settings import Settings, get_settings
@@ -45,8 +46,10 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
         version="0.1.0",
         summary="Lead nurture orchestrator: intake, behaviour webhooks, lead state.",
         lifespan=lifespan,
+        responses=APP_WIDE,
     )
     errors.install(app)
+    openapi_docs.install(app)
     app.include_router(leads.router)
     app.include_router(events.router)
     app.include_router(segment.router)

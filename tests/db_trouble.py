@@ -24,7 +24,7 @@ def sqlite_write_locked(settings: Settings) -> Iterator[None]:
     """Another connection holds the write lock of the settings' SQLite file (as a stuck
     process or an operator's shell would) until the block ends."""
     path = settings.database_url.split("///", 1)[1]
-    holder = sqlite3.connect(path, isolation_level=None, timeout=0)
+    holder = sqlite3.connect(path, isolation_level=None, timeout=10)  # waits out a writer
     holder.execute("BEGIN EXCLUSIVE")
     try:
         yield

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 from temporalio.client import (
     WorkflowHandle,
@@ -15,9 +16,11 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.action_bodies import REASONS, TAKES_AMOUNT, ActionBody, documented
 from api.action_keys import action_update_id
 from api.deps import ActorDep, AppState, SessionDep, StateDep
 from api.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unavailable
+from api.responses import errors
 from api.schemas import ActionIn, HandoffOut, HandoffPage
 from nurture.db import session_scope
 from nurture.repo import handoffs as repo
@@ -37,7 +40,6 @@ UPDATES: dict[Action, Any] = {
     Action.WON: SalesHandoffWorkflow.won,
     Action.LOST: SalesHandoffWorkflow.lost,
 }
-TAKES_AMOUNT = frozenset({Action.OPPORTUNITY, Action.WON})
 # How a query times out when no worker polls: the SDK's own deadline, or the server's.
 NO_ANSWER = (RPCStatusCode.CANCELLED, RPCStatusCode.DEADLINE_EXCEEDED)
 REFUSALS: dict[str, type[DomainError]] = {
@@ -77,7 +79,7 @@ def _out(session: Any, handoff: Handoff, now: datetime) -> HandoffOut:
     )
 
 
-@router.get("", response_model=HandoffPage)
+@router.get("", response_model=HandoffPage, responses=errors(401, 422))
 def list_handoffs(
     session: SessionDep,
     actor: ActorDep,
@@ -89,7 +91,11 @@ def list_handoffs(
     return HandoffPage(total=len(rows), items=[_out(session, h, now) for h in rows])
 
 
-@router.get("/{handoff_id}", response_model=HandoffOut)
+@router.get(
+    "/{handoff_id}",
+    response_model=HandoffOut,
+    responses=errors(401, 403, 422, e404="no such handoff"),
+)
 def get_handoff(handoff_id: str, session: SessionDep, actor: ActorDep) -> HandoffOut:
     handoff = _owned(session, handoff_id, actor)
     return _out(session, handoff, datetime.now(UTC))
@@ -111,6 +117,11 @@ async def _act(
         raise Invalid(
             f"amount belongs to opportunity and won, not to {action.value}; send it there",
             [{"field": "amount", "problem": f"not accepted by {action.value}"}],
+        )
+    if body.reason is not None and action not in REASONS:
+        raise Invalid(
+            f"reason belongs to reject and lost, not to {action.value}; a note may say why",
+            [{"field": "reason", "problem": f"not accepted by {action.value}"}],
         )
 
     def load() -> Handoff:
@@ -188,20 +199,29 @@ def _reread(state: AppState, handoff: Handoff) -> HandoffOut:
         return _out(session, fresh or handoff, datetime.now(UTC))
 
 
-Note = Annotated[ActionIn, Body(default_factory=ActionIn)]
-ACTION_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: {"description": "no token, or an unknown or disabled rep token"},
-    403: {"description": "the handoff is another rep's"},
-    409: {"description": "the action is out of order, or the handoff is closed (a repeat of "
-          "the very request that closed it answers 200 with the recorded state)"},
-    422: {"description": "a missing or unknown reason, a missing amount, or an amount sent "
-          "with an action that takes none"},
-    503: {"description": "no worker answered or confirmed in time; repeating the same "
-          "request is safe: it answers what was recorded and never acts twice"},
-}  # fmt: skip
+Endpoint = Callable[..., Awaitable[HandoffOut]]
+ACTION_RESPONSES = errors(
+    400, 401, 413, 422,
+    e403="the handoff is another rep's",
+    e404="no such handoff",
+    e409="the action is out of order, or the handoff is closed (a repeat of the very "
+    "request that closed it answers 200 with the recorded state)",
+    e503="no worker answered or confirmed in time; repeating the same request is safe: "
+    "it answers what was recorded and never acts twice",
+)  # fmt: skip
 
 
-def _reason(body: ActionIn, allowed: tuple[str, ...], action: Action) -> None:
+def _action_route(action: Action) -> Callable[[Endpoint], Endpoint]:
+    return router.post(
+        f"/{{handoff_id}}/{action.value}",
+        response_model=HandoffOut,
+        responses=ACTION_RESPONSES,
+        openapi_extra=documented(action),
+    )
+
+
+def _reason(body: ActionIn, action: Action) -> None:
+    allowed = REASONS[action]
     if body.reason in allowed:
         return
     choices = ", ".join(allowed)
@@ -212,27 +232,29 @@ def _reason(body: ActionIn, allowed: tuple[str, ...], action: Action) -> None:
     raise Invalid(message, [{"field": "reason", "problem": message}])
 
 
-@router.post("/{handoff_id}/ack", response_model=HandoffOut, responses=ACTION_RESPONSES)
-async def ack(handoff_id: str, state: StateDep, actor: ActorDep, body: Note) -> HandoffOut:
+@_action_route(Action.ACK)
+async def ack(handoff_id: str, state: StateDep, actor: ActorDep, body: ActionBody) -> HandoffOut:
     """Acknowledge the lead: stops the SLA clock. Optional `note`."""
     return await _act(Action.ACK, handoff_id, body, state, actor)
 
 
-@router.post("/{handoff_id}/reject", response_model=HandoffOut, responses=ACTION_RESPONSES)
-async def reject(handoff_id: str, state: StateDep, actor: ActorDep, body: Note) -> HandoffOut:
+@_action_route(Action.REJECT)
+async def reject(handoff_id: str, state: StateDep, actor: ActorDep, body: ActionBody) -> HandoffOut:
     """Send the lead back to marketing: `reason` from the SLA's list, optional `note`."""
-    _reason(body, SLA.reject_reasons, Action.REJECT)
+    _reason(body, Action.REJECT)
     return await _act(Action.REJECT, handoff_id, body, state, actor)
 
 
-@router.post("/{handoff_id}/opportunity", response_model=HandoffOut, responses=ACTION_RESPONSES)
-async def opportunity(handoff_id: str, state: StateDep, actor: ActorDep, body: Note) -> HandoffOut:
+@_action_route(Action.OPPORTUNITY)
+async def opportunity(
+    handoff_id: str, state: StateDep, actor: ActorDep, body: ActionBody
+) -> HandoffOut:
     """Record a valid opportunity: optional `amount` (expected revenue) and `note`."""
     return await _act(Action.OPPORTUNITY, handoff_id, body, state, actor)
 
 
-@router.post("/{handoff_id}/won", response_model=HandoffOut, responses=ACTION_RESPONSES)
-async def won(handoff_id: str, state: StateDep, actor: ActorDep, body: Note) -> HandoffOut:
+@_action_route(Action.WON)
+async def won(handoff_id: str, state: StateDep, actor: ActorDep, body: ActionBody) -> HandoffOut:
     """Record the deal as won: `amount` (revenue) is required, `note` optional."""
     if body.amount is None:
         message = 'amount is required for a won deal: send {"amount": <revenue>}'
@@ -243,8 +265,8 @@ async def won(handoff_id: str, state: StateDep, actor: ActorDep, body: Note) -> 
     return await _act(Action.WON, handoff_id, body, state, actor)
 
 
-@router.post("/{handoff_id}/lost", response_model=HandoffOut, responses=ACTION_RESPONSES)
-async def lost(handoff_id: str, state: StateDep, actor: ActorDep, body: Note) -> HandoffOut:
+@_action_route(Action.LOST)
+async def lost(handoff_id: str, state: StateDep, actor: ActorDep, body: ActionBody) -> HandoffOut:
     """Record the deal as lost: `reason` from the SLA's list, optional `note`."""
-    _reason(body, SLA.lost_reasons, Action.LOST)
+    _reason(body, Action.LOST)
     return await _act(Action.LOST, handoff_id, body, state, actor)

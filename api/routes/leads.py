@@ -13,7 +13,9 @@ from starlette.concurrency import run_in_threadpool
 from api import lead_workflows
 from api.deps import AdminDep, IntakeBody, ReaderDep, SessionDep, StateDep
 from api.errors import Forbidden, Invalid, NotFound
+from api.openapi_docs import json_body
 from api.parsing import parse
+from api.responses import errors
 from api.schemas import (
     MAX_OFFSET,
     LeadCreated,
@@ -42,10 +44,9 @@ _lead_in = TypeAdapter(LeadIn)
     responses={
         200: {"description": "the lead existed and was updated"},
         202: {"description": "stored and enrolled; no worker answered yet (pending)"},
+        **errors(400, 401, 413, 422),
     },
-    openapi_extra={
-        "requestBody": {"content": {"application/json": {"schema": LeadIn.model_json_schema()}}}
-    },
+    openapi_extra=json_body(_lead_in),
 )
 async def create_or_update_lead(
     body: IntakeBody, state: StateDep, response: Response
@@ -107,7 +108,7 @@ def _summary(lead: Lead) -> LeadSummary:
     )
 
 
-@router.get("", response_model=LeadPage)
+@router.get("", response_model=LeadPage, responses=errors(401, 422))
 def list_leads(
     session: SessionDep,
     _: AdminDep,
@@ -148,7 +149,9 @@ def _handed_to(session: Session, lead_id: uuid.UUID, rep_id: uuid.UUID | None) -
 @router.get(
     "/{lead_id}",
     response_model=LeadDetail,
-    responses={403: {"description": "a rep's token, for a lead never handed to that rep"}},
+    responses=errors(
+        401, 422, e403="a rep's token, for a lead never handed to that rep", e404="no such lead"
+    ),
 )
 def get_lead(lead_id: uuid.UUID, session: SessionDep, reader: ReaderDep) -> LeadDetail:
     """Score with its breakdown by rule, stage, scenario and step, and the whole timeline.

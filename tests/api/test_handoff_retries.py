@@ -42,7 +42,7 @@ async def _handed_off(http: httpx.AsyncClient, api: ApiServer) -> str:
 async def _sales_events(http: httpx.AsyncClient, api: ApiServer, handoff: str) -> list[str]:
     lead_id = handoff.removeprefix("handoff-").rsplit("-", 1)[0]
     lead: dict[str, Any] = (await http.get(f"/v1/leads/{lead_id}", headers=api.admin)).json()
-    return [e["data"]["event"] for e in lead["timeline"] if e["kind"] == "sales"]
+    return [e["data"].get("event", "") for e in lead["timeline"] if e["kind"] == "sales"]
 
 
 async def _accepted_updates(dev_env: WorkflowEnvironment, handoff: str) -> int:

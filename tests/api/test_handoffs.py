@@ -155,7 +155,7 @@ async def test_a_body_that_is_not_json_is_400(
         content=b"{ack",
         headers={**REP_ONE, "Content-Type": "application/json"},
     )
-    assert r.status_code == 400 and _error(r) == "the body is not valid JSON"
+    assert r.status_code == 400 and _error(r).startswith("the body is not valid JSON")
 
 
 async def _lead(http: httpx.AsyncClient, api: ApiServer, handoff: str) -> dict[str, Any]:
