@@ -69,7 +69,7 @@ values = {json.dumps(tokens)}
 "body.lead_id" = {{ dictionary = "known-leads", probability = 0.5 }}
 """
     config = tmp_path / "schemathesis.toml"
-    config.write_text(known + (FUZZ / "schemathesis.toml").read_text())
+    config.write_text((FUZZ / "schemathesis.toml").read_text() + known)
     return config
 
 
