@@ -7,9 +7,12 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from temporalio.service import RPCError, RPCStatusCode
+
+from api.server_errors import CatchAll
 
 
 class DomainError(Exception):
@@ -165,7 +168,26 @@ def describe_validation(errors: list[Any], root: str = "") -> tuple[str, list[di
     return summary, details
 
 
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> str:
+    """The `Allow` value for the request's path: each method some route takes there.
+
+    Starlette's own 405 names only the first route matching the path (`POST` on /v1/leads,
+    which also answers GET). OPTIONS is answered for every known path.
+    """
+    methods = {"OPTIONS"}
+    for method in METHODS:
+        probe = {**request.scope, "method": method}
+        if any(route.matches(probe)[0] == Match.FULL for route in request.app.router.routes):
+            methods.add(method)
+    return ", ".join(sorted(methods))
+
+
 def install(app: FastAPI) -> None:
+    app.add_middleware(CatchAll)
+
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
         headers = None
@@ -193,20 +215,38 @@ def install(app: FastAPI) -> None:
         return JSONResponse(_body("invalid", summary, details), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        """Unknown paths and methods answer in the same envelope as every other error."""
-        if exc.status_code == 404 and exc.detail == "Not Found":
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        """Unknown paths and methods answer in the same envelope as every other error.
+
+        OPTIONS on a known path is 204 with `Allow` (RFC 9110 9.3.7), not a 405: it asks which
+        methods exist. No CORS headers: nothing here is meant for other origins' scripts.
+        """
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(request)
+            if request.method == "OPTIONS":
+                return Response(status_code=204, headers=headers)
+            message = (
+                f"{request.method} is not allowed on {request.url.path}; use {headers['Allow']}"
+            )
+        elif exc.status_code == 404 and exc.detail == "Not Found":
             message = f"no endpoint {request.url.path}; the API is listed at /docs"
-        elif exc.status_code == 405:
-            message = f"{request.method} is not allowed on {request.url.path}"
+        elif exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+            return JSONResponse(_body("malformed_body", "the body is not valid JSON"), 400)
         else:
             message = str(exc.detail)
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return JSONResponse(_body(code, message), status_code=exc.status_code, headers=exc.headers)
+        return JSONResponse(_body(code, message), status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RPCError)
     async def _temporal(_: Request, exc: RPCError) -> JSONResponse:
-        if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
+        # A server shutting down cuts the connection mid-call: "transport error" (UNKNOWN).
+        cut = exc.status == RPCStatusCode.UNKNOWN and "transport error" in exc.message.lower()
+        if cut or exc.status in (
+            RPCStatusCode.UNAVAILABLE,
+            RPCStatusCode.DEADLINE_EXCEEDED,
+            RPCStatusCode.RESOURCE_EXHAUSTED,
+        ):
             return JSONResponse(
                 _body("unavailable", "the workflow engine is unreachable; retry later"),
                 status_code=503,

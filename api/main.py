@@ -9,8 +9,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from temporalio.client import Client
 
-from api import errors
+from api import errors, openapi_docs
 from api.deps import AppState
+from api.responses import APP_WIDE
 from api.routes import campaigns, dashboard, events, handoffs, health, kpi, leads, segment, tracking
 from nurture.db import create_schema, make_engine
 from nurture.settings import Settings, get_settings
@@ -25,8 +26,15 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         conf = settings or get_settings()
-        engine = make_engine(conf.database_url)
-        create_schema(engine)
+        migrator = make_engine(conf.database_url)  # patient: the worker may be migrating too
+        create_schema(migrator)
+        migrator.dispose()
+        # Requests wait briefly for the database, then answer 503 (api.server_errors).
+        engine = make_engine(
+            conf.database_url,
+            busy_timeout_seconds=conf.database_busy_timeout_seconds,
+            statement_timeout_seconds=conf.database_statement_timeout_seconds,
+        )
         temporal = client or await connect(conf)
         app.state.nurture = AppState(settings=conf, engine=engine, client=temporal)
         log.info("API ready (Temporal %s, namespace %s)", conf.temporal_address, temporal.namespace)
@@ -38,8 +46,10 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
         version="0.1.0",
         summary="Lead nurture orchestrator: intake, behaviour webhooks, lead state.",
         lifespan=lifespan,
+        responses=APP_WIDE,
     )
     errors.install(app)
+    openapi_docs.install(app)
     app.include_router(leads.router)
     app.include_router(events.router)
     app.include_router(segment.router)

@@ -7,28 +7,47 @@ import uuid
 import zoneinfo
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, EmailStr, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    TypeAdapter,
+    field_validator,
+    model_validator,
+)
 
+from api.wire_types import Email, HeadCount, Instant, Money
 from nurture.mail import LANGUAGES
+from scenarios import SCENARIOS
 from workflows.models import EventType, Stage
 
 MAX_PROPERTIES_KEYS = 50
 MAX_PROPERTIES_BYTES = 16 * 1024
 EVENT_TYPES = tuple(t.value for t in EventType)
+MAX_OFFSET = 1_000_000_000  # paging bound: well inside a 64-bit integer on every database
+SCENARIO_NAMES: list[JsonValue] = [*sorted(SCENARIOS)]
+TIME_ZONES: list[JsonValue] = [*sorted(zoneinfo.available_timezones())]
 
 
 class LeadIn(BaseModel):
-    email: EmailStr
+    email: Email
     name: str = Field(default="", max_length=200)
     company: str = Field(default="", max_length=200)
     job_title: str = Field(default="", max_length=200)
     industry: str = Field(default="", max_length=200)
-    company_size: int | None = Field(default=None, ge=1, le=10_000_000)
+    company_size: HeadCount | None = None
     source: str = Field(default="", max_length=100, pattern=r"^[A-Za-z0-9_.:-]*$")
-    scenario: str = Field(min_length=1, max_length=100)
-    timezone: str | None = None
+    scenario: str = Field(
+        min_length=1, max_length=100, json_schema_extra={"enum": SCENARIO_NAMES}
+    )  # checked by the route, which names the known ones
+    timezone: str | None = Field(
+        default=None,
+        description="IANA time zone, e.g. Asia/Tokyo",
+        json_schema_extra={"anyOf": [{"enum": TIME_ZONES}, {"type": "null"}]},
+    )
     attributes: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("timezone")
@@ -75,12 +94,27 @@ class LeadCreated(BaseModel):
 
 
 class EventIn(BaseModel):
+    # Documented as it is checked: the lead is named by its id, its email, or both.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["lead_id"], "properties": {"lead_id": {"type": "string"}}},
+                {"required": ["email"], "properties": {"email": {"type": "string"}}},
+            ]
+        }
+    )
+
     event_id: str = Field(min_length=1, max_length=200)
     lead_id: uuid.UUID | None = None
-    email: EmailStr | None = None
+    email: Email | None = None
     type: EventType
-    occurred_at: datetime | None = None
-    properties: dict[str, Any] = Field(default_factory=dict)
+    occurred_at: Instant | None = None
+    properties: dict[str, Any] = Field(
+        default_factory=dict,
+        json_schema_extra={"maxProperties": MAX_PROPERTIES_KEYS},
+        description=f"free-form, at most {MAX_PROPERTIES_KEYS} keys and "
+        f"{MAX_PROPERTIES_BYTES // 1024} KiB as JSON",
+    )
 
     @field_validator("type", mode="before")
     @classmethod
@@ -105,6 +139,11 @@ class EventIn(BaseModel):
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=UTC)  # naive times are taken as UTC
         return value
+
+
+def events_body(most: int) -> TypeAdapter[Any]:
+    """For the document: one event, or a list of 1 to `most` (the route checks both)."""
+    return TypeAdapter(EventIn | Annotated[list[EventIn], Field(min_length=1, max_length=most)])
 
 
 class EventAccepted(BaseModel):
@@ -175,9 +214,11 @@ class LeadPage(BaseModel):
 class ActionIn(BaseModel):
     """Body of a sales action: `reason` for reject and lost, `amount` for opportunity and won."""
 
+    model_config = ConfigDict(extra="forbid")
+
     reason: str | None = Field(default=None, max_length=100)
     note: str = Field(default="", max_length=2000)
-    amount: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
+    amount: Money | None = None
 
 
 class HandoffOut(BaseModel):

@@ -9,14 +9,19 @@ import zoneinfo
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
 from api.errors import Invalid, TooLarge
 from api.routes.events import MAX_EVENTS_PER_REQUEST
+from api.wire_types import Instant
 from nurture.mail import LANGUAGES
 from nurture.repo import segment as identities
 from scenarios import segment_events
 from workflows.models import EventType
+
+TEXT_OR_NUMBER_ID: dict[str, Any] = {
+    "anyOf": [{"type": "string", "maxLength": 200}, {"type": "integer"}, {"type": "null"}]
+}
 
 
 class SegmentMessage(BaseModel):
@@ -24,15 +29,20 @@ class SegmentMessage(BaseModel):
 
     type: str = Field(min_length=1, max_length=40)
     message_id: str | None = Field(default=None, alias="messageId", min_length=1, max_length=200)
-    user_id: str | None = Field(default=None, alias="userId", max_length=200)
-    anonymous_id: str | None = Field(default=None, alias="anonymousId", max_length=200)
+    # SDKs send numeric ids too: taken as their text (documented so).
+    user_id: str | None = Field(
+        default=None, alias="userId", max_length=200, json_schema_extra=TEXT_OR_NUMBER_ID
+    )
+    anonymous_id: str | None = Field(
+        default=None, alias="anonymousId", max_length=200, json_schema_extra=TEXT_OR_NUMBER_ID
+    )
     event: str | None = Field(default=None, max_length=200)
     name: str | None = Field(default=None, max_length=200)
     traits: dict[str, Any] = Field(default_factory=dict)
     properties: dict[str, Any] = Field(default_factory=dict)
     context: dict[str, Any] = Field(default_factory=dict)
-    timestamp: datetime | None = None
-    original_timestamp: datetime | None = Field(default=None, alias="originalTimestamp")
+    timestamp: Instant | None = None
+    original_timestamp: Instant | None = Field(default=None, alias="originalTimestamp")
 
     @field_validator("user_id", "anonymous_id", mode="before")
     @classmethod
@@ -54,6 +64,20 @@ class SegmentMessage(BaseModel):
     def occurred_at(self) -> datetime | None:
         at = self.timestamp or self.original_timestamp
         return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
+
+
+class SegmentBatch(BaseModel):
+    """`{"batch": [...]}`, what Segment's and RudderStack's SDKs post; its `context` applies to
+    the messages without one."""
+
+    batch: list[SegmentMessage] = Field(max_length=MAX_EVENTS_PER_REQUEST)
+    context: Any = Field(
+        default=None, description="an object; anything else is ignored, as a missing one is"
+    )
+
+
+# For the document: the endpoint reads any JSON and judges each message on its own.
+SEGMENT_BODY: TypeAdapter[Any] = TypeAdapter(SegmentMessage | SegmentBatch | list[SegmentMessage])
 
 
 def messages_of(payload: Any) -> tuple[list[Any], bool]:

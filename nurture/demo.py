@@ -71,6 +71,7 @@ READ_AFTER = (traffic.SECONDS_AFTER_DELIVERY + 2.0, traffic.SECONDS_AFTER_DELIVE
 QUIET_SECONDS = 2.0  # nothing new for this long (and no lead between MQL and handoff): done
 NO_WORKER_AFTER = 16  # this many leads answered 202 (no worker) and none answered 201
 POLL_SECONDS = 0.5
+ACTION_TRIES = 5  # a sales action answered 503 is repeated: the API makes that safe
 
 
 class DemoError(Exception):
@@ -321,7 +322,7 @@ class Demo:
             for action, body in _steps(plan, amount, rnd):
                 url = f"{self.api.base}/v1/handoffs/{handoff_id}/{action}"
                 try:
-                    r = await self.http.post(url, json=body, headers=self.api.headers)
+                    r = await self._act(url, body)
                 except httpx.HTTPError as err:
                     self._problem(f"POST {url}", err)
                     return
@@ -331,6 +332,16 @@ class Demo:
         self.summary.handoffs[plan] += 1
         self.summary.revenue += amount if plan == "won" else 0
         self._news()
+
+    async def _act(self, url: str, body: dict[str, object]) -> httpx.Response:
+        """A sales action, repeated on 503 as the API says is safe: one action however many
+        tries (a repeat answers what the first recorded)."""
+        for attempt in range(1, ACTION_TRIES):
+            r = await self.http.post(url, json=body, headers=self.api.headers)
+            if r.status_code != httpx.codes.SERVICE_UNAVAILABLE:
+                return r
+            await asyncio.sleep(float(r.headers.get("Retry-After", attempt)))
+        return await self.http.post(url, json=body, headers=self.api.headers)
 
     async def between_mql_and_handoff(self) -> int:
         """Demo leads that crossed the threshold and have no handoff yet."""

@@ -24,7 +24,7 @@ from temporalio.client import Client, WorkflowExecutionStatus
 
 from nurture import lead_runs
 from nurture.db import session_scope
-from nurture.repo import lifecycle, service
+from nurture.repo import lifecycle, service_heartbeats
 from nurture.settings import Settings
 from nurture.tables import Lead
 
@@ -113,7 +113,7 @@ class Reconciler:
 
     def _beat(self, now: datetime, report: Report) -> None:
         with session_scope(self._engine) as session:
-            service.beat(
+            service_heartbeats.beat(
                 session,
                 self.name,
                 now,

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     temporal_namespace: str = "default"
     task_queue: str = "nurture"
     database_url: str = f"sqlite:///{STATE_DIR / 'nurture.db'}"
+    # The API's waits on the database; the worker keeps longer ones (nurture.db.make_engine).
+    database_busy_timeout_seconds: float = Field(default=3.0, gt=0)
+    database_statement_timeout_seconds: float = Field(default=30.0, gt=0)
     smtp_host: str = "localhost"
     smtp_port: int = 1025
     smtp_username: str | None = None

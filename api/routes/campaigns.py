@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
 from enum import StrEnum
 
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, Field, model_validator
 
 from api.deps import AdminDep, SessionDep
+from api.responses import errors
+from api.wire_types import Day, Money
 from nurture.repo import kpi
 from nurture.tables import Campaign, utcnow
 
@@ -34,9 +34,9 @@ class Channel(StrEnum):
 class CampaignIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     channel: Channel
-    cost: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
-    starts_on: date | None = None
-    ends_on: date | None = None
+    cost: Money
+    starts_on: Day = None
+    ends_on: Day = None
 
     @model_validator(mode="after")
     def _period(self) -> CampaignIn:
@@ -53,7 +53,7 @@ KEY = Path(pattern=r"^[A-Za-z0-9_.:-]{1,100}$", description="the `source` leads 
 
 
 @router.put("/{key}", response_model=CampaignOut, status_code=201,
-            responses={200: {"description": "updated"}})  # fmt: skip
+            responses={200: {"description": "updated"}, **errors(400, 401, 422)})  # fmt: skip
 def put_campaign(
     body: CampaignIn, session: SessionDep, _: AdminDep, response: Response, key: str = KEY
 ) -> CampaignOut:
@@ -65,7 +65,7 @@ def put_campaign(
     return CampaignOut(key=key, **body.model_dump())
 
 
-@router.get("", response_model=list[CampaignOut])
+@router.get("", response_model=list[CampaignOut], responses=errors(401))
 def list_campaigns(session: SessionDep, _: AdminDep) -> list[CampaignOut]:
     return [
         CampaignOut(

@@ -18,12 +18,14 @@ from typing import Annotated, Any, TypedDict
 from urllib.parse import urlencode
 
 import jinja2
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
 from api.deps import SessionDep, StateDep, is_admin
-from api.errors import Invalid, NotFound, SignInRequired
+from api.errors import NotFound, SignInRequired
+from api.responses import errors
 from api.routes import kpi as kpi_routes
 from nurture.repo import emails, kpi
 
@@ -70,27 +72,20 @@ class Filters(TypedDict):
     campaign: str | None
 
 
-def _day(value: str | None, name: str) -> date | None:
-    """A date from the filter form, where an empty field means no bound."""
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise Invalid(f"`{name}` must be a date like 2026-11-30") from None
-
-
-@router.get("/dashboard", response_class=HTMLResponse)
+@router.get(
+    "/dashboard",
+    response_class=HTMLResponse,
+    responses=errors(422, e401="sign in: HTTP Basic with the admin token as the password"),
+)
 def dashboard(
     session: SessionDep,
     _: BrowserAdmin,
-    raw_start: Annotated[str | None, Query(alias="from", max_length=10)] = None,
-    raw_end: Annotated[str | None, Query(alias="to", max_length=10)] = None,
+    start: kpi_routes.From = None,
+    end: kpi_routes.To = None,
     campaign: kpi_routes.CampaignKey = None,
 ) -> HTMLResponse:
     """Funnel, campaign ROI, email rates, SLA compliance and the scoring review, each filtered
     by date and campaign (the page says which date each panel means)."""
-    start, end = _day(raw_start, "from"), _day(raw_end, "to")
     campaign = campaign or None
     filters = Filters(start=start, end=end, campaign=campaign)
     report = kpi_routes.funnel(session, None, **filters)
@@ -137,11 +132,19 @@ def _plain(model: BaseModel) -> dict[str, Any]:
 
 
 CSV_NAMES = ("funnel", "campaigns", "email", "sla", "scoring", "reject_reasons")
+CSV = {"type": "string", "description": "a header row, then one row per item"}
 
 
-@router.get("/v1/kpi/{name}.csv")
+@router.get(
+    "/v1/kpi/{name}.csv",
+    response_class=Response,
+    responses={
+        200: {"description": "the table as CSV", "content": {"text/csv": {"schema": CSV}}},
+        **errors(422, e401="the admin token: bearer, or HTTP Basic", e404="no KPI of this name"),
+    },
+)
 def kpi_csv(
-    name: str,
+    name: Annotated[str, PathParam(json_schema_extra={"enum": list(CSV_NAMES)})],
     session: SessionDep,
     _: BrowserAdmin,
     start: kpi_routes.From = None,

@@ -14,8 +14,10 @@ from api import event_delivery
 from api.deps import SignedBody, StateDep
 from api.errors import NotFound
 from api.lead_cache import LeadCache
+from api.openapi_docs import json_body
 from api.parsing import parse_one_or_many
-from api.schemas import EventAccepted, EventIn, EventsAccepted
+from api.responses import errors
+from api.schemas import EventAccepted, EventIn, EventsAccepted, events_body
 from nurture.db import session_scope
 from nurture.repo import leads as repo
 from nurture.tables import Lead
@@ -72,9 +74,10 @@ def _load(engine: Engine, cache: LeadCache, events: list[EventIn]) -> dict[int, 
     "",
     response_model=EventsAccepted,
     status_code=202,
-    openapi_extra={
-        "requestBody": {"content": {"application/json": {"schema": _events_in.json_schema()}}}
-    },
+    responses=errors(400, 401, 413, 422, e404="an event names an unknown lead: none was taken"),
+    openapi_extra=json_body(
+        events_body(MAX_EVENTS_PER_REQUEST), description="one event, or a list of up to 1,000"
+    ),
 )
 async def post_events(body: SignedBody, state: StateDep) -> EventsAccepted:
     """Accept one event or a list; 202 once each is durably handed to its lead's workflow.

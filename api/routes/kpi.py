@@ -12,6 +12,8 @@ from pydantic import BaseModel, Field
 
 from api.deps import AdminDep, SessionDep
 from api.errors import Invalid
+from api.responses import errors
+from api.wire_types import QueryDay
 from nurture.repo import kpi, kpi_email, kpi_sales
 from scenarios.scoring import MODEL
 from scenarios.sla import SLA
@@ -58,7 +60,10 @@ def _range(start: date | None, end: date | None) -> tuple[datetime | None, datet
     if start and end and end < start:
         raise Invalid("`to` is before `from`")
     low = datetime.combine(start, time(0), tzinfo=UTC) if start else None
-    high = datetime.combine(end + timedelta(days=1), time(0), tzinfo=UTC) if end else None
+    # The end of the last day; the last day there is (9999-12-31) has no end: no bound.
+    high = None
+    if end is not None and end < date.max:
+        high = datetime.combine(end + timedelta(days=1), time(0), tzinfo=UTC)
     return low, high
 
 
@@ -73,12 +78,15 @@ def _funnel(f: kpi.Funnel) -> FunnelOut:
     )
 
 
-From = Annotated[date | None, Query(alias="from", description="first creation day (UTC)")]
-To = Annotated[date | None, Query(alias="to", description="last creation day (UTC)")]
+From = Annotated[QueryDay, Query(alias="from", description="first creation day (UTC)")]
+To = Annotated[
+    QueryDay, Query(alias="to", description="last creation day (UTC); not before `from`")
+]
+KPI_ERRORS = errors(401, 422)
 CampaignKey = Annotated[str | None, Query(max_length=100)]
 
 
-@router.get("/funnel", response_model=FunnelReport)
+@router.get("/funnel", response_model=FunnelReport, responses=KPI_ERRORS)
 def funnel(
     session: SessionDep,
     _: AdminDep,
@@ -95,7 +103,7 @@ def funnel(
     )  # fmt: skip
 
 
-@router.get("/campaigns", response_model=list[CampaignKpi])
+@router.get("/campaigns", response_model=list[CampaignKpi], responses=KPI_ERRORS)
 def campaigns(
     session: SessionDep,
     _: AdminDep,
@@ -163,7 +171,7 @@ def _window(priority: str) -> timedelta:
     return match.acknowledge_within if match else SLA.priority_for(0).acknowledge_within
 
 
-@router.get("/sla", response_model=SlaReport)
+@router.get("/sla", response_model=SlaReport, responses=KPI_ERRORS)
 def sla(
     session: SessionDep,
     _: AdminDep,
@@ -218,7 +226,7 @@ class ScoringReport(BaseModel):
     reject_reasons: dict[str, int]
 
 
-@router.get("/scoring", response_model=ScoringReport)
+@router.get("/scoring", response_model=ScoringReport, responses=KPI_ERRORS)
 def scoring(
     session: SessionDep,
     _: AdminDep,
@@ -277,7 +285,7 @@ class StepEmailKpi(BaseModel):
     failed: int = Field(0, description="given up after NURTURE_SMTP_HOLD_DAYS: not delivered")
 
 
-@router.get("/email", response_model=list[StepEmailKpi])
+@router.get("/email", response_model=list[StepEmailKpi], responses=KPI_ERRORS)
 def email(
     session: SessionDep,
     _: AdminDep,

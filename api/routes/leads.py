@@ -14,8 +14,11 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import AdminDep, IntakeBody, ReaderDep, SessionDep, StateDep
 from api.errors import Forbidden, Invalid, NotFound
+from api.openapi_docs import json_body
 from api.parsing import parse
+from api.responses import errors
 from api.schemas import (
+    MAX_OFFSET,
     LeadCreated,
     LeadDetail,
     LeadIn,
@@ -44,10 +47,9 @@ _lead_in = TypeAdapter(LeadIn)
     responses={
         200: {"description": "the lead existed and was updated"},
         202: {"description": "stored and enrolled; no worker answered yet (pending)"},
+        **errors(400, 401, 413, 422),
     },
-    openapi_extra={
-        "requestBody": {"content": {"application/json": {"schema": LeadIn.model_json_schema()}}}
-    },
+    openapi_extra=json_body(_lead_in),
 )
 async def create_or_update_lead(
     body: IntakeBody, state: StateDep, response: Response
@@ -138,7 +140,7 @@ def _summary(lead: Lead) -> LeadSummary:
     )
 
 
-@router.get("", response_model=LeadPage)
+@router.get("", response_model=LeadPage, responses=errors(401, 422))
 def list_leads(
     session: SessionDep,
     _: AdminDep,
@@ -147,7 +149,7 @@ def list_leads(
     scenario: str | None = None,
     min_score: Annotated[int | None, Query(ge=-10_000, le=10_000)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> LeadPage:
     """Leads, newest first, filtered by stage, source, scenario or minimum score."""
     rows, total = repo.list_leads(
@@ -179,7 +181,9 @@ def _handed_to(session: Session, lead_id: uuid.UUID, rep_id: uuid.UUID | None) -
 @router.get(
     "/{lead_id}",
     response_model=LeadDetail,
-    responses={403: {"description": "a rep's token, for a lead never handed to that rep"}},
+    responses=errors(
+        401, 422, e403="a rep's token, for a lead never handed to that rep", e404="no such lead"
+    ),
 )
 def get_lead(lead_id: uuid.UUID, session: SessionDep, reader: ReaderDep) -> LeadDetail:
     """Score with its breakdown by rule, stage, scenario and step, and the whole timeline.

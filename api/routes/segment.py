@@ -22,12 +22,15 @@ from starlette.concurrency import run_in_threadpool
 from api import event_delivery
 from api.deps import StateDep
 from api.errors import Invalid, describe_validation
+from api.openapi_docs import json_body
 from api.parsing import parse
-from api.schemas import EventIn, LeadIn
+from api.responses import errors
+from api.schemas import SCENARIO_NAMES, EventIn, LeadIn
 from api.segment_auth import SegmentBody
 from api.segment_leads import LeadKeys, apply_identity, find_leads, keys_of
 from api.segment_results import MessageResult, SegmentResult, invalid, rejected, result
 from api.segment_spec import (
+    SEGMENT_BODY,
     SegmentMessage,
     event_type_of,
     lead_fields,
@@ -161,14 +164,22 @@ async def _events(state: StateDep, messages: dict[int, SegmentMessage]) -> dict[
     "",
     response_model=SegmentResult,
     status_code=202,
-    responses={207: {"description": "some messages were rejected (see each), the rest taken"}},
+    responses={
+        207: {"description": "some messages were rejected (see each), the rest taken"},
+        **errors(400, 401, 413, e422="no message was taken: each one's reason is in `details`"),
+    },
+    openapi_extra=json_body(SEGMENT_BODY, description="one message, a batch, or a list"),
 )
 async def post_segment(
     body: SegmentBody,
     state: StateDep,
     response: Response,
     scenario: Annotated[
-        str | None, Query(description="scenario for new leads without a `scenario` trait")
+        str | None,
+        Query(
+            description="scenario for new leads without a `scenario` trait",
+            json_schema_extra={"enum": SCENARIO_NAMES},
+        ),
     ] = None,
     source: Annotated[
         str | None, Query(description="campaign key for leads without a `source` trait")

@@ -21,6 +21,7 @@ from temporalio.service import RPCError
 from api import event_delivery
 from api.deps import StateDep
 from api.errors import NotFound
+from api.responses import errors
 from nurture import lead_runs, tokens, traffic
 from nurture.db import session_scope
 from nurture.repo import leads as lead_repo
@@ -33,6 +34,7 @@ router = APIRouter(tags=["tracking"], include_in_schema=True)
 log = logging.getLogger(__name__)
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 NO_STORE = {"Cache-Control": "no-store, private"}
+REDIRECT_TO = {"schema": {"type": "string", "format": "uri"}, "description": "the target URL"}
 
 
 def _payload(state: StateDep, purpose: str, token: str) -> dict[str, object]:
@@ -78,7 +80,18 @@ def _event_id(kind: str, *parts: str) -> str:
     return f"{kind}:" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
 
 
-@router.get("/t/c/{token}", response_class=RedirectResponse, status_code=302)
+UNKNOWN_LINK = errors(422, e404="unknown, tampered or expired link")
+
+
+@router.get(
+    "/t/c/{token}",
+    response_class=RedirectResponse,
+    status_code=302,
+    responses={
+        302: {"description": "to the link's target", "headers": {"Location": REDIRECT_TO}},
+        **UNKNOWN_LINK,
+    },
+)
 async def click(token: str, request: Request, state: StateDep) -> Response:
     """Redirect to the URL the token signs; a person's click is an `email_click` event."""
     payload = _payload(state, CLICK, token)
@@ -97,7 +110,11 @@ async def click(token: str, request: Request, state: StateDep) -> Response:
     return RedirectResponse(url, status_code=302, headers=NO_STORE)
 
 
-@router.get("/t/o/{token}")
+@router.get(
+    "/t/o/{token}",
+    response_class=Response,
+    responses={200: {"description": "a 1x1 GIF", "content": {"image/gif": {}}}, **UNKNOWN_LINK},
+)
 async def open_pixel(token: str, request: Request, state: StateDep) -> Response:
     """A 1x1 GIF; a person's open is an `email_open` event (for the open rate)."""
     payload = _payload(state, OPEN, token)
@@ -119,7 +136,7 @@ PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 {body}</body></html>"""
 
 
-@router.get("/u/{token}", response_class=HTMLResponse)
+@router.get("/u/{token}", response_class=HTMLResponse, responses=UNKNOWN_LINK)
 async def unsubscribe_page(token: str, state: StateDep) -> HTMLResponse:
     """Confirmation page: unsubscribing takes a deliberate POST (link scanners only GET)."""
     _payload(state, UNSUBSCRIBE, token)
@@ -132,7 +149,7 @@ async def unsubscribe_page(token: str, state: StateDep) -> HTMLResponse:
     return HTMLResponse(PAGE.format(title="Unsubscribe", body=body), headers=NO_STORE)
 
 
-@router.post("/u/{token}", response_class=HTMLResponse)
+@router.post("/u/{token}", response_class=HTMLResponse, responses=UNKNOWN_LINK)
 async def unsubscribe(token: str, state: StateDep) -> HTMLResponse:
     """Unsubscribe (the form, or RFC 8058 one-click `List-Unsubscribe=One-Click`)."""
     payload = _payload(state, UNSUBSCRIBE, token)

@@ -65,7 +65,8 @@ async def test_an_action_without_a_worker_is_503_and_not_recorded(
         assert r.status_code == 503, r.text
         assert r.json()["error"] == {
             "code": "unavailable",
-            "message": "no worker answered within 1 s; the ack was not recorded, try again",
+            "message": "no worker answered within 1 s; the ack was not recorded: try again "
+            "(the same request is safe to repeat)",
         }
         assert time.monotonic() - started < WAIT + 4
         assert (await http.get(f"/v1/handoffs/{handoff}", headers=REP_ONE)).json()[

@@ -82,7 +82,7 @@ async def test_actions_must_come_in_order(
     r = await http.post(f"{url}/ack", headers=REP_ONE)
     assert r.status_code == 200 and r.json()["status"] == "accepted"
     assert r.json()["acknowledged_at"] is not None
-    r = await http.post(f"{url}/ack", headers=REP_ONE)
+    r = await http.post(f"{url}/ack", json={"note": "twice"}, headers=REP_ONE)
     assert r.status_code == 409 and "already accepted" in _error(r)
     r = await http.post(f"{url}/reject", json={"reason": "meh"}, headers=REP_ONE)
     assert r.status_code == 422
@@ -155,7 +155,7 @@ async def test_a_body_that_is_not_json_is_400(
         content=b"{ack",
         headers={**REP_ONE, "Content-Type": "application/json"},
     )
-    assert r.status_code == 400 and _error(r) == "the body is not valid JSON"
+    assert r.status_code == 400 and _error(r).startswith("the body is not valid JSON")
 
 
 async def _lead(http: httpx.AsyncClient, api: ApiServer, handoff: str) -> dict[str, Any]:
