@@ -208,11 +208,13 @@ class LeadWorkflow(LeadHandoff):
     async def enrol(self, request: EnrolRequest) -> LeadStatus:
         """Intake (update-with-start): apply profile changes, enter the scenario asked for
         when its re-enrolment policy allows, and answer with the lead's state."""
+        self._intakes += 1
+        first = self._intakes == 1
         await workflow.wait_condition(lambda: self._ready)
         if request.profile != self.profile:
             await self._apply_profile(request.profile, cause="profile update")
         decision = await self._reenrol(request.scenario) if request.scenario else None
-        return self.status().model_copy(update={"enrolment": decision})
+        return self.status().model_copy(update={"enrolment": decision, "first_intake": first})
 
     @workflow.update
     async def stop(self, request: StopRequest) -> LeadStatus:

@@ -32,6 +32,7 @@ class LeadContinuation(LeadScoring):
     _rep_id: str | None
     _seen_order: deque[str]
     _seen_ids: set[str]
+    _intakes: int
     enrolled_at: datetime
 
     def _restore(self, c: LeadCarry) -> None:
@@ -61,6 +62,7 @@ class LeadContinuation(LeadScoring):
         self._switch_why = c.switch_why
         self._splits = dict(c.splits)
         self._verify_handoff = c.verify_handoff
+        self._intakes = c.intakes
 
     def _carry(self) -> LeadCarry:
         return LeadCarry(
@@ -73,7 +75,7 @@ class LeadContinuation(LeadScoring):
             marketing_sends=self._marketing_sends, deferred_note=self._deferred_note,
             enrolment=self.enrolment, enrolled_at=self.enrolled_at, run=self.current,
             entered=self._entered, switch_to=self._switch_to, switch_why=self._switch_why,
-            splits=self._splits,
+            splits=self._splits, intakes=self._intakes,
         )  # fmt: skip
 
     def _continue_wanted(self) -> bool:

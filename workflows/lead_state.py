@@ -83,6 +83,7 @@ class LeadCarry(BaseModel):
     # Set by `nurture leads resume`: the open handoff is the record's; ask Temporal whether
     # sales still holds it before waiting for its end.
     verify_handoff: bool = False
+    intakes: int = 0  # enrol updates taken (the first one's sender learns the lead is new)
 
 
 class LeadInput(BaseModel):

@@ -87,6 +87,7 @@ class LeadStatus(BaseModel):
     runs: int = 1  # how many runs the workflow has had (continue-as-new)
     waiting: str = ""  # what the lead waits for now, as the Temporal UI shows it
     enrolment: str | None = None  # what an enrol update did about the scenario asked for
+    first_intake: bool = False  # this enrol update is the first the lead's workflow took
 
 
 class StopRequest(BaseModel):

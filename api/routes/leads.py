@@ -71,9 +71,10 @@ async def create_or_update_lead(
             return repo.upsert_lead(session, str(data.email), data.scenario, fields)
 
     lead, created = await run_in_threadpool(store)
-    # A lead stored by an earlier intake that never reached Temporal is new to its sender.
-    created = created or (lead.workflow_started_at is None and lead.halted is None)
-    again = None if created else data.scenario  # a new lead starts in it already
+    # A lead stored by an earlier intake that never reached Temporal is new to its sender:
+    # the first intake its workflow takes says so (of ten at once, exactly one).
+    unstarted = lead.workflow_started_at is None and lead.halted is None
+    again = None if created or unstarted else data.scenario  # a new lead starts in it already
     try:
         status = await lead_runs.enrol(state.client, state.settings, lead, again)
     except lead_runs.LeadHalted as halted:
@@ -103,6 +104,7 @@ async def create_or_update_lead(
             scenario=lead.scenario,
             step=lead.step,
         )
+    created = status.first_intake and (created or unstarted)
     response.status_code = 201 if created else 200
     return LeadCreated(
         id=lead.id,

@@ -8,6 +8,7 @@ of every stored lead that lacks one.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -21,7 +22,7 @@ from nurture.mailsink import MailSink, free_port
 from nurture.reconciler import GRACE, Reconciler
 from nurture.settings import Settings
 from tests.api.test_end_to_end import lead_when
-from tests.conftest import running_worker, serve_api
+from tests.conftest import ApiServer, running_worker, serve_api
 from tests.factories import load
 
 LEAD = {"name": "Sato Jiro", "company": "Sato Denki", "scenario": "whitepaper",
@@ -71,3 +72,23 @@ async def test_a_lead_stored_while_temporal_is_down_gets_its_workflow(
         datetime.now(UTC) + GRACE + timedelta(seconds=1)
     )
     assert report.started == 0  # nothing left to start
+
+
+async def test_ten_intakes_of_one_address_at_once_make_one_lead_and_say_created_once(
+    stack: ApiServer, http: httpx.AsyncClient, engine: Engine, smtp: MailSink
+) -> None:
+    spellings = ["Kimura.Aya@Customer.example.com", "kimura.aya@customer.example.com",
+                 "KIMURA.AYA@CUSTOMER.EXAMPLE.COM"]  # fmt: skip
+    answers = await asyncio.gather(
+        *(
+            http.post("/v1/leads", json={**LEAD, "email": spellings[n % 3]}, headers=stack.admin)
+            for n in range(10)
+        )
+    )
+    assert all(r.status_code in (200, 201) for r in answers), [r.text for r in answers]
+    assert {r.json()["id"] for r in answers} == {answers[0].json()["id"]}  # one lead
+    assert [r.json()["created"] for r in answers].count(True) == 1
+    assert [r.status_code for r in answers].count(201) == 1
+    mails = await smtp.received(1)
+    await asyncio.sleep(0.5)
+    assert [m.to for m in smtp.messages] == [mails[0].to]  # one first mail
