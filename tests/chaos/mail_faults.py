@@ -139,7 +139,7 @@ async def smtp_auth(run: Run) -> None:
     if not await run.wait_until("every mail held in the outbox", all_held, 30):
         run.ledger.problem(f"outbox while the password is wrong: {await run.statuses()}")
     status, health = await run.api.healthz()
-    mail_check = str(health.get("checks", {}).get("mail", ""))
+    mail_check = str(health.get("notices", {}).get("mail", ""))
     run.ledger.check("held" in mail_check, f"GET /healthz ({status}) names no held mail")
     run.ledger.check(await _outbox_cli(run), "`nurture outbox --status held` lists no held mail")
     run.ledger.extras["auth_failures"] = run.relay.auth_failures
