@@ -78,6 +78,7 @@ def build_worker(
             sales_webhook.post_handoff_event,
             lookup.look_up_handoff,
             read_model.record_halt,
+            read_model.record_send_failed,
         ],
         activity_executor=executor or ThreadPoolExecutor(max_workers=64),
         workflow_runner=workflow_runner(),

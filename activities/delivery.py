@@ -53,6 +53,10 @@ class Mail:
     subject: str
 
 
+class _Raced(Exception):
+    """Another attempt took the row for DATA first."""
+
+
 class OutboxDelivery:
     def __init__(
         self,
@@ -66,32 +70,56 @@ class OutboxDelivery:
 
     async def send(self, item: Mail, attempt_at: datetime | None = None) -> Outcome:
         """Deliver `item` at most once. Raises ApplicationError: `RecipientRejected`
-        (bounce), `SmtpHeld` (retry later), `SmtpGaveUp` (held for too long).
+        (bounce), `SmtpHeld` (retry later), `SmtpGaveUp` (held for too long), `MailCancelled`
+        (the lead was stopped meanwhile).
 
         `attempt_at` is when Temporal scheduled this attempt: the hold is measured on the
         engine's clock (the one a time-skipping test moves), not the worker's.
         """
-        status = await asyncio.to_thread(self._status, item.outbox_key)
-        if status == "sent":
-            return Outcome.ALREADY_SENT
-        if status == "uncertain":
-            return Outcome.UNCERTAIN
-        if status == "sending":
-            return await self._settle(item)
-        task = asyncio.create_task(self._deliver(item, attempt_at or _now()))
+        at = attempt_at or _now()
+        for _ in range(5):  # each turn follows a change another attempt made to the row
+            status = await asyncio.to_thread(self._status, item.outbox_key)
+            if status == "sending":
+                status = await self._settle(item)
+            if status == "sent":
+                return Outcome.ALREADY_SENT
+            if status == "uncertain":
+                return Outcome.UNCERTAIN
+            if status == "failed":
+                cause = await asyncio.to_thread(self._last_error, item.outbox_key)
+                raise ApplicationError(cause or "given up", type="SmtpGaveUp", non_retryable=True)
+            if status in ("skipped", "bounced"):
+                raise ApplicationError(
+                    f"{item.label} was not sent: {status}", type="MailCancelled",
+                    non_retryable=True,
+                )  # fmt: skip
+            if status in ("pending", "held"):
+                outcome = await self._attempt(item, at)
+                if outcome is not None:
+                    return outcome
+        raise ApplicationError("the outbox row keeps changing; retrying", type="SmtpHeld")
+
+    async def _attempt(self, item: Mail, at: datetime) -> Outcome | None:
+        """One delivery; None when another attempt took the row first (look again)."""
+        in_data = asyncio.Event()
+        task = asyncio.create_task(self._deliver(item, at, in_data))
         try:
-            # Once DATA may have begun the attempt must finish and record what happened, even
-            # if the activity is cancelled meanwhile (a late heartbeat): a retry waits for it.
             return await asyncio.shield(task)
         except asyncio.CancelledError:
+            # Cancelled before DATA: nothing went, stop here. In DATA or after: the mail may
+            # have gone, so this attempt finishes and records it (a retry waits for that).
+            if not in_data.is_set():
+                task.cancel()
             await asyncio.wait([task])
             raise
 
-    async def _deliver(self, item: Mail, attempt_at: datetime) -> Outcome:
+    async def _deliver(self, item: Mail, at: datetime, in_data: asyncio.Event) -> Outcome | None:
         recorded = True
 
         async def before_data() -> None:
-            await asyncio.to_thread(self._sending, item.outbox_key)
+            if not await asyncio.to_thread(self._claim, item.outbox_key):
+                raise _Raced()
+            in_data.set()
 
         async def accepted() -> None:
             nonlocal recorded
@@ -101,8 +129,10 @@ class OutboxDelivery:
             await mail.deliver(
                 self._settings, item.message, before_data=before_data, on_accepted=accepted
             )
+        except _Raced:
+            return None
         except mail.DeliveryFailed as failed:
-            return await self._failed(item, failed, attempt_at)
+            return await self._failed(item, failed, at, claimed=in_data.is_set())
         log.info("sent %s (%s)", item.outbox_key, item.message["Message-ID"])
         return Outcome.SENT if recorded else Outcome.SENT_UNRECORDED
 
@@ -131,24 +161,25 @@ class OutboxDelivery:
                 )
             return True
 
-    async def _settle(self, item: Mail) -> Outcome:
-        """An earlier attempt reached DATA and did not record its end: wait for it, then
-        call the mail uncertain rather than send it twice."""
+    async def _settle(self, item: Mail) -> str:
+        """An earlier attempt reached DATA and did not record its end: wait for it to settle
+        the row; if it never does, call the mail uncertain rather than send it twice.
+        Returns the row's status once it is not `sending`."""
         sending_at = await asyncio.to_thread(self._sending_at, item.outbox_key)
         wait = timedelta(seconds=self._settings.smtp_timeout_seconds) + SETTLE_MARGIN
         settle_at = (sending_at or _now()) + wait
         while _now() < settle_at:
-            await asyncio.sleep(min(1.0, (settle_at - _now()).total_seconds()))
+            await asyncio.sleep(min(1.0, max((settle_at - _now()).total_seconds(), 0.01)))
             status = await asyncio.to_thread(self._status, item.outbox_key)
-            if status == "sent":
-                return Outcome.ALREADY_SENT
             if status != "sending":
-                return Outcome.UNCERTAIN
+                return status  # it ended: sent, or refused at DATA (pending/held), or ...
         cause = "the attempt that handed it to the relay stopped before the relay's answer"
         await asyncio.to_thread(self._uncertain, item, cause)
-        return Outcome.UNCERTAIN
+        return await asyncio.to_thread(self._status, item.outbox_key)
 
-    async def _failed(self, item: Mail, failed: mail.DeliveryFailed, at: datetime) -> Outcome:
+    async def _failed(
+        self, item: Mail, failed: mail.DeliveryFailed, at: datetime, *, claimed: bool
+    ) -> Outcome:
         verdict = classify(failed.error, failed.stage, mail.relay_of(self._settings))
         if verdict.verdict == Verdict.UNCERTAIN:
             await asyncio.to_thread(self._uncertain, item, verdict.cause)
@@ -158,11 +189,11 @@ class OutboxDelivery:
                 verdict.cause, type="RecipientRejected", non_retryable=True
             ) from None
         hold = verdict.verdict == Verdict.HOLD
-        since, began = await asyncio.to_thread(self._held, item, verdict.cause, hold, at)
+        since, began = await asyncio.to_thread(self._held, item, verdict.cause, hold, at, claimed)
         limit = timedelta(days=self._settings.smtp_hold_days)
         if at - since >= limit:
             cause = f"given up after {_days(limit)} of retries: {verdict.cause}"
-            await asyncio.to_thread(self._gave_up, item.outbox_key, cause)
+            await asyncio.to_thread(self._gave_up, item.outbox_key, cause, claimed)
             raise ApplicationError(cause, type="SmtpGaveUp", non_retryable=True) from None
         if began:
             if hold:
@@ -176,17 +207,21 @@ class OutboxDelivery:
 
     # --- the outbox row -----------------------------------------------------------
 
-    def _sending(self, key: str) -> None:
+    def _claim(self, key: str) -> bool:
         with session_scope(self._engine) as session:
-            emails.mark_sending(session, key, _now())
+            return emails.claim_sending(session, key, _now())
+
+    def _last_error(self, key: str) -> str:
+        with session_scope(self._engine) as session:
+            return emails.last_error(session, key)
 
     def _sent(self, item: Mail) -> str:
         with session_scope(self._engine) as session:
             return emails.mark_sent(session, item.outbox_key, item.subject, _now())
 
-    def _gave_up(self, key: str, cause: str) -> None:
+    def _gave_up(self, key: str, cause: str, claimed: bool) -> None:
         with session_scope(self._engine) as session:
-            emails.mark_failed(session, key, cause)
+            emails.mark_failed(session, key, cause, claimed=claimed)
 
     def _status(self, key: str) -> str:
         with session_scope(self._engine) as session:
@@ -202,9 +237,11 @@ class OutboxDelivery:
                 log.error("fate unknown, not re-sent: %s (%s)", item.outbox_key, cause)
                 leads.record_note(session, _note(item, "mail_uncertain", _uncertain_text(item)))
 
-    def _held(self, item: Mail, cause: str, hold: bool, at: datetime) -> tuple[datetime, bool]:
+    def _held(
+        self, item: Mail, cause: str, hold: bool, at: datetime, claimed: bool
+    ) -> tuple[datetime, bool]:
         with session_scope(self._engine) as session:
-            return emails.mark_held(session, item.outbox_key, cause, at, hold=hold)
+            return emails.mark_held(session, item.outbox_key, cause, at, hold=hold, claimed=claimed)
 
     def _note(self, item: Mail, kind: str, text: str) -> None:
         with session_scope(self._engine) as session:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -11,7 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import jinja2
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -20,6 +23,7 @@ from nurture import mail
 from nurture.db import session_scope
 from nurture.repo import emails, handoffs, leads, reps, tracking
 from nurture.settings import Settings
+from nurture.smtp_errors import scrub
 from nurture.tables import Lead
 from nurture.tracking import Tracker
 from scenarios.scoring import MODEL
@@ -86,11 +90,15 @@ class EmailActivities:
                 return await self._send_step(input)
             except ApplicationError as err:
                 raise _without_frames(err) from None
+            except (OSError, SQLAlchemyError) as err:
+                raise _retry_later(err) from None
+            except Exception as err:  # a bug: visible in the outbox, retried until fixed
+                with contextlib.suppress(Exception):
+                    await asyncio.to_thread(self._note_bug, step_key(input), err)
+                raise _retry_later(err) from None
 
     async def _send_step(self, input: SendStepInput) -> SendResult:
-        key = f"step:{input.lead_id}:{input.scenario}#{input.enrolment}:{input.step}"
-        if input.occurrence > 1:  # a step sent again in a loop (the monthly newsletter)
-            key += f"#{input.occurrence}"
+        key = step_key(input)
         prepared = await asyncio.to_thread(self._prepare_step, key, input)
         if prepared.blocked:
             return SendResult(message_id=prepared.message_id, skipped=prepared.blocked)
@@ -119,6 +127,19 @@ class EmailActivities:
             raise
         return _result(prepared, outcome, rendered.subject)
 
+    def _mark_rep_bounced(self, key: str) -> None:
+        with session_scope(self._engine) as session:
+            if emails.find(session, key) is not None:
+                emails.mark_skipped(session, key, "the rep's address was refused", "bounced")
+
+    def _note_bug(self, key: str, err: Exception) -> None:
+        """An unexpected error: the row says so (held), ops see it in `nurture outbox`."""
+        log.error("send %s failed: %s", key, type(err).__name__, exc_info=err)
+        with session_scope(self._engine) as session:
+            if emails.find(session, key) is not None:
+                cause = f"nurture could not prepare this mail ({type(err).__name__}; see the "
+                emails.mark_held(session, key, cause + "worker log)", datetime.now(UTC))
+
     def _mark_bounced(self, lead_id: str, key: str) -> None:
         with session_scope(self._engine) as session:
             tracking.mark_bounced(session, uuid.UUID(lead_id), datetime.now(UTC))
@@ -131,10 +152,18 @@ class EmailActivities:
             try:
                 return await self._notify_rep(input)
             except ApplicationError as err:
+                if err.type == "RecipientRejected":  # the rep's address: never retried
+                    await asyncio.to_thread(self._mark_rep_bounced, notice_key(input))
                 raise _without_frames(err) from None
+            except (OSError, SQLAlchemyError) as err:
+                raise _retry_later(err) from None
+            except Exception as err:
+                with contextlib.suppress(Exception):
+                    await asyncio.to_thread(self._note_bug, notice_key(input), err)
+                raise _retry_later(err) from None
 
     async def _notify_rep(self, input: NotifyRepInput) -> SendResult:
-        key = f"handoff:{input.handoff_id}:{input.attempt}:{input.kind.value}"
+        key = notice_key(input)
         prepared = await asyncio.to_thread(self._prepare_notice, key, input)
         if prepared.already_sent:
             return SendResult(message_id=prepared.message_id, already_sent=True)
@@ -257,6 +286,9 @@ class EmailActivities:
             return mail.render(name, context, language)
         except mail.TemplateMissing as err:
             raise ApplicationError(str(err), type="TemplateNotFound", non_retryable=True) from err
+        except jinja2.TemplateError as err:  # a template bug: retrying will not fix it
+            where = f"{name}: {type(err).__name__}: {scrub(str(err))}"
+            raise ApplicationError(where, type="TemplateError", non_retryable=True) from None
 
     async def _deliver(
         self,
@@ -278,6 +310,23 @@ class EmailActivities:
     def _tracker(self, lead_id: str, tracking_id: str) -> Tracker:
         secret = self._settings.secret_key.get_secret_value()
         return Tracker(base_url=self._public, secret=secret, lead_id=lead_id, message=tracking_id)
+
+
+def step_key(input: SendStepInput) -> str:
+    """The outbox key of one scenario step's mail: one row per (lead, run, step)."""
+    key = f"step:{input.lead_id}:{input.scenario}#{input.enrolment}:{input.step}"
+    if input.occurrence > 1:  # a step sent again in a loop (the monthly newsletter)
+        key += f"#{input.occurrence}"
+    return key
+
+
+def notice_key(input: NotifyRepInput) -> str:
+    return f"handoff:{input.handoff_id}:{input.attempt}:{input.kind.value}"
+
+
+def _retry_later(err: BaseException) -> ApplicationError:
+    """An error of ours or of the database: retried (a deploy or a restart fixes it)."""
+    return ApplicationError(f"{type(err).__name__} while sending; retrying", type="SendError")
 
 
 def _without_frames(err: ApplicationError) -> ApplicationError:

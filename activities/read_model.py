@@ -14,6 +14,7 @@ from workflows.models import (
     HandoffRecord,
     NoteRecord,
     ScoreRecord,
+    SendFailedRecord,
     SentRecord,
     SplitRecord,
     StageRecord,
@@ -63,6 +64,12 @@ class ReadModelActivities:
         """A delivery the send activity could not record: retried here, never re-sent."""
         with session_scope(self._engine) as session:
             emails.mark_sent(session, rec.outbox_key, rec.subject, rec.at)
+
+    @activity.defn
+    def record_send_failed(self, rec: SendFailedRecord) -> None:
+        with session_scope(self._engine) as session:
+            if emails.find(session, rec.outbox_key) is not None:
+                emails.mark_failed(session, rec.outbox_key, rec.cause)
 
     @activity.defn
     def record_halt(self, rec: HaltRecord) -> None:

@@ -101,6 +101,8 @@ async def apply_identity(
     done = await run_in_threadpool(store_identity, state.engine, data, attributes)
     state.leads.put(done.lead)
     switch = not done.created and scenario_asked and data.scenario != done.lead.scenario
+    if done.lead.halted:
+        return done  # the row is updated; a halted lead takes no enrolment until resumed
     if done.created or switch or done.profile_changed:
         try:
             await enrol(state.client, state.settings, done.lead, data.scenario if switch else None)

@@ -71,11 +71,19 @@ def _error_text(response: httpx.Response) -> str:
         return response.text[:200]
 
 
+HEALTH_TRIES = 4  # about 7 s
+
+
 async def preflight(http: httpx.AsyncClient, base: str, token: str) -> None:
     """Refuse before the first row: an API that is down, unhealthy, or refuses the token."""
     try:
-        health = await http.get(f"{base}/healthz")
-        if health.status_code != 200:
+        for attempt in range(HEALTH_TRIES):  # a busy moment is not an outage: ask again
+            health = await http.get(f"{base}/healthz")
+            if health.status_code == 200:
+                break
+            if attempt + 1 < HEALTH_TRIES:
+                await asyncio.sleep(2**attempt)
+        else:
             raise ApiUnreachable(f"the API at {base} is not healthy: {health.text[:200]}")
         probe = await http.get(
             f"{base}/v1/leads", params={"limit": 1}, headers={"Authorization": f"Bearer {token}"}

@@ -14,6 +14,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -90,41 +91,63 @@ async def resume(client: Client, settings: Settings, engine: Engine, lead_id: uu
         if err.status != RPCStatusCode.NOT_FOUND:
             raise
         status = None
-    if status == WorkflowExecutionStatus.RUNNING:
-        raise Refused("the lead's workflow is running; there is nothing to resume")
     with session_scope(engine) as session:
         carry = carry_from_record(session, lead, datetime.now(UTC))
-        parked = lifecycle.parked(session, lead.id)
-    start = lead_runs.input_of(lead, settings).model_copy(
-        update={"carry": carry, "scenario": lead.scenario}
-    )
-    resumed = await client.start_workflow(
-        LeadWorkflow.run,
-        start,
-        id=lead_workflow_id(lead.id),
-        task_queue=settings.task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,  # deliberately: from the record
-    )
-    for row in parked:
-        await resumed.signal(LeadWorkflow.behaviour, BehaviourEvent.model_validate(row.event))
-    now = datetime.now(UTC)
+    if status == WorkflowExecutionStatus.RUNNING:
+        if lead.halted is None:
+            raise Refused("the lead's workflow is running; there is nothing to resume")
+        # An earlier resume started the run and stopped short: finish its work.
+        resumed = client.get_workflow_handle_for(LeadWorkflow.run, lead_workflow_id(lead.id))
+    else:
+        start = lead_runs.input_of(lead, settings).model_copy(
+            update={"carry": carry, "scenario": lead.scenario}
+        )
+        resumed = await client.start_workflow(
+            LeadWorkflow.run,
+            start,
+            id=lead_workflow_id(lead.id),
+            task_queue=settings.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,  # deliberately: the record
+        )
+    applied = await _apply_parked(engine, resumed, lead.id)
     with session_scope(engine) as session:
-        lifecycle.mark_delivered(session, [r.id for r in parked if r.id is not None], now)
+        at = now()
         text = (
             f"resumed by ops from its record: {carry.stage.value}, score {carry.score.score}; "
-            f"{len(parked)} parked event(s) applied"
+            f"{applied} parked event(s) applied"
         )
-        lifecycle.clear_halt(session, lead.id, now, text)
+        lifecycle.clear_halt(session, lead.id, at, text)
         if carry.stage.value != lead.stage:  # a stopped lead gets the stage it had back
             leads.record_stage(
                 session,
                 StageRecord(
-                    lead_id=str(lead.id), at=now, from_stage=Stage(lead.stage),
+                    lead_id=str(lead.id), at=at, from_stage=Stage(lead.stage),
                     to_stage=carry.stage, reason="resumed by ops",
                 ),
             )  # fmt: skip
-    return Resumed(stage=carry.stage, score=carry.score.score, parked_applied=len(parked))
+    # An event the API parked just before the halt was lifted goes too.
+    applied += await _apply_parked(engine, resumed, lead.id)
+    return Resumed(stage=carry.stage, score=carry.score.score, parked_applied=applied)
+
+
+async def _apply_parked(engine: Engine, handle: Any, lead_id: uuid.UUID) -> int:
+    """Signal the lead's parked events to its run, oldest first, until none is left."""
+    applied = 0
+    while True:
+        with session_scope(engine) as session:
+            parked = lifecycle.parked(session, lead_id)
+        if not parked:
+            return applied
+        for row in parked:
+            await handle.signal(LeadWorkflow.behaviour, BehaviourEvent.model_validate(row.event))
+        with session_scope(engine) as session:
+            lifecycle.mark_delivered(session, [r.id for r in parked if r.id is not None], now())
+        applied += len(parked)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
 
 
 def carry_from_record(session: Session, lead: Lead, now: datetime) -> LeadCarry:
@@ -140,7 +163,8 @@ def carry_from_record(session: Session, lead: Lead, now: datetime) -> LeadCarry:
         (h for h in handoffs if h.status in OPEN_HANDOFF), key=lambda h: h.created_at
     )
     active = open_handoffs[-1].id if open_handoffs and stage in SALES_HELD else None
-    phase = Phase.CLOSED if stage in DONE else Phase.HANDOFF if active else Phase.NURTURE
+    qualified = active is not None or stage == Stage.MQL  # MQL, no handoff yet: hand it off
+    phase = Phase.CLOSED if stage in DONE else Phase.HANDOFF if qualified else Phase.NURTURE
     if phase == Phase.NURTURE and stage in SALES_HELD:
         stage = Stage.NURTURING  # sales no longer holds it: back to marketing
     enrolment, started_at = _enrolment(session, lead, now)
@@ -157,6 +181,7 @@ def carry_from_record(session: Session, lead: Lead, now: datetime) -> LeadCarry:
         events_total=len(events),
         recent_events=logged[-CARRIED_EVENTS:],
         qualified=phase == Phase.HANDOFF,
+        intakes=1,  # the lead is not new to anyone
         handoffs=len(handoffs),
         active_handoff=active,
         rep_id=str(lead.rep_id) if lead.rep_id and phase != Phase.NURTURE else None,
@@ -202,10 +227,14 @@ def _score(lead: Lead, events: list[LeadEvent]) -> ScoreState:
     """The recorded points per rule, with what once-only rules, decay and the MQL crossing
     remember, rebuilt by running the recorded events through the model."""
     state = ScoreState()
-    MODEL.apply_profile(state, lead_runs.profile_of(lead), "resume")
+    profile = lead_runs.profile_of(lead)
+    MODEL.apply_profile(state, profile, "resume")
     for row in events:
         MODEL.apply_event(state, _event(row), row.applied_at)
-    state.breakdown = dict(lead.score_breakdown)  # the record is the truth; decays included
+    # Behaviour points as recorded (decays included); attribute points from the profile as
+    # it is now (an intake may have changed it while the lead was halted).
+    behaviour = {k: v for k, v in lead.score_breakdown.items() if k not in MODEL.attribute_keys}
+    state.breakdown = {**behaviour, **MODEL.attribute_points(profile)}
     state.above = MODEL.score(state) >= MODEL.mql_threshold
     state.next_decay_at = MODEL.decay_due(state)
     return state

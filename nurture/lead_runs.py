@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from temporalio.client import (
@@ -76,10 +77,25 @@ def input_of(lead: Lead, settings: Settings | None = None) -> LeadInput:
     )
 
 
-async def halted_how(client: Client, lead_id: object) -> str:
-    """How the lead's (current) workflow run was closed, in the read model's words."""
+async def halted_how(client: Client, lead_id: object) -> str | None:
+    """How the lead's (current) workflow run was closed, in the read model's words; None
+    when it runs after all (a resume or reset won the race): the caller tries again."""
     described = await client.get_workflow_handle(lead_workflow_id(lead_id)).describe()
+    if described.status == WorkflowExecutionStatus.RUNNING:
+        return None
     return HALTED.get(described.status, "closed") if described.status else "closed"
+
+
+async def _closed(client: Client, lead_id: object, again: Callable[[], Awaitable[object]]) -> None:
+    """A start refused because the lead ran before: halted, unless it runs again by now."""
+    how = await halted_how(client, lead_id)
+    if how is None:
+        try:
+            await again()
+            return
+        except WorkflowAlreadyStartedError:
+            how = await halted_how(client, lead_id) or "closed"
+    raise LeadHalted(how)
 
 
 async def enrol(
@@ -107,7 +123,10 @@ async def enrol(
             rpc_timeout=timedelta(seconds=settings.intake_wait_seconds),
         )
     except WorkflowAlreadyStartedError:
-        raise LeadHalted(await halted_how(client, lead.id)) from None
+        how = await halted_how(client, lead.id)
+        if how is not None:
+            raise LeadHalted(how) from None
+        return await enrol(client, settings, lead, scenario)  # it runs again: once more
     except WorkflowUpdateRPCTimeoutOrCancelledError:
         pass
     finally:
@@ -122,8 +141,9 @@ async def enrol(
 async def start_lead(client: Client, settings: Settings, lead: Lead) -> None:
     """Make sure the lead's workflow exists (the worker's reconciler, an intake that timed
     out). Raises LeadHalted when it ran and was closed."""
-    try:
-        await client.start_workflow(
+
+    async def start() -> object:
+        return await client.start_workflow(
             LeadWorkflow.run,
             input_of(lead, settings),
             id=lead_workflow_id(lead.id),
@@ -131,8 +151,11 @@ async def start_lead(client: Client, settings: Settings, lead: Lead) -> None:
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=ONCE,
         )
+
+    try:
+        await start()
     except WorkflowAlreadyStartedError:
-        raise LeadHalted(await halted_how(client, lead.id)) from None
+        await _closed(client, lead.id, start)
 
 
 async def deliver_event(
@@ -140,8 +163,9 @@ async def deliver_event(
 ) -> None:
     """Durably hand one event to the lead's workflow (starting it if it never ran).
     Raises LeadHalted: the caller parks the event."""
-    try:
-        await client.start_workflow(
+
+    async def signal() -> object:
+        return await client.start_workflow(
             LeadWorkflow.run,
             input_of(lead, settings),
             id=lead_workflow_id(lead.id),
@@ -150,15 +174,19 @@ async def deliver_event(
             start_signal_args=[event],
             id_reuse_policy=ONCE,
         )
+
+    try:
+        await signal()
     except WorkflowAlreadyStartedError:
-        raise LeadHalted(await halted_how(client, lead.id)) from None
+        await _closed(client, lead.id, signal)
 
 
 async def signal_unsubscribe(client: Client, settings: Settings, lead: Lead) -> None:
     """Tell the lead's workflow to stop all marketing mail now. Raises LeadHalted (the read
     model's unsubscribe then stands on its own, and a resumed lead takes no mail)."""
-    try:
-        await client.start_workflow(
+
+    async def signal() -> object:
+        return await client.start_workflow(
             LeadWorkflow.run,
             input_of(lead, settings),
             id=lead_workflow_id(lead.id),
@@ -166,5 +194,8 @@ async def signal_unsubscribe(client: Client, settings: Settings, lead: Lead) -> 
             start_signal=UNSUBSCRIBE_SIGNAL,
             id_reuse_policy=ONCE,
         )
+
+    try:
+        await signal()
     except WorkflowAlreadyStartedError:
-        raise LeadHalted(await halted_how(client, lead.id)) from None
+        await _closed(client, lead.id, signal)

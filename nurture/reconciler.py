@@ -26,7 +26,8 @@ from nurture import lead_runs
 from nurture.db import session_scope
 from nurture.repo import lifecycle, service_heartbeats
 from nurture.settings import Settings
-from nurture.tables import Lead
+from nurture.tables import Lead, ParkedEvent
+from workflows.models import BehaviourEvent
 
 log = logging.getLogger(__name__)
 GRACE = timedelta(seconds=10)  # an intake in progress gets this long to start its own workflow
@@ -39,6 +40,7 @@ CLOSED = "ExecutionStatus != 'Running' AND ExecutionStatus != 'ContinuedAsNew'"
 class Report:
     started: int = 0
     halted: int = 0
+    delivered: int = 0  # parked events handed over
 
 
 class Reconciler:
@@ -55,8 +57,11 @@ class Reconciler:
         while not stop.is_set():
             try:
                 report = await self.once()
-                if report.started or report.halted:
-                    log.info("reconciled: %s started, %s halted", report.started, report.halted)
+                if report.started or report.halted or report.delivered:
+                    log.info(
+                        "reconciled: %s started, %s halted, %s parked events delivered",
+                        report.started, report.halted, report.delivered,
+                    )  # fmt: skip
             except Exception as err:  # the next round tries again; say what went wrong
                 log.warning("reconcile round failed: %s: %s", type(err).__name__, err)
             with contextlib.suppress(TimeoutError):
@@ -65,10 +70,28 @@ class Reconciler:
     async def once(self, now: datetime | None = None) -> Report:
         now = now or datetime.now(UTC)
         report = Report()
-        await self._start_unstarted(now, report)
-        await self._mark_closed(now, report)
-        await asyncio.to_thread(self._beat, now, report)
+        try:
+            await self._start_unstarted(now, report)
+            await self._deliver_parked(now, report)
+            await self._mark_closed(now, report)
+        finally:  # a failed round still says the worker is alive
+            await asyncio.to_thread(self._beat, now, report)
         return report
+
+    async def _deliver_parked(self, now: datetime, report: Report) -> None:
+        """Events a tracked link parked while the engine was down, for leads not halted."""
+        pending = await asyncio.to_thread(self._parked)
+        for lead, row in pending:
+            event = BehaviourEvent.model_validate(row.event)
+            try:
+                await lead_runs.deliver_event(self._client, self._settings, lead, event)
+            except lead_runs.LeadHalted as halted:
+                await asyncio.to_thread(self._halted, lead.id, halted.how, now)
+                report.halted += 1
+                continue
+            if row.id is not None:
+                await asyncio.to_thread(self._delivered, row.id, now)
+                report.delivered += 1
 
     async def _start_unstarted(self, now: datetime, report: Report) -> None:
         leads = await asyncio.to_thread(self._unstarted, now - GRACE)
@@ -90,14 +113,25 @@ class Reconciler:
             if execution.id in seen or not execution.id.startswith("lead-"):
                 continue
             seen.add(execution.id)
+            try:
+                lead_id = uuid.UUID(execution.id.removeprefix("lead-"))
+            except ValueError:
+                continue  # not one of ours
             current = await self._client.get_workflow_handle(execution.id).describe()
             if current.status in (None, WorkflowExecutionStatus.RUNNING):
                 continue  # a reset or a resume: the lead has a newer, running run
             how = lead_runs.HALTED.get(current.status, "closed")
-            lead_id = uuid.UUID(execution.id.removeprefix("lead-"))
             if await asyncio.to_thread(self._halted, lead_id, how, now):
                 report.halted += 1
         self._checked_until = now
+
+    def _parked(self) -> list[tuple[Lead, ParkedEvent]]:
+        with session_scope(self._engine) as session:
+            return lifecycle.parked_for_running(session)
+
+    def _delivered(self, row_id: int, now: datetime) -> None:
+        with session_scope(self._engine) as session:
+            lifecycle.mark_delivered(session, [row_id], now)
 
     def _unstarted(self, before: datetime) -> list[Lead]:
         with session_scope(self._engine) as session:

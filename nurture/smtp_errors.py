@@ -91,24 +91,56 @@ def _reply(err: aiosmtplib.SMTPResponseException) -> str:
     return f"{err.code} {scrub(err.message)}".strip()
 
 
+_ENHANCED = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
+# Postfix and others report relay, client and sender rules at RCPT: the relay refusing *us*.
+_RELAY_WORDS = ("relay access denied", "relaying denied", "relay not permitted",
+                "authentication required", "auth required", "must authenticate",
+                "sender address rejected", "client host rejected")  # fmt: skip
+_RECIPIENT_WORDS = ("recipient address rejected", "user unknown", "unknown user",
+                    "no such user", "mailbox unavailable", "mailbox not found",
+                    "does not exist", "invalid recipient", "no mailbox")  # fmt: skip
+
+
+def _ours(err: aiosmtplib.SMTPRecipientRefused) -> bool:
+    """Whether a refusal at RCPT is the relay refusing us rather than the address."""
+    text = err.message.lower()
+    if any(word in text for word in _RELAY_WORDS):
+        return True
+    if any(word in text for word in _RECIPIENT_WORDS):
+        return False
+    enhanced = _ENHANCED.search(err.message)
+    if enhanced is not None:  # RFC 3463: x.1 addressing, x.2 mailbox; x.7 policy is ours
+        return enhanced.group(2) not in ("1", "2")
+    return err.code not in (450, 550, 551, 553)  # the classic "no such mailbox" codes
+
+
+def _at_rcpt(err: aiosmtplib.SMTPRecipientRefused, relay: str) -> SmtpFailure:
+    """A refusal at RCPT: the recipient's address (bounce, or later), or the relay and us."""
+    reply = _reply(err)
+    if _ours(err):
+        return SmtpFailure(
+            Verdict.HOLD,
+            f"the relay {relay} refused to take the mail ({reply}): check the relay's rules "
+            "for our login and NURTURE_MAIL_FROM",
+            err.code,
+        )
+    if 400 <= err.code < 500:
+        return SmtpFailure(Verdict.RETRY, f"the recipient's server said later ({reply})")
+    return SmtpFailure(Verdict.BOUNCE, f"the recipient was refused ({reply})", err.code)
+
+
 def classify(err: BaseException, stage: Stage, relay: str) -> SmtpFailure:
     """The verdict on one failed delivery; `relay` is `host:port` (never personal data)."""
     tls = _tls(err, relay)
     if tls is not None:
         return SmtpFailure(Verdict.HOLD, tls)
-    if isinstance(err, aiosmtplib.SMTPRecipientsRefused):
-        codes = [r.code for r in err.recipients]
-        first = err.recipients[0] if err.recipients else None
-        reply = _reply(first) if first is not None else ""
-        if codes and all(500 <= c < 600 for c in codes):
-            return SmtpFailure(Verdict.BOUNCE, f"the recipient was refused ({reply})", codes[0])
-        return SmtpFailure(Verdict.RETRY, f"the recipient's server said later ({reply})")
-    if isinstance(err, aiosmtplib.SMTPRecipientRefused):
-        if 500 <= err.code < 600:
-            return SmtpFailure(
-                Verdict.BOUNCE, f"the recipient was refused ({_reply(err)})", err.code
-            )
-        return SmtpFailure(Verdict.RETRY, f"the recipient's server said later ({_reply(err)})")
+    refused: aiosmtplib.SMTPRecipientRefused | None = None
+    if isinstance(err, aiosmtplib.SMTPRecipientsRefused) and err.recipients:
+        refused = err.recipients[0]
+    elif isinstance(err, aiosmtplib.SMTPRecipientRefused):
+        refused = err
+    if refused is not None:
+        return _at_rcpt(refused, relay)
     if isinstance(err, aiosmtplib.SMTPAuthenticationError):
         return SmtpFailure(
             Verdict.HOLD,

@@ -65,7 +65,8 @@ class SalesHandoffWorkflow:
         self._acked_at: datetime | None = None
         self._tried: list[str] = []
         self._aside = False
-        self._notices: list[asyncio.Task[None]] = []
+        self._notices: list[tuple[NoticeKind, asyncio.Task[None]]] = []
+        self._webhooks = asyncio.Lock()  # the CRM hears of a handoff's moves in order
 
     @workflow.run
     async def run(self, input: HandoffInput) -> HandoffResult:
@@ -82,13 +83,21 @@ class SalesHandoffWorkflow:
             await self._withdraw()
         await workflow.wait_condition(lambda: self._status in CLOSED_HANDOFF)
         await workflow.wait_condition(workflow.all_handlers_finished)
-        if self._notices:
-            await asyncio.gather(*self._notices)  # a held mail still goes before the end
         result = HandoffResult(
             handoff_id=input.handoff_id,
             status=self._status,
             rep_id=self._rep.rep_id if self._rep else None,
         )
+        if self._aside:
+            # The lead moves on at once; mail about a handoff that is over no longer applies,
+            # but a rep's "withdrawn" notice still goes (held mail may take days).
+            for kind, task in self._notices:
+                if kind != NoticeKind.WITHDRAWN:
+                    task.cancel()
+            if workflow.patched(CLOSE_SIGNAL):  # always, beside the clock; keeps its marker
+                await self._tell_lead_closed(result)
+            await asyncio.gather(*(t for _, t in self._notices), return_exceptions=True)
+            return result
         if workflow.patched(CLOSE_SIGNAL):
             await self._tell_lead_closed(result)
         return result
@@ -296,13 +305,17 @@ class SalesHandoffWorkflow:
             attempt=attempt,
         )
         if self._aside:
-            self._notices.append(asyncio.create_task(self._send_notice(notice)))
+            self._notices.append((kind, asyncio.create_task(self._send_notice(notice))))
         else:
             await self._send_notice(notice)
 
     async def _send_notice(self, notice: NotifyRepInput) -> None:
-        """The mail to the rep (or manager), then the sales webhook for assignments."""
+        """The mail to the rep (or manager), and the sales webhook for assignments: beside
+        the clock the webhook goes first, in order, so a held mail never delays the CRM."""
         kind = notice.kind
+        if self._aside and kind in (NoticeKind.ASSIGNED, NoticeKind.WITHDRAWN):
+            async with self._webhooks:
+                await self._post_webhook(notice)
         try:
             sent = await workflow.execute_activity_method(
                 EmailActivities.notify_rep,
@@ -317,16 +330,19 @@ class SalesHandoffWorkflow:
                 ))  # fmt: skip
         except ActivityError as err:
             await self._record("notify_failed", detail=f"{kind.value} mail failed: {err.cause}")
-        if kind in (NoticeKind.ASSIGNED, NoticeKind.WITHDRAWN):
-            try:
-                await workflow.execute_activity_method(
-                    SalesWebhookActivities.post_handoff_event,
-                    notice,
-                    start_to_close_timeout=policies.WEBHOOK_TIMEOUT,
-                    retry_policy=policies.WEBHOOK_RETRY,
-                )
-            except ActivityError as err:
-                await self._record("webhook_failed", detail=f"{kind.value}: {err.cause}")
+        if not self._aside and kind in (NoticeKind.ASSIGNED, NoticeKind.WITHDRAWN):
+            await self._post_webhook(notice)
+
+    async def _post_webhook(self, notice: NotifyRepInput) -> None:
+        try:
+            await workflow.execute_activity_method(
+                SalesWebhookActivities.post_handoff_event,
+                notice,
+                start_to_close_timeout=policies.WEBHOOK_TIMEOUT,
+                retry_policy=policies.WEBHOOK_RETRY,
+            )
+        except ActivityError as err:
+            await self._record("webhook_failed", detail=f"{notice.kind.value}: {err.cause}")
 
     async def _tell_lead(self, stage: Stage, reason: str) -> None:
         parent = workflow.info().parent

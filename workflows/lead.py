@@ -21,6 +21,7 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.read_model import ReadModelActivities
     from workflows.lead_handoff import LeadHandoff
+    from workflows.lead_mail import NURTURE_STAGES
     from workflows.lead_state import LeadCarry, LeadInput, Phase
     from workflows.models import (
         BEHAVIOUR_SIGNAL,
@@ -42,6 +43,7 @@ RECYCLING = (HandoffStatus.REJECTED, HandoffStatus.WITHDRAWN)
 # Leads started before this patch keep the behaviour they were started with: no
 # continue-as-new, decay, long-term track, goals or scoring activity (docs/authoring.md).
 LONG_LIVED = "lead-long-lived-v2"
+HANDLERS_WAIT = "lead-handlers-wait-ready"
 SALES_ORDER = {
     Stage.MQL: 1,
     Stage.SALES_PENDING: 2,
@@ -141,12 +143,22 @@ class LeadWorkflow(LeadHandoff):
         if task is not None and not task.done():
             task.cancel()  # a send held for days must not hold the stop
             await workflow.wait_condition(task.done)
-        await self._set_stage(Stage.DISQUALIFIED, f"stopped by ops: {reason}")
-        parked, self._inbox = self._inbox, []
-        await self._record(
-            ReadModelActivities.record_halt,
-            HaltRecord(lead_id=self.lead_id, at=workflow.now(), parked=parked),
-        )
+        # The inbox processor takes no new batch once stopping; the one it may be scoring
+        # finishes first, so no event is half-applied.
+        await workflow.wait_condition(lambda: self._busy == 0)
+        why = f"stopped by ops: {reason}"
+        if self._stage in (*NURTURE_STAGES, Stage.MQL):
+            await self._set_stage(Stage.DISQUALIFIED, why)
+        else:  # won, lost, unsubscribed, bounced: the stage stays what it says
+            await self._note("stopped", why)
+        while True:  # events that came in meanwhile are kept too
+            parked, self._inbox = self._inbox, []
+            await self._record(
+                ReadModelActivities.record_halt,
+                HaltRecord(lead_id=self.lead_id, at=workflow.now(), parked=parked),
+            )
+            if not self._inbox:
+                break
         self._halted = True
         workflow.set_current_details(f"stopped by ops: {reason}")
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -175,16 +187,13 @@ class LeadWorkflow(LeadHandoff):
     @workflow.signal(name=UNSUBSCRIBE_SIGNAL)
     async def unsubscribe(self) -> None:
         """The lead unsubscribed: marketing mail stops now (mail to reps is unaffected)."""
-        await workflow.wait_condition(lambda: self._ready)  # see sales_progress
+        await self._until_ready()
         await self._stop_mail(Stage.UNSUBSCRIBED, "unsubscribed from marketing mail")
 
     @workflow.signal(name=SALES_PROGRESS_SIGNAL)
     async def sales_progress(self, progress: SalesProgress) -> None:
         """From the handoff child: sales acknowledged, reassigned, opened a deal, won or lost."""
-        # Not before the run has begun: a reset run gets this signal again in its first task,
-        # beside the intake update, and a replay orders those two differently; a handler that
-        # acted at once would then make the lead's history fail to replay.
-        await workflow.wait_condition(lambda: self._ready)
+        await self._until_ready()
         known = progress.handoff_id is None or progress.handoff_id == self._active_handoff
         if self._v2 and not known:  # (leads from before LONG_LIVED track no active handoff)
             # A reset run hears its old handoff before it has taken it over: the take-over
@@ -197,6 +206,17 @@ class LeadWorkflow(LeadHandoff):
         self._rep_id = progress.rep_id
         await self._set_stage(progress.stage, progress.reason, rep_id=progress.rep_id)
         self._show_handoff()
+
+    async def _until_ready(self) -> None:
+        """A handler that acts waits for the run to begin (only then, and only in runs that
+        began after HANDLERS_WAIT: older histories replay with the handler acting at once).
+
+        A reset run gets its signals again in its first task, beside the intake update, and
+        a replay orders those two differently; a handler acting before the run began would
+        make the reset lead's history fail to replay.
+        """
+        if not self._ready and workflow.patched(HANDLERS_WAIT):
+            await workflow.wait_condition(lambda: self._ready)
 
     @workflow.signal(name=HANDOFF_CLOSED_SIGNAL)
     def handoff_closed(self, result: HandoffResult) -> None:

@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.handoff import SalesHandoffWorkflow
     from workflows.lead_continue import LeadContinuation
     from workflows.models import HandoffInput, HandoffResult, HandoffStatus, Stage
+    from workflows.sales_rules import LEAD_STAGE
 
 HANDOFF_RETRY_EVERY = timedelta(hours=1)
 
@@ -102,6 +103,10 @@ class LeadHandoff(LeadContinuation):
         await self._note("handoff", f"took over {handoff_id} (started by an earlier run)")
         if found.result is not None:
             self._closed_handoff = found.result
+            stage = LEAD_STAGE.get(found.result.status)
+            if stage is not None and stage != self._stage:  # won or lost while away
+                self._rep_id = found.result.rep_id
+                await self._set_stage(stage, "sales closed it in an earlier run", self._rep_id)
         elif not found.running:  # it never existed after all: start it afresh
             self._active_handoff = None
             self._handoffs -= 1

@@ -12,13 +12,13 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.email import EmailActivities
+    from activities.email import EmailActivities, step_key
     from activities.read_model import ReadModelActivities
     from scenarios.email_policy import FREQUENCY_CAP, SEND_WINDOW
     from workflows import policies
     from workflows.business_time import BusinessCalendar
     from workflows.lead_records import LeadRecords
-    from workflows.models import SendStepInput, SentRecord, Stage
+    from workflows.models import SendFailedRecord, SendStepInput, SentRecord, Stage
     from workflows.runtime import ScenarioStopped
 
 NURTURE_STAGES = (Stage.NEW, Stage.NURTURING, Stage.RECYCLED)
@@ -64,17 +64,18 @@ class LeadMail(LeadRecords):
         if self.stopped or self._leaving:
             raise ScenarioStopped()
         try:
+            request = SendStepInput(
+                lead_id=self.lead_id,
+                scenario=self.scenario,
+                step=step,
+                enrolment=self.enrolment,
+                occurrence=occurrence,
+                scheduled_at=now,
+            )
             with self._in_flight():
                 result = await workflow.execute_activity_method(
                     EmailActivities.send_step,
-                    SendStepInput(
-                        lead_id=self.lead_id,
-                        scenario=self.scenario,
-                        step=step,
-                        enrolment=self.enrolment,
-                        occurrence=occurrence,
-                        scheduled_at=now,
-                    ),
+                    request,
                     start_to_close_timeout=policies.SEND_TIMEOUT,
                     heartbeat_timeout=policies.SEND_HEARTBEAT,
                     retry_policy=policies.SEND_RETRY,
@@ -85,9 +86,14 @@ class LeadMail(LeadRecords):
             workflow.logger.warning("send of step %s failed: %s", step, cause)
             if cause == "RecipientRejected":
                 await self._stop_mail(Stage.BOUNCED, f"{self.scenario}/{step} bounced")
-            else:
-                why = getattr(err.cause, "message", None) or cause
-                await self._note("send_failed", f"{self.scenario}/{step} not sent: {why}")
+                return
+            why = getattr(err.cause, "message", None) or cause
+            if cause in ("SmtpHeld", "SendError"):  # out of attempts (scheduled by older code)
+                await self._record(
+                    ReadModelActivities.record_send_failed,
+                    SendFailedRecord(outbox_key=step_key(request), cause=f"given up: {why}"),
+                )
+            await self._note("send_failed", f"{self.scenario}/{step} not sent: {why}")
             return
         if result.unrecorded:
             await self._record(

@@ -27,6 +27,7 @@ class LeadScoring(LeadScenarios):
     events: EventLog
     _v2: bool
     _inbox: list[BehaviourEvent]
+    _stopping: str | None
 
     def _continue_wanted(self) -> bool:
         return False  # LeadContinuation knows better
@@ -35,7 +36,9 @@ class LeadScoring(LeadScenarios):
         while True:
             # Under a steady stream of events, new batches wait for the next run: the
             # inbox is carried, and continue-as-new gets its quiet moment.
-            await workflow.wait_condition(lambda: bool(self._inbox) and not self._continue_wanted())
+            await workflow.wait_condition(
+                lambda: bool(self._inbox) and not self._continue_wanted() and not self._stopping
+            )
             batch, self._inbox = self._inbox, []
             now = workflow.now()
             if self._v2:

@@ -184,6 +184,14 @@ class HaltRecord(BaseModel):
     parked: list[BehaviourEvent] = Field(default_factory=list)
 
 
+class SendFailedRecord(BaseModel):
+    """A send that ended without delivery and without the outbox saying so (an attempt
+    scheduled by older code ran out of attempts while the mail was held)."""
+
+    outbox_key: str
+    cause: str
+
+
 class SentRecord(BaseModel):
     """A delivery the send activity could not record (the database was locked)."""
 

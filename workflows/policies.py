@@ -25,15 +25,15 @@ SCORE_RETRY = RetryPolicy(
 # SMTP: a relay or configuration failure holds the mail; the activity retries it with this
 # backoff until NURTURE_SMTP_HOLD_DAYS pass, then gives up (SmtpGaveUp). A template bug or a
 # refused recipient does not retry. The heartbeat notices a worker that died mid-send.
-SEND_TIMEOUT = timedelta(minutes=2)
+SEND_TIMEOUT = timedelta(minutes=10)  # beyond any SMTP session; heartbeats catch a dead one
 SEND_HEARTBEAT = timedelta(seconds=10)
 SEND_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=5),
     backoff_coefficient=2.0,
     maximum_interval=timedelta(minutes=10),
     maximum_attempts=0,
-    non_retryable_error_types=["TemplateNotFound", "RecipientRejected", "LeadNotFound",
-                               "SmtpGaveUp"],
+    non_retryable_error_types=["TemplateNotFound", "TemplateError", "RecipientRejected",
+                               "LeadNotFound", "SmtpGaveUp", "MailCancelled"],
 )  # fmt: skip
 
 ASSIGN_TIMEOUT = timedelta(seconds=30)

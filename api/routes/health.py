@@ -17,6 +17,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
+from temporalio.service import RPCError
 
 from api.deps import AppState, StateDep
 from api.server_errors import database_unavailable
@@ -64,6 +65,8 @@ async def database(state: AppState) -> str:
 async def temporal(state: AppState) -> str:
     try:
         await state.client.service_client.check_health()
+    except RPCError as err:
+        return f"unreachable: {err.status.name}"
     except Exception as err:
         return f"unreachable: {type(err).__name__}"
     return "ok"

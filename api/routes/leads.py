@@ -76,6 +76,8 @@ async def create_or_update_lead(
     unstarted = lead.workflow_started_at is None and lead.halted is None
     again = None if created or unstarted else data.scenario  # a new lead starts in it already
     try:
+        if lead.halted:  # never ask Temporal, which may have purged the closed run by now
+            raise lead_runs.LeadHalted(lead.halted)
         status = await lead_runs.enrol(state.client, state.settings, lead, again)
     except lead_runs.LeadHalted as halted:
         await run_in_threadpool(_halted, state.engine, lead.id, halted.how)

@@ -106,7 +106,7 @@ async def click(token: str, request: Request, state: StateDep) -> Response:
             occurred_at=datetime.now(UTC),
             properties={"url": url, "message": payload.get("m")},
         )
-        await event_delivery.deliver(state, [(lead, event)])
+        await event_delivery.deliver(state, [(lead, event)], park_if_unreachable=True)
     return RedirectResponse(url, status_code=302, headers=NO_STORE)
 
 
@@ -126,7 +126,7 @@ async def open_pixel(token: str, request: Request, state: StateDep) -> Response:
             occurred_at=datetime.now(UTC),
             properties={"message": payload.get("m")},
         )
-        await event_delivery.deliver(state, [(lead, event)])
+        await event_delivery.deliver(state, [(lead, event)], park_if_unreachable=True)
     return Response(PIXEL, media_type="image/gif", headers=NO_STORE)
 
 
@@ -174,7 +174,8 @@ async def unsubscribe(token: str, state: StateDep) -> HTMLResponse:
     if lead is None:
         raise NotFound("unknown link")
     try:  # the database flag already stops every send; this ends the scenario at once
-        await lead_runs.signal_unsubscribe(state.client, state.settings, lead)
+        if not lead.halted:
+            await lead_runs.signal_unsubscribe(state.client, state.settings, lead)
     except RPCError as err:
         log.warning("unsubscribe of lead %s not signalled yet: %s", lead_id, err.status)
     except lead_runs.LeadHalted:

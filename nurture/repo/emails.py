@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -45,6 +45,10 @@ def claim(
     return row
 
 
+def find(session: Session, outbox_key: str) -> EmailMessage | None:
+    return session.exec(select(EmailMessage).where(EmailMessage.outbox_key == outbox_key)).first()
+
+
 def _row(session: Session, outbox_key: str) -> EmailMessage:
     return session.exec(select(EmailMessage).where(EmailMessage.outbox_key == outbox_key)).one()
 
@@ -57,13 +61,24 @@ def sending_at(session: Session, outbox_key: str) -> datetime | None:
     return _row(session, outbox_key).sending_at
 
 
-def mark_sending(session: Session, outbox_key: str, at: datetime) -> None:
-    """The relay took the envelope; DATA comes next: from now on the fate may be unknown."""
-    row = _row(session, outbox_key)
-    row.status = "sending"
-    row.sending_at = at
-    row.attempts += 1
-    session.add(row)
+def claim_sending(session: Session, outbox_key: str, at: datetime) -> bool:
+    """Take the row for DATA; False when another attempt (or a stop) changed it first.
+
+    A compare-and-set: of two attempts alive at once, only one ever sends DATA.
+    """
+    result = session.exec(
+        sa.update(EmailMessage)
+        .where(
+            col(EmailMessage.outbox_key) == outbox_key,
+            col(EmailMessage.status).in_(["pending", "held"]),
+        )
+        .values(status="sending", sending_at=at, attempts=EmailMessage.attempts + 1)
+    )
+    return bool(result.rowcount)
+
+
+def last_error(session: Session, outbox_key: str) -> str:
+    return _row(session, outbox_key).last_error
 
 
 def mark_sent(session: Session, outbox_key: str, subject: str, at: datetime | None = None) -> str:
@@ -90,23 +105,38 @@ def mark_uncertain(session: Session, outbox_key: str, cause: str) -> bool:
     return True
 
 
+UNSENT = ("pending", "held")
+
+
 def mark_held(
-    session: Session, outbox_key: str, cause: str, at: datetime, *, hold: bool = True
+    session: Session,
+    outbox_key: str,
+    cause: str,
+    at: datetime,
+    *,
+    hold: bool = True,
+    claimed: bool = False,
 ) -> tuple[datetime, bool]:
     """A failed attempt to retry: `held` (relay or configuration) or back to `pending` (the
-    recipient's server said later). Returns since when it fails, and whether it just began."""
+    recipient's server said later). Returns since when it fails, and whether it just began.
+
+    An attempt that did not take the row for DATA (`claimed`) leaves another attempt's
+    `sending` alone."""
     row = _row(session, outbox_key)
     began = row.held_since is None
     row.held_since = row.held_since or at
-    row.status = "held" if hold else "pending"
-    row.last_error = cause[:500]
+    if claimed or row.status in UNSENT:
+        row.status = "held" if hold else "pending"
+        row.last_error = cause[:500]
     session.add(row)
     return row.held_since, began
 
 
-def mark_failed(session: Session, outbox_key: str, cause: str) -> None:
+def mark_failed(session: Session, outbox_key: str, cause: str, *, claimed: bool = False) -> None:
     """Given up: shown in the email KPI and by `nurture outbox`, never silently gone."""
     row = _row(session, outbox_key)
+    if not claimed and row.status not in UNSENT:
+        return
     row.status = "failed"
     row.last_error = cause[:500]
     row.subject = row.subject or "(not sent)"
@@ -161,12 +191,19 @@ class MailHealth:
         return "; ".join(parts)
 
 
-def health(session: Session) -> MailHealth:
+FAILED_ALERT_FOR = timedelta(days=7)  # given-up mail stays an alert this long, or until settled
+
+
+def health(session: Session, now: datetime | None = None) -> MailHealth:
     status = col(EmailMessage.status)
+    recent = (now or utcnow()) - FAILED_ALERT_FOR
     counts = dict(
         session.exec(
             select(status, sa.func.count())
-            .where(status.in_(["held", "uncertain", "failed"]))
+            .where(
+                status.in_(["held", "uncertain"])
+                | ((status == "failed") & (col(EmailMessage.held_since) >= recent))
+            )
             .group_by(status)
         ).all()
     )
@@ -207,6 +244,7 @@ def resolve(session: Session, row_id: int, delivered: bool, note: str) -> EmailM
         return None
     row.status = "sent" if delivered else "failed"
     row.last_error = note[:500]
+    row.held_since = None  # settled by ops: no longer an alert
     if delivered and row.sent_at is None:
         row.sent_at = row.sending_at or utcnow()
     session.add(row)

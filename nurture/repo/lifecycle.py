@@ -122,3 +122,15 @@ def unstarted(session: Session, before: datetime, limit: int = 500) -> list[Lead
         .limit(limit)
     )
     return list(rows.all())
+
+
+def parked_for_running(session: Session, limit: int = 500) -> list[tuple[Lead, ParkedEvent]]:
+    """Events parked while the engine was unreachable, of leads that are not halted."""
+    rows = session.exec(
+        select(Lead, ParkedEvent)
+        .join(ParkedEvent, col(ParkedEvent.lead_id) == col(Lead.id))
+        .where(col(ParkedEvent.delivered_at).is_(None), col(Lead.halted).is_(None))
+        .order_by(col(ParkedEvent.id))
+        .limit(limit)
+    )
+    return [(lead, event) for lead, event in rows.all()]

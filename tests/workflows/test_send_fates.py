@@ -190,3 +190,32 @@ async def test_a_250_the_activity_cannot_record_is_recorded_later_never_resent(
     assert again == Outcome.ALREADY_SENT
     assert len(handler.accepted) == 1
     assert [(m.status, m.subject) for m in outbox(engine, lead.id)] == [("sent", "Hello")]
+
+
+async def test_two_attempts_alive_at_once_send_one_copy(settings: Settings, engine: Engine) -> None:
+    """A retry that starts while the earlier attempt still runs (a late heartbeat under
+    load): only one of them ever hands the message over; the other finds it sent."""
+    handler = Scripted(on_accept=lambda: time.sleep(1.0))  # a relay slow to take DATA
+    with ScriptedServer(handler) as server:
+        conf = settings.model_copy(update={"smtp_port": server.port, "smtp_timeout_seconds": 5})
+        lead = make_lead(engine, **COLD_PROFILE)
+        key = f"test:{uuid.uuid4()}"
+        with session_scope(engine) as session:
+            row = emails.claim(
+                session, outbox_key=key, lead_id=lead.id, kind="nurture",
+                message_id=mail.message_id_for(key, conf.mail_from),
+                scheduled_at=datetime.now(UTC),
+            )  # fmt: skip
+            message_id = row.message_id
+        rendered = mail.RenderedMail(subject="Hello", text="Hello", html="<p>Hello</p>")
+        message = mail.build_message(
+            settings=conf, to=lead.email, rendered=rendered, message_id=message_id
+        )
+        item = Mail(key, lead.id, "test/hello", message, "Hello")
+        outcomes = await asyncio.gather(
+            OutboxDelivery(engine, conf).send(item), OutboxDelivery(engine, conf).send(item)
+        )
+
+    assert sorted(outcomes) == sorted([Outcome.SENT, Outcome.ALREADY_SENT])
+    assert len(handler.accepted) == 1
+    assert [(m.status, m.attempts) for m in outbox(engine, lead.id)] == [("sent", 1)]
