@@ -7,6 +7,7 @@ notices, parks its events and never restarts it from zero); `resume` is the way 
 from __future__ import annotations
 
 import asyncio
+import gc
 import uuid
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -73,11 +74,19 @@ def resume(lead_id: str = typer.Argument(..., help="The lead's id.")) -> None:
 
 
 def _run(work: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    try:
-        asyncio.run(work())
-    except lead_ops.Refused as refused:
-        typer.echo(f"error: {refused}", err=True)
-        raise typer.Exit(2) from None
-    except (ConnectionError, RuntimeError) as err:
-        typer.echo(f"error: cannot reach Temporal: {err}", err=True)
-        raise typer.Exit(2) from None
+    async def guarded() -> str | None:
+        # Errors become text inside the loop: a traceback kept alive past asyncio.run holds
+        # the Temporal client, whose runtime thread then crashes the interpreter's exit.
+        try:
+            await work()
+        except lead_ops.Refused as refused:
+            return f"error: {refused}"
+        except (ConnectionError, RuntimeError) as err:
+            return f"error: cannot reach Temporal: {err}"
+        return None
+
+    problem = asyncio.run(guarded())
+    gc.collect()
+    if problem is not None:
+        typer.echo(problem, err=True)
+        raise typer.Exit(2)
