@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
+from api import lead_marks
 from api.deps import AppState
 from api.schemas import LeadIn
 from api.segment_spec import SegmentMessage, lead_id_of
 from nurture.db import session_scope
 from nurture.lead_runs import LeadHalted, enrol, profile_of
 from nurture.repo import leads as repo
-from nurture.repo import lifecycle
 from nurture.repo import segment as identities
 from nurture.tables import Lead
 
@@ -107,18 +106,8 @@ async def apply_identity(
         try:
             await enrol(state.client, state.settings, done.lead, data.scenario if switch else None)
         except LeadHalted as halted:  # the row is updated; the halted lead takes no enrolment
-            await run_in_threadpool(_halted, state.engine, done.lead.id, halted.how)
+            await run_in_threadpool(lead_marks.halted, state.engine, done.lead.id, halted.how)
             return done
         if done.lead.workflow_started_at is None:
-            await run_in_threadpool(_started, state.engine, done.lead.id)
+            await run_in_threadpool(lead_marks.started, state.engine, done.lead.id)
     return done
-
-
-def _started(engine: Engine, lead_id: uuid.UUID) -> None:
-    with session_scope(engine) as session:
-        lifecycle.mark_started(session, lead_id, datetime.now(UTC))
-
-
-def _halted(engine: Engine, lead_id: uuid.UUID, how: str) -> None:
-    with session_scope(engine) as session:
-        lifecycle.mark_halted(session, lead_id, how, datetime.now(UTC))

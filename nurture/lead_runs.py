@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 from temporalio.client import (
     Client,
@@ -141,21 +142,9 @@ async def enrol(
 async def start_lead(client: Client, settings: Settings, lead: Lead) -> None:
     """Make sure the lead's workflow exists (the worker's reconciler, an intake that timed
     out). Raises LeadHalted when it ran and was closed."""
-
-    async def start() -> object:
-        return await client.start_workflow(
-            LeadWorkflow.run,
-            input_of(lead, settings),
-            id=lead_workflow_id(lead.id),
-            task_queue=settings.task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            id_reuse_policy=ONCE,
-        )
-
-    try:
-        await start()
-    except WorkflowAlreadyStartedError:
-        await _closed(client, lead.id, start)
+    await _start_once(
+        client, settings, lead, id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING
+    )
 
 
 async def deliver_event(
@@ -163,39 +152,31 @@ async def deliver_event(
 ) -> None:
     """Durably hand one event to the lead's workflow (starting it if it never ran).
     Raises LeadHalted: the caller parks the event."""
-
-    async def signal() -> object:
-        return await client.start_workflow(
-            LeadWorkflow.run,
-            input_of(lead, settings),
-            id=lead_workflow_id(lead.id),
-            task_queue=settings.task_queue,
-            start_signal=BEHAVIOUR_SIGNAL,
-            start_signal_args=[event],
-            id_reuse_policy=ONCE,
-        )
-
-    try:
-        await signal()
-    except WorkflowAlreadyStartedError:
-        await _closed(client, lead.id, signal)
+    await _start_once(
+        client, settings, lead, start_signal=BEHAVIOUR_SIGNAL, start_signal_args=[event]
+    )
 
 
 async def signal_unsubscribe(client: Client, settings: Settings, lead: Lead) -> None:
     """Tell the lead's workflow to stop all marketing mail now. Raises LeadHalted (the read
     model's unsubscribe then stands on its own, and a resumed lead takes no mail)."""
+    await _start_once(client, settings, lead, start_signal=UNSUBSCRIBE_SIGNAL)
 
-    async def signal() -> object:
+
+async def _start_once(client: Client, settings: Settings, lead: Lead, **how: Any) -> None:
+    """Start (or signal-with-start) the lead's workflow, never a second life of it."""
+
+    async def call() -> object:
         return await client.start_workflow(
             LeadWorkflow.run,
             input_of(lead, settings),
             id=lead_workflow_id(lead.id),
             task_queue=settings.task_queue,
-            start_signal=UNSUBSCRIBE_SIGNAL,
             id_reuse_policy=ONCE,
+            **how,
         )
 
     try:
-        await signal()
+        await call()
     except WorkflowAlreadyStartedError:
-        await _closed(client, lead.id, signal)
+        await _closed(client, lead.id, call)

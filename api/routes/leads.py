@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from pydantic import TypeAdapter
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
+from api import lead_marks
 from api.deps import AdminDep, IntakeBody, ReaderDep, SessionDep, StateDep
 from api.errors import Forbidden, Invalid, NotFound
 from api.openapi_docs import json_body
@@ -80,7 +79,7 @@ async def create_or_update_lead(
             raise lead_runs.LeadHalted(lead.halted)
         status = await lead_runs.enrol(state.client, state.settings, lead, again)
     except lead_runs.LeadHalted as halted:
-        await run_in_threadpool(_halted, state.engine, lead.id, halted.how)
+        await run_in_threadpool(lead_marks.halted, state.engine, lead.id, halted.how)
         response.status_code = 200
         return LeadCreated(
             id=lead.id,
@@ -94,7 +93,7 @@ async def create_or_update_lead(
             f"and `nurture leads resume {lead.id}` brings it back",
         )
     if lead.workflow_started_at is None:
-        await run_in_threadpool(_started, state.engine, lead.id)
+        await run_in_threadpool(lead_marks.started, state.engine, lead.id)
     if status is None:  # stored and its workflow started; no worker has answered yet
         response.status_code = 202
         return LeadCreated(
@@ -117,16 +116,6 @@ async def create_or_update_lead(
         step=status.step,
         enrolment=status.enrolment,
     )
-
-
-def _started(engine: Engine, lead_id: uuid.UUID) -> None:
-    with session_scope(engine) as session:
-        lifecycle.mark_started(session, lead_id, datetime.now(UTC))
-
-
-def _halted(engine: Engine, lead_id: uuid.UUID, how: str) -> None:
-    with session_scope(engine) as session:
-        lifecycle.mark_halted(session, lead_id, how, datetime.now(UTC))
 
 
 def _summary(lead: Lead) -> LeadSummary:
