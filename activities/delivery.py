@@ -68,17 +68,21 @@ class OutboxDelivery:
         self._settings = settings
         self._record_for = record_for_seconds
 
-    async def send(self, item: Mail, attempt_at: datetime | None = None) -> Outcome:
+    async def send(
+        self, item: Mail, attempt_at: datetime | None = None, found: str | None = None
+    ) -> Outcome:
         """Deliver `item` at most once. Raises ApplicationError: `RecipientRejected`
         (bounce), `SmtpHeld` (retry later), `SmtpGaveUp` (held for too long), `MailCancelled`
         (the lead was stopped meanwhile).
 
         `attempt_at` is when Temporal scheduled this attempt: the hold is measured on the
-        engine's clock (the one a time-skipping test moves), not the worker's.
+        engine's clock (the one a time-skipping test moves), not the worker's. `found` is the
+        row's status as the caller just read it, so the first turn need not read it again.
         """
         at = attempt_at or _now()
         for _ in range(5):  # each turn follows a change another attempt made to the row
-            status = await asyncio.to_thread(self._status, item.outbox_key)
+            status = found or await asyncio.to_thread(self._status, item.outbox_key)
+            found = None
             if status == "sending":
                 status = await self._settle(item)
             if status == "sent":

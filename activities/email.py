@@ -47,11 +47,15 @@ class _Prepared:
     lead_id: uuid.UUID
     message_id: str
     to: str
-    already_sent: bool
+    status: str  # the outbox row's, as this attempt found it
     context: dict[str, Any]
     tracking_id: str = ""
     blocked: str | None = None  # why this mail must not go out (unsubscribed, bounced)
     language: str = "en"
+
+    @property
+    def already_sent(self) -> bool:
+        return self.status == "sent"
 
 
 def language_of(lead: Lead, default: str) -> str:
@@ -217,7 +221,7 @@ class EmailActivities:
                 lead.id,
                 row.message_id,
                 lead.email,
-                row.status == "sent",
+                row.status,
                 context,
                 tracking_id=row.tracking_id,
                 blocked=blocked if unsent else None,
@@ -267,7 +271,7 @@ class EmailActivities:
                 "lost_reasons": SLA.lost_reasons,
                 "public_url": public,
             }
-            return _Prepared(key, lead.id, row.message_id, to, row.status == "sent", context)
+            return _Prepared(key, lead.id, row.message_id, to, row.status, context)
 
     # --- shared ----------------------------------------------------------------
 
@@ -305,7 +309,8 @@ class EmailActivities:
             headers=headers,
         )
         item = Mail(prepared.outbox_key, prepared.lead_id, label, msg, rendered.subject)
-        return await self._outbox.send(item, activity.info().current_attempt_scheduled_time)
+        attempt_at = activity.info().current_attempt_scheduled_time
+        return await self._outbox.send(item, attempt_at, found=prepared.status)
 
     def _tracker(self, lead_id: str, tracking_id: str) -> Tracker:
         secret = self._settings.secret_key.get_secret_value()

@@ -23,11 +23,9 @@ class Scripted:
         self,
         rcpt_replies: list[str] | None = None,
         stall_quit: bool = False,
-        mail_reply: str | None = None,
         mail_replies: list[str] | None = None,
         on_accept: Callable[[], None] | None = None,
     ) -> None:
-        self.mail_reply = mail_reply
         self.mail_replies = list(mail_replies or [])
         self.rcpt_replies = list(rcpt_replies or [])
         self.rcpt_attempts = 0
@@ -44,8 +42,6 @@ class Scripted:
         self.mail_attempts += 1
         if self.mail_replies:
             return self.mail_replies.pop(0)
-        if self.mail_reply:
-            return self.mail_reply
         envelope.mail_from = address
         return "250 OK"
 

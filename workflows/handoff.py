@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
@@ -44,6 +46,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.sales_rules import LEAD_STAGE, RESULT, Action, refusal
 
 NO_REP_RETRY_EVERY = timedelta(hours=1)
+R = TypeVar("R")
 # Handoffs started from here on tell the lead they ended by signal, which reaches the
 # lead's current run even after it continued-as-new (a child result would not).
 CLOSE_SIGNAL = "handoff-close-signal"
@@ -372,16 +375,20 @@ class SalesHandoffWorkflow:
             workflow.logger.warning("lead of %s not told of the end: %s", result.handoff_id, err)
 
     async def _record_sent(self, record: SentRecord) -> None:
+        await self._write(ReadModelActivities.record_sent, record, f"sent {record.outbox_key}")
+
+    async def _write(self, activity: Callable[[Any, R], None], record: R, what: str) -> None:
+        """A read-model write; an hour of database outage must not fail the handoff."""
         try:
             await workflow.execute_local_activity_method(
-                ReadModelActivities.record_sent,
+                activity,
                 record,
                 start_to_close_timeout=policies.RECORD_TIMEOUT,
                 schedule_to_close_timeout=policies.RECORD_GIVE_UP_AFTER,
                 retry_policy=policies.RECORD_RETRY,
             )
         except ActivityError as err:
-            workflow.logger.error("sent record %s given up: %s", record.outbox_key, err)
+            workflow.logger.error("handoff record %s given up: %s", what, err)
 
     async def _record(
         self, event: str, *, detail: str = "", reason: str | None = None, note: str = "",
@@ -404,13 +411,4 @@ class SalesHandoffWorkflow:
             detail=detail,
             assignment_reason=assignment_reason,
         )
-        try:
-            await workflow.execute_local_activity_method(
-                ReadModelActivities.record_handoff,
-                record,
-                start_to_close_timeout=policies.RECORD_TIMEOUT,
-                schedule_to_close_timeout=policies.RECORD_GIVE_UP_AFTER,
-                retry_policy=policies.RECORD_RETRY,
-            )
-        except ActivityError as err:  # an hour of database outage must not fail the handoff
-            workflow.logger.error("handoff record %s given up: %s", event, err)
+        await self._write(ReadModelActivities.record_handoff, record, event)

@@ -27,6 +27,7 @@ from nurture import mail
 from nurture.db import session_scope
 from nurture.repo import emails
 from nurture.settings import Settings
+from nurture.tables import Lead
 from tests.conftest import running_worker
 from tests.factories import COLD_PROFILE, make_lead, notes, outbox, start_lead
 from tests.processes import cli, worker_process
@@ -66,6 +67,23 @@ def impatient(settings: Settings) -> Engine:
     return create_engine(
         settings.database_url, connect_args={"timeout": 0.3, "check_same_thread": False}
     )
+
+
+def outbox_mail(engine: Engine, settings: Settings, lead: Lead) -> Mail:
+    """A one-line mail with its outbox row, pending, as the send activity prepares it."""
+    key = f"test:{uuid.uuid4()}"
+    with session_scope(engine) as session:
+        row = emails.claim(
+            session, outbox_key=key, lead_id=lead.id, kind="nurture",
+            message_id=mail.message_id_for(key, settings.mail_from),
+            scheduled_at=datetime.now(UTC),
+        )  # fmt: skip
+        message_id = row.message_id
+    rendered = mail.RenderedMail(subject="Hello", text="Hello", html="<p>Hello</p>")
+    message = mail.build_message(
+        settings=settings, to=lead.email, rendered=rendered, message_id=message_id
+    )
+    return Mail(key, lead.id, "test/hello", message, "Hello")
 
 
 async def _until(check: Callable[[], object], seconds: float = 60) -> None:
@@ -160,32 +178,19 @@ async def test_a_250_the_activity_cannot_record_is_recorded_later_never_resent(
     with ScriptedServer(handler) as server:
         conf = settings.model_copy(update={"smtp_port": server.port})
         lead = make_lead(engine, **COLD_PROFILE)
-        key = f"test:{uuid.uuid4()}"
-        with session_scope(engine) as session:
-            row = emails.claim(
-                session, outbox_key=key, lead_id=lead.id, kind="nurture",
-                message_id=mail.message_id_for(key, conf.mail_from),
-                scheduled_at=datetime.now(UTC),
-            )  # fmt: skip
-            message_id = row.message_id
-        rendered = mail.RenderedMail(subject="Hello", text="Hello", html="<p>Hello</p>")
-        message = mail.build_message(
-            settings=conf, to=lead.email, rendered=rendered, message_id=message_id
-        )
+        item = outbox_mail(engine, conf, lead)
         worker_engine = impatient(conf)
         delivery = OutboxDelivery(worker_engine, conf, record_for_seconds=0.5)
-        outcome = await delivery.send(Mail(key, lead.id, "test/hello", message, "Hello"))
+        outcome = await delivery.send(item)
         worker_engine.dispose()
         assert outcome == Outcome.SENT_UNRECORDED
         assert [m.status for m in outbox(engine, lead.id)] == ["sending"]
         await _until(lambda: not lock.held.is_set())
 
         ReadModelActivities(engine).record_sent(
-            SentRecord(outbox_key=key, at=datetime.now(UTC), subject="Hello")
+            SentRecord(outbox_key=item.outbox_key, at=datetime.now(UTC), subject="Hello")
         )
-        again = await OutboxDelivery(engine, conf).send(
-            Mail(key, lead.id, "test/hello", message, "Hello")
-        )
+        again = await OutboxDelivery(engine, conf).send(item)
 
     assert again == Outcome.ALREADY_SENT
     assert len(handler.accepted) == 1
@@ -199,19 +204,7 @@ async def test_two_attempts_alive_at_once_send_one_copy(settings: Settings, engi
     with ScriptedServer(handler) as server:
         conf = settings.model_copy(update={"smtp_port": server.port, "smtp_timeout_seconds": 5})
         lead = make_lead(engine, **COLD_PROFILE)
-        key = f"test:{uuid.uuid4()}"
-        with session_scope(engine) as session:
-            row = emails.claim(
-                session, outbox_key=key, lead_id=lead.id, kind="nurture",
-                message_id=mail.message_id_for(key, conf.mail_from),
-                scheduled_at=datetime.now(UTC),
-            )  # fmt: skip
-            message_id = row.message_id
-        rendered = mail.RenderedMail(subject="Hello", text="Hello", html="<p>Hello</p>")
-        message = mail.build_message(
-            settings=conf, to=lead.email, rendered=rendered, message_id=message_id
-        )
-        item = Mail(key, lead.id, "test/hello", message, "Hello")
+        item = outbox_mail(engine, conf, lead)
         outcomes = await asyncio.gather(
             OutboxDelivery(engine, conf).send(item), OutboxDelivery(engine, conf).send(item)
         )
