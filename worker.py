@@ -15,7 +15,6 @@ from datetime import timedelta
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 from temporalio.worker import Worker
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.assignment import AssignmentActivities
 from activities.email import EmailActivities
@@ -24,26 +23,13 @@ from activities.read_model import ReadModelActivities
 from activities.sales_webhook import SalesWebhookActivities
 from activities.scoring import apply_scoring
 from nurture.db import create_schema, make_engine, session_scope
-from nurture.reconciler import Reconciler
+from nurture.orchestration.reconciler import Reconciler
 from nurture.repo import reps
 from nurture.settings import Settings, get_settings
 from nurture.temporal import connect, missing_search_attributes
-from workflows.handoff import SalesHandoffWorkflow
-from workflows.lead import LeadWorkflow
+from workflows.registry import WORKFLOWS, workflow_runner
 
 log = logging.getLogger("nurture.worker")
-
-
-WORKFLOWS = [LeadWorkflow, SalesHandoffWorkflow]
-
-
-def workflow_runner() -> SandboxedWorkflowRunner:
-    """The sandbox every worker and replayer uses."""
-    # The holiday library is only used outside workflow code (see business_time.py);
-    # passing it through keeps the sandbox from re-importing it for every run.
-    return SandboxedWorkflowRunner(
-        restrictions=SandboxRestrictions.default.with_passthrough_modules("holidays")
-    )
 
 
 def build_worker(

@@ -7,9 +7,9 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from nurture.db import session_scope
+from nurture.models import AssignInput, Assignment
 from nurture.repo import reps
 from scenarios.sla import SLA
-from workflows.models import AssignInput, Assignment
 
 
 class AssignmentActivities:

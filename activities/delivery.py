@@ -25,10 +25,10 @@ from temporalio.exceptions import ApplicationError
 
 from nurture import mail
 from nurture.db import session_scope
+from nurture.models import NoteRecord
 from nurture.repo import emails, leads
 from nurture.settings import Settings
 from nurture.smtp_errors import Verdict, classify
-from workflows.models import NoteRecord
 
 log = logging.getLogger(__name__)
 SETTLE_MARGIN = timedelta(seconds=10)  # beyond the SMTP timeout, for the 250 to be recorded

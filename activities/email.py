@@ -21,6 +21,7 @@ from temporalio.exceptions import ApplicationError
 from activities.delivery import Mail, OutboxDelivery, Outcome
 from nurture import mail
 from nurture.db import session_scope
+from nurture.models import NoticeKind, NotifyRepInput, SendResult, SendStepInput
 from nurture.repo import emails, handoffs, leads, reps, tracking
 from nurture.settings import Settings
 from nurture.smtp_errors import scrub
@@ -28,7 +29,6 @@ from nurture.tables import Lead
 from nurture.tracking import Tracker
 from scenarios.scoring import MODEL
 from scenarios.sla import SLA
-from workflows.models import NoticeKind, NotifyRepInput, SendResult, SendStepInput
 
 log = logging.getLogger(__name__)
 RECENT_ON_NOTICE = 8

@@ -11,9 +11,15 @@ from temporalio import activity
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
-from workflows.handoff import SalesHandoffWorkflow
-from workflows.models import HandoffLookup, HandoffResult, HandoffStatus, Stage
-from workflows.sales_rules import LEAD_STAGE
+from nurture.models import (
+    HANDOFF_STATE_QUERY,
+    HandoffLookup,
+    HandoffResult,
+    HandoffState,
+    HandoffStatus,
+    Stage,
+)
+from nurture.rules.sales_rules import LEAD_STAGE
 
 
 class HandoffLookupActivities:
@@ -22,7 +28,7 @@ class HandoffLookupActivities:
 
     @activity.defn
     async def look_up_handoff(self, handoff_id: str) -> HandoffLookup:
-        handle = self._client.get_workflow_handle_for(SalesHandoffWorkflow.run, handoff_id)
+        handle = self._client.get_workflow_handle(handoff_id, result_type=HandoffResult)
         try:
             described = await handle.describe()
         except RPCError as err:
@@ -30,13 +36,13 @@ class HandoffLookupActivities:
                 return HandoffLookup(handoff_id=handoff_id, running=False)
             raise
         if described.status == WorkflowExecutionStatus.RUNNING:
-            state = await handle.query(SalesHandoffWorkflow.state)
+            state: HandoffState = await handle.query(HANDOFF_STATE_QUERY, result_type=HandoffState)
             stage = LEAD_STAGE.get(state.status, Stage.SALES_PENDING)
             return HandoffLookup(
                 handoff_id=handoff_id, running=True, stage=stage, rep_id=state.rep_id
             )
         if described.status == WorkflowExecutionStatus.COMPLETED:
-            result = await handle.result()
+            result: HandoffResult = await handle.result()
             return HandoffLookup(handoff_id=handoff_id, running=False, result=result)
         # Terminated or failed by ops: sales no longer holds the lead; it goes back to
         # marketing as a handoff withdrawn would.

@@ -8,8 +8,7 @@ from sqlalchemy.engine import Engine
 from temporalio import activity
 
 from nurture.db import session_scope
-from nurture.repo import emails, handoffs, leads, lifecycle
-from workflows.models import (
+from nurture.models import (
     HaltRecord,
     HandoffRecord,
     NoteRecord,
@@ -20,6 +19,7 @@ from workflows.models import (
     StageRecord,
     StepRecord,
 )
+from nurture.repo import emails, handoffs, leads, lifecycle
 
 
 class ReadModelActivities:

@@ -13,9 +13,9 @@ from temporalio import activity
 
 from nurture import signing
 from nurture.db import session_scope
+from nurture.models import NotifyRepInput
 from nurture.repo import handoffs, leads, reps
 from nurture.settings import Settings
-from workflows.models import NotifyRepInput
 
 
 class SalesWebhookActivities:

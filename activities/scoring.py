@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from temporalio import activity
 
+from nurture.rules.score_state import ScoreOutcome, ScoreRequest
 from scenarios.scoring import MODEL
-from workflows.score_state import ScoreOutcome, ScoreRequest
 
 
 @activity.defn

@@ -15,9 +15,9 @@ from api.deps import read_body
 from api.openapi_docs import json_body
 from api.parsing import parse
 from api.schemas import ActionIn
-from api.wire_types import MONEY_SCHEMA
+from nurture.rules.sales_rules import Action
+from nurture.wire_types import MONEY_SCHEMA
 from scenarios.sla import SLA
-from workflows.sales_rules import Action
 
 TAKES_AMOUNT = frozenset({Action.OPPORTUNITY, Action.WON})
 REASONS: dict[Action, tuple[str, ...]] = {

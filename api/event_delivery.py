@@ -16,11 +16,11 @@ from starlette.concurrency import run_in_threadpool
 from temporalio.service import RPCError
 
 from api.deps import AppState
-from nurture import lead_runs
 from nurture.db import session_scope
+from nurture.models import BehaviourEvent
+from nurture.orchestration import lead_runs
 from nurture.repo import lifecycle
 from nurture.tables import Lead
-from workflows.models import BehaviourEvent
 
 log = logging.getLogger(__name__)
 

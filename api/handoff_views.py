@@ -7,11 +7,11 @@ from typing import Any
 
 from api.errors import Forbidden, NotFound
 from api.schemas import HandoffOut
+from nurture.models import HandoffStatus
 from nurture.repo import handoffs as repo
 from nurture.repo import leads, reps
 from nurture.tables import Handoff
 from scenarios.sla import SLA
-from workflows.models import HandoffStatus
 
 
 def handoff_out(session: Any, handoff: Handoff, now: datetime) -> HandoffOut:

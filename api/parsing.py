@@ -8,7 +8,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from api.errors import Invalid, MalformedBody, TooLarge, describe_validation
+from api.errors import Invalid, MalformedBody, TooLarge
+from nurture.validation import describe_validation
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)

@@ -25,11 +25,11 @@ from api.errors import Conflict, DomainError, Forbidden, Invalid, Unavailable
 from api.handoff_views import handoff_out, owned_handoff
 from api.schemas import ActionIn, HandoffOut
 from nurture.db import session_scope
+from nurture.models import CLOSED_HANDOFF, SalesAction
 from nurture.repo import handoffs as repo
+from nurture.rules.sales_rules import Action
 from nurture.tables import Handoff
 from workflows.handoff import SalesHandoffWorkflow
-from workflows.models import CLOSED_HANDOFF, SalesAction
-from workflows.sales_rules import Action
 
 UPDATES: dict[Action, Any] = {
     Action.ACK: SalesHandoffWorkflow.ack,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-import zoneinfo
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -13,67 +12,18 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    JsonValue,
     TypeAdapter,
     field_validator,
     model_validator,
 )
 
-from api.wire_types import Email, HeadCount, Instant, Money
-from nurture.mail import LANGUAGES
-from scenarios import SCENARIOS
-from workflows.models import EventType, Stage
+from nurture.models import EventType, Stage
+from nurture.wire_types import Email, Instant, Money
 
 MAX_PROPERTIES_KEYS = 50
 MAX_PROPERTIES_BYTES = 16 * 1024
 EVENT_TYPES = tuple(t.value for t in EventType)
 MAX_OFFSET = 1_000_000_000  # paging bound: well inside a 64-bit integer on every database
-SCENARIO_NAMES: list[JsonValue] = [*sorted(SCENARIOS)]
-TIME_ZONES: list[JsonValue] = [*sorted(zoneinfo.available_timezones())]
-
-
-class LeadIn(BaseModel):
-    email: Email
-    name: str = Field(default="", max_length=200)
-    company: str = Field(default="", max_length=200)
-    job_title: str = Field(default="", max_length=200)
-    industry: str = Field(default="", max_length=200)
-    company_size: HeadCount | None = None
-    source: str = Field(default="", max_length=100, pattern=r"^[A-Za-z0-9_.:-]*$")
-    scenario: str = Field(
-        min_length=1, max_length=100, json_schema_extra={"enum": SCENARIO_NAMES}
-    )  # checked by the route, which names the known ones
-    timezone: str | None = Field(
-        default=None,
-        description="IANA time zone, e.g. Asia/Tokyo",
-        json_schema_extra={"anyOf": [{"enum": TIME_ZONES}, {"type": "null"}]},
-    )
-    attributes: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("timezone")
-    @classmethod
-    def _iana(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        try:
-            zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not an IANA time zone (e.g. Asia/Tokyo)") from None
-        return value
-
-    @field_validator("attributes")
-    @classmethod
-    def _language(cls, value: dict[str, Any]) -> dict[str, Any]:
-        language = value.get("language")
-        if language is None:
-            return value
-        primary = str(language).replace("_", "-").split("-")[0].lower()
-        if not isinstance(language, str) or primary not in LANGUAGES:
-            raise ValueError(
-                f"language {language!r} is not one we write mail in; one of: "
-                f"{', '.join(LANGUAGES)} (a region such as ja-JP is fine)"
-            )
-        return value
 
 
 class LeadCreated(BaseModel):

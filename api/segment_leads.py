@@ -10,10 +10,10 @@ from starlette.concurrency import run_in_threadpool
 
 from api import lead_marks
 from api.deps import AppState
-from api.schemas import LeadIn
 from api.segment_spec import SegmentMessage, lead_id_of
 from nurture.db import session_scope
-from nurture.lead_runs import LeadHalted, enrol, profile_of
+from nurture.orchestration.intake import LeadIn
+from nurture.orchestration.lead_runs import LeadHalted, enrol, profile_of
 from nurture.repo import leads as repo
 from nurture.repo import segment as identities
 from nurture.tables import Lead

@@ -7,8 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
-from api.errors import describe_validation
 from api.segment_spec import SegmentMessage
+from nurture.validation import describe_validation
 
 
 class MessageResult(BaseModel):

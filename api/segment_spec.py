@@ -13,11 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
 from api.errors import Invalid, TooLarge
 from api.routes.events import MAX_EVENTS_PER_REQUEST
-from api.wire_types import Instant
 from nurture.mail import LANGUAGES
+from nurture.models import EventType
 from nurture.repo import segment as identities
+from nurture.wire_types import Instant
 from scenarios import segment_events
-from workflows.models import EventType
 
 TEXT_OR_NUMBER_ID: dict[str, Any] = {
     "anyOf": [{"type": "string", "maxLength": 200}, {"type": "integer"}, {"type": "null"}]

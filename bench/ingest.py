@@ -3,8 +3,9 @@
 One run, one Temporal dev server (in memory), everything on loopback:
 
 1. raw rate: events/s of `client.start_workflow(..., start_signal=BEHAVIOUR_SIGNAL)` from
-   this process straight to the lead workflows (the call `nurture.lead_runs.deliver_event`
-   makes per event), with a fixed number of events in flight;
+   this process straight to the lead workflows (the call
+   `nurture.orchestration.lead_runs.deliver_event` makes per event), with a fixed number of
+   events in flight;
 2. API rate: events/s through signed `POST /v1/events` to the same workflows, one event per
    request and in batches, with about as many events in flight; the ratio API/raw for each
    (the product goal is >= 0.9);
@@ -64,16 +65,16 @@ from temporalio.service import RPCError
 
 from nurture import signing
 from nurture.binaries import find_binary
+from nurture.cli.devprocs import Child, listening
 from nurture.db import make_engine, session_scope
-from nurture.devprocs import Child, listening
-from nurture.lead_runs import deliver_event
 from nurture.mailsink import MailSink, free_port
+from nurture.models import BehaviourEvent, EventType
+from nurture.orchestration.lead_runs import deliver_event
 from nurture.repo import leads as lead_repo
+from nurture.search_attributes import cli_flags
 from nurture.settings import DEV_ADMIN_TOKEN, DEV_WEBHOOK_SECRET, Settings
 from nurture.tables import Lead
 from nurture.temporal import connect, missing_search_attributes
-from workflows.models import BehaviourEvent, EventType
-from workflows.search_attributes import cli_flags
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "bench" / "results"

@@ -1,5 +1,5 @@
 """`python -m nurture`: the CLI, so the dev stack can start its parts with this interpreter."""
 
-from nurture.cli import main
+from nurture.cli.main import main
 
 main()

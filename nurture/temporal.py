@@ -10,8 +10,8 @@ from temporalio.api.operatorservice.v1 import (
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
+from nurture import search_attributes
 from nurture.settings import Settings
-from workflows import search_attributes
 
 
 async def connect(settings: Settings) -> Client:

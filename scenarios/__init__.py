@@ -4,11 +4,11 @@ Each scenario module declares its `Scenario`: the code, the goal that ends it ea
 re-enrolment policy and where the lead goes next. Register new ones here.
 """
 
+from nurture.authoring import Scenario
 from scenarios.newsletter import NEWSLETTER
 from scenarios.recycle import RECYCLE
 from scenarios.webinar import WEBINAR
 from scenarios.whitepaper import WHITEPAPER
-from workflows.scenario_spec import Scenario
 
 # Where a lead goes when a scenario ends without qualifying (unless the scenario says).
 LONG_TERM = NEWSLETTER.name

@@ -2,7 +2,7 @@
 
 from datetime import time, timedelta
 
-from workflows.email_rules import FrequencyCap, SendWindow
+from nurture.authoring import FrequencyCap, SendWindow
 
 SEND_WINDOW = SendWindow(
     opens=time(9, 0),

@@ -6,8 +6,7 @@ keeps scoring, so a lead that wakes up is handed to sales like any other.
 
 from datetime import time
 
-from workflows.runtime import Lead
-from workflows.scenario_spec import Reenrol, Scenario
+from nurture.authoring import Lead, Reenrol, Scenario
 
 
 async def newsletter(lead: Lead) -> None:

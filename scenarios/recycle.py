@@ -4,8 +4,7 @@ Behaviour points were reset when the lead came back, so it must show fresh inter
 to qualify again; when it does, it goes to sales as a new handoff.
 """
 
-from workflows.runtime import Lead
-from workflows.scenario_spec import Reenrol, Scenario
+from nurture.authoring import Lead, Reenrol, Scenario
 
 
 async def recycle(lead: Lead) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from workflows.scoring import AttributeRule, BehaviourRule, Decay, ScoringModel
+from nurture.authoring import AttributeRule, BehaviourRule, Decay, ScoringModel
 
 DECISION_MAKER_WORDS = (
     "ceo", "cto", "cio", "cfo", "coo", "cmo", "chief", "founder", "president", "owner",

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
+from nurture.authoring import EventType
 from scenarios import LONG_TERM
-from workflows.models import EventType
 
 # Track event names (compared without regard to case or spacing) -> nurture event type.
 TRACK_EVENTS: dict[str, EventType] = {

@@ -9,9 +9,15 @@ Its four parts, as the article lists them:
 
 from datetime import time, timedelta
 
+from nurture.authoring import (
+    BusinessCalendar,
+    EscalationLadder,
+    Priority,
+    ServiceLevelAgreement,
+    Strategy,
+    japanese_new_year_break,
+)
 from scenarios.scoring import MODEL
-from workflows.business_time import BusinessCalendar, japanese_new_year_break
-from workflows.sla_model import EscalationLadder, Priority, ServiceLevelAgreement, Strategy
 
 BUSINESS_DAY = timedelta(hours=9)  # 9:00-18:00
 

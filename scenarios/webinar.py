@@ -8,8 +8,7 @@ points through the scoring model, not here.
 
 from datetime import timedelta
 
-from workflows.runtime import Lead
-from workflows.scenario_spec import Goal, Reenrol, Scenario
+from nurture.authoring import Goal, Lead, Reenrol, Scenario
 
 REPORT_GRACE = timedelta(hours=3)  # attendance reports often arrive after the session ends
 

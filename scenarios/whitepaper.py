@@ -2,8 +2,7 @@
 
 from datetime import timedelta
 
-from workflows.runtime import Lead
-from workflows.scenario_spec import Goal, Reenrol, Scenario
+from nurture.authoring import Goal, Lead, Reenrol, Scenario
 
 ENGAGED = ("case_study_download", "pricing_page_view", "email_click", "webinar_registered")
 

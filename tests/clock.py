@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 
 from temporalio.testing import WorkflowEnvironment
 
+from nurture.rules.business_time import BusinessCalendar
 from scenarios.email_policy import SEND_WINDOW
-from workflows.business_time import BusinessCalendar
 
 TOKYO = SEND_WINDOW.calendar("Asia/Tokyo")
 

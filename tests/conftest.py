@@ -18,7 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from api.main import create_app
-from nurture import signing
+from nurture import search_attributes, signing
 from nurture.binaries import find_binary
 from nurture.db import session_scope
 from nurture.mailsink import MailSink, free_port
@@ -26,7 +26,6 @@ from nurture.settings import RepConfig, Settings
 from nurture.temporal import register_search_attributes
 from tests.kit import ScenarioKit
 from worker import build_worker, prepare_database
-from workflows import search_attributes
 
 REPS = [
     RepConfig(name="Rep One", email="rep.one@sales.example.com", manager="boss@sales.example.com"),

@@ -13,12 +13,12 @@ from temporalio.client import Client, WorkflowHandle
 
 from nurture import tokens
 from nurture.db import session_scope
-from nurture.lead_runs import input_of
+from nurture.models import BehaviourEvent, EventType, lead_workflow_id
+from nurture.orchestration.lead_runs import input_of
 from nurture.repo import leads as repo
 from nurture.settings import Settings
 from nurture.tables import EmailMessage, Lead, StageChange, TimelineNote
 from workflows.lead import LeadWorkflow
-from workflows.models import BehaviourEvent, EventType, lead_workflow_id
 
 HOT_PROFILE: dict[str, Any] = {
     "job_title": "CEO",

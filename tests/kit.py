@@ -28,13 +28,13 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from nurture.db import session_scope
-from nurture.lead_runs import profile_of
+from nurture.models import BehaviourEvent, EnrolRequest, LeadStatus
+from nurture.orchestration.lead_runs import profile_of
 from nurture.settings import Settings
 from nurture.tables import EmailMessage, LeadEvent, ScoreChange, StageChange, TimelineNote
 from tests.factories import make_lead, start_lead
 from worker import build_worker
 from workflows.lead import LeadWorkflow
-from workflows.models import BehaviourEvent, EnrolRequest, LeadStatus
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,10 @@ with workflow.unsafe.imports_passed_through():
     from activities.email import EmailActivities
     from activities.read_model import ReadModelActivities
     from activities.sales_webhook import SalesWebhookActivities
-    from scenarios.sla import SLA
-    from workflows import policies
-    from workflows.models import (
+    from nurture.models import (
         CLOSED_HANDOFF,
         HANDOFF_CLOSED_SIGNAL,
+        HANDOFF_STATE_QUERY,
         SALES_PROGRESS_SIGNAL,
         AssignInput,
         Assignment,
@@ -43,7 +42,9 @@ with workflow.unsafe.imports_passed_through():
         SentRecord,
         Stage,
     )
-    from workflows.sales_rules import LEAD_STAGE, RESULT, Action, refusal
+    from nurture.rules.sales_rules import LEAD_STAGE, RESULT, Action, refusal
+    from scenarios.sla import SLA
+    from workflows import policies
 
 NO_REP_RETRY_EVERY = timedelta(hours=1)
 R = TypeVar("R")
@@ -105,7 +106,7 @@ class SalesHandoffWorkflow:
             await self._tell_lead_closed(result)
         return result
 
-    @workflow.query
+    @workflow.query(name=HANDOFF_STATE_QUERY)
     def state(self) -> HandoffState:
         return HandoffState(
             handoff_id=self._input.handoff_id,

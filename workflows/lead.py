@@ -20,10 +20,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.read_model import ReadModelActivities
-    from workflows.lead_handoff import LeadHandoff
-    from workflows.lead_mail import NURTURE_STAGES
-    from workflows.lead_state import LeadCarry, LeadInput, Phase
-    from workflows.models import (
+    from nurture.models import (
         BEHAVIOUR_SIGNAL,
         HANDOFF_CLOSED_SIGNAL,
         SALES_PROGRESS_SIGNAL,
@@ -38,6 +35,9 @@ with workflow.unsafe.imports_passed_through():
         Stage,
         StopRequest,
     )
+    from workflows.lead_handoff import LeadHandoff
+    from workflows.lead_mail import NURTURE_STAGES
+    from workflows.lead_state import LeadCarry, LeadInput, Phase
 
 RECYCLING = (HandoffStatus.REJECTED, HandoffStatus.WITHDRAWN)
 # Leads started before this patch keep the behaviour they were started with: no

@@ -15,10 +15,10 @@ from typing import NoReturn
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.journal import EventLog
+    from nurture.authoring.journal import EventLog
+    from nurture.models import BehaviourEvent, HandoffResult
     from workflows.lead_scoring import LeadScoring
     from workflows.lead_state import LeadCarry, LeadInput
-    from workflows.models import BehaviourEvent, HandoffResult
 
 DEDUP_WINDOW = 10_000  # event IDs remembered per lead (the API de-duplicates too)
 

@@ -16,12 +16,12 @@ from temporalio.workflow import ChildWorkflowHandle, ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.handoff_lookup import HandoffLookupActivities
+    from nurture.models import HandoffInput, HandoffResult, HandoffStatus, Stage
+    from nurture.rules.sales_rules import LEAD_STAGE
     from scenarios.sla import SLA
     from workflows import policies
     from workflows.handoff import SalesHandoffWorkflow
     from workflows.lead_continue import LeadContinuation
-    from workflows.models import HandoffInput, HandoffResult, HandoffStatus, Stage
-    from workflows.sales_rules import LEAD_STAGE
 
 HANDOFF_RETRY_EVERY = timedelta(hours=1)
 

@@ -14,12 +14,12 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from activities.email import EmailActivities, step_key
     from activities.read_model import ReadModelActivities
+    from nurture.authoring.runtime import ScenarioStopped
+    from nurture.models import SendFailedRecord, SendStepInput, SentRecord, Stage
+    from nurture.rules.business_time import BusinessCalendar
     from scenarios.email_policy import FREQUENCY_CAP, SEND_WINDOW
     from workflows import policies
-    from workflows.business_time import BusinessCalendar
     from workflows.lead_records import LeadRecords
-    from workflows.models import SendFailedRecord, SendStepInput, SentRecord, Stage
-    from workflows.runtime import ScenarioStopped
 
 NURTURE_STAGES = (Stage.NEW, Stage.NURTURING, Stage.RECYCLED)
 

@@ -16,9 +16,8 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.read_model import ReadModelActivities
-    from workflows import policies
-    from workflows import search_attributes as sa
-    from workflows.models import (
+    from nurture import search_attributes as sa
+    from nurture.models import (
         AppliedEvent,
         LeadProfile,
         NoteRecord,
@@ -28,7 +27,8 @@ with workflow.unsafe.imports_passed_through():
         StageRecord,
         StepRecord,
     )
-    from workflows.score_state import ScoreState
+    from nurture.rules.score_state import ScoreState
+    from workflows import policies
 
 R = TypeVar("R")
 

@@ -14,14 +14,15 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.read_model import ReadModelActivities
+    from nurture.authoring.journal import EventLog
+    from nurture.authoring.runtime import Lead, ScenarioStopped
+    from nurture.authoring.scenario_spec import Scenario
+    from nurture.authoring.state import ScenarioRun
+    from nurture.models import SplitRecord
     from scenarios import LONG_TERM, SCENARIOS
     from workflows import policies
-    from workflows.journal import EventLog
     from workflows.lead_mail import LeadMail
-    from workflows.lead_state import Phase, ScenarioRun
-    from workflows.models import SplitRecord
-    from workflows.runtime import Lead, ScenarioStopped
-    from workflows.scenario_spec import Scenario
+    from workflows.lead_state import Phase
 
 # The same scenario asked for again this soon is the same sign-up (a form sent twice).
 SAME_SIGNUP = timedelta(hours=1)

@@ -13,14 +13,14 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.scoring import apply_scoring
+    from nurture.authoring.journal import EventLog
+    from nurture.models import AppliedEvent, BehaviourEvent, LeadProfile
+    from nurture.rules.score_state import ScoreOutcome, ScoreRequest
     from scenarios.scoring import MODEL
     from scenarios.sla import SLA
     from workflows import policies
-    from workflows.journal import EventLog
     from workflows.lead_mail import NURTURE_STAGES
     from workflows.lead_scenarios import LeadScenarios
-    from workflows.models import AppliedEvent, BehaviourEvent, LeadProfile
-    from workflows.score_state import ScoreOutcome, ScoreRequest
 
 
 class LeadScoring(LeadScenarios):

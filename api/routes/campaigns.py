@@ -9,9 +9,9 @@ from pydantic import BaseModel, Field, model_validator
 
 from api.deps import AdminDep, SessionDep
 from api.responses import errors
-from api.wire_types import Day, Money
 from nurture.repo import kpi
 from nurture.tables import Campaign, utcnow
+from nurture.wire_types import Day, Money
 
 router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"])
 

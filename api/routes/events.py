@@ -19,9 +19,9 @@ from api.parsing import parse_one_or_many
 from api.responses import errors
 from api.schemas import EventAccepted, EventIn, EventsAccepted, events_body
 from nurture.db import session_scope
+from nurture.models import BehaviourEvent
 from nurture.repo import leads as repo
 from nurture.tables import Lead
-from workflows.models import BehaviourEvent
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
 _events_in = TypeAdapter(EventIn | list[EventIn])

@@ -15,7 +15,7 @@ from api.responses import errors
 from api.sales_actions import act
 from api.schemas import HandoffOut, HandoffPage
 from nurture.repo import handoffs as repo
-from workflows.sales_rules import Action
+from nurture.rules.sales_rules import Action
 
 router = APIRouter(prefix="/v1/handoffs", tags=["handoffs"])
 

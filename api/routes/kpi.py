@@ -13,8 +13,8 @@ from pydantic import BaseModel, Field
 from api.deps import AdminDep, SessionDep
 from api.errors import Invalid
 from api.responses import errors
-from api.wire_types import QueryDay
 from nurture.repo import kpi, kpi_email, kpi_sales
+from nurture.wire_types import QueryDay
 from scenarios.scoring import MODEL
 from scenarios.sla import SLA
 

@@ -20,20 +20,20 @@ from api.schemas import (
     MAX_OFFSET,
     LeadCreated,
     LeadDetail,
-    LeadIn,
     LeadPage,
     LeadSummary,
     ScoreItem,
     TimelineItem,
 )
-from nurture import lead_runs
 from nurture.db import session_scope
+from nurture.models import Stage
+from nurture.orchestration import lead_runs
+from nurture.orchestration.intake import LeadIn
 from nurture.repo import leads as repo
 from nurture.repo import lifecycle
 from nurture.tables import Handoff, Lead, RepAssignment
 from scenarios import SCENARIOS
 from scenarios.scoring import MODEL
-from workflows.models import Stage
 
 router = APIRouter(prefix="/v1/leads", tags=["leads"])
 _lead_in = TypeAdapter(LeadIn)

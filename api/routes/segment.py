@@ -21,11 +21,11 @@ from starlette.concurrency import run_in_threadpool
 
 from api import event_delivery
 from api.deps import StateDep
-from api.errors import Invalid, describe_validation
+from api.errors import Invalid
 from api.openapi_docs import json_body
 from api.parsing import parse
 from api.responses import errors
-from api.schemas import SCENARIO_NAMES, EventIn, LeadIn
+from api.schemas import EventIn
 from api.segment_auth import SegmentBody
 from api.segment_leads import LeadKeys, apply_identity, find_leads, keys_of
 from api.segment_results import MessageResult, SegmentResult, invalid, rejected, result
@@ -37,10 +37,12 @@ from api.segment_spec import (
     messages_of,
     profile_attributes,
 )
+from nurture.models import BehaviourEvent, EventType
+from nurture.orchestration.intake import SCENARIO_NAMES, LeadIn
 from nurture.tables import Lead
+from nurture.validation import describe_validation
 from scenarios import SCENARIOS
 from scenarios.segment_events import DEFAULT_SCENARIO
-from workflows.models import BehaviourEvent, EventType
 
 PARKED = "parked: the lead is halted (its workflow was stopped or closed by ops)"
 router = APIRouter(prefix="/v1/integrations/segment", tags=["integrations"])

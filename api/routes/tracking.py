@@ -22,13 +22,14 @@ from api import event_delivery
 from api.deps import StateDep
 from api.errors import NotFound
 from api.responses import errors
-from nurture import lead_runs, tokens, traffic
+from nurture import tokens, traffic
 from nurture.db import session_scope
+from nurture.models import BehaviourEvent, EventType
+from nurture.orchestration import lead_runs
 from nurture.repo import leads as lead_repo
 from nurture.repo import tracking as repo
 from nurture.tables import Lead, TrackingHit
 from nurture.tracking import CLICK, OPEN, UNSUBSCRIBE
-from workflows.models import BehaviourEvent, EventType
 
 router = APIRouter(tags=["tracking"], include_in_schema=True)
 log = logging.getLogger(__name__)

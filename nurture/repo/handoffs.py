@@ -6,8 +6,8 @@ import uuid
 
 from sqlmodel import Session, col, select
 
+from nurture.models import CLOSED_HANDOFF, HandoffRecord
 from nurture.tables import Handoff, SlaEvent
-from workflows.models import CLOSED_HANDOFF, HandoffRecord
 
 OUTCOME_EVENTS = ("reject", "won", "lost")
 

@@ -17,8 +17,8 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from nurture.rules.business_time import BusinessCalendar
 from nurture.tables import Handoff, Lead, LeadEvent, Rep, SlaEvent, StageChange
-from workflows.business_time import BusinessCalendar
 
 
 @dataclass

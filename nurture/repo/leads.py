@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from nurture.models import NoteRecord, ScoreRecord, StageRecord, StepRecord
 from nurture.tables import (
     EmailMessage,
     Lead,
@@ -23,7 +24,6 @@ from nurture.tables import (
     TimelineNote,
     utcnow,
 )
-from workflows.models import NoteRecord, ScoreRecord, StageRecord, StepRecord
 
 PROFILE_FIELDS = (
     "name",

@@ -14,8 +14,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from nurture.models import BehaviourEvent
 from nurture.tables import Lead, ParkedEvent, TimelineNote, utcnow
-from workflows.models import BehaviourEvent
 
 HALT_TEXT = {
     "stopped": "stopped by ops (nurture leads stop)",

@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
 
+from nurture.models import LeadProfile
+from nurture.rules.sla_model import Strategy
 from nurture.settings import RepConfig
 from nurture.tables import Rep, RepAssignment
-from workflows.models import LeadProfile
-from workflows.sla_model import Strategy
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 TOKEN_PREFIX = "nrt_"

@@ -17,12 +17,12 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
+from nurture.models import HandoffStatus
 from nurture.settings import Settings
 from tests.api.test_end_to_end import lead_when
 from tests.api.test_handoffs import REP_ONE
 from tests.conftest import ApiServer, running_worker, serve_api
 from workflows.handoff import SalesHandoffWorkflow
-from workflows.models import HandoffStatus
 
 WAIT = 1.0
 LEAD = {"email": "mori@customer.example.com", "name": "Mori Ken", "company": "Mori Kogyo",

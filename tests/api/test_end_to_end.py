@@ -12,8 +12,8 @@ from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
 
 from nurture.mailsink import MailSink
+from nurture.models import lead_workflow_id
 from tests.conftest import ApiServer
-from workflows.models import lead_workflow_id
 
 EMAIL = "Hanako.Yamada@Customer.example.com"
 LEAD: dict[str, Any] = {

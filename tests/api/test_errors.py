@@ -13,9 +13,9 @@ from sqlalchemy.engine import Engine
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
+from nurture.models import lead_workflow_id
 from tests.conftest import ApiServer
 from tests.factories import load, make_lead
-from workflows.models import lead_workflow_id
 
 GOOD_LEAD = {"email": "x@customer.example.com", "name": "X", "scenario": "whitepaper"}
 

@@ -19,7 +19,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from nurture.mailsink import MailSink, free_port
-from nurture.reconciler import GRACE, Reconciler
+from nurture.orchestration.reconciler import GRACE, Reconciler
 from nurture.settings import Settings
 from tests.api.test_end_to_end import lead_when
 from tests.conftest import ApiServer, running_worker, serve_api

@@ -24,16 +24,16 @@ from temporalio.worker import Replayer
 
 from nurture.binaries import find_binary
 from nurture.mailsink import MailSink
-from nurture.reconciler import Reconciler
+from nurture.models import lead_workflow_id
+from nurture.orchestration.reconciler import Reconciler
 from nurture.settings import Settings
 from tests.api.test_end_to_end import lead_when, post_events
 from tests.api.test_handoffs import REP_ONE
 from tests.conftest import ApiServer
 from tests.factories import notes, outbox
 from tests.processes import cli
-from worker import WORKFLOWS, workflow_runner
 from workflows.lead import LeadWorkflow
-from workflows.models import lead_workflow_id
+from workflows.registry import WORKFLOWS, workflow_runner
 
 HOT = {
     "name": "Mori Ken",

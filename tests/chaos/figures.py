@@ -28,9 +28,9 @@ from temporalio.api.enums.v1 import EventType, WorkflowTaskFailedCause
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
+from nurture.models import LeadStatus, lead_workflow_id
 from nurture.tables import EmailMessage, Lead, LeadEvent
 from workflows.lead import LeadWorkflow
-from workflows.models import LeadStatus, lead_workflow_id
 
 if TYPE_CHECKING:
     from tests.chaos.run import Run

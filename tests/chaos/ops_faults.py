@@ -13,10 +13,10 @@ from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError
 
 from nurture.binaries import find_binary
+from nurture.models import lead_workflow_id
 from tests.chaos.figures import RPC_TIMEOUT, workflow_status
 from tests.chaos.run import Run
 from tests.chaos.traffic import WARM, lead_body, page_views
-from workflows.models import lead_workflow_id
 
 ACTIVITY_SCHEDULED = EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
 RUNNING = WorkflowExecutionStatus.RUNNING

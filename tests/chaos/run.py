@@ -18,12 +18,12 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from nurture.db import make_engine
 from nurture.mailsink import free_port
+from nurture.models import lead_workflow_id
 from tests.chaos.figures import RPC_TIMEOUT, snapshot
 from tests.chaos.ledger import Ledger
 from tests.chaos.relay import Relay
 from tests.chaos.stack import Stack
 from tests.chaos.traffic import LOW, Api, lead_body, page_views
-from workflows.models import lead_workflow_id
 
 log = logging.getLogger("chaos")
 

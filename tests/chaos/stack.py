@@ -28,11 +28,11 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from nurture.binaries import find_binary
-from nurture.devprocs import Child, listening
+from nurture.cli.devprocs import Child, listening
 from nurture.mailsink import free_port
+from nurture.search_attributes import cli_flags
 from nurture.settings import DEV_ADMIN_TOKEN, DEV_WEBHOOK_SECRET, Settings
 from nurture.temporal import connect, missing_search_attributes, register_search_attributes
-from workflows.search_attributes import cli_flags
 
 log = logging.getLogger("chaos.stack")
 LOOPBACK = "127.0.0.1"

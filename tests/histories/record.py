@@ -30,8 +30,9 @@ from temporalio.testing import WorkflowEnvironment
 
 from nurture.binaries import find_binary
 from nurture.db import session_scope
-from nurture.lead_runs import profile_of
 from nurture.mailsink import MailSink
+from nurture.models import EnrolRequest, SalesAction, StopRequest
+from nurture.orchestration.lead_runs import profile_of
 from nurture.repo import reps
 from nurture.settings import RepConfig, Settings
 from nurture.temporal import register_search_attributes
@@ -39,7 +40,6 @@ from tests.factories import COLD_PROFILE, HOT_PROFILE, event, make_lead, start_l
 from worker import build_worker, prepare_database
 from workflows.handoff import SalesHandoffWorkflow
 from workflows.lead import LeadWorkflow
-from workflows.models import EnrolRequest, SalesAction, StopRequest
 
 HERE = Path(__file__).parent
 DAY = timedelta(days=1)

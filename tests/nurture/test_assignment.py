@@ -10,9 +10,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from nurture.db import create_schema, make_engine
+from nurture.models import LeadProfile
 from nurture.repo import reps
-from workflows.models import LeadProfile
-from workflows.sla_model import Strategy
+from nurture.rules.sla_model import Strategy
 
 T0 = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
 

@@ -11,12 +11,12 @@ from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
 
 import scenarios
+from nurture.authoring.runtime import Lead
+from nurture.authoring.scenario_spec import Scenario
 from nurture.settings import Settings
 from tests.conftest import running_worker
 from tests.factories import COLD_PROFILE, make_lead, start_lead
 from tests.nurture.test_cli import run
-from workflows.runtime import Lead
-from workflows.scenario_spec import Scenario
 
 HISTORIES = Path(__file__).parent.parent / "histories"
 

@@ -10,6 +10,8 @@ from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
 
 import scenarios
+from nurture.authoring.runtime import Lead, pick_variant
+from nurture.authoring.scenario_spec import Reenrol, Scenario
 from nurture.mailsink import MailSink
 from nurture.settings import Settings
 from scenarios.email_policy import SEND_WINDOW
@@ -17,8 +19,6 @@ from tests.conftest import running_worker
 from tests.factories import COLD_PROFILE, event, make_lead, sent_mails, start_lead
 from tests.kit import Enrol, ScenarioKit
 from workflows.lead import LeadWorkflow
-from workflows.runtime import Lead, pick_variant
-from workflows.scenario_spec import Reenrol, Scenario
 
 DAY = timedelta(days=1)
 

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from workflows.business_time import BusinessCalendar
+from nurture.rules.business_time import BusinessCalendar
 
 JST = ZoneInfo("Asia/Tokyo")
 CAL = BusinessCalendar(timezone="Asia/Tokyo", opens=time(9), closes=time(18), country="JP")

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from workflows.journal import Journal
-from workflows.lead_state import JournalEntry, ScenarioRun
-from workflows.runtime import pick_variant
-from workflows.scenario_spec import Goal, Reenrol
+from nurture.authoring.journal import Journal
+from nurture.authoring.runtime import pick_variant
+from nurture.authoring.scenario_spec import Goal, Reenrol
+from nurture.authoring.state import JournalEntry, ScenarioRun
 
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
 IDS = [str(uuid.UUID(int=n * 7919 + 17)) for n in range(10_000)]

@@ -2,8 +2,8 @@
 
 import pytest
 
+from nurture.models import EventType, LeadProfile
 from scenarios.scoring import MODEL
-from workflows.models import EventType, LeadProfile
 
 
 @pytest.mark.parametrize(

@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from nurture.models import BehaviourEvent, LeadProfile
+from nurture.rules.score_state import ScoreRequest, ScoreState
+from nurture.rules.scoring import AttributeRule, BehaviourRule, Decay, ScoringModel
 from scenarios.scoring import MODEL, email_kind
-from workflows.models import BehaviourEvent, LeadProfile
-from workflows.score_state import ScoreRequest, ScoreState
-from workflows.scoring import AttributeRule, BehaviourRule, Decay, ScoringModel
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 DAY = timedelta(days=1)

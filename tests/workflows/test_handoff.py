@@ -8,11 +8,11 @@ from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
 
 from nurture.mailsink import MailSink
+from nurture.models import EnrolRequest, LeadProfile
 from nurture.settings import Settings
 from tests.conftest import running_worker
 from tests.factories import HOT_PROFILE, event, load, make_lead, sent_mails, stages, start_lead
 from workflows.lead import LeadWorkflow
-from workflows.models import EnrolRequest, LeadProfile
 
 
 async def test_more_signals_after_mql_do_not_hand_off_again(

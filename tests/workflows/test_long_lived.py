@@ -22,12 +22,12 @@ from temporalio.testing import WorkflowEnvironment
 
 from nurture.db import session_scope
 from nurture.mailsink import MailSink
+from nurture.models import BehaviourEvent
 from nurture.settings import Settings
 from nurture.tables import LeadEvent
 from tests.conftest import running_worker
 from tests.factories import COLD_PROFILE, event, load, make_lead, sent_mails, start_lead
 from workflows.lead import LeadWorkflow
-from workflows.models import BehaviourEvent
 
 DAY = timedelta(days=1)
 EVENTS = 10_000

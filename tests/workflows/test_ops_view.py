@@ -16,14 +16,14 @@ from temporalio.api.sdk.v1 import WorkflowMetadata
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
+from nurture import search_attributes as sa
 from nurture.binaries import find_binary
 from nurture.mailsink import MailSink
+from nurture.models import LeadStatus
 from nurture.settings import Settings
 from tests.conftest import REPS, running_worker
 from tests.factories import COLD_PROFILE, HOT_PROFILE, event, make_lead, start_lead
-from workflows import search_attributes as sa
 from workflows.lead import LeadWorkflow
-from workflows.models import LeadStatus
 
 
 async def _details(handle: WorkflowHandle[Any, Any]) -> str:

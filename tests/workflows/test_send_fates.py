@@ -25,6 +25,7 @@ from activities.delivery import Mail, OutboxDelivery, Outcome
 from activities.read_model import ReadModelActivities
 from nurture import mail
 from nurture.db import session_scope
+from nurture.models import SentRecord
 from nurture.repo import emails
 from nurture.settings import Settings
 from nurture.tables import Lead
@@ -33,7 +34,6 @@ from tests.factories import COLD_PROFILE, make_lead, notes, outbox, start_lead
 from tests.processes import cli, worker_process
 from tests.smtp_servers import Scripted, ScriptedServer
 from workflows.lead import LeadWorkflow
-from workflows.models import SentRecord
 
 
 class WriteLock:

@@ -11,18 +11,18 @@ from sqlmodel import select
 from temporalio.testing import WorkflowEnvironment
 
 import scenarios
+from nurture.authoring.runtime import Lead
+from nurture.authoring.scenario_spec import Scenario
 from nurture.db import session_scope
-from nurture.lead_runs import profile_of
 from nurture.mailsink import MailSink
+from nurture.models import EnrolRequest
+from nurture.orchestration.lead_runs import profile_of
 from nurture.settings import Settings
 from nurture.tables import TimelineNote
 from tests.clock import TOKYO, skip_to
 from tests.conftest import running_worker
 from tests.factories import COLD_PROFILE, HOT_PROFILE, event, make_lead, sent_mails, start_lead
 from workflows.lead import LeadWorkflow
-from workflows.models import EnrolRequest
-from workflows.runtime import Lead
-from workflows.scenario_spec import Scenario
 
 
 def _notes(engine: Engine, lead_id: object) -> list[str]:

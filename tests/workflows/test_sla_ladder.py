@@ -17,6 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from nurture.db import session_scope
 from nurture.mailsink import MailSink
+from nurture.models import HandoffStatus, SalesAction
 from nurture.repo import handoffs, reps
 from nurture.settings import Settings
 from nurture.tables import Handoff
@@ -26,7 +27,6 @@ from tests.conftest import running_worker
 from tests.factories import HOT_PROFILE, event, load, make_lead, stages, start_lead
 from workflows.handoff import SalesHandoffWorkflow
 from workflows.lead import LeadWorkflow
-from workflows.models import HandoffStatus, SalesAction
 
 MINUTE = timedelta(minutes=1)
 

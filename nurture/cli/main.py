@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from nurture.cli_leads import app as leads_app
-from nurture.cli_outbox import app as outbox_app
-from nurture.cli_reps import app as reps_app
+from nurture.cli.leads import app as leads_app
+from nurture.cli.outbox import app as outbox_app
+from nurture.cli.reps import app as reps_app
 
 if TYPE_CHECKING:
     from temporalio.client import WorkflowHistory
@@ -85,7 +85,7 @@ def dev(
     mail_port: int = typer.Option(8025, help="Mail viewer port."),
 ) -> None:
     """Start everything on the embedded default: Temporal dev server, SMTP sink, worker, API."""
-    from nurture.devstack import DevStack
+    from nurture.cli.devstack import DevStack
 
     settings = _settings_or_exit()
     if settings.env != "dev":
@@ -109,7 +109,7 @@ def mailsink(
     folder: Path = typer.Option(MAIL_DIR, help="Where received mails are kept as .eml."),
 ) -> None:
     """Run the local SMTP sink that keeps every mail (and its web viewer)."""
-    from nurture.mailviewer import serve_sink
+    from nurture.cli.mailviewer import serve_sink
 
     _logging("INFO")
     serve_sink(host=host, port=port, web_port=web_port, folder=folder)
@@ -217,7 +217,7 @@ def demo(
 
     import httpx
 
-    from nurture import demo as demos
+    from nurture.cli import demo as demos
 
     conf = _settings_or_exit()
     api = demos.Api(
@@ -265,7 +265,7 @@ def replay(
     """
     import asyncio
 
-    from nurture import replay as replays
+    from nurture.cli import replay as replays
 
     if not paths and query is None and not workflow_id:
         typer.echo("error: name history files or folders, or --query / --workflow-id", err=True)
@@ -297,7 +297,7 @@ async def _fetch_histories(
 ) -> list[tuple[str, WorkflowHistory]]:
     from temporalio.service import RPCError
 
-    from nurture import replay as replays
+    from nurture.cli import replay as replays
     from nurture.temporal import connect
 
     conf = _settings_or_exit()
@@ -331,7 +331,7 @@ def import_leads(
     Rows that cannot be imported go to FILE.rejected.csv with the reason; exit code 1 then,
     2 when the file or the API cannot be used at all.
     """
-    from nurture import importer
+    from nurture.cli import importer
 
     token = _settings_or_exit().admin_token.get_secret_value()
     raise typer.Exit(

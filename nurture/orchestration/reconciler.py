@@ -22,12 +22,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.engine import Engine
 from temporalio.client import Client, WorkflowExecutionStatus
 
-from nurture import lead_runs
 from nurture.db import session_scope
+from nurture.models import BehaviourEvent
+from nurture.orchestration import lead_runs
 from nurture.repo import lifecycle, service_heartbeats
 from nurture.settings import Settings
 from nurture.tables import Lead, ParkedEvent
-from workflows.models import BehaviourEvent
 
 log = logging.getLogger(__name__)
 GRACE = timedelta(seconds=10)  # an intake in progress gets this long to start its own workflow

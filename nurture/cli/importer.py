@@ -16,8 +16,6 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import Progress
 
-from api.errors import describe_validation
-from api.schemas import LeadIn
 from nurture.lead_csv import (
     CsvFileError,
     LeadTable,
@@ -27,6 +25,8 @@ from nurture.lead_csv import (
     size_of,
     write_rejected,
 )
+from nurture.orchestration.intake import LeadIn
+from nurture.validation import describe_validation
 from scenarios import SCENARIOS
 
 RETRIES = 3

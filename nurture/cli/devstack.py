@@ -23,12 +23,12 @@ from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from nurture import devbanner
 from nurture.binaries import find_binary
-from nurture.devprocs import Child, listening, port_free
+from nurture.cli import devbanner
+from nurture.cli.devprocs import Child, listening, port_free
+from nurture.search_attributes import cli_flags
 from nurture.settings import STATE_DIR, get_settings
 from nurture.temporal import missing_search_attributes, register_search_attributes
-from workflows.search_attributes import cli_flags
 
 LOOPBACK = "127.0.0.1"
 STOP_GRACE_SECONDS = 10.0

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from workflows.runtime import Lead
+    from nurture.authoring.runtime import Lead
 
 ScenarioFn = Callable[["Lead"], Awaitable[None]]
 

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from workflows.models import AppliedEvent, BehaviourEvent, LeadProfile, ScoreLine
+from nurture.models import AppliedEvent, BehaviourEvent, LeadProfile, ScoreLine
 
 
 class ScoreState(BaseModel):

@@ -14,8 +14,8 @@ from typing import Any
 
 import typer
 
-from nurture import lead_ops
 from nurture.db import create_schema, make_engine
+from nurture.orchestration import lead_ops
 from nurture.settings import get_settings
 from nurture.temporal import connect
 

@@ -77,7 +77,7 @@ def _workflow_type(history: WorkflowHistory) -> str:
 
 async def replay(histories: Iterable[tuple[str, WorkflowHistory]]) -> list[Replayed]:
     """Replay each history with today's workflows; failures are reported, not raised."""
-    from worker import WORKFLOWS, workflow_runner
+    from workflows.registry import WORKFLOWS, workflow_runner
 
     replayer = Replayer(
         workflows=WORKFLOWS,

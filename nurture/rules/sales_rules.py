@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from workflows.models import HandoffStatus, Stage
+from nurture.models import HandoffStatus, Stage
 
 
 class Action(StrEnum):

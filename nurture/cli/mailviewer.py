@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from nurture.mailsink import MailSink, read_folder
 
-log = logging.getLogger("nurture.mailviewer")
+log = logging.getLogger("nurture.cli.mailviewer")
 
 HEADERS = ("Date", "From", "To", "Subject", "Message-ID")
 # Mail HTML is untrusted: no scripts anywhere, the HTML part only in a sandboxed srcdoc frame.

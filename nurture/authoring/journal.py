@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections import deque
 from datetime import datetime
 
-from workflows.lead_state import JournalEntry, LoggedEvent, ScenarioRun
-from workflows.models import BehaviourEvent
+from nurture.authoring.state import JournalEntry, LoggedEvent, ScenarioRun
+from nurture.models import BehaviourEvent
 
 CARRIED_EVENTS = 200  # recent events a resumed scenario can still look back on
 

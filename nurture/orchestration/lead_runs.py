@@ -24,12 +24,7 @@ from temporalio.client import (
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from nurture.settings import Settings
-from nurture.tables import Lead
-from scenarios.scoring import email_kind
-from workflows.lead import LeadWorkflow
-from workflows.lead_state import LeadInput
-from workflows.models import (
+from nurture.models import (
     BEHAVIOUR_SIGNAL,
     UNSUBSCRIBE_SIGNAL,
     BehaviourEvent,
@@ -38,6 +33,11 @@ from workflows.models import (
     LeadStatus,
     lead_workflow_id,
 )
+from nurture.settings import Settings
+from nurture.tables import Lead
+from scenarios.scoring import email_kind
+from workflows.lead import LeadWorkflow
+from workflows.lead_state import LeadInput
 
 ONCE = WorkflowIDReusePolicy.REJECT_DUPLICATE  # a closed lead is never silently reborn
 HALTED = {

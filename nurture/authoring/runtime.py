@@ -2,7 +2,7 @@
 
 Every primitive is a deterministic Temporal call (timers, conditions, activities),
 so a scenario is plain async Python that survives restarts and replays. Each one is
-journaled (see `workflows/journal.py`), so a scenario also survives continue-as-new.
+journaled (see `nurture/authoring/journal.py`), so a scenario also survives continue-as-new.
 When the lead qualifies, reaches the scenario's goal, moves on or leaves nurturing, the
 next await raises `ScenarioStopped` and the scenario ends without sending anything more.
 """
@@ -17,10 +17,10 @@ from typing import Any, Protocol
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.business_time import BusinessCalendar
-    from workflows.journal import EventLog, Journal
-    from workflows.lead_state import JournalEntry, ScenarioRun
-    from workflows.models import BehaviourEvent, LeadProfile
+    from nurture.authoring.journal import EventLog, Journal
+    from nurture.authoring.state import JournalEntry, ScenarioRun
+    from nurture.models import BehaviourEvent, LeadProfile
+    from nurture.rules.business_time import BusinessCalendar
 
 
 class ScenarioStopped(Exception):

@@ -268,6 +268,11 @@ class SalesAction(BaseModel):
     amount: Decimal | None = None
 
 
+# The handoff workflow's state query, by name: activities sit beside workflows and must not
+# import a workflow class to ask it something (no import cycle between the two packages).
+HANDOFF_STATE_QUERY = "state"
+
+
 class HandoffState(BaseModel):
     handoff_id: str
     lead_id: str

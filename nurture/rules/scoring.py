@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from workflows.models import AppliedEvent, BehaviourEvent, LeadProfile, ScoreLine
-from workflows.score_state import ScoreOutcome, ScoreRequest, ScoreState
+from nurture.models import AppliedEvent, BehaviourEvent, LeadProfile, ScoreLine
+from nurture.rules.score_state import ScoreOutcome, ScoreRequest, ScoreState
 
 MAX_ONCE_KEYS = 5_000  # once-per keys remembered per lead; the oldest are forgotten first
 

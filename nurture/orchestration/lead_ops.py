@@ -23,17 +23,10 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from nurture import lead_runs
+from nurture.authoring.journal import CARRIED_EVENTS
+from nurture.authoring.state import LoggedEvent, ScenarioRun
 from nurture.db import session_scope
-from nurture.repo import leads, lifecycle
-from nurture.settings import Settings
-from nurture.tables import EmailMessage, Handoff, Lead, LeadEvent, StageChange
-from scenarios.scoring import MODEL
-from workflows.journal import CARRIED_EVENTS
-from workflows.lead import LeadWorkflow, event_digest
-from workflows.lead_continue import DEDUP_WINDOW
-from workflows.lead_state import LeadCarry, LoggedEvent, Phase, ScenarioRun
-from workflows.models import (
+from nurture.models import (
     BehaviourEvent,
     HandoffStatus,
     LeadStatus,
@@ -42,7 +35,15 @@ from workflows.models import (
     StopRequest,
     lead_workflow_id,
 )
-from workflows.score_state import ScoreState
+from nurture.orchestration import lead_runs
+from nurture.repo import leads, lifecycle
+from nurture.rules.score_state import ScoreState
+from nurture.settings import Settings
+from nurture.tables import EmailMessage, Handoff, Lead, LeadEvent, StageChange
+from scenarios.scoring import MODEL
+from workflows.lead import LeadWorkflow, event_digest
+from workflows.lead_continue import DEDUP_WINDOW
+from workflows.lead_state import LeadCarry, Phase
 
 OPEN_HANDOFF = {s.value for s in (HandoffStatus.PENDING, HandoffStatus.ACCEPTED,
                                   HandoffStatus.OPPORTUNITY)}  # fmt: skip

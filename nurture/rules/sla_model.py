@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
-from workflows.business_time import BusinessCalendar
+from nurture.rules.business_time import BusinessCalendar
 
 
 class Strategy(StrEnum):

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from workflows.business_time import BusinessCalendar
+from nurture.rules.business_time import BusinessCalendar
 
 
 @dataclass(frozen=True)
