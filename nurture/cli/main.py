@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import logging
 import sys
@@ -276,7 +277,12 @@ def replay(
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from None
     if query is not None or workflow_id:
-        named += asyncio.run(_fetch_histories(query, workflow_id, limit, save))
+        fetched = asyncio.run(_fetch_histories(query, workflow_id, limit, save))
+        gc.collect()  # the failed client's runtime goes before the interpreter exits
+        if isinstance(fetched, str):
+            typer.echo(fetched, err=True)
+            raise typer.Exit(2)
+        named += fetched
     if not named:
         typer.echo("error: no histories found", err=True)
         raise typer.Exit(2)
@@ -294,7 +300,12 @@ def replay(
 
 async def _fetch_histories(
     query: str | None, workflow_ids: list[str], limit: int, save: Path | None
-) -> list[tuple[str, WorkflowHistory]]:
+) -> list[tuple[str, WorkflowHistory]] | str:
+    """The histories asked for, or the error as text.
+
+    Errors become text inside the loop: a traceback kept alive past asyncio.run holds the
+    Temporal client, whose runtime thread then crashes the interpreter's exit (SIGABRT).
+    """
     from temporalio.service import RPCError
 
     from nurture.cli import replay as replays
@@ -305,11 +316,9 @@ async def _fetch_histories(
         client = await connect(conf)
         fetched = [h async for h in replays.from_server(client, query, workflow_ids, limit)]
     except RPCError as err:
-        typer.echo(f"error: Temporal at {conf.temporal_address}: {err.message}", err=True)
-        raise typer.Exit(2) from None
+        return f"error: Temporal at {conf.temporal_address}: {err.message}"
     except RuntimeError as err:  # connection refused and the like
-        typer.echo(f"error: cannot reach Temporal at {conf.temporal_address}: {err}", err=True)
-        raise typer.Exit(2) from None
+        return f"error: cannot reach Temporal at {conf.temporal_address}: {err}"
     if save is not None:
         save.mkdir(parents=True, exist_ok=True)
         for history in fetched:
