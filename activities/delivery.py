@@ -94,9 +94,10 @@ class OutboxDelivery:
                 raise ApplicationError(cause or "given up", type="SmtpGaveUp", non_retryable=True)
             if status in ("skipped", "bounced"):
                 raise ApplicationError(
-                    f"{item.label} was not sent: {status}", type="MailCancelled",
+                    f"{item.label} was not sent: {status}",
+                    type="MailCancelled",
                     non_retryable=True,
-                )  # fmt: skip
+                )
             if status in ("pending", "held"):
                 outcome = await self._attempt(item, at)
                 if outcome is not None:
@@ -204,9 +205,11 @@ class OutboxDelivery:
                 log.error("mail held: %s (%s)", verdict.cause, item.outbox_key)
             what = "held" if hold else "delayed"
             await asyncio.to_thread(
-                self._note, item, f"mail_{what}",
+                self._note,
+                item,
+                f"mail_{what}",
                 f"{item.label} {what}: {verdict.cause}; retrying for up to {_days(limit)}",
-            )  # fmt: skip
+            )
         raise ApplicationError(verdict.cause, type="SmtpHeld") from None
 
     # --- the outbox row -----------------------------------------------------------

@@ -54,9 +54,13 @@ class ReadModelActivities:
         with session_scope(self._engine) as session:
             leads.record_note(
                 session,
-                NoteRecord(lead_id=rec.lead_id, at=rec.at, kind="split",
-                           text=f"A/B split {rec.split}: variant {rec.variant}"),
-            )  # fmt: skip
+                NoteRecord(
+                    lead_id=rec.lead_id,
+                    at=rec.at,
+                    kind="split",
+                    text=f"A/B split {rec.split}: variant {rec.variant}",
+                ),
+            )
         return rec.variant
 
     @activity.defn

@@ -101,9 +101,13 @@ async def act(
         amount=body.amount,
     )
     update_id = action_update_id(
-        handoff_id, action.value, request.rep_id,
-        reason=request.reason, note=request.note, amount=request.amount,
-    )  # fmt: skip
+        handoff_id,
+        action.value,
+        request.rep_id,
+        reason=request.reason,
+        note=request.note,
+        amount=request.amount,
+    )
     handle = state.client.get_workflow_handle_for(SalesHandoffWorkflow.run, handoff_id)
     wait = timedelta(seconds=state.settings.intake_wait_seconds)
     if handoff.status in {s.value for s in CLOSED_HANDOFF}:

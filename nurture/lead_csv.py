@@ -16,20 +16,55 @@ from pathlib import Path
 
 # Lead field -> the header names it goes by (compared after _normalise).
 HEADERS: dict[str, tuple[str, ...]] = {
-    "email": ("email", "e-mail", "email address", "mail", "mail address",
-              "メール", "メールアドレス", "eメール", "eメールアドレス", "電子メール"),
-    "name": ("name", "full name", "contact name", "氏名", "名前", "お名前", "フルネーム",
-             "担当者名"),
+    "email": (
+        "email",
+        "e-mail",
+        "email address",
+        "mail",
+        "mail address",
+        "メール",
+        "メールアドレス",
+        "eメール",
+        "eメールアドレス",
+        "電子メール",
+    ),
+    "name": (
+        "name",
+        "full name",
+        "contact name",
+        "氏名",
+        "名前",
+        "お名前",
+        "フルネーム",
+        "担当者名",
+    ),
     "last_name": ("last name", "surname", "family name", "姓", "苗字"),
     "first_name": ("first name", "given name", "名"),
-    "company": ("company", "company name", "organization", "organisation", "account",
-                "会社名", "会社", "企業名", "勤務先"),
+    "company": (
+        "company",
+        "company name",
+        "organization",
+        "organisation",
+        "account",
+        "会社名",
+        "会社",
+        "企業名",
+        "勤務先",
+    ),
     "job_title": ("title", "job title", "position", "役職", "役職名", "肩書", "肩書き"),
     "industry": ("industry", "sector", "業種", "業界"),
-    "company_size": ("employees", "company size", "employee count", "number of employees",
-                     "headcount", "従業員数", "社員数", "従業員規模"),
+    "company_size": (
+        "employees",
+        "company size",
+        "employee count",
+        "number of employees",
+        "headcount",
+        "従業員数",
+        "社員数",
+        "従業員規模",
+    ),
     "timezone": ("timezone", "time zone", "tz", "タイムゾーン"),
-}  # fmt: skip
+}
 SIZE_UNITS = re.compile(r"(名|人|employees|people|程度|以上)$")
 
 

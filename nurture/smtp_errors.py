@@ -93,12 +93,27 @@ def _reply(err: aiosmtplib.SMTPResponseException) -> str:
 
 _ENHANCED = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
 # Postfix and others report relay, client and sender rules at RCPT: the relay refusing *us*.
-_RELAY_WORDS = ("relay access denied", "relaying denied", "relay not permitted",
-                "authentication required", "auth required", "must authenticate",
-                "sender address rejected", "client host rejected")  # fmt: skip
-_RECIPIENT_WORDS = ("recipient address rejected", "user unknown", "unknown user",
-                    "no such user", "mailbox unavailable", "mailbox not found",
-                    "does not exist", "invalid recipient", "no mailbox")  # fmt: skip
+_RELAY_WORDS = (
+    "relay access denied",
+    "relaying denied",
+    "relay not permitted",
+    "authentication required",
+    "auth required",
+    "must authenticate",
+    "sender address rejected",
+    "client host rejected",
+)
+_RECIPIENT_WORDS = (
+    "recipient address rejected",
+    "user unknown",
+    "unknown user",
+    "no such user",
+    "mailbox unavailable",
+    "mailbox not found",
+    "does not exist",
+    "invalid recipient",
+    "no mailbox",
+)
 
 
 def _ours(err: aiosmtplib.SMTPRecipientRefused) -> bool:

@@ -13,21 +13,67 @@ from datetime import timedelta
 from nurture.authoring import AttributeRule, BehaviourRule, Decay, ScoringModel
 
 DECISION_MAKER_WORDS = (
-    "ceo", "cto", "cio", "cfo", "coo", "cmo", "chief", "founder", "president", "owner",
-    "vp", "vice president", "director", "head of", "general manager",
-    "社長", "取締役", "役員", "本部長", "部長", "執行役員", "事業部長",
-)  # fmt: skip
+    "ceo",
+    "cto",
+    "cio",
+    "cfo",
+    "coo",
+    "cmo",
+    "chief",
+    "founder",
+    "president",
+    "owner",
+    "vp",
+    "vice president",
+    "director",
+    "head of",
+    "general manager",
+    "社長",
+    "取締役",
+    "役員",
+    "本部長",
+    "部長",
+    "執行役員",
+    "事業部長",
+)
 TOP_INDUSTRIES = ("manufacturing", "saas", "software", "it services", "製造", "情報通信")
 SWEET_SPOT_EMPLOYEES = (100, 1000)
 STUDENT_WORDS = ("student", "intern", "学生", "インターン")
 JOB_SEEKER_WORDS = ("job seeker", "job-seeker", "jobseeker", "unemployed", "求職", "転職")
-FREE_MAIL_DOMAINS = frozenset({
-    "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.jp", "ymail.com", "outlook.com",
-    "outlook.jp", "hotmail.com", "hotmail.co.jp", "live.com", "live.jp", "msn.com",
-    "icloud.com", "me.com", "mac.com", "aol.com", "proton.me", "protonmail.com", "gmx.com",
-    "gmx.net", "mail.com", "zoho.com", "yandex.com", "docomo.ne.jp", "ezweb.ne.jp",
-    "au.com", "softbank.ne.jp", "i.softbank.jp", "nifty.com", "biglobe.ne.jp",
-})  # fmt: skip
+FREE_MAIL_DOMAINS = frozenset(
+    {
+        "gmail.com",
+        "googlemail.com",
+        "yahoo.com",
+        "yahoo.co.jp",
+        "ymail.com",
+        "outlook.com",
+        "outlook.jp",
+        "hotmail.com",
+        "hotmail.co.jp",
+        "live.com",
+        "live.jp",
+        "msn.com",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "aol.com",
+        "proton.me",
+        "protonmail.com",
+        "gmx.com",
+        "gmx.net",
+        "mail.com",
+        "zoho.com",
+        "yandex.com",
+        "docomo.ne.jp",
+        "ezweb.ne.jp",
+        "au.com",
+        "softbank.ne.jp",
+        "i.softbank.jp",
+        "nifty.com",
+        "biglobe.ne.jp",
+    }
+)
 COMPETITOR_DOMAINS = frozenset({"rival-automation.example", "competitor.example"})
 
 

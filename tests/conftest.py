@@ -2,36 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy.engine import Engine
-from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
-from api.main import create_app
-from nurture import search_attributes, signing
+from nurture import search_attributes
 from nurture.binaries import find_binary
-from nurture.db import session_scope
-from nurture.mailsink import MailSink, free_port
-from nurture.settings import RepConfig, Settings
+from nurture.mailsink import MailSink
+from nurture.settings import Settings
 from nurture.temporal import register_search_attributes
 from tests.kit import ScenarioKit
-from worker import build_worker, prepare_database
-
-REPS = [
-    RepConfig(name="Rep One", email="rep.one@sales.example.com", manager="boss@sales.example.com"),
-    RepConfig(name="Rep Two", email="rep.two@sales.example.com"),
-    RepConfig(name="Rep Three", email="rep.three@sales.example.com"),
-]  # dev tokens dev-rep-1, dev-rep-2, dev-rep-3
+from tests.utils.stack import REPS, ApiServer, running_worker, serve_api
+from worker import prepare_database
 
 
 @pytest.fixture
@@ -88,53 +76,6 @@ def engine(settings: Settings) -> Iterator[Engine]:
     engine = prepare_database(settings)
     yield engine
     engine.dispose()
-
-
-@asynccontextmanager
-async def running_worker(
-    client: Client, settings: Settings, engine: Engine
-) -> AsyncIterator[Worker]:
-    worker = build_worker(client, settings, engine)
-    async with worker:
-        yield worker
-
-
-__all__ = ["REPS", "running_worker", "session_scope"]
-
-
-class ApiServer:
-    """The real app served by uvicorn on a free port, for tests that speak HTTP."""
-
-    def __init__(self, base_url: str, settings: Settings) -> None:
-        self.base_url = base_url
-        self.settings = settings
-        self.admin = {"Authorization": f"Bearer {settings.admin_token.get_secret_value()}"}
-
-    def signed(self, body: bytes, timestamp: int | None = None) -> dict[str, str]:
-        secret = self.settings.webhook_secret.get_secret_value()
-        return {
-            signing.HEADER: signing.sign(body, secret, timestamp),
-            "Content-Type": "application/json",
-        }
-
-
-@asynccontextmanager
-async def serve_api(client: Client, settings: Settings) -> AsyncIterator[ApiServer]:
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(settings, client=client), host="127.0.0.1", port=port, log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.02)
-    try:
-        yield ApiServer(f"http://127.0.0.1:{port}", settings)
-    finally:
-        server.should_exit = True
-        await task
 
 
 @pytest.fixture

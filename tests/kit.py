@@ -32,7 +32,7 @@ from nurture.models import BehaviourEvent, EnrolRequest, LeadStatus
 from nurture.orchestration.lead_runs import profile_of
 from nurture.settings import Settings
 from nurture.tables import EmailMessage, LeadEvent, ScoreChange, StageChange, TimelineNote
-from tests.factories import make_lead, start_lead
+from tests.utils.factories import make_lead, start_lead
 from worker import build_worker
 from workflows.lead import LeadWorkflow
 

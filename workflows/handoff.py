@@ -329,9 +329,9 @@ class SalesHandoffWorkflow:
                 retry_policy=policies.SEND_RETRY,
             )
             if sent.unrecorded:
-                await self._record_sent(SentRecord(
-                    outbox_key=sent.outbox_key, at=workflow.now(), subject=sent.subject
-                ))  # fmt: skip
+                await self._record_sent(
+                    SentRecord(outbox_key=sent.outbox_key, at=workflow.now(), subject=sent.subject)
+                )
         except ActivityError as err:
             await self._record("notify_failed", detail=f"{kind.value} mail failed: {err.cause}")
         if not self._aside and kind in (NoticeKind.ASSIGNED, NoticeKind.WITHDRAWN):
@@ -362,8 +362,9 @@ class SalesHandoffWorkflow:
         try:
             await handle.signal(SALES_PROGRESS_SIGNAL, progress)
         except Exception as err:  # a lead closed by ops: the sales action itself stands
-            workflow.logger.warning("lead of %s not told of %s: %s", self._input.handoff_id,
-                                    stage.value, err)  # fmt: skip
+            workflow.logger.warning(
+                "lead of %s not told of %s: %s", self._input.handoff_id, stage.value, err
+            )
 
     async def _tell_lead_closed(self, result: HandoffResult) -> None:
         parent = workflow.info().parent
@@ -392,9 +393,15 @@ class SalesHandoffWorkflow:
             workflow.logger.error("handoff record %s given up: %s", what, err)
 
     async def _record(
-        self, event: str, *, detail: str = "", reason: str | None = None, note: str = "",
-        amount: Decimal | None = None, assignment_reason: str = "",
-    ) -> None:  # fmt: skip
+        self,
+        event: str,
+        *,
+        detail: str = "",
+        reason: str | None = None,
+        note: str = "",
+        amount: Decimal | None = None,
+        assignment_reason: str = "",
+    ) -> None:
         record = HandoffRecord(
             handoff_id=self._input.handoff_id,
             lead_id=self._input.lead_id,

@@ -66,17 +66,33 @@ class LeadContinuation(LeadScoring):
 
     def _carry(self) -> LeadCarry:
         return LeadCarry(
-            runs=self._runs + 1, phase=self._phase, stage=self._stage, step=self._step,
-            score=self._score, score_version=self._score_version, seen=list(self._seen_order),
-            inbox=self._inbox, events_total=self.events.total, recent_events=self.events.carry(),
-            qualified=self._qualified, handoffs=self._handoffs,
-            active_handoff=self._active_handoff, closed_handoff=self._closed_handoff,
-            rep_id=self._rep_id, mail_stopped=self._mail_stopped,
-            marketing_sends=self._marketing_sends, deferred_note=self._deferred_note,
-            enrolment=self.enrolment, enrolled_at=self.enrolled_at, run=self.current,
-            entered=self._entered, switch_to=self._switch_to, switch_why=self._switch_why,
-            splits=self._splits, intakes=self._intakes,
-        )  # fmt: skip
+            runs=self._runs + 1,
+            phase=self._phase,
+            stage=self._stage,
+            step=self._step,
+            score=self._score,
+            score_version=self._score_version,
+            seen=list(self._seen_order),
+            inbox=self._inbox,
+            events_total=self.events.total,
+            recent_events=self.events.carry(),
+            qualified=self._qualified,
+            handoffs=self._handoffs,
+            active_handoff=self._active_handoff,
+            closed_handoff=self._closed_handoff,
+            rep_id=self._rep_id,
+            mail_stopped=self._mail_stopped,
+            marketing_sends=self._marketing_sends,
+            deferred_note=self._deferred_note,
+            enrolment=self.enrolment,
+            enrolled_at=self.enrolled_at,
+            run=self.current,
+            entered=self._entered,
+            switch_to=self._switch_to,
+            switch_why=self._switch_why,
+            splits=self._splits,
+            intakes=self._intakes,
+        )
 
     def _continue_wanted(self) -> bool:
         """Time for a new run: new work waits for it (and is carried) from now on."""

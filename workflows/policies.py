@@ -32,9 +32,15 @@ SEND_RETRY = RetryPolicy(
     backoff_coefficient=2.0,
     maximum_interval=timedelta(minutes=10),
     maximum_attempts=0,
-    non_retryable_error_types=["TemplateNotFound", "TemplateError", "RecipientRejected",
-                               "LeadNotFound", "SmtpGaveUp", "MailCancelled"],
-)  # fmt: skip
+    non_retryable_error_types=[
+        "TemplateNotFound",
+        "TemplateError",
+        "RecipientRejected",
+        "LeadNotFound",
+        "SmtpGaveUp",
+        "MailCancelled",
+    ],
+)
 
 ASSIGN_TIMEOUT = timedelta(seconds=30)
 ASSIGN_RETRY = RetryPolicy(

@@ -52,8 +52,12 @@ class CampaignOut(CampaignIn):
 KEY = Path(pattern=r"^[A-Za-z0-9_.:-]{1,100}$", description="the `source` leads carry")
 
 
-@router.put("/{key}", response_model=CampaignOut, status_code=201,
-            responses={200: {"description": "updated"}, **errors(400, 401, 422)})  # fmt: skip
+@router.put(
+    "/{key}",
+    response_model=CampaignOut,
+    status_code=201,
+    responses={200: {"description": "updated"}, **errors(400, 401, 422)},
+)
 def put_campaign(
     body: CampaignIn, session: SessionDep, _: AdminDep, response: Response, key: str = KEY
 ) -> CampaignOut:

@@ -94,21 +94,29 @@ def dashboard(
         for s in report.overall.stages
     ]
     campaigns = [
-        {**c.model_dump(), "roi_value": float(c.roi or 0),
-         "roi_text": "–" if c.roi is None else f"{c.roi * 100:.0f}%"}
+        {
+            **c.model_dump(),
+            "roi_value": float(c.roi or 0),
+            "roi_text": "–" if c.roi is None else f"{c.roi * 100:.0f}%",
+        }
         for c in kpi_routes.campaigns(session, None, **filters)
-    ]  # fmt: skip
+    ]
     query = urlencode(
         {k: v for k, v in {"from": start, "to": end, "campaign": campaign}.items() if v}
     )
     html = _templates.get_template("dashboard.html.j2").render(
-        start=start, end=end, campaign=campaign, query=query, funnel=funnel, campaigns=campaigns,
+        start=start,
+        end=end,
+        campaign=campaign,
+        query=query,
+        funnel=funnel,
+        campaigns=campaigns,
         campaign_keys=[c.key for c in kpi.list_campaigns(session)],
         email=kpi_routes.email(session, None, **filters),
         sla=kpi_routes.sla(session, None, **filters),
         scoring=kpi_routes.scoring(session, None, **filters),
         mail=emails.health(session),
-    )  # fmt: skip
+    )
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
 

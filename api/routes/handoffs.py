@@ -44,14 +44,17 @@ def get_handoff(handoff_id: str, session: SessionDep, actor: ActorDep) -> Handof
 
 Endpoint = Callable[..., Awaitable[HandoffOut]]
 ACTION_RESPONSES = errors(
-    400, 401, 413, 422,
+    400,
+    401,
+    413,
+    422,
     e403="the handoff is another rep's",
     e404="no such handoff",
     e409="the action is out of order, or the handoff is closed (a repeat of the very "
     "request that closed it answers 200 with the recorded state)",
     e503="no worker answered or confirmed in time; repeating the same request is safe: "
     "it answers what was recorded and never acts twice",
-)  # fmt: skip
+)
 
 
 def _action_route(action: Action) -> Callable[[Endpoint], Endpoint]:

@@ -98,9 +98,12 @@ def funnel(
     low, high = _range(start, end)
     total, per = kpi.funnel(session, low, high, campaign)
     return FunnelReport(
-        start=start, end=end, campaign=campaign, overall=_funnel(total),
+        start=start,
+        end=end,
+        campaign=campaign,
+        overall=_funnel(total),
         by_campaign={k: _funnel(v) for k, v in per.items()},
-    )  # fmt: skip
+    )
 
 
 @router.get("/campaigns", response_model=list[CampaignKpi], responses=KPI_ERRORS)

@@ -65,10 +65,16 @@ async def _hit(
             repo.record_hit(
                 session,
                 TrackingHit(
-                    lead_id=lead_id, tracking_id=message, kind=kind, url=url, at=now,
-                    machine=reason is not None, reason=reason, user_agent=agent[:300],
+                    lead_id=lead_id,
+                    tracking_id=message,
+                    kind=kind,
+                    url=url,
+                    at=now,
+                    machine=reason is not None,
+                    reason=reason,
+                    user_agent=agent[:300],
                 ),
-            )  # fmt: skip
+            )
             return lead, reason
 
     lead, reason = await run_in_threadpool(record)
@@ -166,9 +172,13 @@ async def unsubscribe(token: str, state: StateDep) -> HTMLResponse:
             if was is None:
                 repo.record_hit(
                     session,
-                    TrackingHit(lead_id=lead_id, tracking_id=str(payload.get("m", "")),
-                                kind="unsubscribe", at=now),
-                )  # fmt: skip
+                    TrackingHit(
+                        lead_id=lead_id,
+                        tracking_id=str(payload.get("m", "")),
+                        kind="unsubscribe",
+                        at=now,
+                    ),
+                )
             return lead_repo.get_lead(session, lead_id)
 
     lead = await run_in_threadpool(mark)

@@ -156,9 +156,10 @@ class Lead:
         if entry is None:
             deadline = until if until is not None else workflow.now() + _delta(days, hours, minutes)
             entry = self._journal.record(
-                JournalEntry(op="wait_for", key=key, until=deadline, mark=self._host.events.total,
-                             done=False)
-            )  # fmt: skip
+                JournalEntry(
+                    op="wait_for", key=key, until=deadline, mark=self._host.events.total, done=False
+                )
+            )
         deadline, mark = entry.until or workflow.now(), entry.mark or 0
         remaining = deadline - workflow.now()
         arrived = False

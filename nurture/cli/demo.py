@@ -43,10 +43,15 @@ CAMPAIGNS = [
 # (IANA zone, share in %, language): wide enough that on any weekday, whatever the hour,
 # some leads are inside their 9:00-18:00 send window and their mail goes out at once.
 ZONES = [
-    ("Asia/Tokyo", 40, "ja"), ("Asia/Singapore", 6, "en"), ("Asia/Kolkata", 6, "en"),
-    ("Australia/Sydney", 6, "en"), ("Europe/London", 12, "en"), ("Europe/Berlin", 10, "en"),
-    ("America/New_York", 12, "en"), ("America/Los_Angeles", 8, "en"),
-]  # fmt: skip
+    ("Asia/Tokyo", 40, "ja"),
+    ("Asia/Singapore", 6, "en"),
+    ("Asia/Kolkata", 6, "en"),
+    ("Australia/Sydney", 6, "en"),
+    ("Europe/London", 12, "en"),
+    ("Europe/Berlin", 10, "en"),
+    ("America/New_York", 12, "en"),
+    ("America/Los_Angeles", 8, "en"),
+]
 TITLES = ["CEO", "CTO", "部長", "Head of IT", "Engineer", "Manager", "Analyst", "Director"]
 INDUSTRIES = ["Manufacturing", "SaaS", "Retail", "Finance", "製造業", "Logistics"]
 PAGES = ["/", "/product", "/blog/dx-roadmap", "/integrations", "/security"]
@@ -60,9 +65,28 @@ AGENTS = [
 ]
 # What sales does with the n-th handoff, cycling: 4 won, 3 lost, 3 open opportunities,
 # 5 accepted and in progress, 4 rejected, 1 left waiting (its SLA clock runs) in every 20.
-PLAN = ["won", "reject", "ack", "opportunity", "lost", "ack", "won", "reject", "ack", "lost",
-        "opportunity", "won", "reject", "ack", "lost", "won", "opportunity", "reject", "ack",
-        "pending"]  # fmt: skip
+PLAN = [
+    "won",
+    "reject",
+    "ack",
+    "opportunity",
+    "lost",
+    "ack",
+    "won",
+    "reject",
+    "ack",
+    "lost",
+    "opportunity",
+    "won",
+    "reject",
+    "ack",
+    "lost",
+    "won",
+    "opportunity",
+    "reject",
+    "ack",
+    "pending",
+]
 REJECT = ["no_budget", "bad_timing", "not_a_fit", "no_authority", "no_need"]
 LOST = ["price", "competitor", "no_decision", "timing"]
 AMOUNTS = [800_000, 1_200_000, 2_500_000, 4_000_000, 6_000_000]

@@ -36,9 +36,15 @@ def _rep_rows(settings: Settings) -> list[tuple[str, str]]:
 
 
 def render(
-    settings: Settings, *, api_port: int, ui_port: int, temporal_port: int, smtp_port: int,
-    mail_port: int, logs: list[Path],
-) -> str:  # fmt: skip
+    settings: Settings,
+    *,
+    api_port: int,
+    ui_port: int,
+    temporal_port: int,
+    smtp_port: int,
+    mail_port: int,
+    logs: list[Path],
+) -> str:
     """The banner text; ports are the ones this stack was started with."""
     api = f"http://localhost:{api_port}"
     database = make_url(settings.database_url).render_as_string(hide_password=True)

@@ -20,9 +20,13 @@ class Child:
         with self.log_path.open("wb") as out:
             # process_group=0: the terminal's Ctrl-C must not reach children before we order it.
             self.proc = subprocess.Popen(
-                argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                env=env, process_group=0,
-            )  # fmt: skip
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+                process_group=0,
+            )
 
     def alive(self) -> bool:
         return self.proc.poll() is None

@@ -42,9 +42,15 @@ class DevStack:
     """The whole embedded stack in the foreground; `run()` returns the exit code."""
 
     def __init__(
-        self, api_port: int, ui_port: int, temporal_port: int, smtp_port: int, mail_port: int,
-        *, timeout: float = 60.0,
-    ) -> None:  # fmt: skip
+        self,
+        api_port: int,
+        ui_port: int,
+        temporal_port: int,
+        smtp_port: int,
+        mail_port: int,
+        *,
+        timeout: float = 60.0,
+    ) -> None:
         self.api_port, self.ui_port, self.temporal_port = api_port, ui_port, temporal_port
         self.smtp_port, self.mail_port = smtp_port, mail_port
         self.timeout = timeout
@@ -104,12 +110,22 @@ class DevStack:
         env, me = self._env(), [sys.executable, "-m", "nurture"]
         namespace = self.settings.temporal_namespace
         temporal = [
-            find_binary("temporal"), "server", "start-dev",
-            "--db-filename", str(STATE_DIR / "temporal.db"), "--ip", LOOPBACK,
-            "--port", str(self.temporal_port), "--ui-port", str(self.ui_port),
-            "--log-level", "warn", *cli_flags(),
+            find_binary("temporal"),
+            "server",
+            "start-dev",
+            "--db-filename",
+            str(STATE_DIR / "temporal.db"),
+            "--ip",
+            LOOPBACK,
+            "--port",
+            str(self.temporal_port),
+            "--ui-port",
+            str(self.ui_port),
+            "--log-level",
+            "warn",
+            *cli_flags(),
             *(["--namespace", namespace] if namespace != "default" else []),
-        ]  # fmt: skip
+        ]
         sink = [*me, "mailsink", "--port", str(self.smtp_port), "--web-port", str(self.mail_port)]
         steps: list[tuple[str, list[str], Callable[[Child], bool]]] = [
             ("temporal", temporal, lambda c: self._temporal(self._temporal_ready)),
@@ -190,10 +206,14 @@ class DevStack:
 
     def _banner(self) -> str:
         return devbanner.render(
-            self.settings, api_port=self.api_port, ui_port=self.ui_port,
-            temporal_port=self.temporal_port, smtp_port=self.smtp_port,
-            mail_port=self.mail_port, logs=[c.log_path for c in self.children],
-        )  # fmt: skip
+            self.settings,
+            api_port=self.api_port,
+            ui_port=self.ui_port,
+            temporal_port=self.temporal_port,
+            smtp_port=self.smtp_port,
+            mail_port=self.mail_port,
+            logs=[c.log_path for c in self.children],
+        )
 
     def _supervise(self) -> int:
         while not self.stopping.wait(0.5):

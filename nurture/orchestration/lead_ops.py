@@ -45,8 +45,9 @@ from workflows.lead import LeadWorkflow, event_digest
 from workflows.lead_continue import DEDUP_WINDOW
 from workflows.lead_state import LeadCarry, Phase
 
-OPEN_HANDOFF = {s.value for s in (HandoffStatus.PENDING, HandoffStatus.ACCEPTED,
-                                  HandoffStatus.OPPORTUNITY)}  # fmt: skip
+OPEN_HANDOFF = {
+    s.value for s in (HandoffStatus.PENDING, HandoffStatus.ACCEPTED, HandoffStatus.OPPORTUNITY)
+}
 SALES_HELD = {Stage.MQL, Stage.SALES_PENDING, Stage.SALES_ACCEPTED, Stage.OPPORTUNITY}
 DONE = {Stage.WON, Stage.LOST}
 _ENROLMENT = re.compile(r"^step:[^:]+:(?P<scenario>[^#:]+)#(?P<n>\d+):")
@@ -123,10 +124,13 @@ async def resume(client: Client, settings: Settings, engine: Engine, lead_id: uu
             leads.record_stage(
                 session,
                 StageRecord(
-                    lead_id=str(lead.id), at=at, from_stage=Stage(lead.stage),
-                    to_stage=carry.stage, reason="resumed by ops",
+                    lead_id=str(lead.id),
+                    at=at,
+                    from_stage=Stage(lead.stage),
+                    to_stage=carry.stage,
+                    reason="resumed by ops",
                 ),
-            )  # fmt: skip
+            )
     # An event the API parked just before the halt was lifted goes too.
     applied += await _apply_parked(engine, resumed, lead.id)
     return Resumed(stage=carry.stage, score=carry.score.score, parked_applied=applied)
@@ -219,9 +223,11 @@ def _stage_before_halt(session: Session, lead: Lead) -> Stage:
 
 def _event(row: LeadEvent) -> BehaviourEvent:
     return BehaviourEvent(
-        event_id=row.event_id, type=row.type, occurred_at=row.occurred_at,
+        event_id=row.event_id,
+        type=row.type,
+        occurred_at=row.occurred_at,
         properties=row.properties,
-    )  # fmt: skip
+    )
 
 
 def _score(lead: Lead, events: list[LeadEvent]) -> ScoreState:

@@ -60,8 +60,10 @@ class Reconciler:
                 if report.started or report.halted or report.delivered:
                     log.info(
                         "reconciled: %s started, %s halted, %s parked events delivered",
-                        report.started, report.halted, report.delivered,
-                    )  # fmt: skip
+                        report.started,
+                        report.halted,
+                        report.delivered,
+                    )
             except Exception as err:  # the next round tries again; say what went wrong
                 log.warning("reconcile round failed: %s: %s", type(err).__name__, err)
             with contextlib.suppress(TimeoutError):
@@ -151,6 +153,9 @@ class Reconciler:
                 session,
                 self.name,
                 now,
-                {"task_queue": self._settings.task_queue, "started": report.started,
-                 "halted": report.halted},
-            )  # fmt: skip
+                {
+                    "task_queue": self._settings.task_queue,
+                    "started": report.started,
+                    "halted": report.halted,
+                },
+            )

@@ -189,11 +189,16 @@ def timeline(session: Session, lead_id: uuid.UUID, labels: dict[str, str]) -> li
                 sla.at,
                 "sales",
                 text,
-                {"event": sla.event, "handoff_id": sla.handoff_id, "rep": who,
-                 "reason": sla.reason, "note": sla.note,
-                 "amount": str(sla.amount) if sla.amount is not None else None},
+                {
+                    "event": sla.event,
+                    "handoff_id": sla.handoff_id,
+                    "rep": who,
+                    "reason": sla.reason,
+                    "note": sla.note,
+                    "amount": str(sla.amount) if sla.amount is not None else None,
+                },
             )
-        )  # fmt: skip
+        )
     for note in session.exec(select(TimelineNote).where(TimelineNote.lead_id == lead_id)):
         entries.append(TimelineEntry(note.at, note.kind, note.text, {}))
     order = {"event": 0, "score": 1, "stage": 2, "email": 3, "sales": 4}

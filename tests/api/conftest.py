@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.db_trouble import fresh_postgres_database
+from tests.utils.db_trouble import fresh_postgres_database
 
 
 @pytest.fixture

@@ -10,9 +10,8 @@ from sqlalchemy.engine import Engine
 
 from nurture.mailsink import MailSink
 from scenarios.sla import SLA
-from tests.api.test_end_to_end import lead_when
-from tests.api.test_handoffs import REP_ONE
-from tests.conftest import ApiServer
+from tests.utils.api import REP_ONE, lead_when
+from tests.utils.stack import ApiServer
 
 TWO_HOURS = timedelta(hours=2)
 LEAD = {
@@ -23,7 +22,7 @@ LEAD = {
     "job_title": "CEO",
     "industry": "Manufacturing",
     "company_size": 500,
-}  # fmt: skip  45 attribute points
+}  # 45 attribute points
 
 
 def _at(text: str) -> datetime:

@@ -9,8 +9,8 @@ import httpx
 import pytest
 from sqlalchemy.engine import Engine
 
-from tests.conftest import ApiServer
-from tests.factories import make_lead
+from tests.utils.factories import make_lead
+from tests.utils.stack import ApiServer
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 LEADS = {  # name: scenario, source, stage, score; created an hour apart in this order

@@ -19,15 +19,20 @@ from temporalio.testing import WorkflowEnvironment
 
 from nurture.models import HandoffStatus
 from nurture.settings import Settings
-from tests.api.test_end_to_end import lead_when
-from tests.api.test_handoffs import REP_ONE
-from tests.conftest import ApiServer, running_worker, serve_api
+from tests.utils.api import REP_ONE, lead_when
+from tests.utils.stack import ApiServer, running_worker, serve_api
 from workflows.handoff import SalesHandoffWorkflow
 
 WAIT = 1.0
-LEAD = {"email": "mori@customer.example.com", "name": "Mori Ken", "company": "Mori Kogyo",
-        "scenario": "whitepaper", "job_title": "CTO", "industry": "Manufacturing",
-        "company_size": 300}  # fmt: skip
+LEAD = {
+    "email": "mori@customer.example.com",
+    "name": "Mori Ken",
+    "company": "Mori Kogyo",
+    "scenario": "whitepaper",
+    "job_title": "CTO",
+    "industry": "Manufacturing",
+    "company_size": 300,
+}
 
 
 @pytest.fixture

@@ -7,33 +7,14 @@ import asyncio
 import csv
 import io
 import json
-import os
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from pathlib import Path
-from typing import Any
 
 import httpx
-import pytest
-from playwright.async_api import Page, async_playwright
+from playwright.async_api import Page
 
-from tests.api.test_end_to_end import lead_when
-from tests.api.test_handoffs import REP_ONE
-from tests.conftest import ApiServer
-
-CHROMIUM = os.environ.get("NURTURE_TEST_CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",  # the machine's network is closed: no phoning home
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.utils.api import REP_ONE, lead_when
+from tests.utils.browser import ARTIFACTS, apply_campaign, assert_csv_is_json, dashboard_in_chromium
+from tests.utils.stack import ApiServer
 
 
 async def _email_when(
@@ -62,17 +43,30 @@ async def _seed(http: httpx.AsyncClient, api: ApiServer) -> None:
     time and won. Campaign expo: two webinar leads; one attends (a thank-you mail), the other
     is handed off and left pending with its deadline ahead."""
     for key, channel, cost in (("wp", "whitepaper", "100000"), ("expo", "expo", "400000")):
-        await http.put(f"/v1/campaigns/{key}", headers=api.admin,
-                       json={"name": key.upper(), "channel": channel, "cost": cost})  # fmt: skip
+        await http.put(
+            f"/v1/campaigns/{key}",
+            headers=api.admin,
+            json={"name": key.upper(), "channel": channel, "cost": cost},
+        )
     hot = {"job_title": "CEO", "industry": "SaaS", "company_size": 200}
     wp_ids, expo_ids = [], []
     for i in range(3):
-        body = {**hot, "email": f"wp{i}@customer.example.com", "name": f"WP {i}", "source": "wp",
-                "scenario": "whitepaper"}  # fmt: skip
+        body = {
+            **hot,
+            "email": f"wp{i}@customer.example.com",
+            "name": f"WP {i}",
+            "source": "wp",
+            "scenario": "whitepaper",
+        }
         wp_ids.append((await http.post("/v1/leads", json=body, headers=api.admin)).json()["id"])
     for i, profile in enumerate(({}, hot)):
-        body = {**profile, "email": f"ex{i}@customer.example.com", "name": f"EX {i}",
-                "source": "expo", "scenario": "webinar"}  # fmt: skip
+        body = {
+            **profile,
+            "email": f"ex{i}@customer.example.com",
+            "name": f"EX {i}",
+            "source": "expo",
+            "scenario": "webinar",
+        }
         expo_ids.append((await http.post("/v1/leads", json=body, headers=api.admin)).json()["id"])
     await _email_when(http, api, "whitepaper/thanks", 3)  # before the won lead leaves nurturing
     await _event(http, api, expo_ids[0], "webinar_attended")
@@ -88,69 +82,8 @@ async def _seed(http: httpx.AsyncClient, api: ApiServer) -> None:
     await lead_when(http, api, expo_ids[1], lambda s: s["stage"] == "sales_pending")
 
 
-def _cells(row: dict[str, Any]) -> dict[str, str]:
-    """A JSON row as csv.DictReader reads it back."""
-    return {k: "" if v is None else str(v) for k, v in row.items()}
-
-
-async def assert_csv_is_json(
-    http: httpx.AsyncClient, api: ApiServer, params: dict[str, str]
-) -> None:
-    """Every CSV export carries exactly the rows and numbers of its JSON twin."""
-
-    async def get(path: str) -> Any:
-        r = await http.get(path, params=params, headers=api.admin)
-        assert r.status_code == 200, r.text
-        if path.endswith(".csv"):
-            assert r.headers["content-type"].startswith("text/csv")
-            return list(csv.DictReader(io.StringIO(r.text)))
-        return r.json()
-
-    funnel = await get("/v1/kpi/funnel")
-    parts = {"(all)": funnel["overall"], **funnel["by_campaign"]}
-    assert await get("/v1/kpi/funnel.csv") == [
-        _cells({"campaign": key, **s}) for key, f in parts.items() for s in f["stages"]
-    ]
-    for name in ("campaigns", "email"):
-        assert await get(f"/v1/kpi/{name}.csv") == [_cells(r) for r in await get(f"/v1/kpi/{name}")]
-    sla = await get("/v1/kpi/sla")
-    reps = {"(all)": sla["overall"], **sla["by_rep"]}
-    assert await get("/v1/kpi/sla.csv") == [_cells({"rep": k, **v}) for k, v in reps.items()]
-    scoring = await get("/v1/kpi/scoring")
-    assert await get("/v1/kpi/scoring.csv") == [_cells(r) for r in scoring["rules"]]
-    reasons = await get("/v1/kpi/reject_reasons.csv")
-    assert reasons == [_cells({"reason": k, "count": n}) for k, n in sla["reject_reasons"].items()]
-    assert scoring["reject_reasons"] == sla["reject_reasons"]
-
-
-@asynccontextmanager
-async def dashboard_in_chromium(base_url: str) -> AsyncIterator[Page]:
-    """The dashboard loaded in headless Debian Chromium, logged in as a manager."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"no Chromium at {CHROMIUM}: tests/ensure-services.sh installs it")
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        context = await browser.new_context(
-            http_credentials={"username": "manager", "password": "dev-admin-token"},
-            viewport={"width": 1280, "height": 900},
-        )
-        page = await context.new_page()
-        response = await page.goto(f"{base_url}/dashboard")
-        assert response is not None and response.status == 200, await page.content()
-        try:
-            yield page
-        finally:
-            await browser.close()
-
-
 async def _text(page: Page, selector: str) -> str:
     return (await page.text_content(selector) or "").strip()
-
-
-async def _apply(page: Page, campaign: str) -> None:
-    await page.select_option("select[name=campaign]", campaign)
-    await page.click("#filters button")
-    await page.wait_for_url(f"**campaign={campaign}**" if campaign else "**/dashboard?*")
 
 
 async def test_dashboard_renders_filters_and_exports(
@@ -167,7 +100,9 @@ async def test_dashboard_renders_filters_and_exports(
     assert [sla["by_rep"]["Rep One"][k] for k in figures] == [1, 1, 1, 0, 0]
     email = (await http.get("/v1/kpi/email", headers=stack.admin)).json()
     assert [(f"{m['scenario']}/{m['step']}", m["delivered"]) for m in email] == [
-        ("webinar/thanks-recording", 1), ("whitepaper/thanks", 3)]  # fmt: skip
+        ("webinar/thanks-recording", 1),
+        ("whitepaper/thanks", 3),
+    ]
 
     async with dashboard_in_chromium(stack.base_url) as page:
         assert await page.text_content("#new-leads") == "5"
@@ -188,7 +123,7 @@ async def test_dashboard_renders_filters_and_exports(
         ARTIFACTS.mkdir(exist_ok=True)
         await page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
 
-        await _apply(page, "expo")  # the webinar leads: one mail, one open handoff
+        await apply_campaign(page, "expo")  # the webinar leads: one mail, one open handoff
         assert await page.text_content("#new-leads") == "2"
         assert await page.text_content("#won") == "0"
         assert await _text(page, "#email-delivered") == "1"
@@ -203,7 +138,7 @@ async def test_dashboard_renders_filters_and_exports(
         for link in await page.locator("section h2 a").all():
             assert "campaign=expo" in (await link.get_attribute("href") or "")
 
-        await _apply(page, "wp")  # the whitepaper leads: three mails, one handoff in time
+        await apply_campaign(page, "wp")  # the whitepaper leads: three mails, one handoff in time
         assert await _text(page, "#email-delivered") == "3"
         assert await _text(page, '#email tr[data-step="whitepaper/thanks"] .delivered') == "3"
         assert (await _text(page, "#sla-handoffs"), await _text(page, "#sla-open")) == ("1", "0")

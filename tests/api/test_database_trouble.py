@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from nurture.settings import Settings
-from tests.conftest import ApiServer
-from tests.db_trouble import locked
+from tests.utils.db_trouble import locked
+from tests.utils.stack import ApiServer
 
 BUSY_TIMEOUT = 1.0
 # What a client may wait for an answer: the busy timeout and a wide margin for a loaded

@@ -12,8 +12,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from nurture.mailsink import MailSink
 from nurture.settings import Settings
-from tests.api.test_end_to_end import lead_when
-from tests.conftest import running_worker, serve_api
+from tests.utils.api import lead_when
+from tests.utils.stack import running_worker, serve_api
 
 
 async def test_intake_and_events_without_a_worker_are_caught_up_later(
@@ -24,8 +24,14 @@ async def test_intake_and_events_without_a_worker_are_caught_up_later(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     quick = settings.model_copy(update={"intake_wait_seconds": 0.5})
-    lead = {"email": "late@customer.example.com", "name": "Late", "scenario": "whitepaper",
-            "job_title": "CEO", "industry": "SaaS", "company_size": 200}  # fmt: skip
+    lead = {
+        "email": "late@customer.example.com",
+        "name": "Late",
+        "scenario": "whitepaper",
+        "job_title": "CEO",
+        "industry": "SaaS",
+        "company_size": 200,
+    }
     async with (
         serve_api(dev_env.client, quick) as api,
         httpx.AsyncClient(base_url=api.base_url, timeout=30) as http,

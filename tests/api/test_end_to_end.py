@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import time
 from typing import Any
 
 import httpx
@@ -13,7 +11,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from nurture.mailsink import MailSink
 from nurture.models import lead_workflow_id
-from tests.conftest import ApiServer
+from tests.utils.api import lead_when, post_events
+from tests.utils.stack import ApiServer
 
 EMAIL = "Hanako.Yamada@Customer.example.com"
 LEAD: dict[str, Any] = {
@@ -27,23 +26,6 @@ LEAD: dict[str, Any] = {
     "scenario": "whitepaper",
     "timezone": "Asia/Tokyo",
 }
-
-
-async def post_events(http: httpx.AsyncClient, api: ApiServer, events: Any) -> httpx.Response:
-    body = json.dumps(events).encode()
-    return await http.post("/v1/events", content=body, headers=api.signed(body))
-
-
-async def lead_when(
-    http: httpx.AsyncClient, api: ApiServer, lead_id: str, ready: Any, timeout: float = 15
-) -> dict[str, Any]:
-    """Poll the lead until `ready(lead)` holds; return the last state either way."""
-    deadline = time.monotonic() + timeout
-    while True:
-        lead: dict[str, Any] = (await http.get(f"/v1/leads/{lead_id}", headers=api.admin)).json()
-        if ready(lead) or time.monotonic() > deadline:
-            return lead
-        await asyncio.sleep(0.1)
 
 
 async def test_lead_lifecycle_over_http(
@@ -87,9 +69,14 @@ async def test_lead_lifecycle_over_http(
     # A batch by email: the pricing page view crosses 60, the lead goes to sales.
     batch = [
         {"event_id": "evt-2", "email": EMAIL, "type": "email_open"},
-        {"event_id": "evt-3", "email": EMAIL, "type": "pricing_page_view",
-         "occurred_at": "2026-11-24T10:00:00+09:00", "properties": {"url": "/pricing"}},
-    ]  # fmt: skip
+        {
+            "event_id": "evt-3",
+            "email": EMAIL,
+            "type": "pricing_page_view",
+            "occurred_at": "2026-11-24T10:00:00+09:00",
+            "properties": {"url": "/pricing"},
+        },
+    ]
     response = await post_events(http, stack, batch)
     assert response.status_code == 202 and response.json()["accepted"] == 2
     state = await lead_when(http, stack, lead_id, lambda s: s["stage"] == "sales_pending")

@@ -14,8 +14,8 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from nurture.models import lead_workflow_id
-from tests.conftest import ApiServer
-from tests.factories import load, make_lead
+from tests.utils.factories import load, make_lead
+from tests.utils.stack import ApiServer
 
 GOOD_LEAD = {"email": "x@customer.example.com", "name": "X", "scenario": "whitepaper"}
 
@@ -49,23 +49,42 @@ async def test_unknown_event_type_is_422_naming_the_allowed_ones(
 @pytest.mark.parametrize(
     ("payload", "expected"),
     [
-        ([{"event_id": "e1", "email": "a@b.example.com", "type": "foo"}],
-         "events[0].type: unknown event type 'foo'; one of: whitepaper_download"),
-        ([{"event_id": "e1", "email": "a@b.example.com", "type": "page_view"},
-          {"event_id": "e2", "type": "page_view"}],
-         "events[1]: each event needs a lead_id or an email"),
-        ([{"event_id": "e1", "email": "a@b.example.com", "type": "page_view",
-           "occurred_at": "yesterday"}], "events[0].occurred_at: must be an ISO 8601 date-time"),
+        (
+            [{"event_id": "e1", "email": "a@b.example.com", "type": "foo"}],
+            "events[0].type: unknown event type 'foo'; one of: whitepaper_download",
+        ),
+        (
+            [
+                {"event_id": "e1", "email": "a@b.example.com", "type": "page_view"},
+                {"event_id": "e2", "type": "page_view"},
+            ],
+            "events[1]: each event needs a lead_id or an email",
+        ),
+        (
+            [
+                {
+                    "event_id": "e1",
+                    "email": "a@b.example.com",
+                    "type": "page_view",
+                    "occurred_at": "yesterday",
+                }
+            ],
+            "events[0].occurred_at: must be an ISO 8601 date-time",
+        ),
         ([{"email": "a@b.example.com", "type": "page_view"}], "events[0].event_id: is required"),
-        ({"event_id": "e1", "lead_id": "not-a-uuid", "type": "page_view"},
-         "lead_id: 'not-a-uuid' is not a UUID"),
-        ({"event_id": "e1", "email": "a@b.example.com", "type": "page_view", "properties": []},
-         "properties: must be a JSON object"),
+        (
+            {"event_id": "e1", "lead_id": "not-a-uuid", "type": "page_view"},
+            "lead_id: 'not-a-uuid' is not a UUID",
+        ),
+        (
+            {"event_id": "e1", "email": "a@b.example.com", "type": "page_view", "properties": []},
+            "properties: must be a JSON object",
+        ),
         ([], "the list of events is empty; send at least one"),
         ("page_view", "the body must be an event (a JSON object) or a list of events"),
         ([["nested"]], "events[0]: must be a JSON object"),
     ],
-)  # fmt: skip
+)
 async def test_event_errors_name_the_field_in_plain_words(
     stack: ApiServer, http: httpx.AsyncClient, payload: Any, expected: str
 ) -> None:
@@ -153,13 +172,27 @@ async def test_stale_signature_is_401(
         ({"event_id": "e1", "type": "page_view"}, 422, "lead_id or an email"),
         ({"lead_id": "not-a-uuid", "event_id": "e1", "type": "page_view"}, 422, "lead_id"),
         ({"event_id": "", "email": "a@b.example.com", "type": "page_view"}, 422, "event_id"),
-        ([{"event_id": f"e{i}", "email": "a@b.example.com", "type": "page_view"}
-          for i in range(1001)], 413, "at most 1000"),
-        ({"event_id": "e1", "email": "a@b.example.com", "type": "page_view",
-          "properties": {"blob": "x" * 20_000}}, 422, "at most 16384 bytes"),
+        (
+            [
+                {"event_id": f"e{i}", "email": "a@b.example.com", "type": "page_view"}
+                for i in range(1001)
+            ],
+            413,
+            "at most 1000",
+        ),
+        (
+            {
+                "event_id": "e1",
+                "email": "a@b.example.com",
+                "type": "page_view",
+                "properties": {"blob": "x" * 20_000},
+            },
+            422,
+            "at most 16384 bytes",
+        ),
         (b"[" + b" " * (1024 * 1024) + b"]", 413, "larger than 1048576 bytes"),
     ],
-)  # fmt: skip
+)
 async def test_malformed_events_are_refused(
     stack: ApiServer, http: httpx.AsyncClient, payload: Any, status: int, expected: str
 ) -> None:

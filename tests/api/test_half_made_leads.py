@@ -21,12 +21,18 @@ from temporalio.testing import WorkflowEnvironment
 from nurture.mailsink import MailSink, free_port
 from nurture.orchestration.reconciler import GRACE, Reconciler
 from nurture.settings import Settings
-from tests.api.test_end_to_end import lead_when
-from tests.conftest import ApiServer, running_worker, serve_api
-from tests.factories import load
+from tests.utils.api import lead_when
+from tests.utils.factories import load
+from tests.utils.stack import ApiServer, running_worker, serve_api
 
-LEAD = {"name": "Sato Jiro", "company": "Sato Denki", "scenario": "whitepaper",
-        "job_title": "Engineer", "industry": "Retail", "company_size": 20}  # fmt: skip
+LEAD = {
+    "name": "Sato Jiro",
+    "company": "Sato Denki",
+    "scenario": "whitepaper",
+    "job_title": "Engineer",
+    "industry": "Retail",
+    "company_size": 20,
+}
 
 
 async def test_a_lead_stored_while_temporal_is_down_gets_its_workflow(
@@ -77,8 +83,11 @@ async def test_a_lead_stored_while_temporal_is_down_gets_its_workflow(
 async def test_ten_intakes_of_one_address_at_once_make_one_lead_and_say_created_once(
     stack: ApiServer, http: httpx.AsyncClient, engine: Engine, smtp: MailSink
 ) -> None:
-    spellings = ["Kimura.Aya@Customer.example.com", "kimura.aya@customer.example.com",
-                 "KIMURA.AYA@CUSTOMER.EXAMPLE.COM"]  # fmt: skip
+    spellings = [
+        "Kimura.Aya@Customer.example.com",
+        "kimura.aya@customer.example.com",
+        "KIMURA.AYA@CUSTOMER.EXAMPLE.COM",
+    ]
     answers = await asyncio.gather(
         *(
             http.post("/v1/leads", json={**LEAD, "email": spellings[n % 3]}, headers=stack.admin)

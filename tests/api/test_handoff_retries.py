@@ -17,14 +17,20 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
 
 from nurture.settings import Settings
-from tests.conftest import ApiServer
-from tests.db_trouble import sqlite_write_locked
+from tests.utils.db_trouble import sqlite_write_locked
+from tests.utils.stack import ApiServer
 from workflows.handoff import SalesHandoffWorkflow
 
 REP_ONE = {"Authorization": "Bearer dev-rep-1"}
-LEAD = {"email": "ono@customer.example.com", "name": "Ono Aya", "company": "Ono Denki",
-        "scenario": "whitepaper", "job_title": "CTO", "industry": "Manufacturing",
-        "company_size": 300}  # fmt: skip
+LEAD = {
+    "email": "ono@customer.example.com",
+    "name": "Ono Aya",
+    "company": "Ono Denki",
+    "scenario": "whitepaper",
+    "job_title": "CTO",
+    "industry": "Manufacturing",
+    "company_size": 300,
+}
 
 
 async def _handed_off(http: httpx.AsyncClient, api: ApiServer) -> str:

@@ -13,16 +13,20 @@ from sqlalchemy.engine import Engine
 from nurture.db import session_scope
 from nurture.repo import reps
 from nurture.tables import Handoff, RepAssignment
-from tests.api.test_end_to_end import lead_when
-from tests.conftest import ApiServer
-
-REP_ONE = {"Authorization": "Bearer dev-rep-1"}
-REP_TWO = {"Authorization": "Bearer dev-rep-2"}
+from tests.utils.api import REP_ONE, REP_TWO, lead_when
+from tests.utils.stack import ApiServer
 
 
 async def _handed_off(http: httpx.AsyncClient, api: ApiServer, email: str) -> str:
-    lead = {"email": email, "name": "Kato Mei", "company": "Kato Seiki", "scenario": "whitepaper",
-            "job_title": "CTO", "industry": "Manufacturing", "company_size": 300}  # fmt: skip
+    lead = {
+        "email": email,
+        "name": "Kato Mei",
+        "company": "Kato Seiki",
+        "scenario": "whitepaper",
+        "job_title": "CTO",
+        "industry": "Manufacturing",
+        "company_size": 300,
+    }
     r = await http.post("/v1/leads", json=lead, headers=api.admin)
     lead_id = r.json()["id"]
     body = json.dumps({"event_id": "p", "lead_id": lead_id, "type": "pricing_page_view"}).encode()
@@ -116,8 +120,11 @@ async def test_the_admin_token_may_act_on_any_handoff(
     ("action", "body", "expected"),
     [
         ("ack", {"amount": 1000}, "amount belongs to opportunity and won, not to ack"),
-        ("reject", {"reason": "no_budget", "amount": 1000},
-         "amount belongs to opportunity and won, not to reject"),
+        (
+            "reject",
+            {"reason": "no_budget", "amount": 1000},
+            "amount belongs to opportunity and won, not to reject",
+        ),
         ("lost", {"reason": "price", "amount": 0}, "amount belongs to opportunity and won"),
         ("reject", None, "reason is required for reject; one of: not_a_fit, no_budget"),
         ("reject", {"reason": "bored"}, "reason 'bored' is not one of: not_a_fit"),
@@ -129,7 +136,7 @@ async def test_the_admin_token_may_act_on_any_handoff(
         ("opportunity", {"amount": "lots"}, "amount: must be a number"),
         ("opportunity", {"amount": 1.234}, "amount: may have at most 2 decimal places"),
     ],
-)  # fmt: skip
+)
 async def test_refused_actions_say_why_and_change_nothing(
     stack: ApiServer,
     http: httpx.AsyncClient,

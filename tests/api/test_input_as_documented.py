@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import ApiServer
+from tests.utils.stack import ApiServer
 
 LEAD = {"email": "doc@customer.example.com", "name": "Doc Lead", "scenario": "whitepaper"}
 REP_ONE = {"Authorization": "Bearer dev-rep-1"}
@@ -87,14 +87,20 @@ async def test_a_company_size_is_a_whole_number(
     ("body", "expected"),
     [
         (b"\xff\xfe", "the body is not valid JSON"),
-        (json.dumps({"name": "Expo", "channel": "expo", "cost": ""}).encode(),
-         "cost: must be a number, or a decimal string like 1500000.50"),
-        (json.dumps({"name": "Expo", "channel": "expo", "cost": "1e3"}).encode(),
-         "cost: must be a number, or a decimal string like 1500000.50"),
-        (json.dumps({"name": "Expo", "channel": "expo", "cost": 10, "starts_on": 0}).encode(),
-         "starts_on: must be a date like 2026-11-30"),
+        (
+            json.dumps({"name": "Expo", "channel": "expo", "cost": ""}).encode(),
+            "cost: must be a number, or a decimal string like 1500000.50",
+        ),
+        (
+            json.dumps({"name": "Expo", "channel": "expo", "cost": "1e3"}).encode(),
+            "cost: must be a number, or a decimal string like 1500000.50",
+        ),
+        (
+            json.dumps({"name": "Expo", "channel": "expo", "cost": 10, "starts_on": 0}).encode(),
+            "starts_on: must be a date like 2026-11-30",
+        ),
     ],
-)  # fmt: skip
+)
 async def test_a_campaign_takes_money_and_days_as_documented(
     stack: ApiServer, http: httpx.AsyncClient, body: bytes, expected: str
 ) -> None:

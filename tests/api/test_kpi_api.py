@@ -7,13 +7,15 @@ from decimal import Decimal
 
 import httpx
 
-from tests.api.test_dashboard import assert_csv_is_json
-from tests.api.test_end_to_end import lead_when
-from tests.api.test_handoffs import REP_ONE, REP_TWO
-from tests.conftest import ApiServer
+from tests.utils.api import REP_ONE, REP_TWO, lead_when
+from tests.utils.browser import assert_csv_is_json
+from tests.utils.stack import ApiServer
 
-REP_TOKENS = {"Rep One": REP_ONE, "Rep Two": REP_TWO,
-              "Rep Three": {"Authorization": "Bearer dev-rep-3"}}  # fmt: skip
+REP_TOKENS = {
+    "Rep One": REP_ONE,
+    "Rep Two": REP_TWO,
+    "Rep Three": {"Authorization": "Bearer dev-rep-3"},
+}
 
 
 async def test_campaign_put_validates_and_upserts(
@@ -47,12 +49,20 @@ async def test_a_won_deal_shows_in_the_funnel_and_the_roi(
     stack: ApiServer, http: httpx.AsyncClient
 ) -> None:
     await http.put(
-        "/v1/campaigns/wp-2026", headers=stack.admin,
+        "/v1/campaigns/wp-2026",
+        headers=stack.admin,
         json={"name": "Whitepaper", "channel": "whitepaper", "cost": "100000"},
-    )  # fmt: skip
-    lead = {"email": "roi@customer.example.com", "name": "Ito", "company": "Ito KK",
-            "job_title": "CEO", "industry": "SaaS", "company_size": 200,
-            "source": "wp-2026", "scenario": "whitepaper"}  # fmt: skip
+    )
+    lead = {
+        "email": "roi@customer.example.com",
+        "name": "Ito",
+        "company": "Ito KK",
+        "job_title": "CEO",
+        "industry": "SaaS",
+        "company_size": 200,
+        "source": "wp-2026",
+        "scenario": "whitepaper",
+    }
     lead_id = (await http.post("/v1/leads", json=lead, headers=stack.admin)).json()["id"]
     body = json.dumps({"event_id": "p", "lead_id": lead_id, "type": "pricing_page_view"}).encode()
     await http.post("/v1/events", content=body, headers=stack.signed(body))
@@ -82,9 +92,15 @@ async def test_a_won_deal_shows_in_the_funnel_and_the_roi(
 async def test_sla_and_scoring_reports_after_a_rejected_lead(
     stack: ApiServer, http: httpx.AsyncClient
 ) -> None:
-    lead = {"email": "rej@customer.example.com", "name": "Abe", "company": "Abe KK",
-            "job_title": "CTO", "industry": "SaaS", "company_size": 200,
-            "scenario": "whitepaper"}  # fmt: skip
+    lead = {
+        "email": "rej@customer.example.com",
+        "name": "Abe",
+        "company": "Abe KK",
+        "job_title": "CTO",
+        "industry": "SaaS",
+        "company_size": 200,
+        "scenario": "whitepaper",
+    }
     lead_id = (await http.post("/v1/leads", json=lead, headers=stack.admin)).json()["id"]
     body = json.dumps({"event_id": "p", "lead_id": lead_id, "type": "pricing_page_view"}).encode()
     await http.post("/v1/events", content=body, headers=stack.signed(body))
@@ -92,9 +108,10 @@ async def test_sla_and_scoring_reports_after_a_rejected_lead(
     handoff = f"handoff-{lead_id}-1"
     await http.post(f"/v1/handoffs/{handoff}/ack", headers=REP_ONE)
     r = await http.post(
-        f"/v1/handoffs/{handoff}/reject", json={"reason": "no_budget", "note": "next year"},
+        f"/v1/handoffs/{handoff}/reject",
+        json={"reason": "no_budget", "note": "next year"},
         headers=REP_ONE,
-    )  # fmt: skip
+    )
     assert r.status_code == 200
     await lead_when(http, stack, lead_id, lambda s: s["stage"] == "recycled")
 
@@ -106,13 +123,21 @@ async def test_sla_and_scoring_reports_after_a_rejected_lead(
     await lead_when(http, stack, other_id, lambda s: s["stage"] == "sales_pending")
     second = f"handoff-{other_id}-1"
     holder = (await http.get(f"/v1/handoffs/{second}", headers=stack.admin)).json()["rep"]
-    r = await http.post(f"/v1/handoffs/{second}/reject", json={"reason": "not_a_fit"},
-                        headers=REP_TOKENS[holder])  # fmt: skip
+    r = await http.post(
+        f"/v1/handoffs/{second}/reject", json={"reason": "not_a_fit"}, headers=REP_TOKENS[holder]
+    )
     assert r.status_code == 200, r.text
     await lead_when(http, stack, other_id, lambda s: s["stage"] == "recycled")
 
-    figures = ("handoffs", "acknowledged", "rejected_without_ack", "within_sla", "missed_sla",
-               "open_within_sla", "reassignments")  # fmt: skip
+    figures = (
+        "handoffs",
+        "acknowledged",
+        "rejected_without_ack",
+        "within_sla",
+        "missed_sla",
+        "open_within_sla",
+        "reassignments",
+    )
     sla = (await http.get("/v1/kpi/sla", headers=stack.admin)).json()
     assert [sla["overall"][k] for k in figures] == [2, 1, 1, 2, 0, 0, 0]
     assert sla["overall"]["within_sla_rate"] == 1.0
@@ -128,8 +153,9 @@ async def test_sla_and_scoring_reports_after_a_rejected_lead(
     assert pricing["label"] == "Pricing page view" and pricing["leads_with"] == 2
     assert pricing["win_rate_with"] == 0.0
     assert scoring["reject_reasons"] == {"no_budget": 1, "not_a_fit": 1}
-    scoring = (await http.get(
-        "/v1/kpi/scoring", params={"campaign": "ads"}, headers=stack.admin)).json()  # fmt: skip
+    scoring = (
+        await http.get("/v1/kpi/scoring", params={"campaign": "ads"}, headers=stack.admin)
+    ).json()
     pricing = next(r for r in scoring["rules"] if r["rule"] == "pricing_page_view")
     assert pricing["leads_with"] == 1 and scoring["reject_reasons"] == {"not_a_fit": 1}
     later = {"from": "2999-01-01"}

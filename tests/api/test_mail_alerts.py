@@ -19,14 +19,20 @@ from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
 
 from nurture.settings import Settings
-from tests.api.test_dashboard import dashboard_in_chromium
-from tests.conftest import running_worker, serve_api
-from tests.factories import outbox
-from tests.smtp_servers import Login, Scripted, ScriptedServer
+from tests.utils.browser import dashboard_in_chromium
+from tests.utils.factories import outbox
+from tests.utils.smtp_servers import Login, Scripted, ScriptedServer
+from tests.utils.stack import running_worker, serve_api
 
-LEAD = {"email": "ueda@customer.example.com", "name": "Ueda Sho", "company": "Ueda KK",
-        "scenario": "whitepaper", "job_title": "Engineer", "industry": "Retail",
-        "company_size": 20}  # fmt: skip
+LEAD = {
+    "email": "ueda@customer.example.com",
+    "name": "Ueda Sho",
+    "company": "Ueda KK",
+    "scenario": "whitepaper",
+    "job_title": "Engineer",
+    "industry": "Retail",
+    "company_size": 20,
+}
 
 
 async def _until(check: Callable[[], object], seconds: float = 60) -> None:
@@ -37,9 +43,13 @@ async def _until(check: Callable[[], object], seconds: float = 60) -> None:
 
 def _relay(settings: Settings, port: int, password: str) -> Settings:
     return settings.model_copy(
-        update={"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_username": "nurture",
-                "smtp_password": SecretStr(password)}
-    )  # fmt: skip
+        update={
+            "smtp_host": "127.0.0.1",
+            "smtp_port": port,
+            "smtp_username": "nurture",
+            "smtp_password": SecretStr(password),
+        }
+    )
 
 
 async def test_held_mail_is_named_by_healthz_kpi_and_dashboard_until_fixed(

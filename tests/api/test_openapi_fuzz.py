@@ -20,14 +20,20 @@ from typing import Any
 import httpx
 
 from nurture.tracking import Tracker
-from tests.conftest import ApiServer
+from tests.utils.stack import ApiServer
 
 ROOT = Path(__file__).resolve().parents[2]
 FUZZ = Path(__file__).resolve().parent / "fuzz"
 DEADLINE_SECONDS = 150  # the run takes ~30 s on a busy 2-core machine
-LEAD = {"email": "fuzz@customer.example.com", "name": "Fuzz Target", "company": "Fuzz KK",
-        "scenario": "whitepaper", "job_title": "CTO", "industry": "Manufacturing",
-        "company_size": 300}  # fmt: skip
+LEAD = {
+    "email": "fuzz@customer.example.com",
+    "name": "Fuzz Target",
+    "company": "Fuzz KK",
+    "scenario": "whitepaper",
+    "job_title": "CTO",
+    "industry": "Manufacturing",
+    "company_size": 300,
+}
 
 
 async def _handed_off(http: httpx.AsyncClient, api: ApiServer) -> tuple[str, str]:
@@ -49,9 +55,12 @@ def _config(tmp_path: Path, api: ApiServer, lead_id: str, handoff_id: str) -> Pa
     links = Tracker(api.settings.public_url, secret, lead_id, "fuzz")
     tokens = [
         url.rsplit("/", 1)[1]
-        for url in (links.click_url("https://www.example.com/"), links.open_url(),
-                    links.unsubscribe_url())
-    ]  # fmt: skip
+        for url in (
+            links.click_url("https://www.example.com/"),
+            links.open_url(),
+            links.unsubscribe_url(),
+        )
+    ]
     known = f"""
 [dictionaries.known-leads]
 values = ["{lead_id}"]
@@ -80,17 +89,29 @@ async def test_a_schema_fuzzer_finds_nothing_wrong_with_the_live_api(
     report = tmp_path / "schemathesis.json"
     token = stack.settings.admin_token.get_secret_value()
     command = [
-        sys.executable, "-m", "schemathesis.cli",
-        "--config-file", str(_config(tmp_path, stack, lead_id, handoff_id)),
-        "run", f"{stack.base_url}/openapi.json",
-        "--header", f"Authorization: Bearer {token}",
-        "--checks", "all",
-        "--max-examples", "10",
-        "--seed", os.environ.get("NURTURE_FUZZ_SEED", "20261201"),
-        "--request-timeout", "30",
+        sys.executable,
+        "-m",
+        "schemathesis.cli",
+        "--config-file",
+        str(_config(tmp_path, stack, lead_id, handoff_id)),
+        "run",
+        f"{stack.base_url}/openapi.json",
+        "--header",
+        f"Authorization: Bearer {token}",
+        "--checks",
+        "all",
+        "--max-examples",
+        "10",
+        "--seed",
+        os.environ.get("NURTURE_FUZZ_SEED", "20261201"),
+        "--request-timeout",
+        "30",
         "--no-color",
-        "--report", "json", "--report-json-path", str(report),
-    ]  # fmt: skip
+        "--report",
+        "json",
+        "--report-json-path",
+        str(report),
+    ]
     env = {
         **os.environ,
         "SCHEMATHESIS_HOOKS": "tests.api.fuzz.hooks",

@@ -27,11 +27,10 @@ from nurture.mailsink import MailSink
 from nurture.models import lead_workflow_id
 from nurture.orchestration.reconciler import Reconciler
 from nurture.settings import Settings
-from tests.api.test_end_to_end import lead_when, post_events
-from tests.api.test_handoffs import REP_ONE
-from tests.conftest import ApiServer
-from tests.factories import notes, outbox
-from tests.processes import cli
+from tests.utils.api import REP_ONE, lead_when, post_events
+from tests.utils.factories import notes, outbox
+from tests.utils.processes import cli
+from tests.utils.stack import ApiServer
 from workflows.lead import LeadWorkflow
 from workflows.registry import WORKFLOWS, workflow_runner
 
@@ -42,7 +41,7 @@ HOT = {
     "job_title": "CEO",
     "industry": "Manufacturing",
     "company_size": 500,
-}  # fmt: skip  45
+}  # 45
 COLD = {
     "name": "Abe Yui",
     "company": "Abe Shoji",
@@ -50,7 +49,7 @@ COLD = {
     "job_title": "Engineer",
     "industry": "Retail",
     "company_size": 20,
-}  # fmt: skip  0
+}  # 0
 
 
 def temporal(env: WorkflowEnvironment, *args: str) -> subprocess.CompletedProcess[str]:
@@ -58,8 +57,10 @@ def temporal(env: WorkflowEnvironment, *args: str) -> subprocess.CompletedProces
     address = env.client.service_client.config.target_host
     return subprocess.run(
         [find_binary("temporal"), *args, "--address", address],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 async def acli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -103,9 +104,10 @@ async def _until_running_new_run(handle: WorkflowHandle[Any, Any], old_run: str)
 async def _replays(handle: WorkflowHandle[Any, Any]) -> None:
     """The reset run's own history replays on today's code (a worker restart would)."""
     replayer = Replayer(
-        workflows=WORKFLOWS, data_converter=pydantic_data_converter,
+        workflows=WORKFLOWS,
+        data_converter=pydantic_data_converter,
         workflow_runner=workflow_runner(),
-    )  # fmt: skip
+    )
     await replayer.replay_workflow(await handle.fetch_history())
 
 
@@ -135,9 +137,13 @@ async def _task_failures(handle: WorkflowHandle[Any, Any]) -> list[str]:
 
 @pytest.mark.parametrize("to", ["before-handoff", "first-task"])
 async def test_a_reset_lead_with_an_open_handoff_stays_with_its_rep(
-    stack: ApiServer, http: httpx.AsyncClient, dev_env: WorkflowEnvironment, smtp: MailSink,
-    engine: Engine, to: str,
-) -> None:  # fmt: skip
+    stack: ApiServer,
+    http: httpx.AsyncClient,
+    dev_env: WorkflowEnvironment,
+    smtp: MailSink,
+    engine: Engine,
+    to: str,
+) -> None:
     email = "mori@customer.example.com"
     lead = await _new_lead(http, stack, email, **HOT)
     await _event(http, stack, lead, "pricing", "pricing_page_view")  # 60: MQL, handed off
@@ -151,8 +157,9 @@ async def test_a_reset_lead_with_an_open_handoff_stays_with_its_rep(
         where = ["--event-id", str(await _task_before(handle, started))]
     else:  # the very start, the intake update not re-applied (README, "Ops")
         where = ["--type", "FirstWorkflowTask", "--reapply-exclude", "Update"]
-    reset = temporal(dev_env, "workflow", "reset", "--workflow-id", handle.id, *where,
-                     "--reason", "ops: replay")  # fmt: skip
+    reset = temporal(
+        dev_env, "workflow", "reset", "--workflow-id", handle.id, *where, "--reason", "ops: replay"
+    )
 
     assert reset.returncode == 0, reset.stderr
     await _until_running_new_run(handle, old_run)
@@ -191,8 +198,17 @@ async def test_a_reset_plain_lead_keeps_api_and_workflow_in_step(
     old_run = (await handle.describe()).run_id
 
     point = await _task_before(handle, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)
-    reset = temporal(dev_env, "workflow", "reset", "--workflow-id", handle.id,
-                     "--event-id", str(point), "--reason", "ops: retry")  # fmt: skip
+    reset = temporal(
+        dev_env,
+        "workflow",
+        "reset",
+        "--workflow-id",
+        handle.id,
+        "--event-id",
+        str(point),
+        "--reason",
+        "ops: retry",
+    )
     assert reset.returncode == 0, reset.stderr
     await _until_running_new_run(handle, old_run)
     await _event(http, stack, lead, "pricing", "pricing_page_view")  # +15 = 28
@@ -206,17 +222,28 @@ async def test_a_reset_plain_lead_keeps_api_and_workflow_in_step(
 
 @pytest.mark.parametrize("action", ["terminate", "cancel"])
 async def test_a_lead_closed_in_temporal_is_halted_not_reborn_and_resumes_from_its_record(
-    stack: ApiServer, http: httpx.AsyncClient, dev_env: WorkflowEnvironment, smtp: MailSink,
-    settings: Settings, engine: Engine, action: str,
-) -> None:  # fmt: skip
+    stack: ApiServer,
+    http: httpx.AsyncClient,
+    dev_env: WorkflowEnvironment,
+    smtp: MailSink,
+    settings: Settings,
+    engine: Engine,
+    action: str,
+) -> None:
     email = f"{action}@customer.example.com"
     lead = await _new_lead(http, stack, email, **COLD)
     await _event(http, stack, lead, "case", "case_study_download")
     await _event(http, stack, lead, "view", "page_view")  # 11
     await lead_when(http, stack, lead, lambda s: s["score"] == 11)
     handle = dev_env.client.get_workflow_handle(lead_workflow_id(lead))
-    closed = temporal(dev_env, "workflow", action, "--workflow-id", handle.id,
-                      *(["--reason", "ops test"] if action == "terminate" else []))  # fmt: skip
+    closed = temporal(
+        dev_env,
+        "workflow",
+        action,
+        "--workflow-id",
+        handle.id,
+        *(["--reason", "ops test"] if action == "terminate" else []),
+    )
     assert closed.returncode == 0, closed.stderr
 
     # The worker's reconciler notices before any event arrives.
@@ -254,9 +281,12 @@ async def test_a_lead_closed_in_temporal_is_halted_not_reborn_and_resumes_from_i
 
 
 async def test_ops_stop_a_lead_with_nurture_leads_stop(
-    stack: ApiServer, http: httpx.AsyncClient, dev_env: WorkflowEnvironment, smtp: MailSink,
+    stack: ApiServer,
+    http: httpx.AsyncClient,
+    dev_env: WorkflowEnvironment,
+    smtp: MailSink,
     settings: Settings,
-) -> None:  # fmt: skip
+) -> None:
     env = nurture_env(dev_env, settings)
     quiet = await _new_lead(http, stack, "quiet@customer.example.com", **COLD)
     await _event(http, stack, quiet, "view", "page_view")

@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from nurture.repo.segment import identity_digest
-from tests.api.test_end_to_end import lead_when
-from tests.conftest import ApiServer
+from tests.utils.api import lead_when
+from tests.utils.stack import ApiServer
 
 SEGMENT = "/v1/integrations/segment"
 TOKYO = {"timezone": "Asia/Tokyo", "locale": "ja-JP"}

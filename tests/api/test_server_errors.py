@@ -11,7 +11,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.main import create_app
 from nurture.settings import Settings
-from tests.conftest import ApiServer
+from tests.utils.stack import ApiServer
 
 
 @pytest.mark.parametrize(

@@ -17,14 +17,20 @@ from nurture.db import session_scope
 from nurture.mailsink import MailSink, ReceivedMail
 from nurture.settings import Settings
 from nurture.tables import EmailMessage, TrackingHit
-from tests.api.test_end_to_end import lead_when
-from tests.conftest import ApiServer, running_worker, serve_api
-from tests.factories import link_targets, sent_mails
+from tests.utils.api import lead_when
+from tests.utils.factories import link_targets, sent_mails
+from tests.utils.stack import ApiServer, running_worker, serve_api
 
 BROWSER = {"User-Agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15"}
 SCANNER = {"User-Agent": "Mozilla/5.0 (compatible; Barracuda Sentinel link scanner)"}
-LEAD = {"email": "reader@customer.example.com", "name": "Mori Ken", "company": "Mori KK",
-        "job_title": "Engineer", "industry": "Retail", "scenario": "whitepaper"}  # fmt: skip
+LEAD = {
+    "email": "reader@customer.example.com",
+    "name": "Mori Ken",
+    "company": "Mori KK",
+    "job_title": "Engineer",
+    "industry": "Retail",
+    "scenario": "whitepaper",
+}
 
 
 def _tracked(mail: ReceivedMail, kind: str) -> list[str]:
@@ -88,9 +94,11 @@ async def test_clicks_and_opens_score_for_people_only(
 
     await asyncio.sleep(1.0)
     state = await lead_when(
-        http, stack, lead_id, lambda s: any(e["kind"] == "event" and "email_open" in e["text"]
-                                            for e in s["timeline"])
-    )  # fmt: skip
+        http,
+        stack,
+        lead_id,
+        lambda s: any(e["kind"] == "event" and "email_open" in e["text"] for e in s["timeline"]),
+    )
     assert state["score"] == 3  # one human click; the scanner and honeypot hits added nothing
     with session_scope(engine) as session:
         hits = session.exec(select(TrackingHit).order_by(TrackingHit.id)).all()  # type: ignore[arg-type]
@@ -103,11 +111,24 @@ async def test_clicks_and_opens_score_for_people_only(
     ]
     report = (await http.get("/v1/kpi/email", headers=stack.admin)).json()
     assert report == [
-        {"scenario": "whitepaper", "step": "thanks", "sent": 1, "delivered": 1, "bounced": 0,
-         "unique_opens": 1, "unique_clicks": 1, "unsubscribes": 0, "open_rate": 1.0,
-         "click_rate": 1.0, "unsubscribe_rate": 0.0, "bounce_rate": 0.0, "uncertain": 0,
-         "held": 0, "failed": 0}
-    ]  # fmt: skip
+        {
+            "scenario": "whitepaper",
+            "step": "thanks",
+            "sent": 1,
+            "delivered": 1,
+            "bounced": 0,
+            "unique_opens": 1,
+            "unique_clicks": 1,
+            "unsubscribes": 0,
+            "open_rate": 1.0,
+            "click_rate": 1.0,
+            "unsubscribe_rate": 0.0,
+            "bounce_rate": 0.0,
+            "uncertain": 0,
+            "held": 0,
+            "failed": 0,
+        }
+    ]
 
 
 async def test_a_click_right_after_delivery_is_a_gateway(

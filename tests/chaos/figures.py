@@ -43,11 +43,23 @@ BENIGN_WFT = {
     WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_UPDATE,
     WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_RESET_STICKY_TASK_QUEUE,
 }
-COUNTED = ("leads", "mails_expected", "delivered", "lost", "duplicates", "uncertain", "held",
-           "bounced", "events_sent", "events_lost", "events_double", "orphans", "forks",
-           "wft_failures")  # fmt: skip
-FAILING = ("lost", "duplicates", "events_lost", "events_double", "orphans", "forks",
-           "wft_failures")  # fmt: skip
+COUNTED = (
+    "leads",
+    "mails_expected",
+    "delivered",
+    "lost",
+    "duplicates",
+    "uncertain",
+    "held",
+    "bounced",
+    "events_sent",
+    "events_lost",
+    "events_double",
+    "orphans",
+    "forks",
+    "wft_failures",
+)
+FAILING = ("lost", "duplicates", "events_lost", "events_double", "orphans", "forks", "wft_failures")
 
 
 @dataclass

@@ -31,9 +31,11 @@ async def temporal_restart(run: Run) -> None:
         await run.stack.signal_temporal(sig)
         for _ in range(3):  # a client that never retries
             body = json.dumps(lead_body(f"tr-once-{sig.name.lower()}", len(once))).encode()
-            once.append(asyncio.create_task(
-                run.api.send_once("/v1/leads", body, run.api.headers(body, signed=False))
-            ))  # fmt: skip
+            once.append(
+                asyncio.create_task(
+                    run.api.send_once("/v1/leads", body, run.api.headers(body, signed=False))
+                )
+            )
         # Longer than the API's own Temporal retries (about 10 s): those intakes get a 503.
         await asyncio.sleep(TEMPORAL_DOWN_SECONDS)
         await run.stack.start_temporal()
@@ -122,6 +124,12 @@ def _bulk(ids: list[str], count: int, prefix: str) -> list[dict[str, Any]]:
     events = [e for lead in ids for e in page_views(lead, 1, prefix)]
     for n in range(count - len(events)):
         lead, message = ids[n % len(ids)], f"{prefix}-{n}"
-        events.append({"event_id": f"{prefix}-open-{n}", "lead_id": lead,
-                       "type": "email_open", "properties": {"message": message}})  # fmt: skip
+        events.append(
+            {
+                "event_id": f"{prefix}-open-{n}",
+                "lead_id": lead,
+                "type": "email_open",
+                "properties": {"message": message},
+            }
+        )
     return events[:count]

@@ -118,8 +118,9 @@ async def ops(run: Run) -> None:
 
     run.step("temporal workflow cancel and terminate; nurture leads stop")
     await temporal(run, "cancel", "-w", lead_workflow_id(lead["cancel"]))
-    await temporal(run, "terminate", "-w", lead_workflow_id(lead["terminate"]),
-                   "--reason", "chaos: terminate")  # fmt: skip
+    await temporal(
+        run, "terminate", "-w", lead_workflow_id(lead["terminate"]), "--reason", "chaos: terminate"
+    )
     stopped = await nurture(run, "leads", "stop", lead["stop"], "--reason", "chaos: stop")
     await asyncio.sleep(1.0)
     reborn = 0

@@ -25,7 +25,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from nurture.mailsink import parse
-from tests.smtp_servers import Scripted
+from tests.utils.smtp_servers import Scripted
 
 LOOPBACK = "127.0.0.1"
 TEMPORARY = ("421 4.3.2 Service not available, try later", "451 4.3.0 Local error, try later")
@@ -69,8 +69,11 @@ class Relay(Scripted):
         warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
         extra: dict[str, Any] = {}
         if self.credentials is not None:
-            extra = {"authenticator": self._authenticate, "auth_required": True,
-                     "auth_require_tls": False}  # fmt: skip
+            extra = {
+                "authenticator": self._authenticate,
+                "auth_required": True,
+                "auth_require_tls": False,
+            }
         self._controller = Controller(self, hostname=LOOPBACK, port=self.port, **extra)
         self._controller.start()
         return self

@@ -92,9 +92,15 @@ class Run:
     # --- traffic -------------------------------------------------------------------------
 
     async def create_leads(
-        self, count: int, tag: str, profile: dict[str, Any] | None = None, *,
-        concurrency: int = 8, within: float = 120.0, points: int = 0,
-    ) -> list[str]:  # fmt: skip
+        self,
+        count: int,
+        tag: str,
+        profile: dict[str, Any] | None = None,
+        *,
+        concurrency: int = 8,
+        within: float = 120.0,
+        points: int = 0,
+    ) -> list[str]:
         """`count` new leads through the API, `concurrency` at a time; their ids in order."""
         gate = asyncio.Semaphore(concurrency)
 
@@ -124,9 +130,13 @@ class Run:
         return list(await asyncio.gather(*(one(n) for n in range(count))))
 
     async def send_events(
-        self, events: list[dict[str, Any]], *, batch: int = 50, concurrency: int = 4,
+        self,
+        events: list[dict[str, Any]],
+        *,
+        batch: int = 50,
+        concurrency: int = 4,
         within: float = 120.0,
-    ) -> None:  # fmt: skip
+    ) -> None:
         """Signed batches until each is accepted; accepted events go into the ledger."""
         gate = asyncio.Semaphore(concurrency)
 
@@ -181,12 +191,18 @@ class Run:
         moving = "nothing checked yet"
         while time.monotonic() < deadline:
             snap = await asyncio.to_thread(snapshot, self.engine)
-            fingerprint = (len(self.relay.receipts), len(snap.applied),
-                      tuple(sorted((m.outbox_key, m.status) for m in snap.mails)))  # fmt: skip
+            fingerprint = (
+                len(self.relay.receipts),
+                len(snap.applied),
+                tuple(sorted((m.outbox_key, m.status) for m in snap.mails)),
+            )
             if fingerprint != last:
                 last, still_since = fingerprint, time.monotonic()
-            due = [e for e, (lead, _) in self.ledger.events.items()
-                   if e not in self.ledger.parked and (lead, e) not in snap.applied]  # fmt: skip
+            due = [
+                e
+                for e, (lead, _) in self.ledger.events.items()
+                if e not in self.ledger.parked and (lead, e) not in snap.applied
+            ]
             leads = [lead for lead in snap.leads if lead not in self.ledger.halted]
             moving = await self._pending(leads) or (
                 f"{len(due)} event(s) not yet applied" if due else ""

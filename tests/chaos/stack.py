@@ -121,12 +121,24 @@ class Stack:
     async def start_temporal(self) -> None:
         """The dev server on its db file, with nurture's search attributes (as `nurture dev`)."""
         argv = [
-            find_binary("temporal"), "server", "start-dev",
-            "--db-filename", str(self.temporal_db), "--ip", LOOPBACK,
-            "--port", str(self.temporal_port), "--headless",
-            "--http-port", str(self._http_port), "--metrics-port", str(self._metrics_port),
-            "--log-level", "warn", *cli_flags(),
-        ]  # fmt: skip
+            find_binary("temporal"),
+            "server",
+            "start-dev",
+            "--db-filename",
+            str(self.temporal_db),
+            "--ip",
+            LOOPBACK,
+            "--port",
+            str(self.temporal_port),
+            "--headless",
+            "--http-port",
+            str(self._http_port),
+            "--metrics-port",
+            str(self._metrics_port),
+            "--log-level",
+            "warn",
+            *cli_flags(),
+        ]
         self.temporal = child = self._spawn("temporal", argv, dict(os.environ))
 
         async def ready() -> bool:

@@ -43,10 +43,14 @@ def lead_body(tag: str, n: int, profile: dict[str, Any] | None = None) -> dict[s
 def page_views(lead_id: str, count: int, prefix: str) -> list[dict[str, Any]]:
     """`count` page views (+1 each, capped at 10 per lead) with event IDs unique to `prefix`."""
     return [
-        {"event_id": f"{prefix}-{lead_id}-{k}", "lead_id": lead_id, "type": "page_view",
-         "properties": {"path": "/docs"}}
+        {
+            "event_id": f"{prefix}-{lead_id}-{k}",
+            "lead_id": lead_id,
+            "type": "page_view",
+            "properties": {"path": "/docs"},
+        }
         for k in range(count)
-    ]  # fmt: skip
+    ]
 
 
 class Api:

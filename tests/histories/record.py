@@ -36,7 +36,7 @@ from nurture.orchestration.lead_runs import profile_of
 from nurture.repo import reps
 from nurture.settings import RepConfig, Settings
 from nurture.temporal import register_search_attributes
-from tests.factories import COLD_PROFILE, HOT_PROFILE, event, make_lead, start_lead
+from tests.utils.factories import COLD_PROFILE, HOT_PROFILE, event, make_lead, start_lead
 from worker import build_worker, prepare_database
 from workflows.handoff import SalesHandoffWorkflow
 from workflows.lead import LeadWorkflow
@@ -142,10 +142,14 @@ async def main(names: list[str]) -> None:
     await register_search_attributes(env.client)
     with tempfile.TemporaryDirectory() as tmp, MailSink() as sink:
         settings = Settings(
-            env="dev", database_url=f"sqlite:///{tmp}/h.db", smtp_host=sink.host,
-            smtp_port=sink.port, task_queue=f"record-{uuid.uuid4()}", send_window=True,
+            env="dev",
+            database_url=f"sqlite:///{tmp}/h.db",
+            smtp_host=sink.host,
+            smtp_port=sink.port,
+            task_queue=f"record-{uuid.uuid4()}",
+            send_window=True,
             sales_reps=[RepConfig(name="Rep", email="rep@sales.example.com")],
-        )  # fmt: skip
+        )
         engine = prepare_database(settings)
         async with build_worker(env.client, settings, engine):
             for name in wanted:

@@ -79,16 +79,26 @@ def test_territory_then_industry_then_anyone(db: Engine) -> None:
     maker = LeadProfile(attributes={"territory": "Tohoku"}, industry="Precision manufacturing")
     with Session(db) as session:
         choice = reps.assign(
-            session, strategy=Strategy.TERRITORY, handoff_id="m", attempt=1, profile=maker,
-            at=T0 + timedelta(hours=1), exclude=[],
-        )  # fmt: skip
+            session,
+            strategy=Strategy.TERRITORY,
+            handoff_id="m",
+            attempt=1,
+            profile=maker,
+            at=T0 + timedelta(hours=1),
+            exclude=[],
+        )
         assert choice is not None and choice.rep.name == "Factory"
         assert "industry match" in choice.reason
         nobody = LeadProfile(attributes={"territory": "Okinawa"})
         fallback = reps.assign(
-            session, strategy=Strategy.TERRITORY, handoff_id="o", attempt=1, profile=nobody,
-            at=T0 + timedelta(hours=2), exclude=[],
-        )  # fmt: skip
+            session,
+            strategy=Strategy.TERRITORY,
+            handoff_id="o",
+            attempt=1,
+            profile=nobody,
+            at=T0 + timedelta(hours=2),
+            exclude=[],
+        )
         assert fallback is not None and "no rep covers" in fallback.reason
 
 
@@ -99,13 +109,23 @@ def test_asking_twice_for_the_same_assignment_gets_the_same_rep(db: Engine) -> N
         session.commit()
     with Session(db) as session:
         first = reps.assign(
-            session, strategy=Strategy.ROUND_ROBIN, handoff_id="h", attempt=1,
-            profile=LeadProfile(), at=T0, exclude=[],
-        )  # fmt: skip
+            session,
+            strategy=Strategy.ROUND_ROBIN,
+            handoff_id="h",
+            attempt=1,
+            profile=LeadProfile(),
+            at=T0,
+            exclude=[],
+        )
         again = reps.assign(
-            session, strategy=Strategy.ROUND_ROBIN, handoff_id="h", attempt=1,
-            profile=LeadProfile(), at=T0, exclude=[],
-        )  # fmt: skip
+            session,
+            strategy=Strategy.ROUND_ROBIN,
+            handoff_id="h",
+            attempt=1,
+            profile=LeadProfile(),
+            at=T0,
+            exclude=[],
+        )
         assert first is not None and again is not None and first.rep.id == again.rep.id
         assert reps.find_rep(session, "ann@sales.example.com").assigned_count == 1
 

@@ -6,7 +6,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from nurture import signing
-from tests.processes import cli
+from tests.utils.processes import cli
 
 run = cli
 
@@ -96,8 +96,18 @@ def test_preview_says_what_exists(tmp_path: Path) -> None:
 
 def test_reps_lifecycle_and_readable_errors(tmp_path: Path) -> None:
     env = {"NURTURE_DATABASE_URL": f"sqlite:///{tmp_path / 'reps.db'}"}
-    args = ["--name", "Suzuki Ichiro", "--email", "Ichiro@Example.com", "--manager",
-            "boss@example.com", "--territory", "kanto", "--weight", "2"]  # fmt: skip
+    args = [
+        "--name",
+        "Suzuki Ichiro",
+        "--email",
+        "Ichiro@Example.com",
+        "--manager",
+        "boss@example.com",
+        "--territory",
+        "kanto",
+        "--weight",
+        "2",
+    ]
     added = run("reps", "add", *args, env=env)
     assert added.returncode == 0, added.stderr
     token = added.stdout.split("keep it safe): ")[1].strip()

@@ -17,9 +17,9 @@ from nurture.cli.demo import ZONES
 from nurture.mailsink import MailSink
 from nurture.settings import Settings
 from scenarios.email_policy import SEND_WINDOW
-from tests.api.test_dashboard import ARTIFACTS, _apply, dashboard_in_chromium
-from tests.conftest import ApiServer, serve_api
-from tests.nurture.test_cli import run
+from tests.utils.browser import ARTIFACTS, apply_campaign, dashboard_in_chromium
+from tests.utils.processes import cli as run
+from tests.utils.stack import ApiServer, serve_api
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ async def _in_chromium(stack: ApiServer, campaigns: list[dict[str, Any]]) -> Non
         assert await page.locator("#email rect.open-rate").count() >= 1
         ARTIFACTS.mkdir(exist_ok=True)
         await page.screenshot(path=str(ARTIFACTS / "dashboard-demo.png"), full_page=True)
-        await _apply(page, largest["key"])
+        await apply_campaign(page, largest["key"])
         assert await page.text_content("#new-leads") == str(largest["leads"])
 
 

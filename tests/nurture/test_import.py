@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 
 from nurture.mailsink import free_port
-from tests.api.test_end_to_end import lead_when
-from tests.conftest import ApiServer
-from tests.nurture.test_cli import run
+from tests.utils.api import lead_when
+from tests.utils.processes import cli as run
+from tests.utils.stack import ApiServer
 
 JAPANESE = (
     "氏名,会社名,役職,業種,従業員数,メールアドレス,電話番号\r\n"
@@ -50,8 +50,10 @@ async def test_utf8_with_bom_and_japanese_headers(
     leads = await leads_of(http, stack)
     hanako = leads["hanako.yamada@acme.example.co.jp"]
     assert (hanako["name"], hanako["company"], hanako["scenario"]) == (
-        "山田 花子", "株式会社アクメ", "whitepaper"
-    )  # fmt: skip
+        "山田 花子",
+        "株式会社アクメ",
+        "whitepaper",
+    )
     detail = await lead_when(http, stack, hanako["id"], lambda s: s["score"] == 45)
     assert (detail["job_title"], detail["industry"], detail["company_size"]) == (
         "部長",
@@ -106,8 +108,11 @@ async def test_rejected_rows_are_kept_with_line_and_reason(
     assert sorted(by_line) == [4, 5, 6, 7]
     assert "no email" in by_line[4][1]
     assert by_line[5][1].startswith("Email:") and by_line[5][2:] == [
-        "Bad Mail", "Zeta", "10", "not-an-email"
-    ]  # fmt: skip
+        "Bad Mail",
+        "Zeta",
+        "10",
+        "not-an-email",
+    ]
     assert "Employees: 'many' is not a number" in by_line[6][1]
     assert "Employees: must be at least 1" in by_line[7][1]
     leads = await leads_of(http, stack)

@@ -13,7 +13,6 @@ from sqlmodel import Session
 from nurture.db import create_schema
 from nurture.repo import kpi
 from nurture.tables import Campaign, Handoff, Lead, StageChange
-from tests.nurture.test_migrations import empty_db  # noqa: F401  (fixture: SQLite and PostgreSQL)
 
 NOV = datetime(2026, 11, 1, tzinfo=UTC)
 DEC = datetime(2026, 12, 1, tzinfo=UTC)
@@ -33,27 +32,41 @@ def _lead(
     if path and path[-1] in ("won", "lost", "recycled") and "sales_pending" in path:
         session.add(
             Handoff(
-                id=f"handoff-{lead.id}-1", lead_id=lead.id, created_at=created,
-                status={"won": "won", "lost": "lost", "recycled": "rejected"}[path[-1]], amount=won,
+                id=f"handoff-{lead.id}-1",
+                lead_id=lead.id,
+                created_at=created,
+                status={"won": "won", "lost": "lost", "recycled": "rejected"}[path[-1]],
+                amount=won,
             )
-        )  # fmt: skip
+        )
 
 
 @pytest.fixture
-def history(empty_db: Engine) -> Engine:  # noqa: F811
+def history(empty_db: Engine) -> Engine:
     create_schema(empty_db)
     full = ["nurturing", "mql", "sales_pending", "sales_accepted", "opportunity", "won"]
     with Session(empty_db) as s:
         s.add(Campaign(key="wp", name="Whitepaper Q4", channel="whitepaper", cost=Decimal(300000)))
         s.add(Campaign(key="expo", name="DX Expo", channel="expo", cost=Decimal(200000)))
-        s.add(Campaign(key="ads", name="Search ads", channel="ads", cost=Decimal(50000),
-                       starts_on=date(2026, 11, 1)))  # fmt: skip
+        s.add(
+            Campaign(
+                key="ads",
+                name="Search ads",
+                channel="ads",
+                cost=Decimal(50000),
+                starts_on=date(2026, 11, 1),
+            )
+        )
         _lead(s, "wp", NOV + timedelta(days=1), full, won=Decimal("1000000"))  # A
         _lead(s, "wp", NOV + timedelta(days=2), ["nurturing", "mql", "sales_pending", "recycled"])
         _lead(s, "wp", NOV + timedelta(days=3), ["nurturing"])  # C
         _lead(s, "wp", NOV + timedelta(days=4), [])  # D: never enrolled
-        _lead(s, "expo", NOV + timedelta(days=5),
-              ["nurturing", "mql", "sales_pending", "sales_accepted", "lost"])  # fmt: skip
+        _lead(
+            s,
+            "expo",
+            NOV + timedelta(days=5),
+            ["nurturing", "mql", "sales_pending", "sales_accepted", "lost"],
+        )
         _lead(s, "expo", NOV + timedelta(days=6), ["nurturing"])  # F
         _lead(s, "wp", NOV - timedelta(days=30), full, won=Decimal("9999999"))  # G: October
         s.commit()
@@ -63,16 +76,30 @@ def history(empty_db: Engine) -> Engine:  # noqa: F811
 def test_funnel_counts_and_rates(history: Engine) -> None:
     with Session(history) as session:
         total, per = kpi.funnel(session, NOV, DEC, None)
-    assert total.counts == {"new": 6, "nurturing": 5, "mql": 3, "sales_pending": 3,
-                            "sales_accepted": 2, "opportunity": 1, "won": 1}  # fmt: skip
+    assert total.counts == {
+        "new": 6,
+        "nurturing": 5,
+        "mql": 3,
+        "sales_pending": 3,
+        "sales_accepted": 2,
+        "opportunity": 1,
+        "won": 1,
+    }
     assert total.rate("nurturing") == round(5 / 6, 4)
     assert total.rate("mql") == 0.6
     assert total.rate("sales_accepted") == round(2 / 3, 4)
     assert total.rate("opportunity") == 0.5 and total.rate("won") == 1.0
     assert total.of_new("won") == round(1 / 6, 4)
     assert per["wp"].counts["new"] == 4 and per["wp"].counts["mql"] == 2
-    assert per["expo"].counts == {"new": 2, "nurturing": 2, "mql": 1, "sales_pending": 1,
-                                  "sales_accepted": 1, "opportunity": 0, "won": 0}  # fmt: skip
+    assert per["expo"].counts == {
+        "new": 2,
+        "nurturing": 2,
+        "mql": 1,
+        "sales_pending": 1,
+        "sales_accepted": 1,
+        "opportunity": 0,
+        "won": 0,
+    }
 
 
 def test_funnel_filtered_by_campaign_and_range(history: Engine) -> None:

@@ -12,23 +12,29 @@ from sqlmodel import Session, select
 from nurture.db import create_schema
 from nurture.repo import kpi_email
 from nurture.tables import EmailMessage, Lead, TrackingHit
-from tests.nurture.test_migrations import empty_db  # noqa: F401  (fixture: both databases)
 
 T0 = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def mails(empty_db: Engine) -> Engine:  # noqa: F811
+def mails(empty_db: Engine) -> Engine:
     create_schema(empty_db)
     with Session(empty_db) as s:
         leads = [Lead(email=f"m{i}@x.example.com") for i in range(5)]
         s.add_all(leads)
         s.flush()
         for i, lead in enumerate(leads):  # whitepaper/thanks to all five, one bounced
-            s.add(EmailMessage(
-                outbox_key=f"k{i}", lead_id=lead.id, scenario="whitepaper", step="thanks",
-                tracking_id=f"t{i}", status="bounced" if i == 4 else "sent", scheduled_at=T0,
-            ))  # fmt: skip
+            s.add(
+                EmailMessage(
+                    outbox_key=f"k{i}",
+                    lead_id=lead.id,
+                    scenario="whitepaper",
+                    step="thanks",
+                    tracking_id=f"t{i}",
+                    status="bounced" if i == 4 else "sent",
+                    scheduled_at=T0,
+                )
+            )
         s.add(
             EmailMessage(
                 outbox_key="r0",
@@ -38,14 +44,29 @@ def mails(empty_db: Engine) -> Engine:  # noqa: F811
                 status="sent",
                 scheduled_at=T0,
             )
-        )  # fmt: skip  (rep mail: not counted)
-        s.add(EmailMessage(outbox_key="c0", lead_id=leads[0].id, scenario="whitepaper",
-                           step="case-studies", tracking_id="c0", status="sent",
-                           scheduled_at=T0 + timedelta(days=2)))  # fmt: skip
+        )  # (rep mail: not counted)
+        s.add(
+            EmailMessage(
+                outbox_key="c0",
+                lead_id=leads[0].id,
+                scenario="whitepaper",
+                step="case-studies",
+                tracking_id="c0",
+                status="sent",
+                scheduled_at=T0 + timedelta(days=2),
+            )
+        )
 
         def hit(i: int, kind: str, machine: bool = False, tracking: str | None = None) -> None:
-            s.add(TrackingHit(lead_id=leads[i].id, tracking_id=tracking or f"t{i}", kind=kind,
-                              at=T0, machine=machine))  # fmt: skip
+            s.add(
+                TrackingHit(
+                    lead_id=leads[i].id,
+                    tracking_id=tracking or f"t{i}",
+                    kind=kind,
+                    at=T0,
+                    machine=machine,
+                )
+            )
 
         hit(0, "open")
         hit(0, "open")  # the same person again
@@ -98,7 +119,7 @@ LEADS, MAILS_PER_LEAD = 100, 700  # 70,000 mails: more than psycopg's 65,535 par
 
 
 @pytest.fixture
-def many_mails(empty_db: Engine) -> Engine:  # noqa: F811
+def many_mails(empty_db: Engine) -> Engine:
     """Per lead: 400 mails of step a (4 bounced), 300 of step b (3 bounced)."""
     create_schema(empty_db)
     with Session(empty_db) as s:
@@ -110,19 +131,31 @@ def many_mails(empty_db: Engine) -> Engine:  # noqa: F811
         s.flush()
         rows = [
             {
-                "outbox_key": f"{i}-{j}", "lead_id": lead.id, "kind": "nurture",
-                "scenario": "bulk", "step": "a" if j < 400 else "b", "message_id": "",
-                "tracking_id": f"{i}-{j}", "subject": "", "scheduled_at": T0,
+                "outbox_key": f"{i}-{j}",
+                "lead_id": lead.id,
+                "kind": "nurture",
+                "scenario": "bulk",
+                "step": "a" if j < 400 else "b",
+                "message_id": "",
+                "tracking_id": f"{i}-{j}",
+                "subject": "",
+                "scheduled_at": T0,
                 "status": "bounced" if j % 100 == 0 else "sent",
             }
             for i, lead in enumerate(leads)
             for j in range(MAILS_PER_LEAD)
-        ]  # fmt: skip
+        ]
         s.execute(insert(EmailMessage), rows)
 
         def hit(i: int, j: int, kind: str, machine: bool = False) -> dict[str, object]:
-            return {"lead_id": leads[i].id, "tracking_id": f"{i}-{j}", "kind": kind, "at": T0,
-                    "machine": machine, "user_agent": ""}  # fmt: skip
+            return {
+                "lead_id": leads[i].id,
+                "tracking_id": f"{i}-{j}",
+                "kind": kind,
+                "at": T0,
+                "machine": machine,
+                "user_agent": "",
+            }
 
         s.execute(
             insert(TrackingHit),
@@ -142,11 +175,27 @@ def test_more_mails_than_sql_parameters(many_mails: Engine) -> None:
     assert sum(r.sent for r in every) == LEADS * MAILS_PER_LEAD == 70_000
     a, b = every
     assert (a.step, a.sent, a.delivered, a.bounced, a.opens, a.clicks) == (
-        "a", 40_000, 39_600, 400, 10, 0)  # fmt: skip
+        "a",
+        40_000,
+        39_600,
+        400,
+        10,
+        0,
+    )
     assert (b.step, b.sent, b.delivered, b.bounced, b.opens, b.clicks) == (
-        "b", 30_000, 29_700, 300, 0, 5)  # fmt: skip
+        "b",
+        30_000,
+        29_700,
+        300,
+        0,
+        5,
+    )
     assert (a.open_rate, a.bounce_rate, b.click_rate) == (0.0003, 0.01, 0.0002)
     assert [(r.step, r.delivered, r.opens, r.clicks) for r in wp] == [
-        ("a", 19_800, 10, 0), ("b", 14_850, 0, 5)]  # fmt: skip
+        ("a", 19_800, 10, 0),
+        ("b", 14_850, 0, 5),
+    ]
     assert [(r.step, r.delivered, r.opens, r.clicks) for r in expo] == [
-        ("a", 19_800, 0, 0), ("b", 14_850, 0, 0)]  # fmt: skip
+        ("a", 19_800, 0, 0),
+        ("b", 14_850, 0, 0),
+    ]

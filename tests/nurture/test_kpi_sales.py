@@ -14,7 +14,6 @@ from nurture.db import create_schema
 from nurture.repo import kpi_sales
 from nurture.tables import Handoff, Lead, Rep, SlaEvent, StageChange
 from scenarios.sla import SLA
-from tests.nurture.test_migrations import empty_db  # noqa: F401  (fixture: both databases)
 
 JST = ZoneInfo("Asia/Tokyo")
 WED = datetime(2026, 11, 25, 10, 0, tzinfo=JST)  # normal due Thu 10:00, hot due Wed 12:00
@@ -29,7 +28,7 @@ def _window(priority: str) -> timedelta:
 
 
 @pytest.fixture
-def sales(empty_db: Engine) -> Engine:  # noqa: F811
+def sales(empty_db: Engine) -> Engine:
     """Eight handoffs, h1-h4 of campaign wp, h5-h8 of expo, as the handoff workflow logs them.
 
     | handoff | clocks (rep: start → answer)                      | overall          |
@@ -54,13 +53,21 @@ def sales(empty_db: Engine) -> Engine:  # noqa: F811
         s.add_all([ann, ben])
         s.flush()
 
-        def handoff(n: int, priority: str, status: str, at: datetime, rep: Rep,
-                    reason: str | None = None) -> Handoff:  # fmt: skip
+        def handoff(
+            n: int, priority: str, status: str, at: datetime, rep: Rep, reason: str | None = None
+        ) -> Handoff:
             lead = Lead(email=f"l{n}@x.example.com", source="wp" if n <= 4 else "expo")
             s.add(lead)
             s.flush()
-            h = Handoff(id=f"h{n}", lead_id=lead.id, created_at=at, priority=priority,
-                        status=status, outcome_reason=reason, rep_id=rep.id)  # fmt: skip
+            h = Handoff(
+                id=f"h{n}",
+                lead_id=lead.id,
+                created_at=at,
+                priority=priority,
+                status=status,
+                outcome_reason=reason,
+                rep_id=rep.id,
+            )
             s.add(h)
             ev(h, rep, "assigned", at)
             return h
@@ -95,8 +102,17 @@ def sales(empty_db: Engine) -> Engine:  # noqa: F811
 
 
 def _figures(s: kpi_sales.SlaStats) -> tuple[int, ...]:
-    return (s.handoffs, s.acknowledged, s.rejected_without_ack, s.within_sla, s.missed_sla,
-            s.open_within_sla, s.escalations, s.reassignments, s.breaches)  # fmt: skip
+    return (
+        s.handoffs,
+        s.acknowledged,
+        s.rejected_without_ack,
+        s.within_sla,
+        s.missed_sla,
+        s.open_within_sla,
+        s.escalations,
+        s.reassignments,
+        s.breaches,
+    )
 
 
 def test_sla_overall_counts_the_first_clock(sales: Engine) -> None:
@@ -135,9 +151,11 @@ def test_sla_a_clock_closes_when_its_deadline_passes(sales: Engine) -> None:
 def test_sla_filtered_by_campaign_and_range(sales: Engine) -> None:
     with Session(sales) as session:
         wp, wp_reps, wp_reasons = kpi_sales.sla(
-            session, SLA.calendar, _window, None, None, "wp", now=NOW)  # fmt: skip
+            session, SLA.calendar, _window, None, None, "wp", now=NOW
+        )
         expo, _, expo_reasons = kpi_sales.sla(
-            session, SLA.calendar, _window, None, None, "expo", now=NOW)  # fmt: skip
+            session, SLA.calendar, _window, None, None, "expo", now=NOW
+        )
         last_week, _, _ = kpi_sales.sla(session, SLA.calendar, _window, None, MON, now=NOW)
     assert _figures(wp) == (4, 3, 0, 1, 3, 0, 3, 2, 1) and wp.within_sla_rate == 0.25
     assert _figures(wp_reps["Ben"]) == (3, 2, 0, 1, 2, 0, 1, 0, 1) and wp_reasons == {}
@@ -149,14 +167,18 @@ def test_sla_filtered_by_campaign_and_range(sales: Engine) -> None:
 
 
 @pytest.fixture
-def outcomes(empty_db: Engine) -> Engine:  # noqa: F811
+def outcomes(empty_db: Engine) -> Engine:
     create_schema(empty_db)
     with Session(empty_db) as s:
 
-        def lead(breakdown: dict[str, int], path: list[str], source: str = "wp",
-                 day: datetime = WED) -> None:  # fmt: skip
-            row = Lead(email=f"{uuid.uuid4().hex[:6]}@x.example.com", score_breakdown=breakdown,
-                       source=source)  # fmt: skip
+        def lead(
+            breakdown: dict[str, int], path: list[str], source: str = "wp", day: datetime = WED
+        ) -> None:
+            row = Lead(
+                email=f"{uuid.uuid4().hex[:6]}@x.example.com",
+                score_breakdown=breakdown,
+                source=source,
+            )
             s.add(row)
             s.flush()
             for i, stage in enumerate(path):
@@ -173,8 +195,12 @@ def outcomes(empty_db: Engine) -> Engine:  # noqa: F811
 
 def test_scoring_review_compares_leads_with_and_without_each_rule(outcomes: Engine) -> None:
     with Session(outcomes) as session:
-        rows = {r.rule: r for r in kpi_sales.scoring_review(
-            session, ["pricing_page_view", "decision_maker", "webinar_attended"])}  # fmt: skip
+        rows = {
+            r.rule: r
+            for r in kpi_sales.scoring_review(
+                session, ["pricing_page_view", "decision_maker", "webinar_attended"]
+            )
+        }
     pricing = rows["pricing_page_view"]
     assert (pricing.leads_with, pricing.leads_without) == (2, 1)
     assert (pricing.opportunity_rate_with, pricing.win_rate_with) == (0.5, 0.5)

@@ -14,9 +14,9 @@ import scenarios
 from nurture.authoring.runtime import Lead
 from nurture.authoring.scenario_spec import Scenario
 from nurture.settings import Settings
-from tests.conftest import running_worker
-from tests.factories import COLD_PROFILE, make_lead, start_lead
-from tests.nurture.test_cli import run
+from tests.utils.factories import COLD_PROFILE, make_lead, start_lead
+from tests.utils.processes import cli as run
+from tests.utils.stack import running_worker
 
 HISTORIES = Path(__file__).parent.parent / "histories"
 

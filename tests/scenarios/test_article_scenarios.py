@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.factories import COLD_PROFILE, HOT_PROFILE
 from tests.kit import At, ScenarioKit
+from tests.utils.factories import COLD_PROFILE, HOT_PROFILE
 
 DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)

@@ -15,9 +15,9 @@ from nurture.authoring.scenario_spec import Reenrol, Scenario
 from nurture.mailsink import MailSink
 from nurture.settings import Settings
 from scenarios.email_policy import SEND_WINDOW
-from tests.conftest import running_worker
-from tests.factories import COLD_PROFILE, event, make_lead, sent_mails, start_lead
 from tests.kit import Enrol, ScenarioKit
+from tests.utils.factories import COLD_PROFILE, event, make_lead, sent_mails, start_lead
+from tests.utils.stack import running_worker
 from workflows.lead import LeadWorkflow
 
 DAY = timedelta(days=1)

@@ -13,14 +13,18 @@ from scenarios.scoring import MODEL
             LeadProfile(job_title="CTO", industry="SaaS", company_size=250),
             {"decision_maker": 20, "top_industry": 15, "sweet_spot_size": 10},
         ),
-        (LeadProfile(job_title="営業部長", industry="製造業", company_size=99), {
-            "decision_maker": 20, "top_industry": 15}),
-        (LeadProfile(job_title="Engineer", industry="Retail", company_size=1000), {
-            "sweet_spot_size": 10}),
+        (
+            LeadProfile(job_title="営業部長", industry="製造業", company_size=99),
+            {"decision_maker": 20, "top_industry": 15},
+        ),
+        (
+            LeadProfile(job_title="Engineer", industry="Retail", company_size=1000),
+            {"sweet_spot_size": 10},
+        ),
         (LeadProfile(job_title="Head of Sales", company_size=1001), {"decision_maker": 20}),
         (LeadProfile(), {}),
     ],
-)  # fmt: skip
+)
 def test_attribute_points(profile: LeadProfile, expected: dict[str, int]) -> None:
     assert MODEL.attribute_points(profile) == expected
 

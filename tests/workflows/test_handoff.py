@@ -10,8 +10,16 @@ from temporalio.testing import WorkflowEnvironment
 from nurture.mailsink import MailSink
 from nurture.models import EnrolRequest, LeadProfile
 from nurture.settings import Settings
-from tests.conftest import running_worker
-from tests.factories import HOT_PROFILE, event, load, make_lead, sent_mails, stages, start_lead
+from tests.utils.factories import (
+    HOT_PROFILE,
+    event,
+    load,
+    make_lead,
+    sent_mails,
+    stages,
+    start_lead,
+)
+from tests.utils.stack import running_worker
 from workflows.lead import LeadWorkflow
 
 

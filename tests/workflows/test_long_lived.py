@@ -25,8 +25,8 @@ from nurture.mailsink import MailSink
 from nurture.models import BehaviourEvent
 from nurture.settings import Settings
 from nurture.tables import LeadEvent
-from tests.conftest import running_worker
-from tests.factories import COLD_PROFILE, event, load, make_lead, sent_mails, start_lead
+from tests.utils.factories import COLD_PROFILE, event, load, make_lead, sent_mails, start_lead
+from tests.utils.stack import running_worker
 from workflows.lead import LeadWorkflow
 
 DAY = timedelta(days=1)

@@ -21,8 +21,8 @@ from nurture.binaries import find_binary
 from nurture.mailsink import MailSink
 from nurture.models import LeadStatus
 from nurture.settings import Settings
-from tests.conftest import REPS, running_worker
-from tests.factories import COLD_PROFILE, HOT_PROFILE, event, make_lead, start_lead
+from tests.utils.factories import COLD_PROFILE, HOT_PROFILE, event, make_lead, start_lead
+from tests.utils.stack import REPS, running_worker
 from workflows.lead import LeadWorkflow
 
 
@@ -73,10 +73,19 @@ async def test_search_attributes_and_current_details(
             (await h.fetch_history()).to_json() for h in (hot_handle, cold_handle, handoff)
         ]
         cli = subprocess.run(
-            [find_binary("temporal"), "workflow", "list", "--address",
-             client.service_client.config.target_host, "--query", "LeadStage='sales_pending'"],
-            capture_output=True, text=True, timeout=30,
-        )  # fmt: skip
+            [
+                find_binary("temporal"),
+                "workflow",
+                "list",
+                "--address",
+                client.service_client.config.target_host,
+                "--query",
+                "LeadStage='sales_pending'",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
 
     assert listed
     values = {k.name: described.get(k) for k in sa.ALL}

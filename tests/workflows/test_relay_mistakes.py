@@ -22,9 +22,17 @@ from temporalio.testing import WorkflowEnvironment
 
 from nurture.mailsink import free_port
 from nurture.settings import Settings
-from tests.conftest import running_worker
-from tests.factories import COLD_PROFILE, load, make_lead, notes, outbox, sent_mails, start_lead
-from tests.smtp_servers import Login, Scripted, ScriptedServer
+from tests.utils.factories import (
+    COLD_PROFILE,
+    load,
+    make_lead,
+    notes,
+    outbox,
+    sent_mails,
+    start_lead,
+)
+from tests.utils.smtp_servers import Login, Scripted, ScriptedServer
+from tests.utils.stack import running_worker
 from workflows.lead import LeadWorkflow
 
 HOUR = timedelta(hours=1)

@@ -17,8 +17,8 @@ from temporalio.testing import WorkflowEnvironment
 from nurture import signing
 from nurture.mailsink import MailSink
 from nurture.settings import Settings
-from tests.conftest import running_worker
-from tests.factories import HOT_PROFILE, event, make_lead, start_lead
+from tests.utils.factories import HOT_PROFILE, event, make_lead, start_lead
+from tests.utils.stack import running_worker
 from workflows.lead import LeadWorkflow
 
 

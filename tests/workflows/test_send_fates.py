@@ -29,10 +29,10 @@ from nurture.models import SentRecord
 from nurture.repo import emails
 from nurture.settings import Settings
 from nurture.tables import Lead
-from tests.conftest import running_worker
-from tests.factories import COLD_PROFILE, make_lead, notes, outbox, start_lead
-from tests.processes import cli, worker_process
-from tests.smtp_servers import Scripted, ScriptedServer
+from tests.utils.factories import COLD_PROFILE, make_lead, notes, outbox, start_lead
+from tests.utils.processes import cli, worker_process
+from tests.utils.smtp_servers import Scripted, ScriptedServer
+from tests.utils.stack import running_worker
 from workflows.lead import LeadWorkflow
 
 
@@ -74,10 +74,13 @@ def outbox_mail(engine: Engine, settings: Settings, lead: Lead) -> Mail:
     key = f"test:{uuid.uuid4()}"
     with session_scope(engine) as session:
         row = emails.claim(
-            session, outbox_key=key, lead_id=lead.id, kind="nurture",
+            session,
+            outbox_key=key,
+            lead_id=lead.id,
+            kind="nurture",
             message_id=mail.message_id_for(key, settings.mail_from),
             scheduled_at=datetime.now(UTC),
-        )  # fmt: skip
+        )
         message_id = row.message_id
     rendered = mail.RenderedMail(subject="Hello", text="Hello", html="<p>Hello</p>")
     message = mail.build_message(

@@ -19,9 +19,16 @@ from nurture.models import EnrolRequest
 from nurture.orchestration.lead_runs import profile_of
 from nurture.settings import Settings
 from nurture.tables import TimelineNote
-from tests.clock import TOKYO, skip_to
-from tests.conftest import running_worker
-from tests.factories import COLD_PROFILE, HOT_PROFILE, event, make_lead, sent_mails, start_lead
+from tests.utils.clock import TOKYO, skip_to
+from tests.utils.factories import (
+    COLD_PROFILE,
+    HOT_PROFILE,
+    event,
+    make_lead,
+    sent_mails,
+    start_lead,
+)
+from tests.utils.stack import running_worker
 from workflows.lead import LeadWorkflow
 
 

@@ -22,9 +22,9 @@ from nurture.repo import handoffs, reps
 from nurture.settings import Settings
 from nurture.tables import Handoff
 from scenarios.sla import SLA
-from tests.clock import skip_to
-from tests.conftest import running_worker
-from tests.factories import HOT_PROFILE, event, load, make_lead, stages, start_lead
+from tests.utils.clock import skip_to
+from tests.utils.factories import HOT_PROFILE, event, load, make_lead, stages, start_lead
+from tests.utils.stack import running_worker
 from workflows.handoff import SalesHandoffWorkflow
 from workflows.lead import LeadWorkflow
 
@@ -223,8 +223,13 @@ async def test_reject_recycles_and_the_lead_can_qualify_again(
     status = await qualified.lead.query(LeadWorkflow.status)
     assert status.stage == "sales_pending" and status.score == 65
     assert stages(qualified.engine, qualified.lead_id) == [
-        "nurturing", "mql", "sales_pending", "recycled", "mql", "sales_pending",
-    ]  # fmt: skip
+        "nurturing",
+        "mql",
+        "sales_pending",
+        "recycled",
+        "mql",
+        "sales_pending",
+    ]
     with session_scope(qualified.engine) as session:
         rows = session.exec(select(Handoff).where(Handoff.lead_id == qualified.lead_id)).all()
         by_id = {h.id: h for h in rows}
@@ -256,8 +261,11 @@ async def test_won_with_amount(qualified: Qualified) -> None:
     assert result.status == HandoffStatus.WON
     await qualified.env.sleep(MINUTE)
     assert stages(qualified.engine, qualified.lead_id)[-4:] == [
-        "sales_pending", "sales_accepted", "opportunity", "won",
-    ]  # fmt: skip
+        "sales_pending",
+        "sales_accepted",
+        "opportunity",
+        "won",
+    ]
     with session_scope(qualified.engine) as session:
         row = session.get(Handoff, h.id)
         assert row is not None and row.status == "won" and row.amount == Decimal("1200000")

@@ -15,9 +15,9 @@ from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
 
 from nurture.settings import Settings
-from tests.conftest import running_worker
-from tests.factories import COLD_PROFILE, load, make_lead, sent_mails, stages, start_lead
-from tests.smtp_servers import Scripted, ScriptedServer
+from tests.utils.factories import COLD_PROFILE, load, make_lead, sent_mails, stages, start_lead
+from tests.utils.smtp_servers import Scripted, ScriptedServer
+from tests.utils.stack import running_worker
 from workflows.lead import LeadWorkflow
 
 

@@ -9,8 +9,15 @@ from temporalio.testing import WorkflowEnvironment
 
 from nurture.mailsink import MailSink
 from nurture.settings import Settings
-from tests.conftest import running_worker
-from tests.factories import COLD_PROFILE, event, link_targets, make_lead, sent_mails, start_lead
+from tests.utils.factories import (
+    COLD_PROFILE,
+    event,
+    link_targets,
+    make_lead,
+    sent_mails,
+    start_lead,
+)
+from tests.utils.stack import running_worker
 from workflows.lead import LeadWorkflow
 
 DAY = timedelta(days=1)

@@ -9,8 +9,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from nurture.mailsink import MailSink
 from nurture.settings import Settings
-from tests.conftest import running_worker
-from tests.factories import (
+from tests.utils.factories import (
     COLD_PROFILE,
     HOT_PROFILE,
     event,
@@ -19,6 +18,7 @@ from tests.factories import (
     stages,
     start_lead,
 )
+from tests.utils.stack import running_worker
 from workflows.lead import LeadWorkflow
 
 DAY = timedelta(days=1)

@@ -1,0 +1,1 @@
+"""What tests share: the real stack, HTTP helpers, a browser, factories, a pinned clock."""

@@ -1,0 +1,95 @@
+"""The dashboard as a manager sees it: headless Debian Chromium through Playwright."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.async_api import Page, async_playwright
+
+from tests.utils.stack import ApiServer
+
+CHROMIUM = os.environ.get("NURTURE_TEST_CHROMIUM", "/usr/bin/chromium")
+
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",  # the machine's network is closed: no phoning home
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _cells(row: dict[str, Any]) -> dict[str, str]:
+    """A JSON row as csv.DictReader reads it back."""
+    return {k: "" if v is None else str(v) for k, v in row.items()}
+
+
+async def assert_csv_is_json(
+    http: httpx.AsyncClient, api: ApiServer, params: dict[str, str]
+) -> None:
+    """Every CSV export carries exactly the rows and numbers of its JSON twin."""
+
+    async def get(path: str) -> Any:
+        r = await http.get(path, params=params, headers=api.admin)
+        assert r.status_code == 200, r.text
+        if path.endswith(".csv"):
+            assert r.headers["content-type"].startswith("text/csv")
+            return list(csv.DictReader(io.StringIO(r.text)))
+        return r.json()
+
+    funnel = await get("/v1/kpi/funnel")
+    parts = {"(all)": funnel["overall"], **funnel["by_campaign"]}
+    assert await get("/v1/kpi/funnel.csv") == [
+        _cells({"campaign": key, **s}) for key, f in parts.items() for s in f["stages"]
+    ]
+    for name in ("campaigns", "email"):
+        assert await get(f"/v1/kpi/{name}.csv") == [_cells(r) for r in await get(f"/v1/kpi/{name}")]
+    sla = await get("/v1/kpi/sla")
+    reps = {"(all)": sla["overall"], **sla["by_rep"]}
+    assert await get("/v1/kpi/sla.csv") == [_cells({"rep": k, **v}) for k, v in reps.items()]
+    scoring = await get("/v1/kpi/scoring")
+    assert await get("/v1/kpi/scoring.csv") == [_cells(r) for r in scoring["rules"]]
+    reasons = await get("/v1/kpi/reject_reasons.csv")
+    assert reasons == [_cells({"reason": k, "count": n}) for k, n in sla["reject_reasons"].items()]
+    assert scoring["reject_reasons"] == sla["reject_reasons"]
+
+
+@asynccontextmanager
+async def dashboard_in_chromium(base_url: str) -> AsyncIterator[Page]:
+    """The dashboard loaded in headless Debian Chromium, logged in as a manager."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"no Chromium at {CHROMIUM}: tests/ensure-services.sh installs it")
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        context = await browser.new_context(
+            http_credentials={"username": "manager", "password": "dev-admin-token"},
+            viewport={"width": 1280, "height": 900},
+        )
+        page = await context.new_page()
+        response = await page.goto(f"{base_url}/dashboard")
+        assert response is not None and response.status == 200, await page.content()
+        try:
+            yield page
+        finally:
+            await browser.close()
+
+
+async def apply_campaign(page: Page, campaign: str) -> None:
+    await page.select_option("select[name=campaign]", campaign)
+    await page.click("#filters button")
+    await page.wait_for_url(f"**campaign={campaign}**" if campaign else "**/dashboard?*")
