@@ -9,18 +9,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
+import httpx
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
+from temporalio.plugin import SimplePlugin
 from temporalio.worker import Worker
 
 from activities.assignment import AssignmentActivities
 from activities.email import EmailActivities
 from activities.handoff_lookup import HandoffLookupActivities
 from activities.read_model import ReadModelActivities
-from activities.sales_webhook import SalesWebhookActivities
+from activities.sales_webhook import SalesWebhookActivities, webhook_client
 from activities.scoring import apply_scoring
 from nurture.db import create_schema, make_engine, session_scope
 from nurture.orchestration.reconciler import Reconciler
@@ -43,7 +47,8 @@ def build_worker(
     read_model = ReadModelActivities(engine)
     email = EmailActivities(engine, settings)
     assignment = AssignmentActivities(engine)
-    sales_webhook = SalesWebhookActivities(engine, settings)
+    http = webhook_client()
+    sales_webhook = SalesWebhookActivities(engine, settings, http)
     lookup = HandoffLookupActivities(client)
     return Worker(
         client,
@@ -71,7 +76,23 @@ def build_worker(
         max_concurrent_activities=64,
         # Let in-flight sends finish on shutdown instead of cancelling them mid-SMTP.
         graceful_shutdown_timeout=timedelta(seconds=45),
+        plugins=[_closing(http)],
     )
+
+
+def _closing(http: httpx.AsyncClient) -> SimplePlugin:
+    """Close the worker's HTTP client once the worker has stopped, however it is run
+    (`async with`, `run()`, a fatal error): the SDK runs a plugin's context around the run
+    and `async with` waits for it on exit."""
+
+    @asynccontextmanager
+    async def run_context() -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await http.aclose()
+
+    return SimplePlugin("nurture.close-http-client", run_context=run_context)
 
 
 def prepare_database(settings: Settings) -> Engine:

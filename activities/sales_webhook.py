@@ -1,15 +1,26 @@
-"""Telling Slack, a CRM or anything else about handoffs: a signed JSON POST, retried."""
+"""Telling Slack, a CRM or anything else about handoffs: a signed JSON POST, retried.
+
+The worker builds one `httpx.AsyncClient` for every POST (its connection pool is shared,
+and it is closed when the worker stops). Failures are typed `ApplicationError`s, so the
+retry policy and any caller tell them apart by `type`, never by message: a receiver that
+refuses the event (a 4xx other than 408 and 429) will refuse it again, so it is not
+retried; a receiver down, busy or slow is. Messages never carry the URL, which may hold
+the receiver's token (Slack's do), nor anything about the lead.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import uuid
+from enum import StrEnum
+from http import HTTPStatus
 from typing import Any
 
 import httpx
 from sqlalchemy.engine import Engine
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from nurture import signing
 from nurture.db import session_scope
@@ -17,15 +28,38 @@ from nurture.models import NotifyRepInput
 from nurture.repo import handoffs, leads, reps
 from nurture.settings import Settings
 
+TIMEOUT_SECONDS = 10.0  # per POST; the workflow's start-to-close timeout is longer
+RETRYABLE_4XX = frozenset({HTTPStatus.REQUEST_TIMEOUT, HTTPStatus.TOO_MANY_REQUESTS})
+
+
+class WebhookFailure(StrEnum):
+    """The `ApplicationError.type` of each way a POST can fail."""
+
+    REJECTED = "SalesWebhookRejected"  # a 4xx but 408/429: not retried
+    FAILED = "SalesWebhookFailed"  # 5xx, 408, 429, a redirect: retried
+    UNREACHABLE = "SalesWebhookUnreachable"  # no answer: refused, reset, timed out; retried
+    MISCONFIGURED = "SalesWebhookMisconfigured"  # the URL cannot be used at all: not retried
+
+
+def webhook_client(timeout: float = TIMEOUT_SECONDS) -> httpx.AsyncClient:
+    """The one client a worker's webhook POSTs share; the worker closes it when it stops."""
+    return httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+
 
 class SalesWebhookActivities:
-    def __init__(self, engine: Engine, settings: Settings) -> None:
+    def __init__(self, engine: Engine, settings: Settings, http: httpx.AsyncClient) -> None:
         self._engine = engine
         self._settings = settings
+        self._http = http
 
     @activity.defn
     async def post_handoff_event(self, notice: NotifyRepInput) -> None:
-        """POST the handoff event to NURTURE_SALES_WEBHOOK_URL, if one is set; non-2xx retries."""
+        """POST the handoff event to NURTURE_SALES_WEBHOOK_URL, if one is set.
+
+        Raises:
+            ApplicationError: typed by `WebhookFailure`; `REJECTED` and `MISCONFIGURED`
+                are non-retryable.
+        """
         url = self._settings.sales_webhook_url
         if not url:
             return
@@ -37,10 +71,19 @@ class SalesWebhookActivities:
             signing.HEADER: signing.sign(body, secret.get_secret_value()),
             "Idempotency-Key": f"{notice.handoff_id}:{notice.attempt}:{notice.kind.value}",
         }
-        async with httpx.AsyncClient(timeout=10) as client:
-            response = await client.post(url, content=body, headers=headers)
-        if response.status_code // 100 != 2:
-            raise RuntimeError(f"sales webhook answered {response.status_code}")
+        try:
+            response = await self._http.post(url, content=body, headers=headers)
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as err:
+            raise ApplicationError(
+                f"NURTURE_SALES_WEBHOOK_URL cannot be used: {err}",
+                type=WebhookFailure.MISCONFIGURED,
+                non_retryable=True,
+            ) from None
+        except httpx.TransportError as err:
+            raise ApplicationError(
+                f"sales webhook unreachable: {_described(err)}", type=WebhookFailure.UNREACHABLE
+            ) from None
+        _check(response)
 
     def _payload(self, notice: NotifyRepInput) -> dict[str, Any]:
         with session_scope(self._engine) as session:
@@ -65,3 +108,25 @@ class SalesWebhookActivities:
                 if lead
                 else None,
             }
+
+
+def _check(response: httpx.Response) -> None:
+    """Accept a 2xx; raise the typed failure for any other answer."""
+    status = response.status_code
+    if 200 <= status < 300:
+        return
+    answer = f"{status} {response.reason_phrase}".strip()
+    if 400 <= status < 500 and status not in RETRYABLE_4XX:
+        raise ApplicationError(
+            f"sales webhook refused the event: {answer} (not retried; check the receiver "
+            "and NURTURE_SALES_WEBHOOK_URL / NURTURE_SALES_WEBHOOK_SECRET)",
+            type=WebhookFailure.REJECTED,
+            non_retryable=True,
+        )
+    raise ApplicationError(f"sales webhook answered {answer}", type=WebhookFailure.FAILED)
+
+
+def _described(err: httpx.TransportError) -> str:
+    """The error's class and text (httpx's texts name no URL): `ReadTimeout: timed out`."""
+    text = str(err)
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__

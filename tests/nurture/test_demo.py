@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
 
-from nurture.cli.demo import ZONES
+from nurture.cli.demo.population import ZONES
 from nurture.mailsink import MailSink
 from nurture.settings import Settings
 from scenarios.email_policy import SEND_WINDOW

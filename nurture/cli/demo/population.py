@@ -1,0 +1,92 @@
+"""Who the demo leads are and what they do: campaigns, time zones and languages, profiles,
+the behaviour events each lead sends, and how keen a reader of marketing mail each is.
+Pure and seeded: the same seed gives the same population."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+CAMPAIGNS = [
+    ("wp-dx-guide", "DX guide whitepaper", "whitepaper", 450_000, "whitepaper"),
+    ("webinar-nov", "November webinar", "webinar", 300_000, "webinar"),
+    ("expo-tokyo", "Tokyo DX Expo booth", "expo", 1_800_000, "whitepaper"),
+    ("search-ads", "Search ads", "ads", 600_000, "whitepaper"),
+    ("seo-blog", "SEO blog", "seo", 150_000, "whitepaper"),
+]
+# (IANA zone, share in %, language): wide enough that on any weekday, whatever the hour,
+# some leads are inside their 9:00-18:00 send window and their mail goes out at once.
+ZONES = [
+    ("Asia/Tokyo", 40, "ja"),
+    ("Asia/Singapore", 6, "en"),
+    ("Asia/Kolkata", 6, "en"),
+    ("Australia/Sydney", 6, "en"),
+    ("Europe/London", 12, "en"),
+    ("Europe/Berlin", 10, "en"),
+    ("America/New_York", 12, "en"),
+    ("America/Los_Angeles", 8, "en"),
+]
+TITLES = ["CEO", "CTO", "部長", "Head of IT", "Engineer", "Manager", "Analyst", "Director"]
+INDUSTRIES = ["Manufacturing", "SaaS", "Retail", "Finance", "製造業", "Logistics"]
+PAGES = ["/", "/product", "/blog/dx-roadmap", "/integrations", "/security"]
+AGENTS = [
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko)",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Mobile/15E148",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0",
+]
+
+
+@dataclass(frozen=True)
+class Reader:
+    """How a demo lead treats marketing mail."""
+
+    open_rate: float
+    click_rate: float  # of opened mail
+    agent: str
+
+
+def make_lead(rnd: random.Random, n: int) -> tuple[dict[str, Any], list[dict[str, Any]], Reader]:
+    """A lead's intake body, its behaviour events and its reading habits."""
+    key, _, _, _, scenario = rnd.choice(CAMPAIGNS)
+    zone, _, language = rnd.choices(ZONES, weights=[w for _, w, _ in ZONES])[0]
+    body = {
+        "email": f"demo{n:05d}@demo-customer{n % 97}.example.com",
+        "name": f"Demo Lead {n}",
+        "company": f"Demo Corp {n % 97}",
+        "job_title": rnd.choice(TITLES),
+        "industry": rnd.choice(INDUSTRIES),
+        "company_size": rnd.choice([20, 80, 150, 400, 900, 3000]),
+        "source": key,
+        "scenario": scenario,
+        "timezone": zone,
+        "attributes": {"language": language if rnd.random() < 0.9 else "en"},
+    }
+    kinds: list[tuple[str, dict[str, Any]]] = []
+    if scenario == "webinar":
+        kinds.append(("webinar_registered", {"webinar": key}))
+        if rnd.random() < 0.55:  # attendance rate
+            kinds.append(("webinar_attended", {"webinar": key}))
+            if rnd.random() < 0.3:
+                kinds.append(("webinar_question", {"question": "How long does a rollout take?"}))
+            if rnd.random() < 0.25:
+                kinds.append(("survey_high_interest", {"webinar": key}))
+    else:
+        kinds.append(("whitepaper_download", {"title": "DX guide"}))
+    kinds += [("page_view", {"path": rnd.choice(PAGES)}) for _ in range(rnd.randint(0, 3))]
+    if rnd.random() < 0.3:
+        kinds.append(("pricing_page_view", {"path": "/pricing"}))
+    if rnd.random() < 0.25:
+        kinds.append(("case_study_download", {"title": "Factory rollout"}))
+    if rnd.random() < 0.03:
+        kinds.append(("page_view", {"path": "/careers"}))
+    events = [
+        {"event_id": f"demo-{n}-{i}", "email": body["email"], "type": kind, "properties": props}
+        for i, (kind, props) in enumerate(kinds)
+    ]
+    keen = min(len(kinds), 5) / 5
+    reader = Reader(0.25 + 0.25 * keen, 0.1 + 0.2 * keen, rnd.choice(AGENTS))
+    return body, events, reader
