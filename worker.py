@@ -50,6 +50,7 @@ def build_worker(
     http = webhook_client()
     sales_webhook = SalesWebhookActivities(engine, settings, http)
     lookup = HandoffLookupActivities(client)
+    owned = None if executor is not None else ThreadPoolExecutor(max_workers=64)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
@@ -71,19 +72,19 @@ def build_worker(
             read_model.record_halt,
             read_model.record_send_failed,
         ],
-        activity_executor=executor or ThreadPoolExecutor(max_workers=64),
+        activity_executor=executor or owned,
         workflow_runner=workflow_runner(),
         max_concurrent_activities=64,
         # Let in-flight sends finish on shutdown instead of cancelling them mid-SMTP.
         graceful_shutdown_timeout=timedelta(seconds=45),
-        plugins=[_closing(http)],
+        plugins=[_closing(http, owned)],
     )
 
 
-def _closing(http: httpx.AsyncClient) -> SimplePlugin:
-    """Close the worker's HTTP client once the worker has stopped, however it is run
-    (`async with`, `run()`, a fatal error): the SDK runs a plugin's context around the run
-    and `async with` waits for it on exit."""
+def _closing(http: httpx.AsyncClient, executor: ThreadPoolExecutor | None) -> SimplePlugin:
+    """Close the worker's HTTP client and its own activity threads once the worker has
+    stopped, however it is run (`async with`, `run()`, a fatal error): the SDK runs a
+    plugin's context around the run and `async with` waits for it on exit."""
 
     @asynccontextmanager
     async def run_context() -> AsyncIterator[None]:
@@ -91,6 +92,8 @@ def _closing(http: httpx.AsyncClient) -> SimplePlugin:
             yield
         finally:
             await http.aclose()
+            if executor is not None:
+                executor.shutdown(wait=False)
 
     return SimplePlugin("nurture.close-http-client", run_context=run_context)
 
