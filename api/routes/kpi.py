@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Annotated
@@ -14,6 +13,8 @@ from api.deps import AdminDep, SessionDep
 from api.errors import Invalid
 from api.responses import errors
 from nurture.repo import kpi, kpi_email, kpi_sales
+from nurture.rules.scoring_kpi import RuleKpi, scoring_review
+from nurture.rules.sla_kpi import SlaFigures, sla_kpi
 from nurture.wire_types import QueryDay
 from scenarios.scoring import MODEL
 from scenarios.sla import SLA
@@ -119,21 +120,6 @@ def campaigns(
     ]
 
 
-class SlaFigures(BaseModel):
-    handoffs: int = Field(description="overall: handoffs; per rep: assignments (clocks)")
-    acknowledged: int = Field(description="acknowledged at some point, in time or late")
-    rejected_without_ack: int = Field(description="sales' first answer was a reject")
-    within_sla: int = Field(description="answered (ack or reject) by the clock's deadline")
-    missed_sla: int = Field(description="answered late, or the deadline passed unanswered")
-    open_within_sla: int = Field(description="unanswered, deadline still ahead: not in the rate")
-    within_sla_rate: float | None = Field(description="within_sla / (handoffs - open_within_sla)")
-    median_ack_business_hours: float | None
-    p90_ack_business_hours: float | None
-    escalations: int
-    reassignments: int = Field(description="per rep: handoffs taken from the rep after a miss")
-    breaches: int
-
-
 class SlaReport(BaseModel):
     start: date | None = None
     end: date | None = None
@@ -142,28 +128,6 @@ class SlaReport(BaseModel):
     overall: SlaFigures
     by_rep: dict[str, SlaFigures]
     reject_reasons: dict[str, int]
-
-
-def _sla(s: kpi_sales.SlaStats) -> SlaFigures:
-    return SlaFigures(
-        handoffs=s.handoffs,
-        acknowledged=s.acknowledged,
-        rejected_without_ack=s.rejected_without_ack,
-        within_sla=s.within_sla,
-        missed_sla=s.missed_sla,
-        open_within_sla=s.open_within_sla,
-        within_sla_rate=s.within_sla_rate,
-        median_ack_business_hours=s.ack_percentile(0.5),
-        p90_ack_business_hours=s.ack_percentile(0.9),
-        escalations=s.escalations,
-        reassignments=s.reassignments,
-        breaches=s.breaches,
-    )
-
-
-def _ranked(reasons: Counter[str]) -> dict[str, int]:
-    """Most frequent first, ties by name: the same order on every database."""
-    return dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def _window(priority: str) -> timedelta:
@@ -192,30 +156,18 @@ def sla(
     """
     low, high = _range(start, end)
     now = datetime.now(UTC)
-    overall, per, reasons = kpi_sales.sla(
-        session, SLA.calendar, _window, low, high, campaign, now=now
+    figures = sla_kpi(
+        kpi_sales.sla_history(session, low, high, campaign), SLA.calendar, _window, now
     )
     return SlaReport(
         start=start,
         end=end,
         campaign=campaign,
         as_of=now,
-        overall=_sla(overall),
-        by_rep={rep: _sla(s) for rep, s in sorted(per.items())},
-        reject_reasons=_ranked(reasons),
+        overall=figures.overall,
+        by_rep=figures.by_rep,
+        reject_reasons=figures.reject_reasons,
     )
-
-
-class RuleKpi(BaseModel):
-    rule: str
-    label: str
-    leads_with: int
-    leads_without: int
-    opportunity_rate_with: float | None
-    opportunity_rate_without: float | None
-    win_rate_with: float | None
-    win_rate_without: float | None
-    win_lift: float | None
 
 
 class ScoringReport(BaseModel):
@@ -239,27 +191,21 @@ def scoring(
     The input to the periodic review of the scoring model.
     """
     low, high = _range(start, end)
-    rows = kpi_sales.scoring_review(session, MODEL.rule_keys, low, high, campaign)
-    *_figures, reasons = kpi_sales.sla(session, SLA.calendar, _window, low, high, campaign)
+    rules = scoring_review(
+        kpi_sales.scoring_history(session, low, high, campaign), MODEL.rule_keys, MODEL.label
+    )
+    figures = sla_kpi(
+        kpi_sales.sla_history(session, low, high, campaign),
+        SLA.calendar,
+        _window,
+        datetime.now(UTC),
+    )
     return ScoringReport(
         start=start,
         end=end,
         campaign=campaign,
-        rules=[
-            RuleKpi(
-                rule=r.rule,
-                label=MODEL.label(r.rule),
-                leads_with=r.leads_with,
-                leads_without=r.leads_without,
-                opportunity_rate_with=r.opportunity_rate_with,
-                opportunity_rate_without=r.opportunity_rate_without,
-                win_rate_with=r.win_rate_with,
-                win_rate_without=r.win_rate_without,
-                win_lift=r.win_lift,
-            )
-            for r in rows
-        ],
-        reject_reasons=_ranked(reasons),
+        rules=rules,
+        reject_reasons=figures.reject_reasons,
     )
 
 

@@ -6,10 +6,10 @@ import uuid
 
 from sqlmodel import Session, col, select
 
-from nurture.models import CLOSED_HANDOFF, HandoffRecord
+from nurture.models import CLOSED_HANDOFF, HandoffRecord, SlaEventKind
 from nurture.tables import Handoff, SlaEvent
 
-OUTCOME_EVENTS = ("reject", "won", "lost")
+OUTCOME_EVENTS = (SlaEventKind.REJECT, SlaEventKind.WON, SlaEventKind.LOST)
 
 
 def record(session: Session, rec: HandoffRecord) -> None:
@@ -19,7 +19,7 @@ def record(session: Session, rec: HandoffRecord) -> None:
     duplicate = session.exec(
         select(SlaEvent).where(
             SlaEvent.handoff_id == rec.handoff_id,
-            SlaEvent.event == rec.event,
+            SlaEvent.event == rec.event.value,
             SlaEvent.at == rec.at,
         )
     ).first()
@@ -36,7 +36,7 @@ def record(session: Session, rec: HandoffRecord) -> None:
     handoff.reassignments = rec.reassignments
     if rec.assignment_reason:
         handoff.reason = rec.assignment_reason
-    if rec.event == "ack":
+    if rec.event == SlaEventKind.ACK:
         handoff.acknowledged_at = rec.at
     if rec.event in OUTCOME_EVENTS:
         handoff.outcome_reason = rec.reason
@@ -52,7 +52,7 @@ def record(session: Session, rec: HandoffRecord) -> None:
             lead_id=lead_id,
             rep_id=rep_id,
             at=rec.at,
-            event=rec.event,
+            event=rec.event.value,  # the text, whatever the driver makes of enums
             detail=rec.detail,
             reason=rec.reason,
             note=rec.note,
