@@ -7,7 +7,7 @@ import uuid
 from sqlmodel import Session, col, select
 
 from nurture.models import CLOSED_HANDOFF, HandoffRecord, SlaEventKind
-from nurture.tables import Handoff, SlaEvent
+from nurture.tables import Handoff, RepAssignment, SlaEvent
 
 OUTCOME_EVENTS = (SlaEventKind.REJECT, SlaEventKind.WON, SlaEventKind.LOST)
 
@@ -83,3 +83,17 @@ def events(session: Session, handoff_id: str) -> list[SlaEvent]:
         select(SlaEvent).where(SlaEvent.handoff_id == handoff_id).order_by(col(SlaEvent.id))
     )
     return list(rows.all())
+
+
+def ever_handed_to(session: Session, lead_id: uuid.UUID, rep_id: uuid.UUID) -> bool:
+    """Whether any handoff of the lead is, or ever was, assigned to this rep."""
+    current = select(Handoff.id).where(Handoff.lead_id == lead_id, Handoff.rep_id == rep_id)
+    former = (
+        select(RepAssignment.id)
+        .join(Handoff, col(Handoff.id) == col(RepAssignment.handoff_id))
+        .where(Handoff.lead_id == lead_id, RepAssignment.rep_id == rep_id)
+    )
+    return (
+        session.exec(current.limit(1)).first() is not None
+        or session.exec(former.limit(1)).first() is not None
+    )
