@@ -1,18 +1,21 @@
-"""Domain errors carry their HTTP status; one handler turns them into a JSON error body."""
+"""Domain errors carry their HTTP status; Temporal's failures are translated to them here.
+
+Routes and services raise these; api.error_handlers renders every one as the JSON envelope.
+A Temporal failure is told apart by its type (and RPC status), never by its message text:
+`from_temporal` is the one translation, used by the app-wide handler and, through
+`temporal_errors`, by the calls whose outcome means something of their own (a handoff that
+is gone is "closed", a query nobody answered is "no worker").
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
-from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
+from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
-
-from api.server_errors import CatchAll
-from nurture.validation import describe_validation
 
 
 class DomainError(Exception):
@@ -35,6 +38,12 @@ class SignInRequired(Unauthorized):
     """For pages a person opens in a browser: the browser then asks for the admin token."""
 
     challenge = 'Basic realm="nurture", charset="UTF-8"'
+
+
+class SegmentUnauthorized(Unauthorized):
+    """For CDPs, whose destinations can send HTTP Basic credentials."""
+
+    challenge = 'Basic realm="nurture segment", charset="UTF-8"'
 
 
 class Forbidden(DomainError):
@@ -72,110 +81,89 @@ class Unavailable(DomainError):
     code = "unavailable"
 
 
-def _body(code: str, message: str, details: Any = None) -> dict[str, Any]:
-    error: dict[str, Any] = {"code": code, "message": message}
-    if details is not None:
-        error["details"] = details
-    return {"error": error}
+# --- Temporal ---------------------------------------------------------------------
+
+UNREACHABLE = "the workflow engine is unreachable; retry later"
+NO_ANSWER_IN_TIME = "the workflow engine did not answer in time; try again"
+# What the handoff workflow's update validators refuse with (`ApplicationError.type`).
+REFUSALS: dict[str, type[DomainError]] = {
+    "NotYourHandoff": Forbidden,
+    "OutOfOrder": Conflict,
+    "InvalidReason": Invalid,
+    "InvalidAmount": Invalid,
+}
+# A call nobody answered in time: no worker polls (the SDK's deadline, or the server's).
+NO_ANSWER = frozenset({RPCStatusCode.CANCELLED, RPCStatusCode.DEADLINE_EXCEEDED})
+ENGINE_AWAY = frozenset(
+    {
+        RPCStatusCode.UNAVAILABLE,
+        RPCStatusCode.DEADLINE_EXCEEDED,
+        RPCStatusCode.RESOURCE_EXHAUSTED,
+    }
+)
+TEMPORAL_FAILURES = (
+    RPCError,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+    RuntimeError,
+)
 
 
-_REQUEST_PARTS = ("body", "query", "path", "header", "cookie")
-METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+def from_temporal(
+    err: BaseException,
+    *,
+    gone: DomainError | None = None,
+    no_answer: DomainError | None = None,
+    refused: DomainError | None = None,
+) -> DomainError | None:
+    """The domain error a Temporal failure stands for; None when it stands for none (a 500).
 
-
-def allowed_methods(request: Request) -> str:
-    """The `Allow` value for the request's path: each method some route takes there.
-
-    Starlette's own 405 names only the first route matching the path (`POST` on /v1/leads,
-    which also answers GET). OPTIONS is answered for every known path.
+    Args:
+        err: what the SDK raised.
+        gone: what a workflow that does not exist (NOT_FOUND) means to this call.
+        no_answer: what a call nobody answered in time means to this call.
+        refused: what a failed update means to this call; by default the validator's
+            refusal, by its type (REFUSALS).
     """
-    methods = {"OPTIONS"}
-    for method in METHODS:
-        probe = {**request.scope, "method": method}
-        if any(route.matches(probe)[0] == Match.FULL for route in request.app.router.routes):
-            methods.add(method)
-    return ", ".join(sorted(methods))
-
-
-def install(app: FastAPI) -> None:
-    app.add_middleware(CatchAll)
-
-    @app.exception_handler(DomainError)
-    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        headers = None
-        if exc.status_code == 401:
-            headers = {
-                "WWW-Authenticate": exc.challenge if isinstance(exc, Unauthorized) else "Bearer"
-            }
-        return JSONResponse(
-            _body(exc.code, exc.message, exc.details), status_code=exc.status_code, headers=headers
-        )
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {**e, "loc": tuple(e.get("loc", ()))[1:]}
-            if tuple(e.get("loc", ()))[:1] in {(p,) for p in _REQUEST_PARTS}
-            else e
-            for e in exc.errors()
-        ]
-        if any(e.get("type") == "json_invalid" for e in errors):
-            return JSONResponse(
-                _body("malformed_body", "the body is not valid JSON"), status_code=400
-            )
-        summary, details = describe_validation(errors)
-        return JSONResponse(_body("invalid", summary, details), status_code=422)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        """Unknown paths and methods answer in the same envelope as every other error.
-
-        OPTIONS on a known path is 204 with `Allow` (RFC 9110 9.3.7), not a 405: it asks which
-        methods exist. No CORS headers: nothing here is meant for other origins' scripts.
-        """
-        headers = dict(exc.headers or {})
-        if exc.status_code == 405:
-            headers["Allow"] = allowed_methods(request)
-            if request.method == "OPTIONS":
-                return Response(status_code=204, headers=headers)
-            message = (
-                f"{request.method} is not allowed on {request.url.path}; use {headers['Allow']}"
-            )
-        elif exc.status_code == 404 and exc.detail == "Not Found":
-            message = f"no endpoint {request.url.path}; the API is listed at /docs"
-        elif exc.status_code == 400 and exc.detail == "There was an error parsing the body":
-            return JSONResponse(_body("malformed_body", "the body is not valid JSON"), 400)
-        else:
-            message = str(exc.detail)
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return JSONResponse(_body(code, message), status_code=exc.status_code, headers=headers)
-
-    @app.exception_handler(RPCError)
-    async def _temporal(_: Request, exc: RPCError) -> JSONResponse:
+    if isinstance(err, WorkflowUpdateFailedError):
+        if refused is not None:
+            return refused
+        cause = err.cause
+        if isinstance(cause, ApplicationError) and cause.type in REFUSALS:
+            return REFUSALS[cause.type](cause.message)
+        return None
+    if isinstance(err, WorkflowUpdateRPCTimeoutOrCancelledError):
+        return no_answer or Unavailable(NO_ANSWER_IN_TIME)
+    if isinstance(err, RPCError):
+        if err.status == RPCStatusCode.NOT_FOUND and gone is not None:
+            return gone
+        if err.status in NO_ANSWER and no_answer is not None:
+            return no_answer
         # A server shutting down cuts the connection mid-call: "transport error" (UNKNOWN).
-        cut = exc.status == RPCStatusCode.UNKNOWN and "transport error" in exc.message.lower()
-        if cut or exc.status in (
-            RPCStatusCode.UNAVAILABLE,
-            RPCStatusCode.DEADLINE_EXCEEDED,
-            RPCStatusCode.RESOURCE_EXHAUSTED,
-        ):
-            return JSONResponse(
-                _body("unavailable", "the workflow engine is unreachable; retry later"),
-                status_code=503,
-            )
-        if exc.status == RPCStatusCode.INVALID_ARGUMENT:
-            return JSONResponse(
-                _body("invalid", "the workflow engine refused the request (payload too large?)"),
-                status_code=422,
-            )
-        raise exc
+        cut = err.status == RPCStatusCode.UNKNOWN and "transport error" in err.message.lower()
+        if cut or err.status in ENGINE_AWAY:
+            return Unavailable(UNREACHABLE)
+        if err.status == RPCStatusCode.INVALID_ARGUMENT:
+            return Invalid("the workflow engine refused the request (payload too large?)")
+        return None
+    if isinstance(err, RuntimeError) and "Failed client connect" in str(err):
+        return Unavailable(UNREACHABLE)  # the SDK's client could not (re)connect
+    return None
 
-    @app.exception_handler(RuntimeError)
-    async def _unconnected(_: Request, exc: RuntimeError) -> JSONResponse:
-        """The SDK's client could not (re)connect to Temporal: the engine is down."""
-        if "Failed client connect" in str(exc):
-            return JSONResponse(
-                _body("unavailable", "the workflow engine is unreachable; retry later"),
-                status_code=503,
-            )
-        raise exc
+
+@contextmanager
+def temporal_errors(
+    *,
+    gone: DomainError | None = None,
+    no_answer: DomainError | None = None,
+    refused: DomainError | None = None,
+) -> Iterator[None]:
+    """Raise the domain error (`from_temporal`) of a Temporal failure inside the block;
+    failures that stand for none propagate as they are."""
+    try:
+        yield
+    except TEMPORAL_FAILURES as err:
+        mapped = from_temporal(err, gone=gone, no_answer=no_answer, refused=refused)
+        if mapped is None:
+            raise
+        raise mapped from None

@@ -9,10 +9,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from temporalio.client import Client
 
-from api import errors, openapi_docs
+from api import error_handlers, openapi_docs
+from api.database import Database
 from api.deps import AppState
 from api.responses import APP_WIDE
-from api.routes import campaigns, dashboard, events, handoffs, health, kpi, leads, segment, tracking
+from api.routes import campaigns, dashboard, events, handoffs, health, kpi, leads, tracking
+from api.segment import endpoint as segment
 from nurture.db import create_schema, make_engine
 from nurture.settings import Settings, get_settings
 from nurture.temporal import connect
@@ -36,7 +38,7 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
             statement_timeout_seconds=conf.database_statement_timeout_seconds,
         )
         temporal = client or await connect(conf)
-        app.state.nurture = AppState(settings=conf, engine=engine, client=temporal)
+        app.state.nurture = AppState(settings=conf, db=Database(engine), client=temporal)
         log.info("API ready (Temporal %s, namespace %s)", conf.temporal_address, temporal.namespace)
         yield
         engine.dispose()
@@ -48,7 +50,7 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
         lifespan=lifespan,
         responses=APP_WIDE,
     )
-    errors.install(app)
+    error_handlers.install(app)
     openapi_docs.install(app)
     app.include_router(leads.router)
     app.include_router(events.router)

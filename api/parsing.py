@@ -1,4 +1,7 @@
-"""Parsing raw (signature-checked) bodies into models, with errors a sender can act on."""
+"""Raw bodies read with a bound, and parsed into models with errors a sender can act on.
+
+Routes that check a signature read the raw bytes first (api.auth), then parse them here.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import json
 from functools import cache
 from typing import Any, TypeVar
 
+from fastapi import Request
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from api.errors import Invalid, MalformedBody, TooLarge
@@ -14,6 +18,21 @@ from nurture.validation import describe_validation
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 _JSON_NAMES = {str: "a string", int: "a number", float: "a number", bool: "a boolean"}
+MAX_BODY_BYTES = 1024 * 1024
+
+
+async def read_body(request: Request) -> bytes:
+    """The body, refusing more than MAX_BODY_BYTES before and while reading it."""
+    declared = request.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise TooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise TooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def parse(adapter: TypeAdapter[T], body: bytes) -> T:

@@ -1,28 +1,15 @@
 """What each error status means, documented once: routes name the codes they can answer.
 
 Every error body is the envelope `{"error": {"code", "message", "details"?}}` (api.errors,
-api.server_errors); `ErrorOut` documents it, so the OpenAPI document says so too.
+api.server_errors); `ErrorOut` (api.schemas.errors) documents it, so the OpenAPI document
+says so too.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
-
-
-class ErrorDetail(BaseModel):
-    code: str = Field(description="stable, for programs: `invalid`, `not_found`, `conflict`...")
-    message: str = Field(description="what is wrong, for people")
-    details: Any = Field(
-        default=None,
-        description="for 422 the list of `{field, problem}`; otherwise what the code needs",
-    )
-
-
-class ErrorOut(BaseModel):
-    error: ErrorDetail
-
+from api.schemas.errors import ErrorOut
 
 DEFAULTS: dict[int, str] = {
     400: "the body is not valid JSON, or empty where one is required",

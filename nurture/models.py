@@ -218,6 +218,31 @@ CLOSED_HANDOFF = (
 )
 
 
+class SlaEventKind(StrEnum):
+    """What happened to a handoff, as the handoff workflow records it (`SlaEvent.event`).
+
+    The values are stored in the read model and carried in workflow histories: never rename
+    one. The SLA KPIs read clock starts, answers, escalations and breaches from them.
+    """
+
+    ASSIGNED = "assigned"  # the first rep's clock starts
+    REASSIGNED = "reassigned"  # the next rep's clock starts
+    REMINDER = "reminder"
+    ESCALATION = "escalation"
+    BREACH = "breach"  # the ladder ran out: the handoff is withdrawn
+    ACK = "ack"
+    REJECT = "reject"
+    OPPORTUNITY = "opportunity"
+    WON = "won"
+    LOST = "lost"
+    NOTIFY_FAILED = "notify_failed"
+    WEBHOOK_FAILED = "webhook_failed"
+
+
+CLOCK_STARTS = (SlaEventKind.ASSIGNED, SlaEventKind.REASSIGNED)
+SLA_ANSWERS = (SlaEventKind.ACK, SlaEventKind.REJECT)  # what stops a rep's clock
+
+
 class HandoffInput(BaseModel):
     handoff_id: str
     lead_id: str
@@ -290,7 +315,7 @@ class HandoffRecord(BaseModel):
     handoff_id: str
     lead_id: str
     at: datetime
-    event: str
+    event: SlaEventKind
     status: HandoffStatus
     rep_id: str | None = None
     priority: str = ""

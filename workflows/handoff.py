@@ -40,9 +40,10 @@ with workflow.unsafe.imports_passed_through():
         SalesAction,
         SalesProgress,
         SentRecord,
+        SlaEventKind,
         Stage,
     )
-    from nurture.rules.sales_rules import LEAD_STAGE, RESULT, Action, refusal
+    from nurture.rules.sales_rules import LEAD_STAGE, RESULT, Action, body_problem, refusal
     from scenarios.sla import SLA
     from workflows import policies
 
@@ -76,7 +77,7 @@ class SalesHandoffWorkflow:
     async def run(self, input: HandoffInput) -> HandoffResult:
         self._aside = workflow.patched(NOTICES_ASIDE)
         self._rep = await self._assign(first=True)
-        await self._started_clock("assigned", self._rep.reason)
+        await self._started_clock(SlaEventKind.ASSIGNED, self._rep.reason)
         await self._notify(NoticeKind.ASSIGNED)
         await self._tell_lead(Stage.SALES_PENDING, "handed to a sales rep")
         while self._status == HandoffStatus.PENDING:
@@ -137,10 +138,6 @@ class SalesHandoffWorkflow:
     @reject.validator
     def _validate_reject(self, action: SalesAction) -> None:
         self._validate(Action.REJECT, action)
-        if action.reason not in SLA.reject_reasons:
-            raise ApplicationError(
-                f"reason must be one of {', '.join(SLA.reject_reasons)}", type="InvalidReason"
-            )
 
     @workflow.update
     async def opportunity(self, action: SalesAction) -> HandoffState:
@@ -157,8 +154,6 @@ class SalesHandoffWorkflow:
     @won.validator
     def _validate_won(self, action: SalesAction) -> None:
         self._validate(Action.WON, action)
-        if action.amount is None or action.amount <= 0:
-            raise ApplicationError("a won deal needs a positive amount", type="InvalidAmount")
 
     @workflow.update
     async def lost(self, action: SalesAction) -> HandoffState:
@@ -167,10 +162,6 @@ class SalesHandoffWorkflow:
     @lost.validator
     def _validate_lost(self, action: SalesAction) -> None:
         self._validate(Action.LOST, action)
-        if action.reason not in SLA.lost_reasons:
-            raise ApplicationError(
-                f"reason must be one of {', '.join(SLA.lost_reasons)}", type="InvalidReason"
-            )
 
     def _validate(self, act: Action, action: SalesAction) -> None:
         if self._rep is None:
@@ -180,10 +171,17 @@ class SalesHandoffWorkflow:
         why = refusal(act, self._status)
         if why is not None:
             raise ApplicationError(why, type="OutOfOrder")
+        # The same rule the API checks first: a caller that skips the API (a script on the
+        # Temporal client) meets it here. Validators do not run on replay.
+        problem = body_problem(act, action.reason, action.amount, SLA)
+        if problem is not None:
+            raise ApplicationError(problem.message, type=problem.kind)
 
     async def _apply(self, act: Action, action: SalesAction) -> HandoffState:
         self._status = RESULT[act]
-        await self._record(act.value, reason=action.reason, note=action.note, amount=action.amount)
+        await self._record(
+            SlaEventKind(act.value), reason=action.reason, note=action.note, amount=action.amount
+        )
         stage = LEAD_STAGE.get(self._status)
         if stage is not None:
             await self._tell_lead(stage, f"sales: {act.value}")
@@ -191,7 +189,7 @@ class SalesHandoffWorkflow:
 
     # --- the clock and the ladder -------------------------------------------------
 
-    async def _started_clock(self, event: str, detail: str) -> None:
+    async def _started_clock(self, event: SlaEventKind, detail: str) -> None:
         window = self._priority.acknowledge_within
         self._deadline = SLA.calendar.add(workflow.now(), window)
         due = self._deadline.astimezone(SLA.calendar.zone).strftime("%Y-%m-%d %H:%M %Z")
@@ -228,14 +226,16 @@ class SalesHandoffWorkflow:
         return self._status != HandoffStatus.PENDING
 
     async def _remind(self) -> None:
-        await self._record("reminder", detail="deadline missed; rep reminded")
+        await self._record(SlaEventKind.REMINDER, detail="deadline missed; rep reminded")
         await self._notify(NoticeKind.REMINDER)
 
     async def _tell_manager(self) -> None:
         if self._rep is None or not self._rep.has_manager:
-            await self._record("escalation", detail="no manager on record to escalate to")
+            await self._record(
+                SlaEventKind.ESCALATION, detail="no manager on record to escalate to"
+            )
             return
-        await self._record("escalation", detail="manager told")
+        await self._record(SlaEventKind.ESCALATION, detail="manager told")
         await self._notify(NoticeKind.MANAGER)
 
     async def _reassign(self) -> bool:
@@ -253,7 +253,9 @@ class SalesHandoffWorkflow:
         self._rep = chosen
         self._reassignments += 1
         await self._notify(NoticeKind.WITHDRAWN, previous)
-        await self._started_clock("reassigned", f"from the previous rep: {chosen.reason}")
+        await self._started_clock(
+            SlaEventKind.REASSIGNED, f"from the previous rep: {chosen.reason}"
+        )
         await self._notify(NoticeKind.ASSIGNED)
         await self._tell_lead(Stage.SALES_PENDING, "reassigned to the next sales rep")
         return True
@@ -261,7 +263,7 @@ class SalesHandoffWorkflow:
     async def _withdraw(self) -> None:
         """Compensation: undo the assignment, tell the rep, hand the lead back to marketing."""
         self._status = HandoffStatus.WITHDRAWN  # first: an ack from now on is refused (409)
-        await self._record("breach", detail="SLA breached; handoff withdrawn")
+        await self._record(SlaEventKind.BREACH, detail="SLA breached; handoff withdrawn")
         await self._notify(NoticeKind.WITHDRAWN)
 
     # --- side effects ---------------------------------------------------------------
@@ -333,7 +335,9 @@ class SalesHandoffWorkflow:
                     SentRecord(outbox_key=sent.outbox_key, at=workflow.now(), subject=sent.subject)
                 )
         except ActivityError as err:
-            await self._record("notify_failed", detail=f"{kind.value} mail failed: {err.cause}")
+            await self._record(
+                SlaEventKind.NOTIFY_FAILED, detail=f"{kind.value} mail failed: {err.cause}"
+            )
         if not self._aside and kind in (NoticeKind.ASSIGNED, NoticeKind.WITHDRAWN):
             await self._post_webhook(notice)
 
@@ -346,7 +350,9 @@ class SalesHandoffWorkflow:
                 retry_policy=policies.WEBHOOK_RETRY,
             )
         except ActivityError as err:
-            await self._record("webhook_failed", detail=f"{notice.kind.value}: {err.cause}")
+            await self._record(
+                SlaEventKind.WEBHOOK_FAILED, detail=f"{notice.kind.value}: {err.cause}"
+            )
 
     async def _tell_lead(self, stage: Stage, reason: str) -> None:
         parent = workflow.info().parent
@@ -394,7 +400,7 @@ class SalesHandoffWorkflow:
 
     async def _record(
         self,
-        event: str,
+        event: SlaEventKind,
         *,
         detail: str = "",
         reason: str | None = None,

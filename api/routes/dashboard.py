@@ -6,28 +6,23 @@ manager opens /dashboard and the browser asks; scripts may send the bearer token
 
 from __future__ import annotations
 
-import base64
-import binascii
 import csv
-import hmac
 import io
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import jinja2
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel
 
-from api.deps import SessionDep, StateDep, is_admin
-from api.errors import NotFound, SignInRequired
+from api.auth import BrowserAdmin
+from api.deps import DbDep
 from api.responses import errors
-from api.routes import kpi as kpi_routes
-from nurture.repo import emails, kpi
+from api.schemas.kpi import CampaignKey, From, To
+from api.services import dashboard as service
+from api.services.kpi import Period
 
 router = APIRouter(tags=["dashboard"])
 _templates = jinja2.Environment(
@@ -46,52 +41,25 @@ LABELS = {
 }
 
 
-def browser_admin(request: Request, state: StateDep) -> None:
-    if is_admin(request, state.settings):
-        return
-    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "basic":
-        try:
-            _, _, password = base64.b64decode(value).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            password = ""
-        token = state.settings.admin_token.get_secret_value()
-        if hmac.compare_digest(password.encode(), token.encode()):
-            return
-    raise SignInRequired("sign in with the admin token as the password")
-
-
-BrowserAdmin = Annotated[None, Depends(browser_admin)]
-
-
-class Filters(TypedDict):
-    """The filters every KPI takes: creation days (UTC) and the leads' campaign."""
-
-    start: date | None
-    end: date | None
-    campaign: str | None
-
-
 @router.get(
     "/dashboard",
     response_class=HTMLResponse,
     responses=errors(422, e401="sign in: HTTP Basic with the admin token as the password"),
 )
-def dashboard(
-    session: SessionDep,
+async def dashboard(
+    db: DbDep,
     _: BrowserAdmin,
-    start: kpi_routes.From = None,
-    end: kpi_routes.To = None,
-    campaign: kpi_routes.CampaignKey = None,
+    start: From = None,
+    end: To = None,
+    campaign: CampaignKey = None,
 ) -> HTMLResponse:
     """Funnel, campaign ROI, email rates, SLA compliance and the scoring review, each filtered
     by date and campaign (the page says which date each panel means)."""
-    campaign = campaign or None
-    filters = Filters(start=start, end=end, campaign=campaign)
-    report = kpi_routes.funnel(session, None, **filters)
+    period = Period.of(start, end, campaign or None)
+    data = await service.dashboard(db, period)
     funnel = [
         {"stage": s.stage, "label": LABELS[s.stage], "count": s.count, "rate": s.rate_from_previous}
-        for s in report.overall.stages
+        for s in data.funnel.overall.stages
     ]
     campaigns = [
         {
@@ -99,23 +67,23 @@ def dashboard(
             "roi_value": float(c.roi or 0),
             "roi_text": "–" if c.roi is None else f"{c.roi * 100:.0f}%",
         }
-        for c in kpi_routes.campaigns(session, None, **filters)
+        for c in data.campaigns
     ]
     query = urlencode(
-        {k: v for k, v in {"from": start, "to": end, "campaign": campaign}.items() if v}
+        {k: v for k, v in {"from": start, "to": end, "campaign": period.campaign}.items() if v}
     )
     html = _templates.get_template("dashboard.html.j2").render(
         start=start,
         end=end,
-        campaign=campaign,
+        campaign=period.campaign,
         query=query,
         funnel=funnel,
         campaigns=campaigns,
-        campaign_keys=[c.key for c in kpi.list_campaigns(session)],
-        email=kpi_routes.email(session, None, **filters),
-        sla=kpi_routes.sla(session, None, **filters),
-        scoring=kpi_routes.scoring(session, None, **filters),
-        mail=emails.health(session),
+        campaign_keys=data.campaign_keys,
+        email=data.email,
+        sla=data.sla,
+        scoring=data.scoring,
+        mail=data.mail,
     )
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
@@ -133,13 +101,6 @@ def _csv(rows: list[dict[str, Any]], name: str) -> Response:
     )
 
 
-def _plain(model: BaseModel) -> dict[str, Any]:
-    return {
-        k: (str(v) if isinstance(v, Decimal | date) else v) for k, v in model.model_dump().items()
-    }
-
-
-CSV_NAMES = ("funnel", "campaigns", "email", "sla", "scoring", "reject_reasons")
 CSV = {"type": "string", "description": "a header row, then one row per item"}
 
 
@@ -151,13 +112,13 @@ CSV = {"type": "string", "description": "a header row, then one row per item"}
         **errors(422, e401="the admin token: bearer, or HTTP Basic", e404="no KPI of this name"),
     },
 )
-def kpi_csv(
-    name: Annotated[str, PathParam(json_schema_extra={"enum": list(CSV_NAMES)})],
-    session: SessionDep,
+async def kpi_csv(
+    name: Annotated[str, PathParam(json_schema_extra={"enum": list(service.CSV_NAMES)})],
+    db: DbDep,
     _: BrowserAdmin,
-    start: kpi_routes.From = None,
-    end: kpi_routes.To = None,
-    campaign: kpi_routes.CampaignKey = None,
+    start: From = None,
+    end: To = None,
+    campaign: CampaignKey = None,
 ) -> Response:
     """Each KPI table as CSV: the rows and numbers of its JSON twin, with the same filters.
 
@@ -165,25 +126,4 @@ def kpi_csv(
     overall figures rep `(all)`; reject reasons (in the SLA and scoring JSON) are their own
     table.
     """
-    filters = Filters(start=start, end=end, campaign=campaign or None)
-    rows: list[dict[str, Any]]
-    if name == "funnel":
-        report = kpi_routes.funnel(session, None, **filters)
-        parts = {"(all)": report.overall, **report.by_campaign}
-        rows = [{"campaign": key, **_plain(s)} for key, f in parts.items() for s in f.stages]
-    elif name == "campaigns":
-        rows = [_plain(c) for c in kpi_routes.campaigns(session, None, **filters)]
-    elif name == "email":
-        rows = [_plain(m) for m in kpi_routes.email(session, None, **filters)]
-    elif name == "sla":
-        report_sla = kpi_routes.sla(session, None, **filters)
-        parts_sla = {"(all)": report_sla.overall, **report_sla.by_rep}
-        rows = [{"rep": rep, **_plain(s)} for rep, s in parts_sla.items()]
-    elif name == "scoring":
-        rows = [_plain(r) for r in kpi_routes.scoring(session, None, **filters).rules]
-    elif name == "reject_reasons":
-        reasons = kpi_routes.sla(session, None, **filters).reject_reasons
-        rows = [{"reason": reason, "count": n} for reason, n in reasons.items()]
-    else:
-        raise NotFound(f"no KPI {name!r}; KPIs: {', '.join(CSV_NAMES)}")
-    return _csv(rows, name)
+    return _csv(await service.table(db, name, start, end, campaign), name)

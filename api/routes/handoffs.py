@@ -3,33 +3,41 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import TypeAdapter
 
-from api.action_bodies import ActionBody, documented
-from api.deps import ActorDep, SessionDep, StateDep
-from api.handoff_views import handoff_out, owned_handoff
+from api.auth import ActorDep
+from api.deps import DbDep, StateDep
+from api.parsing import parse, read_body
 from api.responses import errors
-from api.sales_actions import act
-from api.schemas import HandoffOut, HandoffPage
-from nurture.repo import handoffs as repo
+from api.schemas.handoffs import ActionIn, HandoffOut, HandoffPage, action_body
+from api.services import handoffs as service
+from api.services.sales_actions import act
 from nurture.rules.sales_rules import Action
 
 router = APIRouter(prefix="/v1/handoffs", tags=["handoffs"])
+_action_in = TypeAdapter(ActionIn)
+
+
+async def action_in(request: Request) -> ActionIn:
+    """The body as an `ActionIn`; no body at all is an empty one."""
+    raw = await read_body(request)
+    return ActionIn() if not raw.strip() else parse(_action_in, raw)
+
+
+ActionBody = Annotated[ActionIn, Depends(action_in)]
 
 
 @router.get("", response_model=HandoffPage, responses=errors(401, 422))
-def list_handoffs(
-    session: SessionDep,
+async def list_handoffs(
+    db: DbDep,
     actor: ActorDep,
     open_only: Annotated[bool, Query(alias="open")] = False,
 ) -> HandoffPage:
     """The caller's handoffs (an admin sees all), newest first, with the SLA time left."""
-    rows = repo.for_rep(session, None if actor.is_admin else actor.rep_id, open_only=open_only)
-    now = datetime.now(UTC)
-    return HandoffPage(total=len(rows), items=[handoff_out(session, h, now) for h in rows])
+    return await service.list_handoffs(db, actor, open_only)
 
 
 @router.get(
@@ -37,9 +45,8 @@ def list_handoffs(
     response_model=HandoffOut,
     responses=errors(401, 403, 422, e404="no such handoff"),
 )
-def get_handoff(handoff_id: str, session: SessionDep, actor: ActorDep) -> HandoffOut:
-    handoff = owned_handoff(session, handoff_id, actor)
-    return handoff_out(session, handoff, datetime.now(UTC))
+async def get_handoff(handoff_id: str, db: DbDep, actor: ActorDep) -> HandoffOut:
+    return await service.get_handoff(db, actor, handoff_id)
 
 
 Endpoint = Callable[..., Awaitable[HandoffOut]]
@@ -62,20 +69,20 @@ def _action_route(action: Action) -> Callable[[Endpoint], Endpoint]:
         f"/{{handoff_id}}/{action.value}",
         response_model=HandoffOut,
         responses=ACTION_RESPONSES,
-        openapi_extra=documented(action),
+        openapi_extra=action_body(action),
     )
 
 
 @_action_route(Action.ACK)
 async def ack(handoff_id: str, state: StateDep, actor: ActorDep, body: ActionBody) -> HandoffOut:
     """Acknowledge the lead: stops the SLA clock. Optional `note`."""
-    return await act(Action.ACK, handoff_id, body, state, actor)
+    return await act(state, actor, Action.ACK, handoff_id, body)
 
 
 @_action_route(Action.REJECT)
 async def reject(handoff_id: str, state: StateDep, actor: ActorDep, body: ActionBody) -> HandoffOut:
     """Send the lead back to marketing: `reason` from the SLA's list, optional `note`."""
-    return await act(Action.REJECT, handoff_id, body, state, actor)
+    return await act(state, actor, Action.REJECT, handoff_id, body)
 
 
 @_action_route(Action.OPPORTUNITY)
@@ -83,16 +90,16 @@ async def opportunity(
     handoff_id: str, state: StateDep, actor: ActorDep, body: ActionBody
 ) -> HandoffOut:
     """Record a valid opportunity: optional `amount` (expected revenue) and `note`."""
-    return await act(Action.OPPORTUNITY, handoff_id, body, state, actor)
+    return await act(state, actor, Action.OPPORTUNITY, handoff_id, body)
 
 
 @_action_route(Action.WON)
 async def won(handoff_id: str, state: StateDep, actor: ActorDep, body: ActionBody) -> HandoffOut:
     """Record the deal as won: `amount` (revenue) is required, `note` optional."""
-    return await act(Action.WON, handoff_id, body, state, actor)
+    return await act(state, actor, Action.WON, handoff_id, body)
 
 
 @_action_route(Action.LOST)
 async def lost(handoff_id: str, state: StateDep, actor: ActorDep, body: ActionBody) -> HandoffOut:
     """Record the deal as lost: `reason` from the SLA's list, optional `note`."""
-    return await act(Action.LOST, handoff_id, body, state, actor)
+    return await act(state, actor, Action.LOST, handoff_id, body)

@@ -1,186 +1,48 @@
-"""Funnel and campaign KPIs for managers (admin token)."""
+"""Funnel, campaign, SLA, scoring-review and email KPIs for managers (admin token)."""
 
 from __future__ import annotations
 
-from collections import Counter
-from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
-
-from api.deps import AdminDep, SessionDep
-from api.errors import Invalid
+from api.auth import AdminDep
+from api.deps import DbDep
 from api.responses import errors
-from nurture.repo import kpi, kpi_email, kpi_sales
-from nurture.wire_types import QueryDay
-from scenarios.scoring import MODEL
-from scenarios.sla import SLA
+from api.schemas.kpi import (
+    CampaignKey,
+    CampaignKpi,
+    From,
+    FunnelReport,
+    ScoringReport,
+    SlaReport,
+    StepEmailKpi,
+    To,
+)
+from api.services import kpi as service
+from api.services.kpi import Period
 
 router = APIRouter(prefix="/v1/kpi", tags=["kpi"])
-
-
-class StageCount(BaseModel):
-    stage: str
-    count: int
-    rate_from_previous: float | None
-    rate_from_new: float | None
-
-
-class FunnelOut(BaseModel):
-    stages: list[StageCount]
-
-
-class FunnelReport(BaseModel):
-    start: date | None
-    end: date | None
-    campaign: str | None
-    overall: FunnelOut
-    by_campaign: dict[str, FunnelOut]
-
-
-class CampaignKpi(BaseModel):
-    key: str
-    name: str
-    channel: str
-    cost: Decimal
-    leads: int
-    cpl: Decimal | None
-    mqls: int
-    cost_per_mql: Decimal | None
-    opportunities: int
-    won: int
-    revenue: Decimal
-    roi: Decimal | None
-
-
-def _range(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
-    """Dates as UTC bounds: leads created from the start of `start` to the end of `end`."""
-    if start and end and end < start:
-        raise Invalid("`to` is before `from`")
-    low = datetime.combine(start, time(0), tzinfo=UTC) if start else None
-    # The end of the last day; the last day there is (9999-12-31) has no end: no bound.
-    high = None
-    if end is not None and end < date.max:
-        high = datetime.combine(end + timedelta(days=1), time(0), tzinfo=UTC)
-    return low, high
-
-
-def _funnel(f: kpi.Funnel) -> FunnelOut:
-    return FunnelOut(
-        stages=[
-            StageCount(
-                stage=s, count=f.counts[s], rate_from_previous=f.rate(s), rate_from_new=f.of_new(s)
-            )
-            for s in kpi.FUNNEL
-        ]
-    )
-
-
-From = Annotated[QueryDay, Query(alias="from", description="first creation day (UTC)")]
-To = Annotated[
-    QueryDay, Query(alias="to", description="last creation day (UTC); not before `from`")
-]
 KPI_ERRORS = errors(401, 422)
-CampaignKey = Annotated[str | None, Query(max_length=100)]
 
 
 @router.get("/funnel", response_model=FunnelReport, responses=KPI_ERRORS)
-def funnel(
-    session: SessionDep,
-    _: AdminDep,
-    start: From = None,
-    end: To = None,
-    campaign: CampaignKey = None,
+async def funnel(
+    db: DbDep, _: AdminDep, start: From = None, end: To = None, campaign: CampaignKey = None
 ) -> FunnelReport:
     """Leads created in the range (a cohort) and how far they got, overall and per campaign."""
-    low, high = _range(start, end)
-    total, per = kpi.funnel(session, low, high, campaign)
-    return FunnelReport(
-        start=start,
-        end=end,
-        campaign=campaign,
-        overall=_funnel(total),
-        by_campaign={k: _funnel(v) for k, v in per.items()},
-    )
+    return await service.funnel_report(db, Period.of(start, end, campaign))
 
 
 @router.get("/campaigns", response_model=list[CampaignKpi], responses=KPI_ERRORS)
-def campaigns(
-    session: SessionDep,
-    _: AdminDep,
-    start: From = None,
-    end: To = None,
-    campaign: CampaignKey = None,
+async def campaigns(
+    db: DbDep, _: AdminDep, start: From = None, end: To = None, campaign: CampaignKey = None
 ) -> list[CampaignKpi]:
     """Leads, CPL, MQLs, cost per MQL, opportunities, wins, revenue and ROI per campaign."""
-    low, high = _range(start, end)
-    return [
-        CampaignKpi.model_validate(r, from_attributes=True)
-        for r in kpi.campaigns(session, low, high, campaign)
-    ]
-
-
-class SlaFigures(BaseModel):
-    handoffs: int = Field(description="overall: handoffs; per rep: assignments (clocks)")
-    acknowledged: int = Field(description="acknowledged at some point, in time or late")
-    rejected_without_ack: int = Field(description="sales' first answer was a reject")
-    within_sla: int = Field(description="answered (ack or reject) by the clock's deadline")
-    missed_sla: int = Field(description="answered late, or the deadline passed unanswered")
-    open_within_sla: int = Field(description="unanswered, deadline still ahead: not in the rate")
-    within_sla_rate: float | None = Field(description="within_sla / (handoffs - open_within_sla)")
-    median_ack_business_hours: float | None
-    p90_ack_business_hours: float | None
-    escalations: int
-    reassignments: int = Field(description="per rep: handoffs taken from the rep after a miss")
-    breaches: int
-
-
-class SlaReport(BaseModel):
-    start: date | None = None
-    end: date | None = None
-    campaign: str | None = None
-    as_of: datetime = Field(description="the moment open clocks were judged against")
-    overall: SlaFigures
-    by_rep: dict[str, SlaFigures]
-    reject_reasons: dict[str, int]
-
-
-def _sla(s: kpi_sales.SlaStats) -> SlaFigures:
-    return SlaFigures(
-        handoffs=s.handoffs,
-        acknowledged=s.acknowledged,
-        rejected_without_ack=s.rejected_without_ack,
-        within_sla=s.within_sla,
-        missed_sla=s.missed_sla,
-        open_within_sla=s.open_within_sla,
-        within_sla_rate=s.within_sla_rate,
-        median_ack_business_hours=s.ack_percentile(0.5),
-        p90_ack_business_hours=s.ack_percentile(0.9),
-        escalations=s.escalations,
-        reassignments=s.reassignments,
-        breaches=s.breaches,
-    )
-
-
-def _ranked(reasons: Counter[str]) -> dict[str, int]:
-    """Most frequent first, ties by name: the same order on every database."""
-    return dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
-
-
-def _window(priority: str) -> timedelta:
-    match = next((p for p in SLA.priorities if p.name == priority), None)
-    return match.acknowledge_within if match else SLA.priority_for(0).acknowledge_within
+    return await service.campaign_report(db, Period.of(start, end, campaign))
 
 
 @router.get("/sla", response_model=SlaReport, responses=KPI_ERRORS)
-def sla(
-    session: SessionDep,
-    _: AdminDep,
-    start: From = None,
-    end: To = None,
-    campaign: CampaignKey = None,
+async def sla(
+    db: DbDep, _: AdminDep, start: From = None, end: To = None, campaign: CampaignKey = None
 ) -> SlaReport:
     """Handoffs created in the range, of leads from the campaign: the share answered within
     the SLA, time to answer in business hours (median, p90), escalations, reassignments,
@@ -193,131 +55,26 @@ def sla(
     counts as in time for them. Handoffs whose deadline is still ahead are counted as
     `open_within_sla` and left out of the rate.
     """
-    low, high = _range(start, end)
-    now = datetime.now(UTC)
-    overall, per, reasons = kpi_sales.sla(
-        session, SLA.calendar, _window, low, high, campaign, now=now
-    )
-    return SlaReport(
-        start=start,
-        end=end,
-        campaign=campaign,
-        as_of=now,
-        overall=_sla(overall),
-        by_rep={rep: _sla(s) for rep, s in sorted(per.items())},
-        reject_reasons=_ranked(reasons),
-    )
-
-
-class RuleKpi(BaseModel):
-    rule: str
-    label: str
-    leads_with: int
-    leads_without: int
-    opportunity_rate_with: float | None
-    opportunity_rate_without: float | None
-    win_rate_with: float | None
-    win_rate_without: float | None
-    win_lift: float | None
-
-
-class ScoringReport(BaseModel):
-    start: date | None = None
-    end: date | None = None
-    campaign: str | None = None
-    rules: list[RuleKpi]
-    reject_reasons: dict[str, int]
+    return await service.sla_report(db, Period.of(start, end, campaign))
 
 
 @router.get("/scoring", response_model=ScoringReport, responses=KPI_ERRORS)
-def scoring(
-    session: SessionDep,
-    _: AdminDep,
-    start: From = None,
-    end: To = None,
-    campaign: CampaignKey = None,
+async def scoring(
+    db: DbDep, _: AdminDep, start: From = None, end: To = None, campaign: CampaignKey = None
 ) -> ScoringReport:
     """Which scoring rules predict deals: rates of leads handed off in the range (of the
     campaign) with and without each rule, and why sales rejected the handoffs of the range.
     The input to the periodic review of the scoring model.
     """
-    low, high = _range(start, end)
-    rows = kpi_sales.scoring_review(session, MODEL.rule_keys, low, high, campaign)
-    *_figures, reasons = kpi_sales.sla(session, SLA.calendar, _window, low, high, campaign)
-    return ScoringReport(
-        start=start,
-        end=end,
-        campaign=campaign,
-        rules=[
-            RuleKpi(
-                rule=r.rule,
-                label=MODEL.label(r.rule),
-                leads_with=r.leads_with,
-                leads_without=r.leads_without,
-                opportunity_rate_with=r.opportunity_rate_with,
-                opportunity_rate_without=r.opportunity_rate_without,
-                win_rate_with=r.win_rate_with,
-                win_rate_without=r.win_rate_without,
-                win_lift=r.win_lift,
-            )
-            for r in rows
-        ],
-        reject_reasons=_ranked(reasons),
-    )
-
-
-class StepEmailKpi(BaseModel):
-    scenario: str
-    step: str
-    sent: int
-    delivered: int
-    bounced: int
-    unique_opens: int
-    unique_clicks: int
-    unsubscribes: int
-    open_rate: float | None
-    click_rate: float | None
-    unsubscribe_rate: float | None
-    bounce_rate: float | None
-    uncertain: int = Field(
-        0,
-        description="handed to the relay by a worker that died before the answer: never "
-        "re-sent, maybe delivered (see `nurture outbox --status uncertain`)",
-    )
-    held: int = Field(0, description="waiting for the relay or the SMTP settings to be fixed")
-    failed: int = Field(0, description="given up after NURTURE_SMTP_HOLD_DAYS: not delivered")
+    return await service.scoring_report(db, Period.of(start, end, campaign))
 
 
 @router.get("/email", response_model=list[StepEmailKpi], responses=KPI_ERRORS)
-def email(
-    session: SessionDep,
-    _: AdminDep,
-    start: From = None,
-    end: To = None,
-    campaign: CampaignKey = None,
+async def email(
+    db: DbDep, _: AdminDep, start: From = None, end: To = None, campaign: CampaignKey = None
 ) -> list[StepEmailKpi]:
     """Per scenario step, for mail due in the range to leads of the campaign: sent,
     delivered, bounced, people who opened and clicked (machine traffic excluded),
     unsubscribes, and their rates; and the mail not delivered: of unknown fate, held, failed.
     """
-    low, high = _range(start, end)
-    return [
-        StepEmailKpi(
-            scenario=r.scenario,
-            step=r.step,
-            sent=r.sent,
-            delivered=r.delivered,
-            bounced=r.bounced,
-            unique_opens=r.opens,
-            unique_clicks=r.clicks,
-            unsubscribes=r.unsubscribes,
-            open_rate=r.open_rate,
-            click_rate=r.click_rate,
-            unsubscribe_rate=r.unsubscribe_rate,
-            bounce_rate=r.bounce_rate,
-            uncertain=r.uncertain,
-            held=r.held,
-            failed=r.failed,
-        )
-        for r in kpi_email.per_step(session, low, high, campaign)
-    ]
+    return await service.email_report(db, Period.of(start, end, campaign))

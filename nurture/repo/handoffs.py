@@ -6,10 +6,10 @@ import uuid
 
 from sqlmodel import Session, col, select
 
-from nurture.models import CLOSED_HANDOFF, HandoffRecord
-from nurture.tables import Handoff, SlaEvent
+from nurture.models import CLOSED_HANDOFF, HandoffRecord, SlaEventKind
+from nurture.tables import Handoff, RepAssignment, SlaEvent
 
-OUTCOME_EVENTS = ("reject", "won", "lost")
+OUTCOME_EVENTS = (SlaEventKind.REJECT, SlaEventKind.WON, SlaEventKind.LOST)
 
 
 def record(session: Session, rec: HandoffRecord) -> None:
@@ -19,7 +19,7 @@ def record(session: Session, rec: HandoffRecord) -> None:
     duplicate = session.exec(
         select(SlaEvent).where(
             SlaEvent.handoff_id == rec.handoff_id,
-            SlaEvent.event == rec.event,
+            SlaEvent.event == rec.event.value,
             SlaEvent.at == rec.at,
         )
     ).first()
@@ -36,7 +36,7 @@ def record(session: Session, rec: HandoffRecord) -> None:
     handoff.reassignments = rec.reassignments
     if rec.assignment_reason:
         handoff.reason = rec.assignment_reason
-    if rec.event == "ack":
+    if rec.event == SlaEventKind.ACK:
         handoff.acknowledged_at = rec.at
     if rec.event in OUTCOME_EVENTS:
         handoff.outcome_reason = rec.reason
@@ -52,7 +52,7 @@ def record(session: Session, rec: HandoffRecord) -> None:
             lead_id=lead_id,
             rep_id=rep_id,
             at=rec.at,
-            event=rec.event,
+            event=rec.event.value,  # the text, whatever the driver makes of enums
             detail=rec.detail,
             reason=rec.reason,
             note=rec.note,
@@ -83,3 +83,17 @@ def events(session: Session, handoff_id: str) -> list[SlaEvent]:
         select(SlaEvent).where(SlaEvent.handoff_id == handoff_id).order_by(col(SlaEvent.id))
     )
     return list(rows.all())
+
+
+def ever_handed_to(session: Session, lead_id: uuid.UUID, rep_id: uuid.UUID) -> bool:
+    """Whether any handoff of the lead is, or ever was, assigned to this rep."""
+    current = select(Handoff.id).where(Handoff.lead_id == lead_id, Handoff.rep_id == rep_id)
+    former = (
+        select(RepAssignment.id)
+        .join(Handoff, col(Handoff.id) == col(RepAssignment.handoff_id))
+        .where(Handoff.lead_id == lead_id, RepAssignment.rep_id == rep_id)
+    )
+    return (
+        session.exec(current.limit(1)).first() is not None
+        or session.exec(former.limit(1)).first() is not None
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -36,3 +37,8 @@ def latest(session: Session, prefix: str) -> ServiceHeartbeat | None:
         .limit(1)
     )
     return rows.first()
+
+
+def ping(session: Session) -> None:
+    """A read that needs nothing but a connection: is the database there at all."""
+    session.execute(sa.text("SELECT 1"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from api.action_keys import action_update_id
+from api.services.action_keys import action_update_id
 
 REP = "6f1c2b1e-0000-4000-8000-000000000001"
 

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy.engine import Engine
-from starlette.concurrency import run_in_threadpool
+from sqlmodel import Session
 
-from api import lead_marks
 from api.deps import AppState
-from api.segment_spec import SegmentMessage, lead_id_of
-from nurture.db import session_scope
+from api.schemas.segment import SegmentMessage
+from api.segment.spec import lead_id_of
+from api.services import leads as lead_service
 from nurture.orchestration.intake import LeadIn
-from nurture.orchestration.lead_runs import LeadHalted, enrol, profile_of
+from nurture.orchestration.lead_runs import LeadHalted, profile_of
 from nurture.repo import leads as repo
 from nurture.repo import segment as identities
 from nurture.tables import Lead
@@ -42,19 +42,18 @@ def keys_of(message: SegmentMessage) -> LeadKeys:
     )
 
 
-def find_leads(engine: Engine, keys: list[LeadKeys]) -> list[Lead | None]:
+def find_leads(session: Session, keys: list[LeadKeys]) -> list[Lead | None]:
     """The lead of each set of keys (None: nobody known by them), in two queries at most."""
-    with session_scope(engine) as session:
-        rows = repo.leads_by_ids_or_emails(
-            session,
-            {k.lead_id for k in keys if k.lead_id},
-            {k.email for k in keys if k.email},
-        )
-        identified = identities.leads_by_identities(
-            session,
-            {k.user for k in keys if k.user},
-            {k.anonymous for k in keys if k.anonymous},
-        )
+    rows = repo.leads_by_ids_or_emails(
+        session,
+        {k.lead_id for k in keys if k.lead_id},
+        {k.email for k in keys if k.email},
+    )
+    identified = identities.leads_by_identities(
+        session,
+        {k.user for k in keys if k.user},
+        {k.anonymous for k in keys if k.anonymous},
+    )
     by_id = {row.id: row for row in rows}
     by_email = {row.email: row for row in rows}
     by_user: dict[str | None, Lead] = {}
@@ -81,33 +80,27 @@ class Identified:
     profile_changed: bool
 
 
-def store_identity(engine: Engine, data: LeadIn, attributes: dict[str, object]) -> Identified:
+def store_identity(session: Session, data: LeadIn, attributes: dict[str, object]) -> Identified:
     """Create or update the lead by email, keeping the attributes it had (CDP ids, language)."""
-    with session_scope(engine) as session:
-        before = repo.leads_by_ids_or_emails(session, (), [str(data.email)])
-        old = profile_of(before[0]) if before else None
-        kept = before[0].attributes if before else {}
-        fields = data.model_dump(exclude={"email", "scenario"})
-        fields["attributes"] = {**kept, **data.attributes, **attributes}
-        lead, created = repo.upsert_lead(session, str(data.email), data.scenario, fields)
-        return Identified(lead, created, created or profile_of(lead) != old)
+    before = repo.leads_by_ids_or_emails(session, (), [str(data.email)])
+    old = profile_of(before[0]) if before else None
+    kept = before[0].attributes if before else {}
+    fields = data.model_dump(exclude={"email", "scenario"})
+    fields["attributes"] = {**kept, **data.attributes, **attributes}
+    lead, created = repo.upsert_lead(session, str(data.email), data.scenario, fields)
+    return Identified(lead, created, created or profile_of(lead) != old)
 
 
 async def apply_identity(
     state: AppState, data: LeadIn, attributes: dict[str, object], scenario_asked: bool
 ) -> Identified:
     """Store the identify and tell the lead's workflow what changed (nothing: no call)."""
-    done = await run_in_threadpool(store_identity, state.engine, data, attributes)
+    done = await state.db.run(store_identity, data, attributes)
     state.leads.put(done.lead)
     switch = not done.created and scenario_asked and data.scenario != done.lead.scenario
     if done.lead.halted:
         return done  # the row is updated; a halted lead takes no enrolment until resumed
     if done.created or switch or done.profile_changed:
-        try:
-            await enrol(state.client, state.settings, done.lead, data.scenario if switch else None)
-        except LeadHalted as halted:  # the row is updated; the halted lead takes no enrolment
-            await run_in_threadpool(lead_marks.halted, state.engine, done.lead.id, halted.how)
-            return done
-        if done.lead.workflow_started_at is None:
-            await run_in_threadpool(lead_marks.started, state.engine, done.lead.id)
+        with contextlib.suppress(LeadHalted):  # the row is updated; no enrolment when halted
+            await lead_service.enrol(state, done.lead, data.scenario if switch else None)
     return done

@@ -1,33 +1,15 @@
-"""What the Segment-spec endpoint answers: each message's outcome, and the counts."""
+"""Each Segment message's outcome (api.schemas.segment.MessageResult), said one way."""
 
 from __future__ import annotations
 
-import uuid
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from api.segment_spec import SegmentMessage
+from api.schemas.segment import MessageResult, SegmentMessage
 from nurture.validation import describe_validation
 
-
-class MessageResult(BaseModel):
-    index: int
-    message_id: str | None = None
-    type: str | None = None
-    status: Literal["accepted", "ignored", "rejected"]
-    http_status: int = 202
-    lead_id: uuid.UUID | None = None
-    created: bool | None = None
-    event_type: str | None = None
-    reason: str | None = None
-
-
-class SegmentResult(BaseModel):
-    accepted: int
-    ignored: int
-    rejected: int
-    messages: list[MessageResult]
+PARKED = "parked: the lead is halted (its workflow was stopped or closed by ops)"
 
 
 def result(index: int, message: SegmentMessage, **fields: Any) -> MessageResult:
@@ -39,6 +21,7 @@ def rejected(index: int, message: SegmentMessage, reason: str) -> MessageResult:
 
 
 def invalid(index: int, item: Any, err: ValidationError) -> MessageResult:
+    """A message that is not one (not an object, or a field of the wrong type)."""
     raw = item if isinstance(item, dict) else {}
     summary, _ = describe_validation(list(err.errors()))
     message_id, kind = raw.get("messageId"), raw.get("type")

@@ -1,0 +1,226 @@
+"""Who is calling: every way a request proves it may, each an Annotated dependency.
+
+- `AdminDep`: the admin bearer token (NURTURE_ADMIN_TOKEN): lead lists, campaigns, KPIs.
+- `ActorDep`: a rep's bearer token (their own handoffs) or the admin; `ReaderDep` the same
+  for a lead's state (the service checks the lead was handed to that rep).
+- `SignedBody`: the raw body once its `X-Nurture-Signature` (nurture.signing) is checked.
+- `IntakeBody`: lead intake takes a signed body (form tools) or the admin token (people).
+- `SegmentBody`: a CDP proves it holds the webhook secret one of three ways (see there).
+- `BrowserAdmin`: pages a browser opens (the dashboard) take HTTP Basic with the admin token
+  as password, so the browser asks for it; scripts may send the bearer token.
+
+Secrets are compared in constant time; messages say what to send, never what was sent.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import uuid
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from api.deps import StateDep
+from api.errors import SegmentUnauthorized, SignInRequired, Unauthorized
+from api.parsing import read_body
+from nurture import signing
+from nurture.repo import reps
+from nurture.settings import Settings
+from nurture.tables import Rep
+
+SEGMENT_HEADER = "X-Signature"
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def _is_admin_secret(given: str, settings: Settings) -> bool:
+    return hmac.compare_digest(given.encode(), settings.admin_token.get_secret_value().encode())
+
+
+def is_admin(request: Request, settings: Settings) -> bool:
+    token = bearer_token(request)
+    return token is not None and _is_admin_secret(token, settings)
+
+
+def _not_bearer(request: Request) -> str | None:
+    """Why the Authorization header is no usable bearer token; None when it is one or absent."""
+    header = request.headers.get("Authorization", "")
+    if header and bearer_token(request) is None:
+        return "the Authorization header must read 'Bearer <token>'"
+    return None
+
+
+def require_admin(request: Request, state: StateDep) -> None:
+    if is_admin(request, state.settings):
+        return
+    wrong = _not_bearer(request)
+    if wrong is not None:
+        raise Unauthorized(f"{wrong}; this endpoint needs the admin token")
+    if bearer_token(request) is not None:
+        raise Unauthorized("the bearer token is not the admin token; this endpoint needs it")
+    raise Unauthorized("an admin bearer token is required (Authorization: Bearer <token>)")
+
+
+AdminDep = Annotated[None, Depends(require_admin)]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who calls a sales endpoint: a rep (by their token) or an admin."""
+
+    rep: Rep | None
+    is_admin: bool
+
+    @property
+    def rep_id(self) -> uuid.UUID | None:
+        return self.rep.id if self.rep else None
+
+
+async def sales_actor(request: Request, state: StateDep) -> Actor:
+    if is_admin(request, state.settings):
+        return Actor(rep=None, is_admin=True)
+    token = bearer_token(request)
+    if token is None:
+        wrong = _not_bearer(request) or "a rep token is required"
+        raise Unauthorized(f"{wrong} (Authorization: Bearer <token>)")
+    rep = await state.db.run(reps.rep_by_token, token)
+    if rep is None or not rep.active:
+        raise Unauthorized("unknown or disabled rep token")
+    return Actor(rep=rep, is_admin=False)
+
+
+ActorDep = Annotated[Actor, Depends(sales_actor)]
+
+
+async def lead_reader(request: Request, state: StateDep) -> Actor:
+    """The admin, or a rep (who may read the leads handed to them: checked by the service)."""
+    if not request.headers.get("Authorization"):
+        raise Unauthorized(
+            "a bearer token is required (Authorization: Bearer <token>): the admin token, "
+            "or a rep's token for a lead handed to that rep"
+        )
+    return await sales_actor(request, state)
+
+
+ReaderDep = Annotated[Actor, Depends(lead_reader)]
+
+
+async def verified_body(request: Request, state: StateDep) -> bytes:
+    """The raw body, once its webhook signature is checked."""
+    if not request.headers.get(signing.HEADER):
+        raise Unauthorized(f"missing {signing.HEADER} header")
+    body = await read_body(request)
+    try:
+        signing.verify(
+            request.headers.get(signing.HEADER),
+            body,
+            state.settings.webhook_secret.get_secret_value(),
+            state.settings.webhook_tolerance_seconds,
+        )
+    except signing.SignatureError as err:
+        raise Unauthorized(str(err)) from None
+    return body
+
+
+SignedBody = Annotated[bytes, Depends(verified_body)]
+
+
+async def intake_body(request: Request, state: StateDep) -> bytes:
+    """Lead intake accepts a signed webhook (form tools) or the admin token (people, scripts)."""
+    if is_admin(request, state.settings):
+        return await read_body(request)
+    if request.headers.get(signing.HEADER):
+        return await verified_body(request, state)
+    either = (
+        f"send the admin token (Authorization: Bearer <token>) or sign the body ({signing.HEADER})"
+    )
+    wrong = _not_bearer(request)
+    if wrong is not None:
+        raise Unauthorized(f"{wrong}; {either}")
+    if bearer_token(request) is not None:
+        raise Unauthorized(f"the bearer token is not the admin token; {either}")
+    raise Unauthorized(f"a valid admin bearer token or a webhook signature is required: {either}")
+
+
+IntakeBody = Annotated[bytes, Depends(intake_body)]
+
+
+def _basic_password(header: str, refuse: type[Unauthorized]) -> str | None:
+    """The password of HTTP Basic credentials; None when the header is another scheme."""
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise refuse("malformed HTTP Basic credentials") from None
+    return decoded.partition(":")[2]
+
+
+def _check_segment_signature(header: str, body: bytes, secret: str) -> None:
+    expected = hmac.new(secret.encode(), body, hashlib.sha1).hexdigest()
+    if not hmac.compare_digest(expected.encode(), header.strip().lower().encode()):
+        hint = ""
+        if body.lstrip()[:1] == b"[":
+            # Segment's Webhooks (Actions) sign only the first event of a batched request.
+            hint = "; Segment signs only the first event of a batch: turn batching off or use Basic"
+        raise SegmentUnauthorized(f"{SEGMENT_HEADER} does not match the body and the secret{hint}")
+
+
+async def segment_body(request: Request, state: StateDep) -> bytes:
+    """The raw body once the caller proved it holds NURTURE_WEBHOOK_SECRET, one of three ways.
+
+    - `X-Nurture-Signature` (ours, timestamped), for senders we control;
+    - `X-Signature`, the hex HMAC-SHA1 of the body that Segment's Webhooks destinations send
+      when given a shared secret;
+    - HTTP Basic auth with the webhook secret as password (any user name), which
+      RudderStack's HTTP Webhook destination and any destination with custom headers send.
+    """
+    if request.headers.get(signing.HEADER):
+        try:
+            return await verified_body(request, state)
+        except Unauthorized as err:
+            raise SegmentUnauthorized(err.message) from None
+    secret = state.settings.webhook_secret.get_secret_value()
+    password = _basic_password(request.headers.get("Authorization", ""), SegmentUnauthorized)
+    if password is not None:
+        if not hmac.compare_digest(password.encode(), secret.encode()):
+            raise SegmentUnauthorized("the HTTP Basic password is not the webhook secret")
+        return await read_body(request)
+    signature = request.headers.get(SEGMENT_HEADER)
+    if signature:
+        body = await read_body(request)
+        _check_segment_signature(signature, body, secret)
+        return body
+    raise SegmentUnauthorized(
+        f"authenticate with {signing.HEADER}, Segment's {SEGMENT_HEADER} (HMAC-SHA1 of the body) "
+        "or HTTP Basic auth with the webhook secret as password"
+    )
+
+
+SegmentBody = Annotated[bytes, Depends(segment_body)]
+
+
+def browser_admin(request: Request, state: StateDep) -> None:
+    if is_admin(request, state.settings):
+        return
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            _, _, password = base64.b64decode(value).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            password = ""
+        if _is_admin_secret(password, state.settings):
+            return
+    raise SignInRequired("sign in with the admin token as the password")
+
+
+BrowserAdmin = Annotated[None, Depends(browser_admin)]

@@ -1,0 +1,113 @@
+"""One handler per kind of failure, each answering the JSON error envelope.
+
+Domain errors (api.errors) carry their status; Temporal failures are translated by
+`api.errors.from_temporal`; request validation, unknown paths and methods get the same
+envelope; whatever is left is api.server_errors' last line of defence (a 500 or a 503).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+from temporalio.service import RPCError
+
+from api.errors import DomainError, Unauthorized, from_temporal
+from api.server_errors import CatchAll
+from nurture.validation import describe_validation
+
+
+def _body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if details is not None:
+        error["details"] = details
+    return {"error": error}
+
+
+def _domain_response(exc: DomainError) -> JSONResponse:
+    headers = None
+    if exc.status_code == 401:
+        headers = {"WWW-Authenticate": exc.challenge if isinstance(exc, Unauthorized) else "Bearer"}
+    return JSONResponse(
+        _body(exc.code, exc.message, exc.details), status_code=exc.status_code, headers=headers
+    )
+
+
+_REQUEST_PARTS = ("body", "query", "path", "header", "cookie")
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> str:
+    """The `Allow` value for the request's path: each method some route takes there.
+
+    Starlette's own 405 names only the first route matching the path (`POST` on /v1/leads,
+    which also answers GET). OPTIONS is answered for every known path.
+    """
+    methods = {"OPTIONS"}
+    for method in METHODS:
+        probe = {**request.scope, "method": method}
+        if any(route.matches(probe)[0] == Match.FULL for route in request.app.router.routes):
+            methods.add(method)
+    return ", ".join(sorted(methods))
+
+
+def install(app: FastAPI) -> None:
+    app.add_middleware(CatchAll)
+
+    @app.exception_handler(DomainError)
+    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+        return _domain_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {**e, "loc": tuple(e.get("loc", ()))[1:]}
+            if tuple(e.get("loc", ()))[:1] in {(p,) for p in _REQUEST_PARTS}
+            else e
+            for e in exc.errors()
+        ]
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return JSONResponse(
+                _body("malformed_body", "the body is not valid JSON"), status_code=400
+            )
+        summary, details = describe_validation(errors)
+        return JSONResponse(_body("invalid", summary, details), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        """Unknown paths and methods answer in the same envelope as every other error.
+
+        OPTIONS on a known path is 204 with `Allow` (RFC 9110 9.3.7), not a 405: it asks which
+        methods exist. No CORS headers: nothing here is meant for other origins' scripts.
+        """
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(request)
+            if request.method == "OPTIONS":
+                return Response(status_code=204, headers=headers)
+            message = (
+                f"{request.method} is not allowed on {request.url.path}; use {headers['Allow']}"
+            )
+        elif exc.status_code == 404 and exc.detail == "Not Found":
+            message = f"no endpoint {request.url.path}; the API is listed at /docs"
+        elif exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+            return JSONResponse(_body("malformed_body", "the body is not valid JSON"), 400)
+        else:
+            message = str(exc.detail)
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return JSONResponse(_body(code, message), status_code=exc.status_code, headers=headers)
+
+    async def _temporal(_: Request, exc: Exception) -> JSONResponse:
+        """A Temporal failure no service gave a meaning of its own: the engine is away (503),
+        refused the payload (422); anything else is a bug, for the last-resort 500."""
+        mapped = from_temporal(exc)
+        if mapped is None:
+            raise exc
+        return _domain_response(mapped)
+
+    app.add_exception_handler(RPCError, _temporal)
+    app.add_exception_handler(RuntimeError, _temporal)  # the SDK's "Failed client connect"

@@ -1,0 +1,81 @@
+"""Lead intake's answer and a lead's state (the intake body itself is
+nurture.orchestration.intake.LeadIn, shared with the CSV import)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from nurture.models import Stage
+
+MAX_OFFSET = 1_000_000_000  # paging bound: well inside a 64-bit integer on every database
+
+
+class LeadCreated(BaseModel):
+    id: uuid.UUID
+    created: bool
+    pending: bool = False
+    score: int
+    stage: Stage
+    scenario: str
+    step: str | None
+    enrolment: str | None = Field(
+        default=None,
+        description="for a known lead: whether it entered the scenario asked for, and if not why",
+    )
+    halted: str | None = Field(
+        default=None, description="set when the lead's workflow was stopped or closed by ops"
+    )
+
+
+class ScoreItem(BaseModel):
+    rule: str
+    label: str
+    points: int
+
+
+class TimelineItem(BaseModel):
+    at: datetime
+    kind: str
+    text: str
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class LeadSummary(BaseModel):
+    id: uuid.UUID
+    email: str
+    name: str
+    company: str
+    source: str
+    scenario: str
+    step: str | None
+    stage: str
+    score: int
+    created_at: datetime
+
+
+class LeadDetail(LeadSummary):
+    job_title: str
+    industry: str
+    company_size: int | None
+    timezone: str | None
+    attributes: dict[str, Any]
+    score_breakdown: list[ScoreItem]
+    rep: str | None
+    updated_at: datetime
+    halted: str | None = Field(
+        default=None,
+        description="null while the lead's workflow runs; else stopped, terminated, canceled, "
+        "failed or timed_out (new events are parked until `nurture leads resume`)",
+    )
+    halted_at: datetime | None = None
+    parked_events: int = Field(default=0, description="events kept for a halted lead")
+    timeline: list[TimelineItem]
+
+
+class LeadPage(BaseModel):
+    total: int
+    items: list[LeadSummary]

@@ -1,0 +1,91 @@
+"""What the managers' dashboard shows and what each CSV export holds: the KPI reports of
+api.services.kpi, read in one unit of work, flattened for a page or a table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel
+from sqlmodel import Session
+
+from api.database import Database
+from api.errors import NotFound
+from api.schemas.kpi import CampaignKpi, FunnelReport, ScoringReport, SlaReport, StepEmailKpi
+from api.services import kpi as reports
+from api.services.kpi import Period
+from nurture.repo import emails, kpi
+from nurture.repo.emails import MailHealth
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    funnel: FunnelReport
+    campaigns: list[CampaignKpi]
+    email: list[StepEmailKpi]
+    sla: SlaReport
+    scoring: ScoringReport
+    campaign_keys: list[str]
+    mail: MailHealth
+
+
+async def dashboard(db: Database, period: Period) -> Dashboard:
+    return await db.run(_dashboard, period)
+
+
+def _dashboard(session: Session, period: Period) -> Dashboard:
+    return Dashboard(
+        funnel=reports.funnel(session, period),
+        campaigns=reports.campaigns(session, period),
+        email=reports.email(session, period),
+        sla=reports.sla(session, period),
+        scoring=reports.scoring(session, period),
+        campaign_keys=[c.key for c in kpi.list_campaigns(session)],
+        mail=emails.health(session),
+    )
+
+
+CSV_NAMES = ("funnel", "campaigns", "email", "sla", "scoring", "reject_reasons")
+
+
+async def table(
+    db: Database, name: str, start: date | None, end: date | None, campaign: str | None
+) -> list[dict[str, Any]]:
+    """The rows of one KPI as a flat table, filtered as its JSON twin (404 for a name that
+    is no KPI, before the filters are judged).
+
+    Nested JSON is flattened: the funnel's overall stages are campaign `(all)`, the SLA's
+    overall figures rep `(all)`; reject reasons (in the SLA and scoring JSON) are their own
+    table.
+    """
+    if name not in CSV_NAMES:
+        raise NotFound(f"no KPI {name!r}; KPIs: {', '.join(CSV_NAMES)}")
+    return await db.run(_table, name, Period.of(start, end, campaign or None))
+
+
+def _table(session: Session, name: str, period: Period) -> list[dict[str, Any]]:
+    if name == "funnel":
+        report = reports.funnel(session, period)
+        parts = {"(all)": report.overall, **report.by_campaign}
+        return [{"campaign": key, **_plain(s)} for key, f in parts.items() for s in f.stages]
+    if name == "campaigns":
+        return [_plain(c) for c in reports.campaigns(session, period)]
+    if name == "email":
+        return [_plain(m) for m in reports.email(session, period)]
+    if name == "sla":
+        sla = reports.sla(session, period)
+        return [
+            {"rep": rep, **_plain(s)} for rep, s in {"(all)": sla.overall, **sla.by_rep}.items()
+        ]
+    if name == "scoring":
+        return [_plain(r) for r in reports.scoring(session, period).rules]
+    reasons = reports.sla(session, period).reject_reasons
+    return [{"reason": reason, "count": n} for reason, n in reasons.items()]
+
+
+def _plain(model: BaseModel) -> dict[str, Any]:
+    return {
+        k: (str(v) if isinstance(v, Decimal | date) else v) for k, v in model.model_dump().items()
+    }
