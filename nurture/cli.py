@@ -200,6 +200,37 @@ def preview(
 
 
 @app.command()
+def check(
+    paths: list[Path] = typer.Argument(
+        None, help="Scenario files or folders (default: the project's scenarios/)."
+    ),
+) -> None:
+    """Check scenario code for what breaks leads on replay: clock, randomness, I/O, threads.
+
+    Scenarios run inside each lead's workflow without the sandbox's guard, so a
+    datetime.now() there passes every test and breaks leads later. Exit 1 names each use
+    (file:line:col) and what to use instead; the project modules they import are read too.
+    """
+    from nurture import scenario_check
+
+    targets = paths or [scenario_check.scenarios_folder()]
+    missing = [str(p) for p in targets if not p.exists()]
+    if missing:
+        typer.echo(f"error: no such file or folder: {', '.join(missing)}", err=True)
+        raise typer.Exit(2)
+    report = scenario_check.check(targets)
+    for finding in report.findings:
+        typer.echo(str(finding.relative_to(Path.cwd())))
+    files, imported = len(report.files), len(report.imported)
+    checked = f"{files} scenario file{'s' * (files != 1)} and {imported} modules they import"
+    if report.findings:
+        problems = len(report.findings)
+        typer.echo(f"{problems} problem{'s' * (problems != 1)} in {checked}: leads would break")
+        raise typer.Exit(1)
+    typer.echo(f"OK: {checked}: no wall clock, randomness, I/O, environment or threads")
+
+
+@app.command()
 def demo(
     leads: int = typer.Option(500, min=1, max=100_000, help="How many demo leads."),
     api_url: str = typer.Option("http://localhost:8000", "--api", help="The running API."),
