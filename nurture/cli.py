@@ -191,6 +191,12 @@ def preview(
     except previews.PreviewError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from None
+    if rendered.language != language:
+        typer.echo(
+            f"note: {scenario}/{step} has no {language} template; a lead reading {language} "
+            f"gets it in English (the fallback), as shown",
+            err=True,
+        )
     if html is not None:
         previews.write_html(rendered, html)
         typer.echo(f"wrote {html} ({rendered.subject})")

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
+from scenarios import SCENARIOS
 from tests.conftest import ApiServer
 from tests.factories import load, make_lead
 from workflows.models import lead_workflow_id
@@ -193,7 +194,7 @@ async def test_lead_intake_requires_a_token_or_a_signature(
         ({"email": "not-an-email"}, "email"),
         (
             {"scenario": "cold-calling"},
-            "unknown scenario 'cold-calling'; known: newsletter, recycle, webinar, whitepaper",
+            f"unknown scenario 'cold-calling'; known: {', '.join(sorted(SCENARIOS))}",
         ),
         ({"timezone": "Mars/Olympus"}, "not an IANA time zone"),
         ({"company_size": -3}, "company_size"),

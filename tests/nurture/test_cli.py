@@ -6,6 +6,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from nurture import signing
+from scenarios import SCENARIOS
 from tests.processes import cli
 
 run = cli
@@ -84,10 +85,7 @@ def test_preview_says_what_exists(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "steps: case-studies, demo-offer, hearing, thanks" in result.stderr
     result = run("preview", "coldcall", "x")
-    assert (
-        result.returncode == 2
-        and "scenarios: newsletter, recycle, webinar, whitepaper" in result.stderr
-    )
+    assert result.returncode == 2 and f"scenarios: {', '.join(sorted(SCENARIOS))}" in result.stderr
     bad = tmp_path / "bad.json"
     bad.write_text("{nope")
     result = run("preview", "whitepaper", "thanks", "--lead", str(bad))
