@@ -5,7 +5,10 @@ from __future__ import annotations
 from email.message import EmailMessage
 from pathlib import Path
 
+from typer.testing import CliRunner
+
 from nurture import signing
+from nurture.cli import app
 from scenarios import SCENARIOS
 from tests.processes import cli
 
@@ -81,15 +84,17 @@ def test_preview_renders_a_step_in_japanese(tmp_path: Path) -> None:
 
 
 def test_preview_says_what_exists(tmp_path: Path) -> None:
-    result = run("preview", "whitepaper", "nope")
-    assert result.returncode == 2
+    """In this process (typer's runner), so that a scenario a test registers is listed."""
+    runner = CliRunner()
+    result = runner.invoke(app, ["preview", "whitepaper", "nope"])
+    assert result.exit_code == 2
     assert "steps: case-studies, demo-offer, hearing, thanks" in result.stderr
-    result = run("preview", "coldcall", "x")
-    assert result.returncode == 2 and f"scenarios: {', '.join(sorted(SCENARIOS))}" in result.stderr
+    result = runner.invoke(app, ["preview", "coldcall", "x"])
+    assert result.exit_code == 2 and f"scenarios: {', '.join(sorted(SCENARIOS))}" in result.stderr
     bad = tmp_path / "bad.json"
     bad.write_text("{nope")
-    result = run("preview", "whitepaper", "thanks", "--lead", str(bad))
-    assert result.returncode == 2 and "not valid JSON" in result.stderr
+    result = runner.invoke(app, ["preview", "whitepaper", "thanks", "--lead", str(bad)])
+    assert result.exit_code == 2 and "not valid JSON" in result.stderr
 
 
 def test_reps_lifecycle_and_readable_errors(tmp_path: Path) -> None:
