@@ -135,8 +135,10 @@ def mail(
         for header in ("Date", "From", "To", "Subject", "Message-ID"):
             typer.echo(f"{header}: {msg.get(header, '')}")
         body = msg.get_body(preferencelist=("plain",))
+        text = body.get_content() if body is not None else "(no text part)"
         typer.echo("")
-        typer.echo(body.get_content() if body is not None else "(no text part)")
+        # Mail travels with CRLF line ends; a link copied or piped on would end in \r.
+        typer.echo("\n".join(text.splitlines()))
         return
     for index, (_, msg) in enumerate(messages, start=1):
         typer.echo(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from email.message import EmailMessage
+from email.policy import SMTP
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -125,3 +126,20 @@ def test_reps_lifecycle_and_readable_errors(tmp_path: Path) -> None:
         result = run(*args, env=env)
         assert result.returncode == 2, args
         assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_mail_show_prints_plain_newlines_so_a_piped_link_works(tmp_path: Path) -> None:
+    """The sink keeps mail as it came over SMTP, with CRLF; the terminal gets \\n only."""
+    msg = EmailMessage()
+    msg["To"], msg["Subject"] = "r@example.com", "Thanks"
+    msg.set_content("Hello,\n\nRead it: http://localhost:8000/t/c/abc.def\n\nBye\n")
+    (tmp_path / "20261124T000000-1.eml").write_bytes(msg.as_bytes(policy=SMTP))
+    assert b"\r\n" in (tmp_path / "20261124T000000-1.eml").read_bytes()
+
+    result = CliRunner().invoke(app, ["mail", "--folder", str(tmp_path), "--show", "1"])
+
+    assert result.exit_code == 0, result.output
+    assert b"\r" not in result.stdout_bytes
+    links = [w for w in result.stdout.split() if w.startswith("http")]
+    assert links == ["http://localhost:8000/t/c/abc.def"]
+    assert "\nRead it: http://localhost:8000/t/c/abc.def\n" in result.stdout
