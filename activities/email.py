@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import jinja2
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from temporalio import activity
@@ -202,17 +201,13 @@ class EmailActivities:
             ]
             rep = reps.get_rep(session, lead.rep_id) if lead.rep_id else None
             language = language_of(lead, self._settings.default_language)
-            ja = language == "ja"
             context = {
                 "lead": _lead_context(lead),
                 "rep": {"name": rep.name, "email": rep.email} if rep else None,
                 "public_url": self._public,
-                "paper": lead.attributes.get(
-                    "whitepaper_title", "ホワイトペーパー" if ja else "our whitepaper"
-                ),
-                "webinar": lead.attributes.get(
-                    "webinar_title", "ウェビナー" if ja else "our webinar"
-                ),
+                # None when absent: each template says it in its own language.
+                "paper": lead.attributes.get("whitepaper_title"),
+                "webinar": lead.attributes.get("webinar_title"),
                 "questions": questions,
                 "unsubscribe_url": self._tracker(str(lead.id), row.tracking_id).unsubscribe_url(),
             }
@@ -290,9 +285,10 @@ class EmailActivities:
             return mail.render(name, context, language)
         except mail.TemplateMissing as err:
             raise ApplicationError(str(err), type="TemplateNotFound", non_retryable=True) from err
-        except jinja2.TemplateError as err:  # a template bug: retrying will not fix it
-            where = f"{name}: {type(err).__name__}: {scrub(str(err))}"
-            raise ApplicationError(where, type="TemplateError", non_retryable=True) from None
+        except mail.TemplateBroken as err:  # a template bug: retrying will not fix it
+            raise ApplicationError(
+                scrub(str(err)), type="TemplateError", non_retryable=True
+            ) from None
 
     async def _deliver(
         self,

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from temporalio.client import Client
 
-from api import error_handlers, openapi_docs
+from api import docs_pages, error_handlers, openapi_docs
 from api.database import Database
 from api.deps import AppState
 from api.responses import APP_WIDE
@@ -49,9 +49,12 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
         summary="Lead nurture orchestrator: intake, behaviour webhooks, lead state.",
         lifespan=lifespan,
         responses=APP_WIDE,
+        docs_url=None,  # served from local files by docs_pages, not from a CDN
+        redoc_url=None,
     )
     error_handlers.install(app)
     openapi_docs.install(app)
+    docs_pages.install(app)
     app.include_router(leads.router)
     app.include_router(events.router)
     app.include_router(segment.router)

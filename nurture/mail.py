@@ -26,17 +26,23 @@ class TemplateMissing(LookupError):
     """No template for this scenario step."""
 
 
+class TemplateBroken(ValueError):
+    """A template that exists and fails to render (an undefined variable, a syntax error);
+    the message names the template file."""
+
+
 @dataclass(frozen=True)
 class RenderedMail:
     subject: str
     text: str
     html: str
+    language: str = "en"  # the language of the templates used (an untranslated step: en)
 
 
-@lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
+@lru_cache(maxsize=4)
+def _environment(folder: Path) -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        loader=jinja2.FileSystemLoader(folder),
         autoescape=jinja2.select_autoescape(["html", "html.j2"]),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -47,28 +53,40 @@ def _environment() -> jinja2.Environment:
 LANGUAGES = ("en", "ja")
 
 
+def language_used(name: str, language: str) -> str:
+    """The language `render` writes `name` in: `language` when the step is translated
+    (`<name>.<language>.txt.j2` exists), else English, the documented fallback."""
+    translated = language != "en" and (TEMPLATE_DIR / f"{name}.{language}.txt.j2").exists()
+    return language if translated else "en"
+
+
 def render(name: str, context: dict[str, Any], language: str = "en") -> RenderedMail:
     """Render `<name>.txt.j2` (first line `Subject: ...`) and `<name>.html.j2`.
 
     For a language other than English, `<name>.<language>.txt.j2` and `.html.j2` are used
-    when they exist; a step not yet translated falls back to English.
+    when they exist; a step not yet translated falls back to English, whole: the layout and
+    the words a template puts in for missing attributes are English too (`lang` is "en").
     """
-    env = _environment()
-    names = [f"{name}.{language}", name] if language != "en" else [name]
-    try:
-        base = next((n for n in names if (TEMPLATE_DIR / f"{n}.txt.j2").exists()), name)
-        text_template = env.get_template(f"{base}.txt.j2")
-        html_template = env.get_template(f"{base}.html.j2")
-    except jinja2.TemplateNotFound as err:
-        raise TemplateMissing(f"no template {err.name} under {TEMPLATE_DIR}") from err
-    context = {"lang": language, **context}
-    text = text_template.render(**context)
+    env = _environment(TEMPLATE_DIR)
+    used = language_used(name, language)
+    base = name if used == "en" else f"{name}.{used}"
+    context = {**context, "lang": used}
+    text = _render(env, f"{base}.txt.j2", context)
     first, _, body = text.partition("\n")
     if not first.startswith("Subject:"):
-        raise TemplateMissing(f"{name}.txt.j2 must start with a 'Subject:' line")
+        raise TemplateMissing(f"{base}.txt.j2 must start with a 'Subject:' line")
     subject = first.removeprefix("Subject:").strip()
-    html = html_template.render(subject=subject, **context)
-    return RenderedMail(subject=subject, text=body.lstrip("\n"), html=html)
+    html = _render(env, f"{base}.html.j2", {**context, "subject": subject})
+    return RenderedMail(subject=subject, text=body.lstrip("\n"), html=html, language=used)
+
+
+def _render(env: jinja2.Environment, file: str, context: dict[str, Any]) -> str:
+    try:
+        return env.get_template(file).render(**context)
+    except jinja2.TemplateNotFound as err:
+        raise TemplateMissing(f"no template {err.name} under {TEMPLATE_DIR}") from None
+    except jinja2.TemplateError as err:
+        raise TemplateBroken(f"{file}: {type(err).__name__}: {err}") from None
 
 
 def message_id_for(outbox_key: str, mail_from: str) -> str:

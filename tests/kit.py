@@ -11,7 +11,9 @@
 It runs the real lead workflow on the time-skipping test server with a real worker, a
 real SQLite read model and a real SMTP sink, injects events at simulated times, and reads
 back what a user would see: mails with their simulated send times, score changes and
-stages, each as time since the lead was enrolled.
+stages, each as time since the lead was enrolled. A send that failed (no template, an
+undefined variable) fails the test, naming scenario, step and template: in production it
+is only a note on the lead's timeline.
 """
 
 from __future__ import annotations
@@ -24,17 +26,22 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
+from temporalio.api.failure.v1 import Failure
+from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from nurture.db import session_scope
-from nurture.models import BehaviourEvent, EnrolRequest, LeadStatus
+from nurture.models import BehaviourEvent, EnrolRequest, LeadStatus, SendStepInput
 from nurture.orchestration.lead_runs import profile_of
 from nurture.settings import Settings
 from nurture.tables import EmailMessage, LeadEvent, ScoreChange, StageChange, TimelineNote
 from tests.utils.factories import make_lead, start_lead
 from worker import build_worker
 from workflows.lead import LeadWorkflow
+
+# A send may fail on purpose only this way (the test's relay refused the address).
+EXPECTED_SEND_FAILURES = frozenset({"RecipientRejected"})
 
 
 @dataclass(frozen=True)
@@ -122,6 +129,10 @@ class ScenarioKit:
         self.settings = settings
         self.engine = engine
 
+    async def now(self) -> datetime:
+        """The test server's clock: where a run without `start` begins."""
+        return await self.env.get_current_time()
+
     async def run(
         self,
         scenario: str,
@@ -130,8 +141,16 @@ class ScenarioKit:
         events: Iterable[At | Enrol | tuple[timedelta, str]] = (),
         days: float = 30,
         continue_as_new_after: int | None = None,
+        start: datetime | None = None,
     ) -> Timeline:
-        """Enrol a lead with `profile` in `scenario`, inject `events`, run `days` of time."""
+        """Enrol a lead with `profile` in `scenario`, inject `events`, run `days` of time.
+
+        `start` (timezone-aware, not before `await kit.now()`) pins the simulated moment of
+        enrolment, e.g. a Saturday morning in Tokyo: the server's clock cannot be set, only
+        moved forward, so the kit skips time to `start` before the lead is started.
+        """
+        if start is not None:
+            await self._skip_to(start)
         lead = make_lead(self.engine, scenario, **(profile or {}))
         planned = sorted((_at(e) for e in events), key=lambda e: e.after)
         worker = build_worker(self.env.client, self.settings, self.engine)
@@ -152,10 +171,60 @@ class ScenarioKit:
                     answer = await handle.execute_update(LeadWorkflow.enrol, request)
                     answers.append(answer.enrolment or "")
                 else:
-                    await _signal(handle, planned_event, n)
+                    await _signal(handle, planned_event, n, await self.now())
             await self.env.sleep(timedelta(days=days) - elapsed)
             status = await handle.query(LeadWorkflow.status)
+            failed = await self._failed_sends(handle)
+        if failed:
+            raise AssertionError("a send failed:\n" + "\n".join(failed))
         return self._timeline(lead.id, started, status, answers)
+
+    async def _skip_to(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("kit.run(start=...) needs a timezone-aware datetime")
+        now = await self.now()
+        if start < now:
+            raise ValueError(
+                f"kit.run(start={start.isoformat()}) is before the test server's clock "
+                f"({now.isoformat()}), which only moves forward: pick a start after kit.now()"
+            )
+        await self.env.sleep(start - now)
+
+    async def _failed_sends(self, handle: WorkflowHandle[Any, Any]) -> list[str]:
+        """Each scenario send whose activity failed for good, in every run of the lead
+        (continue-as-new included), read from its history: scenario, step and the error,
+        which names the template."""
+        failed: list[str] = []
+        run_id: str | None = handle.first_execution_run_id or handle.run_id
+        while run_id:
+            run = self.env.client.get_workflow_handle(handle.id, run_id=run_id)
+            run_id = None
+            sends: dict[int, HistoryEvent] = {}
+            async for event in run.fetch_history_events():
+                kind = event.WhichOneof("attributes")
+                if kind == "activity_task_scheduled_event_attributes":
+                    if event.activity_task_scheduled_event_attributes.activity_type.name == (
+                        "send_step"
+                    ):
+                        sends[event.event_id] = event
+                elif kind == "activity_task_failed_event_attributes":
+                    attributes = event.activity_task_failed_event_attributes
+                    send = sends.get(attributes.scheduled_event_id)
+                    if send is not None:
+                        failed += await self._unexpected(send, attributes.failure)
+                elif kind == "workflow_execution_continued_as_new_event_attributes":
+                    attrs = event.workflow_execution_continued_as_new_event_attributes
+                    run_id = attrs.new_execution_run_id
+        return failed
+
+    async def _unexpected(self, scheduled: HistoryEvent, failure: Failure) -> list[str]:
+        error = failure.application_failure_info.type or "unexpected error"
+        if error in EXPECTED_SEND_FAILURES:
+            return []
+        [send] = await self.env.client.data_converter.decode(
+            scheduled.activity_task_scheduled_event_attributes.input.payloads, [SendStepInput]
+        )
+        return [f"scenario {send.scenario!r}, step {send.step!r}: {failure.message} ({error})"]
 
     def _timeline(
         self, lead_id: uuid.UUID, started: datetime, status: LeadStatus, answers: list[str]
@@ -206,11 +275,11 @@ def _at(event: At | Enrol | tuple[timedelta, str]) -> At | Enrol:
     return event if isinstance(event, At | Enrol) else At(event[0], event[1])
 
 
-async def _signal(handle: WorkflowHandle[Any, Any], planned: At, n: int) -> None:
+async def _signal(handle: WorkflowHandle[Any, Any], planned: At, n: int, now: datetime) -> None:
     event = BehaviourEvent(
         event_id=planned.event_id or f"kit-{n}-{planned.type}",
         type=planned.type,
-        occurred_at=datetime.now().astimezone(),
+        occurred_at=now,  # simulated time, as the lead's own clock reads it
         properties=planned.properties,
     )
     await handle.signal(LeadWorkflow.behaviour, event)

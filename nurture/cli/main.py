@@ -136,8 +136,10 @@ def mail(
         for header in ("Date", "From", "To", "Subject", "Message-ID"):
             typer.echo(f"{header}: {msg.get(header, '')}")
         body = msg.get_body(preferencelist=("plain",))
+        text = body.get_content() if body is not None else "(no text part)"
         typer.echo("")
-        typer.echo(body.get_content() if body is not None else "(no text part)")
+        # Mail travels with CRLF line ends; a link copied or piped on would end in \r.
+        typer.echo("\n".join(text.splitlines()))
         return
     for index, (_, msg) in enumerate(messages, start=1):
         typer.echo(
@@ -175,7 +177,7 @@ def preview(
     html: Path | None = typer.Option(None, help="Write the HTML part to this file."),
 ) -> None:
     """Render a scenario step as a lead would get it (subject and text, or HTML to a file)."""
-    from nurture import preview as previews
+    from nurture.cli import preview as previews
 
     fields = None
     if lead is not None:
@@ -192,12 +194,49 @@ def preview(
     except previews.PreviewError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from None
+    if rendered.language != language:
+        typer.echo(
+            f"note: {scenario}/{step} has no {language} template; a lead reading {language} "
+            f"gets it in English (the fallback), as shown",
+            err=True,
+        )
     if html is not None:
         previews.write_html(rendered, html)
         typer.echo(f"wrote {html} ({rendered.subject})")
         return
     typer.echo(f"Subject: {rendered.subject}\n")
     typer.echo(rendered.text)
+
+
+@app.command()
+def check(
+    paths: list[Path] = typer.Argument(
+        None, help="Scenario files or folders (default: the project's scenarios/)."
+    ),
+) -> None:
+    """Check scenario code for what breaks leads on replay: clock, randomness, I/O, threads.
+
+    Scenarios run inside each lead's workflow without the sandbox's guard, so a
+    datetime.now() there passes every test and breaks leads later. Exit 1 names each use
+    (file:line:col) and what to use instead; the project modules they import are read too.
+    """
+    from nurture import scenario_check
+
+    targets = paths or [scenario_check.scenarios_folder()]
+    missing = [str(p) for p in targets if not p.exists()]
+    if missing:
+        typer.echo(f"error: no such file or folder: {', '.join(missing)}", err=True)
+        raise typer.Exit(2)
+    report = scenario_check.check(targets)
+    for finding in report.findings:
+        typer.echo(str(finding.relative_to(Path.cwd())))
+    files, imported = len(report.files), len(report.imported)
+    checked = f"{files} scenario file{'s' * (files != 1)} and {imported} modules they import"
+    if report.findings:
+        problems = len(report.findings)
+        typer.echo(f"{problems} problem{'s' * (problems != 1)} in {checked}: leads would break")
+        raise typer.Exit(1)
+    typer.echo(f"OK: {checked}: no wall clock, randomness, I/O, environment or threads")
 
 
 @app.command()

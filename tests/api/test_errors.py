@@ -14,6 +14,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from nurture.models import lead_workflow_id
+from scenarios import SCENARIOS
 from tests.utils.factories import load, make_lead
 from tests.utils.stack import ApiServer
 
@@ -226,7 +227,7 @@ async def test_lead_intake_requires_a_token_or_a_signature(
         ({"email": "not-an-email"}, "email"),
         (
             {"scenario": "cold-calling"},
-            "unknown scenario 'cold-calling'; known: newsletter, recycle, webinar, whitepaper",
+            f"unknown scenario 'cold-calling'; known: {', '.join(sorted(SCENARIOS))}",
         ),
         ({"timezone": "Mars/Olympus"}, "not an IANA time zone"),
         ({"company_size": -3}, "company_size"),

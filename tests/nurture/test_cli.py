@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from email.message import EmailMessage
+from email.policy import SMTP
 from pathlib import Path
 
+from typer.testing import CliRunner
+
 from nurture import signing
+from nurture.cli.main import app
+from scenarios import SCENARIOS
 from tests.utils.processes import cli
 
 run = cli
@@ -80,18 +85,17 @@ def test_preview_renders_a_step_in_japanese(tmp_path: Path) -> None:
 
 
 def test_preview_says_what_exists(tmp_path: Path) -> None:
-    result = run("preview", "whitepaper", "nope")
-    assert result.returncode == 2
+    """In this process (typer's runner), so that a scenario a test registers is listed."""
+    runner = CliRunner()
+    result = runner.invoke(app, ["preview", "whitepaper", "nope"])
+    assert result.exit_code == 2
     assert "steps: case-studies, demo-offer, hearing, thanks" in result.stderr
-    result = run("preview", "coldcall", "x")
-    assert (
-        result.returncode == 2
-        and "scenarios: newsletter, recycle, webinar, whitepaper" in result.stderr
-    )
+    result = runner.invoke(app, ["preview", "coldcall", "x"])
+    assert result.exit_code == 2 and f"scenarios: {', '.join(sorted(SCENARIOS))}" in result.stderr
     bad = tmp_path / "bad.json"
     bad.write_text("{nope")
-    result = run("preview", "whitepaper", "thanks", "--lead", str(bad))
-    assert result.returncode == 2 and "not valid JSON" in result.stderr
+    result = runner.invoke(app, ["preview", "whitepaper", "thanks", "--lead", str(bad)])
+    assert result.exit_code == 2 and "not valid JSON" in result.stderr
 
 
 def test_reps_lifecycle_and_readable_errors(tmp_path: Path) -> None:
@@ -132,3 +136,20 @@ def test_reps_lifecycle_and_readable_errors(tmp_path: Path) -> None:
         result = run(*args, env=env)
         assert result.returncode == 2, args
         assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_mail_show_prints_plain_newlines_so_a_piped_link_works(tmp_path: Path) -> None:
+    """The sink keeps mail as it came over SMTP, with CRLF; the terminal gets \\n only."""
+    msg = EmailMessage()
+    msg["To"], msg["Subject"] = "r@example.com", "Thanks"
+    msg.set_content("Hello,\n\nRead it: http://localhost:8000/t/c/abc.def\n\nBye\n")
+    (tmp_path / "20261124T000000-1.eml").write_bytes(msg.as_bytes(policy=SMTP))
+    assert b"\r\n" in (tmp_path / "20261124T000000-1.eml").read_bytes()
+
+    result = CliRunner().invoke(app, ["mail", "--folder", str(tmp_path), "--show", "1"])
+
+    assert result.exit_code == 0, result.output
+    assert b"\r" not in result.stdout_bytes
+    links = [w for w in result.stdout.split() if w.startswith("http")]
+    assert links == ["http://localhost:8000/t/c/abc.def"]
+    assert "\nRead it: http://localhost:8000/t/c/abc.def\n" in result.stdout

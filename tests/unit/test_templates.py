@@ -1,20 +1,24 @@
-"""Every step a scenario sends has a text and an HTML template that render."""
+"""Every step a scenario sends has a text and an HTML template that render, in English and
+in each language the step is translated to; an untranslated step falls back to English whole."""
 
 import ast
+import inspect
 from pathlib import Path
 
 import pytest
 
 from nurture import mail
+from nurture.authoring.scenario_spec import Scenario
 from scenarios import SCENARIOS
+from tests.template_folder import en_only_step, use_templates
 
-SCENARIO_DIR = Path(mail.TEMPLATE_DIR).parent
 
-
-def _sent_steps() -> list[tuple[str, str]]:
+def sent_steps(registry: dict[str, Scenario]) -> list[tuple[str, str]]:
+    """(scenario, step) for every `lead.send("step")` in the modules of the registered
+    scenarios, wherever each module lives and whatever it is called."""
     found = []
-    for name in SCENARIOS:
-        tree = ast.parse((SCENARIO_DIR / f"{name}.py").read_text())
+    for name, scenario in registry.items():
+        tree = ast.parse(Path(inspect.getsourcefile(scenario.run) or "").read_text())
         for node in ast.walk(tree):
             if (
                 isinstance(node, ast.Call)
@@ -25,6 +29,10 @@ def _sent_steps() -> list[tuple[str, str]]:
             ):
                 found.append((name, str(node.args[0].value)))
     return found
+
+
+def translated(scenario: str, step: str, language: str) -> bool:
+    return (mail.TEMPLATE_DIR / f"{scenario}/{step}.{language}.txt.j2").exists()
 
 
 UNSUBSCRIBE = "http://nurture.test/u/token"
@@ -51,22 +59,58 @@ CONTEXT = {
 
 
 def test_scenarios_send_some_steps() -> None:
-    assert len(_sent_steps()) >= 8
+    assert len(sent_steps(SCENARIOS)) >= 8
 
 
-@pytest.mark.parametrize("language", ["en", "ja"])
-@pytest.mark.parametrize(("scenario", "step"), _sent_steps())
-def test_each_sent_step_renders_in_both_languages(scenario: str, step: str, language: str) -> None:
+def check_step_renders(scenario: str, step: str, language: str) -> None:
+    """What a lead reading `language` gets for this step: the translation when there is
+    one, else the English mail whole (no Japanese footer or words under an English body)."""
     rendered = mail.render(f"{scenario}/{step}", CONTEXT, language)
     assert rendered.subject and "\n" not in rendered.subject
     assert "Suzuki Taro" in rendered.text and "Suzuki Taro" in rendered.html
     assert "<script>" not in rendered.html  # lead-supplied text is escaped in HTML
     assert UNSUBSCRIBE in rendered.text and UNSUBSCRIBE in rendered.html
-    if language == "ja":
+    if language == "ja" and translated(scenario, step, "ja"):
+        assert rendered.language == "ja"
         assert "様" in rendered.text and "配信停止" in rendered.text
         assert '<html lang="ja">' in rendered.html
     else:
-        assert "Unsubscribe" in rendered.text
+        assert rendered.language == "en"
+        assert rendered == mail.render(f"{scenario}/{step}", CONTEXT, "en")
+        assert "Unsubscribe" in rendered.text and '<html lang="en">' in rendered.html
+        assert "配信停止" not in rendered.text + rendered.html
+
+
+@pytest.mark.parametrize("language", mail.LANGUAGES)
+@pytest.mark.parametrize(("scenario", "step"), sent_steps(SCENARIOS))
+def test_each_sent_step_renders_in_both_languages(scenario: str, step: str, language: str) -> None:
+    check_step_renders(scenario, step, language)
+
+
+def test_an_untranslated_step_falls_back_to_english_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_templates(monkeypatch, tmp_path / "templates", en_only_step("whitepaper", "welcome"))
+    check_step_renders("whitepaper", "welcome", "ja")
+    rendered = mail.render("whitepaper/welcome", CONTEXT, "ja")
+    assert rendered.subject == "Welcome, Example KK"
+
+
+def test_missing_words_come_from_the_language_of_the_template() -> None:
+    """No whitepaper title: each language's template says it in its own words."""
+    untitled = {**CONTEXT, "paper": None}
+    assert 'downloading "our whitepaper"' in mail.render("whitepaper/thanks", untitled).text
+    ja = mail.render("whitepaper/thanks", untitled, "ja")
+    assert "「ホワイトペーパー」" in ja.subject and "our whitepaper" not in ja.text
+
+
+def test_an_undefined_variable_names_the_template_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = '{% extends "_layout.txt.j2" %}{% block subject %}{{ offer }}{% endblock %}'
+    use_templates(monkeypatch, tmp_path / "templates", {"whitepaper/thanks.ja.txt.j2": broken})
+    with pytest.raises(mail.TemplateBroken, match=r"^whitepaper/thanks\.ja\.txt\.j2: .*offer"):
+        mail.render("whitepaper/thanks", CONTEXT, "ja")
 
 
 def test_the_assigned_rep_signs_marketing_mail() -> None:

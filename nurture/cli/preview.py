@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from nurture import mail
+from scenarios import SCENARIOS
 
 SAMPLE_LEAD: dict[str, Any] = {
     "id": "00000000-0000-0000-0000-000000000000",
@@ -35,10 +36,9 @@ def render(
     scenario: str, step: str, lead: dict[str, Any] | None = None, language: str = "en"
 ) -> mail.RenderedMail:
     if scenario.startswith("_") or not steps(scenario):
-        folders = sorted(
-            p.name for p in mail.TEMPLATE_DIR.iterdir() if p.is_dir() and p.name != "handoff"
-        )
-        raise PreviewError(f"no scenario {scenario!r}; scenarios: {', '.join(folders)}")
+        if scenario in SCENARIOS:
+            raise PreviewError(f"scenario {scenario!r} has no templates in {mail.TEMPLATE_DIR}")
+        raise PreviewError(f"no scenario {scenario!r}; scenarios: {', '.join(sorted(SCENARIOS))}")
     if step not in steps(scenario):
         raise PreviewError(
             f"scenario {scenario!r} has no step {step!r}; steps: {', '.join(steps(scenario))}"
@@ -47,19 +47,18 @@ def render(
         raise PreviewError(f"language must be one of {', '.join(mail.LANGUAGES)}")
     person = {**SAMPLE_LEAD, "scenario": scenario, **(lead or {})}
     attributes = person.get("attributes") or {}
-    ja = language == "ja"
     context = {
         "lead": person,
         "rep": None,
         "public_url": "https://www.example.com",
-        "paper": attributes.get("whitepaper_title", "ホワイトペーパー" if ja else "our whitepaper"),
-        "webinar": attributes.get("webinar_title", "ウェビナー" if ja else "our webinar"),
+        "paper": attributes.get("whitepaper_title"),  # None: the template's own words
+        "webinar": attributes.get("webinar_title"),
         "questions": attributes.get("questions", []),
         "unsubscribe_url": "https://www.example.com/u/preview",
     }
     try:
         return mail.render(f"{scenario}/{step}", context, language)
-    except mail.TemplateMissing as err:
+    except (mail.TemplateMissing, mail.TemplateBroken) as err:
         raise PreviewError(str(err)) from None
 
 
