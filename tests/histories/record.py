@@ -11,7 +11,8 @@ files are never overwritten (they stand for leads already in flight); pass new n
 `lead-long-lived-v2` patch; `v2-*` after it; `v3-*` after `handoff-notices-aside`, with the
 mail fates and ops stop of 2026-12-01. `v3-goal-decayed-unsubscribed`, `v3-recycled`,
 `v3-sales-run-*` and `v3-resumed-with-sales` were recorded by the same code, before the lead
-workflow's state became one object (issue 10): the paths that change touched.
+workflow's state became one object (issue 10): the paths that change touched; `v4-*` are the
+same paths (and an ops stop) recorded by the code after it.
 """
 
 from __future__ import annotations
@@ -228,8 +229,23 @@ async def _resumed(env: WorkflowEnvironment, s: Settings, engine: Engine) -> dic
     return {"v3-resumed-with-sales": await resumed.fetch_history()}
 
 
+def _again(recording: Recording, era: str) -> Recording:
+    """A recording made again by later code, its files named for that code's era."""
+
+    async def again(env: WorkflowEnvironment, s: Settings, engine: Engine) -> dict[str, Any]:
+        recorded = await recording(env, s, engine)
+        return {f"{era}-{name.split('-', 1)[1]}": h for name, h in recorded.items()}
+
+    return again
+
+
 # Recorded on the real dev server (the rest on the time-skipping server).
-ON_DEV_SERVER = {"v3-sales-run-1", "v3-resumed-with-sales"}
+ON_DEV_SERVER = {
+    "v3-sales-run-1",
+    "v3-resumed-with-sales",
+    "v4-sales-run-1",
+    "v4-resumed-with-sales",
+}
 RECORDINGS: dict[str, Recording] = {
     "v2-whitepaper-longterm": _long_term,
     "v2-continued": _continued,
@@ -240,6 +256,11 @@ RECORDINGS: dict[str, Recording] = {
     "v3-recycled": _recycled,
     "v3-sales-run-1": _sales_across_runs,
     "v3-resumed-with-sales": _resumed,
+    "v4-goal-decayed-unsubscribed": _again(_goal, "v4"),
+    "v4-recycled": _again(_recycled, "v4"),
+    "v4-stopped": _again(_stopped, "v4"),
+    "v4-sales-run-1": _again(_sales_across_runs, "v4"),
+    "v4-resumed-with-sales": _again(_resumed, "v4"),
 }
 
 
