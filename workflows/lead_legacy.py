@@ -10,26 +10,29 @@ decay, move to the long-term track, ignore news of a handoff they do not know) i
 
 When this module may go: when
 `nurture replay --query 'WorkflowType="LeadWorkflow" AND ExecutionStatus="Running"'`
-reports no running lead on the pre-patch path, and not before 2027-01-25. The date: the
+reports no running lead on the pre-patch path, and not before 2027-01-27. The date: the
 longest nurture of the pre-patch era is the recycle track (30 days to the check-in, 30
-more to the new content); a lead that was in it at the patch's deploy (at the latest
-2026-11-25 15:33 UTC) sent its last step 60 days on, 2027-01-24 15:33 UTC, a Sunday
-night in Tokyo, held by the send window to Monday 2027-01-25 09:00 JST. The query is the
+more to the new content, each send held to the lead's working hours). A lead that was in
+it at the patch's deploy entered it by 2026-11-25 15:33 UTC; its check-in fell due on
+Saturday 2026-12-26 00:33 in Tokyo, went out Monday 2026-12-28 09:00, and its new content
+30 days on, Wednesday 2027-01-27 09:00 (the latest of any time zone's). The query is the
 rule, the date only when it can first pass: a pre-patch lead never ends by itself (after
 its scenario it waits for an enrolment, after a deal it waits for ever), and one that
-went to sales again after the patch can be in a later recycle. A pre-patch lead the query
-still finds after the date is idle: `nurture leads stop` and `nurture leads resume` it,
-and it starts again from its record on the long-lived path.
+went to sales after the patch can be in a later recycle. A pre-patch lead the query still
+finds after the date can be moved: `nurture leads stop` and `nurture leads resume` start it
+again from its record on the long-lived path (once sales is done with it: a lead with
+sales refuses the stop).
 
 To delete: remove this module and every `long_lived` test (mypy names them all), and
 replace `workflow.patched(LONG_LIVED)` in lead.py with `workflow.deprecate_patch(LONG_LIVED)`
-(samples-python `patching/`): runs that recorded the patch still replay. Remove that call
-in turn once no running run recorded the patch's marker either.
+(samples-python `patching/`): runs that recorded the patch still replay. That call can go
+in turn when a replay without it (`nurture replay --query ...` again) passes for every
+running lead: a history holding the marker `patched` wrote fails once nothing asks for it.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from temporalio import workflow
 
@@ -49,6 +52,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.lead_state import LeadState, StateEvents, ThisRun
 
 LONG_LIVED = "lead-long-lived-v2"
+NOT_BEFORE = date(2027, 1, 27)  # see the module docstring
 
 
 class PrePatch:
