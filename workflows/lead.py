@@ -9,8 +9,8 @@ Everything the lead knows is two objects, `lead` (who it is, lead_state.LeadInpu
 `state` (where it stands, lead_state.LeadState), handed to the next run as they are. Here
 are the run loop and the handlers; the work is done by helpers that share those objects:
 records (lead_records), mail (lead_mail), scenarios (lead_scenarios), scoring
-(lead_scoring), continue-as-new (lead_continue), the sales handoff (lead_handoff), and
-what leads started before `LONG_LIVED` still do differently (lead_legacy).
+(lead_scoring), continue-as-new (lead_continue), the sales handoff (lead_handoff), the ops
+stop (lead_stop), and what leads started before `LONG_LIVED` still do (lead_legacy).
 """
 
 from __future__ import annotations
