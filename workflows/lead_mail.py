@@ -1,12 +1,8 @@
-"""How the lead workflow sends its scenario's mail: in working hours, under the cap, once.
-
-A mixin of LeadWorkflow, kept apart so the workflow module stays readable.
-"""
+"""How the lead workflow sends its scenario's mail: in working hours, under the cap, once."""
 
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
@@ -20,59 +16,58 @@ with workflow.unsafe.imports_passed_through():
     from scenarios.email_policy import FREQUENCY_CAP, SEND_WINDOW
     from workflows import policies
     from workflows.lead_records import LeadRecords
+    from workflows.lead_state import NURTURE_STAGES, LeadInput, LeadState, ThisRun
 
-NURTURE_STAGES = (Stage.NEW, Stage.NURTURING, Stage.RECYCLED)
 
+class LeadMail:
+    """Sends the scenario's steps to the lead, and stops its marketing mail for good."""
 
-class LeadMail(LeadRecords):
-    enrolment: int
-    _windowed: bool
-    _mail_stopped: bool
-    _qualified: bool
-    _marketing_sends: list[datetime]
-    _deferred_note: str
+    __slots__ = ("_lead", "_records", "_run", "_state")
 
-    _stopping: str | None
+    def __init__(
+        self, lead: LeadInput, state: LeadState, this_run: ThisRun, *, records: LeadRecords
+    ) -> None:
+        self._lead = lead
+        self._state = state
+        self._run = this_run
+        self._records = records
 
     @property
     def stopped(self) -> bool:
+        """No more marketing mail now: qualified, unsubscribed or bounced, stopping, with sales."""
         return (
-            self._qualified
-            or self._mail_stopped
-            or self._stopping is not None
-            or self._stage not in NURTURE_STAGES
+            self._state.qualified
+            or self._state.mail_stopped
+            or self._run.stopping is not None
+            or self._state.stage not in NURTURE_STAGES
         )
-
-    @property
-    def _leaving(self) -> bool:
-        """The running scenario is being left for another (LeadScenarios knows when)."""
-        return False
 
     def calendar(self) -> BusinessCalendar:
         """The lead's working calendar: its time zone, and that country's holidays."""
-        return SEND_WINDOW.calendar(self.profile.timezone)
+        return SEND_WINDOW.calendar(self._lead.profile.timezone)
 
     def show_waiting(self, what: str) -> None:
         """What the lead waits for, as the Temporal UI shows it (no personal data)."""
-        workflow.set_current_details(f"{self.scenario}/{self._step or '-'}: {what}")
+        workflow.set_current_details(f"{self._lead.scenario}/{self._state.step or '-'}: {what}")
 
     async def send_step(self, step: str, occurrence: int = 1) -> None:
+        state = self._state
         await self._await_send_slot(step)
         now = workflow.now()
-        self._step = step
-        await self._record_step(now)
-        if self.stopped or self._leaving:
+        state.step = step
+        await self._records.record_step(now)
+        if self.stopped or state.switching:
             raise ScenarioStopped()
         try:
             request = SendStepInput(
-                lead_id=self.lead_id,
-                scenario=self.scenario,
+                lead_id=self._lead.lead_id,
+                scenario=self._lead.scenario,
                 step=step,
-                enrolment=self.enrolment,
+                enrolment=state.enrolment,
                 occurrence=occurrence,
                 scheduled_at=now,
             )
-            with self._in_flight():
+            with self._records.in_flight():
                 result = await workflow.execute_activity_method(
                     EmailActivities.send_step,
                     request,
@@ -85,33 +80,35 @@ class LeadMail(LeadRecords):
             cause = getattr(err.cause, "type", None) or type(err.cause).__name__
             workflow.logger.warning("send of step %s failed: %s", step, cause)
             if cause == "RecipientRejected":
-                await self._stop_mail(Stage.BOUNCED, f"{self.scenario}/{step} bounced")
+                await self.stop_mail(Stage.BOUNCED, f"{self._lead.scenario}/{step} bounced")
                 return
             why = getattr(err.cause, "message", None) or cause
             if cause in ("SmtpHeld", "SendError"):  # out of attempts (scheduled by older code)
-                await self._record(
+                await self._records.record(
                     ReadModelActivities.record_send_failed,
                     SendFailedRecord(outbox_key=step_key(request), cause=f"given up: {why}"),
                 )
-            await self._note("send_failed", f"{self.scenario}/{step} not sent: {why}")
+            await self._records.note("send_failed", f"{self._lead.scenario}/{step} not sent: {why}")
             return
         if result.unrecorded:
-            await self._record(
+            await self._records.record(
                 ReadModelActivities.record_sent,
                 SentRecord(outbox_key=result.outbox_key, at=now, subject=result.subject),
             )
         if result.skipped:
             stage = Stage.BOUNCED if result.skipped == "bounced" else Stage.UNSUBSCRIBED
-            await self._stop_mail(stage, f"{self.scenario}/{step} not sent: {result.skipped}")
+            await self.stop_mail(stage, f"{self._lead.scenario}/{step} not sent: {result.skipped}")
         else:  # sent now or by an earlier attempt: either way it reached the lead
-            self._marketing_sends = [*self._marketing_sends, now][-FREQUENCY_CAP.max_mails :]
+            state.marketing_sends = [*state.marketing_sends, now][-FREQUENCY_CAP.max_mails :]
 
     async def _await_send_slot(self, step: str) -> None:
         """Defer the send into the lead's working hours and under the frequency cap."""
+        state = self._state
         while True:
             now = workflow.now()
-            window = SEND_WINDOW.next_slot(now, self.profile.timezone) if self._windowed else now
-            capped = FREQUENCY_CAP.free_at(self._marketing_sends, now)
+            timezone = self._lead.profile.timezone
+            window = SEND_WINDOW.next_slot(now, timezone) if self._lead.send_window else now
+            capped = FREQUENCY_CAP.free_at(state.marketing_sends, now)
             when = max(window, capped)
             if when <= now:
                 return
@@ -121,24 +118,25 @@ class LeadMail(LeadRecords):
                 else f"frequency cap ({FREQUENCY_CAP.max_mails} in {FREQUENCY_CAP.per.days} days)"
             )
             local = when.astimezone(self.calendar().zone)
-            note = f"{self.scenario}/{step} deferred to {local:%Y-%m-%d %H:%M %Z}: {why}"
-            if note != self._deferred_note:  # a run resumed after continue-as-new says it once
-                self._deferred_note = note
-                await self._note("deferred", note)
+            note = f"{self._lead.scenario}/{step} deferred to {local:%Y-%m-%d %H:%M %Z}: {why}"
+            if note != state.deferred_note:  # a run resumed after continue-as-new says it once
+                state.deferred_note = note
+                await self._records.note("deferred", note)
             self.show_waiting(f"{step} deferred to {when:%Y-%m-%d %H:%M} UTC: {why}")
             with contextlib.suppress(TimeoutError):
                 await workflow.wait_condition(
-                    lambda: self.stopped or self._leaving, timeout=when - now
+                    lambda: self.stopped or state.switching, timeout=when - now
                 )
-            if self.stopped or self._leaving:
+            if self.stopped or state.switching:
                 raise ScenarioStopped()
 
-    async def _stop_mail(self, stage: Stage, reason: str) -> None:
+    async def stop_mail(self, stage: Stage, reason: str) -> None:
         """Unsubscribed or bounced: no marketing mail ever again; the stage says why."""
-        if self._mail_stopped:
+        state = self._state
+        if state.mail_stopped:
             return
-        self._mail_stopped = True
-        if self._stage in (*NURTURE_STAGES, Stage.MQL) and not self._qualified:
-            await self._set_stage(stage, reason)
+        state.mail_stopped = True
+        if state.stage in (*NURTURE_STAGES, Stage.MQL) and not state.qualified:
+            await self._records.set_stage(stage, reason)
         else:
-            await self._note(stage.value, reason)  # in sales' hands: the stage stays theirs
+            await self._records.note(stage.value, reason)  # in sales' hands: the stage stays theirs

@@ -1,7 +1,7 @@
 """The lead workflow's writes to the read model and to its search attributes.
 
-A mixin of LeadWorkflow. Read-model writes are local activities retried for an hour,
-then given up (logged) rather than failing the lead: the workflow's state is the truth.
+Read-model writes are local activities retried for an hour, then given up (logged)
+rather than failing the lead: the workflow's state is the truth.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ with workflow.unsafe.imports_passed_through():
     from nurture import search_attributes as sa
     from nurture.models import (
         AppliedEvent,
-        LeadProfile,
         NoteRecord,
         ScoreLine,
         ScoreRecord,
@@ -27,41 +26,31 @@ with workflow.unsafe.imports_passed_through():
         StageRecord,
         StepRecord,
     )
-    from nurture.rules.score_state import ScoreState
     from workflows import policies
+    from workflows.lead_state import LeadInput, LeadState, ThisRun
 
 R = TypeVar("R")
 
 
 class LeadRecords:
-    lead_id: str
-    scenario: str
-    profile: LeadProfile
-    _stage: Stage
-    _step: str | None
-    _score: ScoreState
-    _score_version: int
-    _runs: int
-    _indexed: tuple[object, ...]
-    _busy: int  # activities in flight: continue-as-new waits for none
+    """Writes what the lead's state says to the read model and the search attributes."""
 
-    @property
-    def score(self) -> int:
-        return self._score.score
+    __slots__ = ("_lead", "_run", "_state")
 
-    @property
-    def _breakdown(self) -> dict[str, int]:
-        return self._score.breakdown
+    def __init__(self, lead: LeadInput, state: LeadState, this_run: ThisRun) -> None:
+        self._lead = lead
+        self._state = state
+        self._run = this_run
 
-    async def _set_stage(
+    async def set_stage(
         self, stage: Stage, reason: str, rep_id: str | None = None, clear_rep: bool = False
     ) -> None:
-        previous, self._stage = self._stage, stage
-        self._upsert_search_attributes()
-        await self._record(
+        previous, self._state.stage = self._state.stage, stage
+        self.upsert_search_attributes()
+        await self.record(
             ReadModelActivities.record_stage,
             StageRecord(
-                lead_id=self.lead_id,
+                lead_id=self._lead.lead_id,
                 at=workflow.now(),
                 from_stage=previous,
                 to_stage=stage,
@@ -71,29 +60,34 @@ class LeadRecords:
             ),
         )
 
-    async def _record_step(self, at: datetime) -> None:
-        self._upsert_search_attributes()
-        await self._record(
+    async def record_step(self, at: datetime) -> None:
+        self.upsert_search_attributes()
+        await self.record(
             ReadModelActivities.record_step,
-            StepRecord(lead_id=self.lead_id, at=at, scenario=self.scenario, step=self._step),
+            StepRecord(
+                lead_id=self._lead.lead_id,
+                at=at,
+                scenario=self._lead.scenario,
+                step=self._state.step,
+            ),
         )
 
-    async def _record_score(
+    async def record_score(
         self,
         at: datetime,
         lines: list[ScoreLine] | None = None,
         events: list[AppliedEvent] | None = None,
     ) -> None:
-        self._upsert_search_attributes()
-        self._score_version += 1
-        await self._record(
+        self.upsert_search_attributes()
+        self._state.score_version += 1
+        await self.record(
             ReadModelActivities.record_score,
             ScoreRecord(
-                lead_id=self.lead_id,
+                lead_id=self._lead.lead_id,
                 at=at,
                 version=self._write_version(),
-                score=self.score,
-                breakdown=dict(self._breakdown),
+                score=self._state.score.score,
+                breakdown=dict(self._state.score.breakdown),
                 lines=lines or [],
                 events=events or [],
             ),
@@ -107,27 +101,27 @@ class LeadRecords:
         is shorter than the old run's. Their writes must win over the earlier ones.
         """
         millis = int(workflow.now().timestamp() * 1000)
-        return (millis << 12) | (self._score_version & 0xFFF)
+        return (millis << 12) | (self._state.score_version & 0xFFF)
 
-    async def _note(self, kind: str, text: str) -> None:
-        await self._record(
+    async def note(self, kind: str, text: str) -> None:
+        await self.record(
             ReadModelActivities.record_note,
-            NoteRecord(lead_id=self.lead_id, at=workflow.now(), kind=kind, text=text),
+            NoteRecord(lead_id=self._lead.lead_id, at=workflow.now(), kind=kind, text=text),
         )
 
     @contextlib.contextmanager
-    def _in_flight(self) -> Iterator[None]:
+    def in_flight(self) -> Iterator[None]:
         """Counts an activity (or child start) in flight: continue-as-new waits for none."""
-        self._busy += 1
+        self._run.busy += 1
         try:
             yield
         finally:
-            self._busy -= 1
+            self._run.busy -= 1
 
-    async def _record(self, activity: Callable[[Any, R], None], record: R) -> None:
+    async def record(self, activity: Callable[[Any, R], None], record: R) -> None:
         """Write to the read model; after an hour of failures give up rather than fail the lead."""
         try:
-            with self._in_flight():
+            with self.in_flight():
                 await workflow.execute_local_activity_method(
                     activity,
                     record,
@@ -138,17 +132,17 @@ class LeadRecords:
         except ActivityError as err:
             workflow.logger.error("read model write %s given up: %s", type(record).__name__, err)
 
-    def _upsert_search_attributes(self) -> None:
+    def upsert_search_attributes(self) -> None:
         values = (
-            self.score,
-            self._stage.value,
-            self.scenario,
-            self._step or "-",
-            self.profile.source or "-",
+            self._state.score.score,
+            self._state.stage.value,
+            self._lead.scenario,
+            self._state.step or "-",
+            self._lead.profile.source or "-",
         )
-        if values == self._indexed:
+        if values == self._run.indexed:
             return  # each upsert is a history event: only write changes
-        self._indexed = values
+        self._run.indexed = values
         workflow.upsert_search_attributes(
             [
                 sa.LEAD_SCORE.value_set(values[0]),

@@ -1,20 +1,39 @@
-"""What a lead workflow starts from, and everything it carries across continue-as-new.
+"""What a lead's workflow knows, in two models that go to its next run as they are.
 
-A lead lives for months; its history is cut short by continue-as-new, so every piece of
-state the next run needs is a field here. New fields always have defaults: a run started
-by older code must still decode.
+`LeadInput` says who the lead is and what it runs; `LeadState` says where it stands. The
+workflow works on these two objects directly and hands them to continue-as-new as they
+are (`next_run`: the run count moves on, the look-back stays bounded), so nothing it knows
+can be left behind by a copy that forgot a field. What a run keeps only for itself is
+`ThisRun`, each field with the reason it must not cross to the next run.
+
+Both models are a wire format: histories hold them (the start of every continued run).
+Field names never change, and new fields always have defaults, so a run started by older
+code still decodes.
 """
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
+from nurture.authoring.journal import CARRIED_EVENTS, EventLog
 from nurture.authoring.state import LoggedEvent, ScenarioRun
 from nurture.models import BehaviourEvent, HandoffResult, LeadProfile, Stage
 from nurture.rules.score_state import ScoreState
+
+if TYPE_CHECKING:
+    from temporalio.workflow import ChildWorkflowHandle
+
+    from workflows.handoff import SalesHandoffWorkflow
+
+DEDUP_WINDOW = 10_000  # event IDs remembered per lead (the API de-duplicates too)
+KEPT_EVENTS = 500  # recent events a running scenario can look back on
+NURTURE_STAGES = (Stage.NEW, Stage.NURTURING, Stage.RECYCLED)
 
 
 class Phase(StrEnum):
@@ -23,8 +42,8 @@ class Phase(StrEnum):
     CLOSED = "closed"  # won or lost: behaviour is still scored
 
 
-class LeadCarry(BaseModel):
-    """The state of a lead workflow at continue-as-new."""
+class LeadState(BaseModel):
+    """Where a lead stands: live in its run, and carried to the next one as it is."""
 
     runs: int = 1
     phase: Phase = Phase.NURTURE
@@ -56,8 +75,20 @@ class LeadCarry(BaseModel):
     verify_handoff: bool = False
     intakes: int = 0  # enrol updates taken (the first one's sender learns the lead is new)
 
+    @property
+    def switching(self) -> bool:
+        """The running scenario is being left (for `switch_to`, or for nothing)."""
+        return self.switch_why is not None
+
+    def may_qualify(self) -> bool:
+        """A crossing of the MQL threshold would start a handoff now."""
+        return not self.qualified and not self.mail_stopped and self.stage in NURTURE_STAGES
+
 
 class LeadInput(BaseModel):
+    """Who the lead is and what it runs; the workflow keeps `scenario` and `profile`
+    current, so this is also the next run's input."""
+
     lead_id: str
     scenario: str
     profile: LeadProfile = Field(default_factory=LeadProfile)
@@ -65,4 +96,77 @@ class LeadInput(BaseModel):
     # Continue-as-new when history reaches this many events (tests); None: when the server
     # suggests it.
     continue_as_new_after: int | None = None
-    carry: LeadCarry | None = None  # set by continue-as-new, never by a caller
+    carry: LeadState | None = None  # set by continue-as-new, never by a caller
+
+
+def next_run(lead: LeadInput, state: LeadState) -> LeadInput:
+    """What continue-as-new hands the next run: the lead and its state as they are.
+
+    Only the run count moves on, and the scenario's look-back is cut to the events a
+    resumed scenario may still read (a bounded payload, as it always was).
+    """
+    carried = state.model_copy(
+        update={"runs": state.runs + 1, "recent_events": state.recent_events[-CARRIED_EVENTS:]}
+    )
+    return lead.model_copy(update={"carry": carried})
+
+
+@dataclass(slots=True)
+class ThisRun:
+    """What one run keeps to itself. None of it may cross to the next run; each says why."""
+
+    # The run has begun (profile applied). A continued run is ready at once: its state is.
+    ready: bool
+    # `workflow.patched(LONG_LIVED)`, asked by every run in its first task (the marker is
+    # per history); False until run() asks, as it always was (see lead_legacy).
+    long_lived: bool = False
+    # Activities and child starts in flight: a run continues only when none is.
+    busy: int = 0
+    # Search attribute values last upserted: a new run upserts them again.
+    indexed: tuple[object, ...] = ()
+    # Ops asked to stop (`nurture leads stop`), and the stop is done: the run then completes,
+    # it never continues.
+    stopping: str | None = None
+    halted: bool = False
+    # Index of `LeadState.seen`, rebuilt from it by every run.
+    seen_ids: set[str] = field(default_factory=set)
+    # Tasks and handles of this run's event loop: they end with it.
+    processor: asyncio.Task[None] | None = None
+    scenario_task: asyncio.Task[None] | None = None
+    # The handoff child this run started (after continue-as-new its end comes by signal).
+    child: ChildWorkflowHandle[SalesHandoffWorkflow, HandoffResult] | None = None
+
+
+class StateEvents(EventLog):
+    """The scenario's event log, kept in `LeadState` (`events_total`, `recent_events`) so
+    that it is carried with it; the running scenario looks back on the last KEPT_EVENTS."""
+
+    def __init__(self, state: LeadState, keep: int = KEPT_EVENTS) -> None:
+        self._state = state
+        self._keep = keep
+        del state.recent_events[:-keep]
+
+    @property
+    def total(self) -> int:
+        return self._state.events_total
+
+    @total.setter
+    def total(self, value: int) -> None:
+        self._state.events_total = value
+
+    def append(self, event: BehaviourEvent, applied_at: datetime) -> None:
+        recent = self._state.recent_events
+        self._state.events_total += 1
+        recent.append(LoggedEvent(seq=self._state.events_total, applied_at=applied_at, event=event))
+        if len(recent) > self._keep:
+            del recent[0]
+
+    def since(self, seq: int, types: tuple[str, ...]) -> list[LoggedEvent]:
+        return [
+            e
+            for e in self._state.recent_events
+            if e.seq > seq and (not types or e.event.type in types)
+        ]
+
+    def carry(self) -> list[LoggedEvent]:
+        return self._state.recent_events[-CARRIED_EVENTS:]

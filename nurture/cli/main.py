@@ -288,7 +288,10 @@ def replay(
         None, help="History JSON files, or folders of them (e.g. tests/histories)."
     ),
     query: str | None = typer.Option(
-        None, help="Replay the workflows this visibility query lists on the Temporal server."
+        None,
+        help="Replay the workflows this visibility query lists on the Temporal server, and "
+        "count the running leads still on the pre-patch path (workflows/lead_legacy.py), e.g. "
+        '\'WorkflowType="LeadWorkflow" AND ExecutionStatus="Running"\'.',
     ),
     workflow_id: list[str] = typer.Option(
         [], "--workflow-id", help="Replay this workflow's history from the server (repeatable)."
@@ -302,6 +305,8 @@ def replay(
 
     Run it before deploying a change to workflow or scenario code: a failure means leads
     in flight would break (guard the change with workflow.patched, see docs/authoring.md).
+    With --query or --workflow-id it also says whether workflows/lead_legacy.py may go: a
+    lead's run on the pre-patch path is marked "pre-patch path".
     """
     import asyncio
 
@@ -315,36 +320,43 @@ def replay(
     except replays.HistoryFileError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from None
+    from_server: list[tuple[str, WorkflowHistory]] = []
+    more = False
     if query is not None or workflow_id:
         fetched = asyncio.run(_fetch_histories(query, workflow_id, limit, save))
-        gc.collect()  # the failed client's runtime goes before the interpreter exits
+        gc.collect()  # see _fetch_histories
         if isinstance(fetched, str):
             typer.echo(fetched, err=True)
             raise typer.Exit(2)
-        named += fetched
-    if not named:
+        from_server, more = fetched
+    if not named and not from_server:
         typer.echo("error: no histories found", err=True)
         raise typer.Exit(2)
-    results = asyncio.run(replays.replay(named))
+    results = asyncio.run(replays.replay(named + from_server))
+    # The replayer's Temporal runtime must be gone before the interpreter exits: its
+    # thread releasing Python objects during finalization crashes the exit (seen: -6).
+    gc.collect()
     for r in results:
         verdict = "ok  " if r.failure is None else "FAIL"
-        typer.echo(f"{verdict} {r.name} ({r.workflow_type}, {r.events} events)")
+        path = ", pre-patch path" if r.pre_patch else ""
+        typer.echo(f"{verdict} {r.name} ({r.workflow_type}, {r.events} events{path})")
         if r.failure is not None:
             typer.echo(f"     {r.failure}")
     failed = sum(r.failure is not None for r in results)
     typer.echo(f"replayed {len(results)} histories: {len(results) - failed} ok, {failed} failed")
+    if from_server:
+        for line in replays.legacy_verdict(results[len(named) :], more, limit):
+            typer.echo(line)
     if failed:
         raise typer.Exit(1)
 
 
 async def _fetch_histories(
     query: str | None, workflow_ids: list[str], limit: int, save: Path | None
-) -> list[tuple[str, WorkflowHistory]] | str:
-    """The histories asked for, or the error as text.
-
-    Errors become text inside the loop: a traceback kept alive past asyncio.run holds the
-    Temporal client, whose runtime thread then crashes the interpreter's exit (SIGABRT).
-    """
+) -> tuple[list[tuple[str, WorkflowHistory]], bool] | str:
+    """The histories from the server, and whether the query listed more than `limit`; or
+    the error, as text: an exception kept alive past the event loop holds the Temporal
+    client, whose runtime thread then crashes the interpreter's exit."""
     from temporalio.service import RPCError
 
     from nurture.cli import replay as replays
@@ -353,16 +365,16 @@ async def _fetch_histories(
     conf = _settings_or_exit()
     try:
         client = await connect(conf)
-        fetched = [h async for h in replays.from_server(client, query, workflow_ids, limit)]
+        fetched = await replays.from_server(client, query, workflow_ids, limit)
     except RPCError as err:
         return f"error: Temporal at {conf.temporal_address}: {err.message}"
     except RuntimeError as err:  # connection refused and the like
         return f"error: cannot reach Temporal at {conf.temporal_address}: {err}"
     if save is not None:
         save.mkdir(parents=True, exist_ok=True)
-        for history in fetched:
+        for history in fetched.histories:
             (save / f"{history.workflow_id}.json").write_text(history.to_json())
-    return [(h.workflow_id, h) for h in fetched]
+    return [(h.workflow_id, h) for h in fetched.histories], fetched.more
 
 
 @app.command("import")

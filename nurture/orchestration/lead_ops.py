@@ -42,8 +42,7 @@ from nurture.settings import Settings
 from nurture.tables import EmailMessage, Handoff, Lead, LeadEvent, StageChange
 from scenarios.scoring import MODEL
 from workflows.lead import LeadWorkflow, event_digest
-from workflows.lead_continue import DEDUP_WINDOW
-from workflows.lead_state import LeadCarry, Phase
+from workflows.lead_state import DEDUP_WINDOW, LeadState, Phase
 
 OPEN_HANDOFF = {
     s.value for s in (HandoffStatus.PENDING, HandoffStatus.ACCEPTED, HandoffStatus.OPPORTUNITY)
@@ -155,7 +154,7 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def carry_from_record(session: Session, lead: Lead, now: datetime) -> LeadCarry:
+def carry_from_record(session: Session, lead: Lead, now: datetime) -> LeadState:
     """What the lead's workflow would carry across continue-as-new, rebuilt from the record."""
     stage = _stage_before_halt(session, lead)
     events = list(
@@ -177,7 +176,7 @@ def carry_from_record(session: Session, lead: Lead, now: datetime) -> LeadCarry:
         LoggedEvent(seq=i + 1, applied_at=e.applied_at, event=_event(e))
         for i, e in enumerate(events)
     ]
-    return LeadCarry(
+    return LeadState(
         phase=phase,
         stage=stage,
         step=lead.step,

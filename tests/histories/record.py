@@ -9,12 +9,16 @@ files are never overwritten (they stand for leads already in flight); pass new n
 
 `handoff-won`, `whitepaper-quiet` and `whitepaper-won` were recorded before the
 `lead-long-lived-v2` patch; `v2-*` after it; `v3-*` after `handoff-notices-aside`, with the
-mail fates and ops stop of 2026-12-01.
+mail fates and ops stop of 2026-12-01. `v3-goal-decayed-unsubscribed`, `v3-recycled`,
+`v3-sales-run-*` and `v3-resumed-with-sales` were recorded by the same code, before the lead
+workflow's state became one object (issue 10): the paths that change touched; `v4-*` are the
+same paths (and an ops stop) recorded by the code after it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 import tempfile
 import uuid
@@ -26,12 +30,15 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
+from nurture import search_attributes
 from nurture.binaries import find_binary
 from nurture.db import session_scope
 from nurture.mailsink import MailSink
 from nurture.models import EnrolRequest, SalesAction, StopRequest
+from nurture.orchestration import lead_ops
 from nurture.orchestration.lead_runs import profile_of
 from nurture.repo import reps
 from nurture.settings import RepConfig, Settings
@@ -121,12 +128,139 @@ async def _stopped(env: WorkflowEnvironment, s: Settings, engine: Engine) -> dic
     return {"v3-stopped": await handle.fetch_history()}
 
 
+async def _goal(env: WorkflowEnvironment, s: Settings, engine: Engine) -> dict[str, Any]:
+    """A quiet lead books a meeting, the whitepaper's goal: on to the long-term track; its
+    behaviour points decay after 90 quiet days; then it unsubscribes."""
+    lead = make_lead(engine, **COLD_PROFILE)
+    handle = await start_lead(env.client, s, lead)
+    await env.sleep(DAY)
+    await handle.signal(LeadWorkflow.behaviour, event("meeting_booked"))
+    await env.sleep(100 * DAY)
+    await handle.signal(LeadWorkflow.unsubscribe)
+    await env.sleep(40 * DAY)
+    return {"v3-goal-decayed-unsubscribed": await handle.fetch_history()}
+
+
+def _rep_id(engine: Engine) -> str:
+    with session_scope(engine) as session:
+        return str(reps.find_rep(session, "rep@sales.example.com").id)
+
+
+async def _recycled(env: WorkflowEnvironment, s: Settings, engine: Engine) -> dict[str, Any]:
+    """A hot lead rejected by sales: behaviour points reset, the recycle track's check-in."""
+    lead = make_lead(engine, **HOT_PROFILE)
+    handle = await start_lead(env.client, s, lead)
+    await env.sleep(DAY)
+    await handle.signal(LeadWorkflow.behaviour, event("pricing_page_view"))
+    await env.sleep(timedelta(minutes=5))
+    handoff = env.client.get_workflow_handle_for(SalesHandoffWorkflow.run, f"handoff-{lead.id}-1")
+    await handoff.execute_update(
+        SalesHandoffWorkflow.reject, SalesAction(rep_id=_rep_id(engine), reason="bad_timing")
+    )
+    await env.sleep(35 * DAY)
+    return {"v3-recycled": await handle.fetch_history()}
+
+
+async def _runs(env: WorkflowEnvironment, workflow_id: str, first_run: str) -> list[Any]:
+    """The histories of a workflow's runs, first to last."""
+    histories = []
+    run_id: str | None = first_run
+    while run_id:
+        history = await env.client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
+        histories.append(history)
+        last = history.events[-1]
+        run_id = last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
+    return histories
+
+
+async def _until_handoff(env: WorkflowEnvironment, handoff_id: str) -> None:
+    for _ in range(200):
+        with contextlib.suppress(RPCError):
+            await env.client.get_workflow_handle(handoff_id).describe()
+            return
+        await asyncio.sleep(0.05)
+    raise TimeoutError(f"{handoff_id} never started")
+
+
+async def _sales_across_runs(
+    env: WorkflowEnvironment, s: Settings, engine: Engine
+) -> dict[str, Any]:
+    """A lead with sales continues as new (events keep coming); the handoff's end reaches
+    its next run by signal. On the dev server: the time-skipping server mishandles signals
+    that arrive while a run continues as new, and stops skipping time once a handoff
+    outlives its parent run."""
+    lead = make_lead(engine, **HOT_PROFILE)
+    handle = await start_lead(env.client, s, lead, continue_as_new_after=60)
+    await handle.signal(LeadWorkflow.behaviour, event("pricing_page_view"))
+    handoff_id = f"handoff-{lead.id}-1"
+    await _until_handoff(env, handoff_id)
+    for n in range(12):  # one at a time, with gaps: a flood holds continue-as-new back
+        await handle.signal(LeadWorkflow.behaviour, event("page_view", path=f"/docs/{n}"))
+        await asyncio.sleep(0.3)
+    handoff = env.client.get_workflow_handle_for(SalesHandoffWorkflow.run, handoff_id)
+    rep_id = _rep_id(engine)
+    await handoff.execute_update(SalesHandoffWorkflow.ack, SalesAction(rep_id=rep_id))
+    await handoff.execute_update(SalesHandoffWorkflow.won, SalesAction(rep_id=rep_id, amount=500))
+    await asyncio.sleep(1.0)
+    runs = await _runs(env, handle.id, handle.first_execution_run_id or "")
+    return {f"v3-sales-run-{n}": h for n, h in enumerate(runs, start=1)}
+
+
+async def _resumed(env: WorkflowEnvironment, s: Settings, engine: Engine) -> dict[str, Any]:
+    """A lead ops terminated while with sales, resumed from its record (`nurture leads
+    resume`): the new run asks where the handoff stands, takes it over, hears it won. On
+    the dev server: the time-skipping server stops skipping time once a handoff outlives
+    its parent run."""
+    lead = make_lead(engine, **HOT_PROFILE)
+    handle = await start_lead(env.client, s, lead)
+    await handle.signal(LeadWorkflow.behaviour, event("pricing_page_view"))
+    handoff_id = f"handoff-{lead.id}-1"
+    await _until_handoff(env, handoff_id)
+    await asyncio.sleep(0.5)
+    await handle.terminate("ops: worker host retired")
+    await lead_ops.resume(env.client, s, engine, lead.id)
+    await asyncio.sleep(0.5)
+    handoff = env.client.get_workflow_handle_for(SalesHandoffWorkflow.run, handoff_id)
+    rep_id = _rep_id(engine)
+    await handoff.execute_update(SalesHandoffWorkflow.ack, SalesAction(rep_id=rep_id))
+    await handoff.execute_update(SalesHandoffWorkflow.won, SalesAction(rep_id=rep_id, amount=500))
+    await asyncio.sleep(1.0)
+    resumed = env.client.get_workflow_handle(handle.id)  # the run resume started
+    return {"v3-resumed-with-sales": await resumed.fetch_history()}
+
+
+def _again(recording: Recording, era: str) -> Recording:
+    """A recording made again by later code, its files named for that code's era."""
+
+    async def again(env: WorkflowEnvironment, s: Settings, engine: Engine) -> dict[str, Any]:
+        recorded = await recording(env, s, engine)
+        return {f"{era}-{name.split('-', 1)[1]}": h for name, h in recorded.items()}
+
+    return again
+
+
+# Recorded on the real dev server (the rest on the time-skipping server).
+ON_DEV_SERVER = {
+    "v3-sales-run-1",
+    "v3-resumed-with-sales",
+    "v4-sales-run-1",
+    "v4-resumed-with-sales",
+}
 RECORDINGS: dict[str, Recording] = {
     "v2-whitepaper-longterm": _long_term,
     "v2-continued": _continued,
     "v2-whitepaper-won": _won,
     "v3-whitepaper-won": _won_v3,
     "v3-stopped": _stopped,
+    "v3-goal-decayed-unsubscribed": _goal,
+    "v3-recycled": _recycled,
+    "v3-sales-run-1": _sales_across_runs,
+    "v3-resumed-with-sales": _resumed,
+    "v4-goal-decayed-unsubscribed": _again(_goal, "v4"),
+    "v4-recycled": _again(_recycled, "v4"),
+    "v4-stopped": _again(_stopped, "v4"),
+    "v4-sales-run-1": _again(_sales_across_runs, "v4"),
+    "v4-resumed-with-sales": _again(_resumed, "v4"),
 }
 
 
@@ -135,11 +269,27 @@ async def main(names: list[str]) -> None:
     unknown = [n for n in wanted if n not in RECORDINGS]
     if unknown:
         raise SystemExit(f"no recording named {', '.join(unknown)}; known: {', '.join(RECORDINGS)}")
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=find_binary("temporal-test-server"),
-        data_converter=pydantic_data_converter,
-    )
-    await register_search_attributes(env.client)
+    for on_dev_server in (False, True):
+        batch = [n for n in wanted if (n in ON_DEV_SERVER) == on_dev_server]
+        if batch:
+            await _record(batch, on_dev_server)
+
+
+async def _record(names: list[str], on_dev_server: bool) -> None:
+    if on_dev_server:
+        env = await WorkflowEnvironment.start_local(
+            dev_server_existing_path=find_binary("temporal"),
+            data_converter=pydantic_data_converter,
+            search_attributes=list(search_attributes.ALL),
+            dev_server_log_level="error",
+            ui=False,
+        )
+    else:
+        env = await WorkflowEnvironment.start_time_skipping(
+            test_server_existing_path=find_binary("temporal-test-server"),
+            data_converter=pydantic_data_converter,
+        )
+        await register_search_attributes(env.client)
     with tempfile.TemporaryDirectory() as tmp, MailSink() as sink:
         settings = Settings(
             env="dev",
@@ -152,7 +302,7 @@ async def main(names: list[str]) -> None:
         )
         engine = prepare_database(settings)
         async with build_worker(env.client, settings, engine):
-            for name in wanted:
+            for name in names:
                 for file, history in (await RECORDINGS[name](env, settings, engine)).items():
                     path = HERE / f"{file}.json"
                     if path.exists():
