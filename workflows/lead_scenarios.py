@@ -29,6 +29,22 @@ with workflow.unsafe.imports_passed_through():
 
 # The same scenario asked for again this soon is the same sign-up (a form sent twice).
 SAME_SIGNUP = timedelta(hours=1)
+# A scenario the API knows and this worker does not (a deploy that reached the API first)
+# fails the workflow task instead of being noted: Temporal retries the task until a worker
+# that knows the scenario takes it, and no history records a decision that later code,
+# knowing the scenario, would replay differently.
+UNKNOWN_SCENARIO_RETRIES = "unknown-scenario-retries"
+
+
+class UnknownScenario(RuntimeError):
+    """Not an ApplicationError on purpose: it fails the workflow task, not the lead."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"this worker knows no scenario named {name!r} "
+            f"(known: {', '.join(sorted(SCENARIOS))}); the task is retried until a worker "
+            "with the scenario's code takes it: deploy the workers too"
+        )
 
 
 class LeadScenarios:
@@ -176,6 +192,8 @@ class LeadScenarios:
     async def _run_one(self, run: ScenarioRun) -> None:
         spec = SCENARIOS.get(run.scenario)
         if spec is None:
+            if workflow.patched(UNKNOWN_SCENARIO_RETRIES):
+                raise UnknownScenario(run.scenario)
             await self._records.note("scenario_missing", f"no scenario named {run.scenario!r}")
             return
         host: LeadHost = self
@@ -211,6 +229,8 @@ class LeadScenarios:
         state = self._state
         spec = SCENARIOS.get(name)
         if spec is None:
+            if workflow.patched(UNKNOWN_SCENARIO_RETRIES):
+                raise UnknownScenario(name)
             return f"not enrolled: no scenario named {name!r}"
         if state.phase != Phase.NURTURE or self.stopped:
             return f"not enrolled in {name}: the lead is {state.stage.value}"

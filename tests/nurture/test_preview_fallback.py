@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from nurture.cli.main import app
-from tests.template_folder import en_only_step, use_templates
+from tests.utils.template_folder import en_only_step, use_templates
 
 
 def test_an_untranslated_step_previews_in_english_whole_and_says_so(

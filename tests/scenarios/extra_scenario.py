@@ -18,7 +18,7 @@ import scenarios
 from nurture import mail
 from nurture.authoring.runtime import Lead
 from nurture.authoring.scenario_spec import Reenrol, Scenario
-from tests.template_folder import en_only_step, template_folder
+from tests.utils.template_folder import en_only_step, template_folder
 
 NAME = "trial"
 

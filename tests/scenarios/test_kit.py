@@ -15,9 +15,9 @@ from nurture.authoring.runtime import Lead
 from nurture.authoring.scenario_spec import Scenario
 from nurture.settings import Settings
 from tests.kit import ScenarioKit
-from tests.template_folder import use_templates
 from tests.utils.clock import TOKYO, next_quiet
 from tests.utils.factories import COLD_PROFILE
+from tests.utils.template_folder import use_templates
 
 SATURDAY = 5
 

@@ -10,7 +10,7 @@ import pytest
 from nurture import mail
 from nurture.authoring.scenario_spec import Scenario
 from scenarios import SCENARIOS
-from tests.template_folder import en_only_step, use_templates
+from tests.utils.template_folder import en_only_step, use_templates
 
 
 def sent_steps(registry: dict[str, Scenario]) -> list[tuple[str, str]]:
