@@ -24,6 +24,7 @@ from api.schemas.kpi import (
     StepEmailKpi,
 )
 from nurture.repo import kpi, kpi_email, kpi_sales
+from nurture.rules.funnel_kpi import FUNNEL, Funnel
 from nurture.rules.scoring_kpi import scoring_review
 from nurture.rules.sla_kpi import SlaKpi, sla_kpi
 from scenarios.scoring import MODEL
@@ -62,13 +63,13 @@ def window_of(priority: str) -> timedelta:
     return match.acknowledge_within if match else SLA.priority_for(0).acknowledge_within
 
 
-def _funnel(f: kpi.Funnel) -> FunnelOut:
+def _funnel(f: Funnel) -> FunnelOut:
     return FunnelOut(
         stages=[
             StageCount(
                 stage=s, count=f.counts[s], rate_from_previous=f.rate(s), rate_from_new=f.of_new(s)
             )
-            for s in kpi.FUNNEL
+            for s in FUNNEL
         ]
     )
 

@@ -7,34 +7,14 @@ has a stage change into it (or a later funnel stage), so a won lead counts as an
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from nurture.rules.funnel_kpi import FUNNEL, CampaignRow, Funnel
 from nurture.tables import Campaign, Handoff, Lead, StageChange
-
-FUNNEL = ("new", "nurturing", "mql", "sales_pending", "sales_accepted", "opportunity", "won")
-LATER = {stage: FUNNEL[i:] for i, stage in enumerate(FUNNEL)}
-
-
-@dataclass
-class Funnel:
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FUNNEL, 0))
-
-    def rate(self, stage: str) -> float | None:
-        """Share of the previous stage that reached `stage`."""
-        i = FUNNEL.index(stage)
-        if i == 0:
-            return None
-        before = self.counts[FUNNEL[i - 1]]
-        return round(self.counts[stage] / before, 4) if before else None
-
-    def of_new(self, stage: str) -> float | None:
-        new = self.counts["new"]
-        return round(self.counts[stage] / new, 4) if new else None
 
 
 def _cohort(
@@ -84,33 +64,6 @@ def funnel(
             merged[s] |= stages.get(s, set())
     total.counts = {s: len(merged[s]) for s in FUNNEL}
     return total, per
-
-
-@dataclass(frozen=True)
-class CampaignRow:
-    key: str
-    name: str
-    channel: str
-    cost: Decimal
-    leads: int
-    mqls: int
-    opportunities: int
-    won: int
-    revenue: Decimal
-
-    @property
-    def cpl(self) -> Decimal | None:
-        return (self.cost / self.leads).quantize(Decimal("0.01")) if self.leads else None
-
-    @property
-    def cost_per_mql(self) -> Decimal | None:
-        return (self.cost / self.mqls).quantize(Decimal("0.01")) if self.mqls else None
-
-    @property
-    def roi(self) -> Decimal | None:
-        if not self.cost:
-            return None
-        return ((self.revenue - self.cost) / self.cost).quantize(Decimal("0.0001"))
 
 
 def campaigns(

@@ -7,50 +7,16 @@ parameters does not grow with the number of mails (psycopg refuses more than 65,
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from nurture.rules.email_kpi import StepMail
 from nurture.tables import EmailMessage, Lead, TrackingHit
 
 # Every fate a mail can meet once it is due, except `skipped` (the lead had unsubscribed).
 COUNTED = ("sent", "bounced", "uncertain", "sending", "held", "failed")
-
-
-@dataclass(frozen=True)
-class StepMail:
-    scenario: str
-    step: str
-    sent: int  # handed to the relay: delivered, bounced, or of unknown fate
-    delivered: int
-    bounced: int
-    opens: int  # unique people, machine hits excluded
-    clicks: int
-    unsubscribes: int
-    uncertain: int = 0  # a worker died while the relay took it: never re-sent, maybe delivered
-    held: int = 0  # waiting for the relay or our configuration to be fixed
-    failed: int = 0  # given up after the hold: never delivered
-
-    def _of_delivered(self, n: int) -> float | None:
-        return round(n / self.delivered, 4) if self.delivered else None
-
-    @property
-    def open_rate(self) -> float | None:
-        return self._of_delivered(self.opens)
-
-    @property
-    def click_rate(self) -> float | None:
-        return self._of_delivered(self.clicks)
-
-    @property
-    def unsubscribe_rate(self) -> float | None:
-        return self._of_delivered(self.unsubscribes)
-
-    @property
-    def bounce_rate(self) -> float | None:
-        return round(self.bounced / self.sent, 4) if self.sent else None
 
 
 def _mail_filter(
