@@ -143,6 +143,10 @@ def from_temporal(
         cut = err.status == RPCStatusCode.UNKNOWN and "transport error" in err.message.lower()
         if cut or err.status in ENGINE_AWAY:
             return Unavailable(UNREACHABLE)
+        if err.status == RPCStatusCode.FAILED_PRECONDITION:
+            # "Workflow Task in failed state": the lead's worker cannot run it now (a
+            # scenario it does not know yet); Temporal keeps retrying, the caller may too.
+            return Unavailable(NO_ANSWER_IN_TIME)
         if err.status == RPCStatusCode.INVALID_ARGUMENT:
             return Invalid("the workflow engine refused the request (payload too large?)")
         return None

@@ -107,8 +107,10 @@ class LeadWorkflow:
     @workflow.run
     async def run(self, input: LeadInput) -> None:
         state, this_run = self.state, self.this_run
-        this_run.long_lived = workflow.patched(LONG_LIVED)
         resumed = input.carry is not None
+        if not resumed:
+            self.scenarios.refuse_unknown(input.scenario)
+        this_run.long_lived = workflow.patched(LONG_LIVED)
         if not resumed:
             await self.scoring.apply_profile(input.profile, cause="intake")
             this_run.ready = True
@@ -221,6 +223,8 @@ class LeadWorkflow:
         self.state.intakes += 1
         first = self.state.intakes == 1
         await workflow.wait_condition(lambda: self.this_run.ready)
+        if request.scenario:
+            self.scenarios.refuse_unknown(request.scenario)
         if request.profile != self.lead.profile:
             await self.scoring.apply_profile(request.profile, cause="profile update")
         decision = await self.scenarios.reenrol(request.scenario) if request.scenario else None

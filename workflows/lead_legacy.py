@@ -28,6 +28,8 @@ replace `workflow.patched(LONG_LIVED)` in lead.py with `workflow.deprecate_patch
 (samples-python `patching/`): runs that recorded the patch still replay. That call can go
 in turn when a replay without it (`nurture replay --query ...` again) passes for every
 running lead: a history holding the marker `patched` wrote fails once nothing asks for it.
+The recorded histories of pre-patch runs (`nurture replay tests/histories` marks them
+"pre-patch path": whitepaper-quiet, whitepaper-won) go with the module.
 """
 
 from __future__ import annotations

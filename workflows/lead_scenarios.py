@@ -113,6 +113,15 @@ class LeadScenarios:
     async def send_step(self, step: str, occurrence: int) -> None:
         await self._mail.send_step(step, occurrence)
 
+    def refuse_unknown(self, name: str) -> None:
+        """Before any command of a task that would enter `name`: a worker without the
+        scenario fails the task here, so its retries repeat nothing (UNKNOWN_SCENARIO_RETRIES).
+        A lead that could not enter it anyway (with sales, stopped) is not held up."""
+        if name in SCENARIOS or self._state.phase != Phase.NURTURE or self.stopped:
+            return
+        if workflow.patched(UNKNOWN_SCENARIO_RETRIES):
+            raise UnknownScenario(name)
+
     def move_to(self, scenario: str, why: str) -> None:
         if scenario not in SCENARIOS:
             raise ValueError(f"no scenario named {scenario!r}")
@@ -228,12 +237,12 @@ class LeadScenarios:
         """Enrol the lead in `name` if it is being nurtured and the scenario's policy allows."""
         state = self._state
         spec = SCENARIOS.get(name)
-        if spec is None:
-            if workflow.patched(UNKNOWN_SCENARIO_RETRIES):
-                raise UnknownScenario(name)
+        if spec is None and not workflow.patched(UNKNOWN_SCENARIO_RETRIES):
             return f"not enrolled: no scenario named {name!r}"
         if state.phase != Phase.NURTURE or self.stopped:
             return f"not enrolled in {name}: the lead is {state.stage.value}"
+        if spec is None:
+            raise UnknownScenario(name)
         now = workflow.now()
         run = state.run
         if run is not None and run.scenario == name and now - run.started_at < SAME_SIGNUP:

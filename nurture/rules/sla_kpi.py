@@ -25,12 +25,30 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from pydantic import BaseModel, Field
 
 from nurture.models import CLOCK_STARTS, SLA_ANSWERS, HandoffStatus, SlaEventKind
 from nurture.rules.business_time import BusinessCalendar
-from nurture.tables import Handoff, SlaEvent
+
+
+class Handoff(Protocol):
+    """The handoff row the figures read (`nurture.tables.Handoff`; rules import no tables)."""
+
+    id: str
+    created_at: datetime
+    priority: str
+    status: str
+    outcome_reason: str | None
+
+
+class SlaEvent(Protocol):
+    """One SLA event row (`nurture.tables.SlaEvent`)."""
+
+    event: str
+    at: datetime
+    rep_id: uuid.UUID | None
 
 
 # SLA figures of a set of clocks: handoffs overall, or one rep's assignments. Every clock

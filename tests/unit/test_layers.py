@@ -26,7 +26,12 @@ RANKS = {
     "workflows": 2.5,  # a workflow names its activities; an activity never names a workflow
     "activities": 2,
     "scenarios": 1,
-    "nurture": 0,
+    "nurture": 0,  # data: settings, database, tables, repo, mail
+    # Pure: what workflow code imports through the sandbox must not pull in the database.
+    "nurture.authoring": -1,  # the scenario API, over the rules and the models
+    "nurture.rules": -2,
+    "nurture.models": -3,
+    "nurture.search_attributes": -3,
 }
 
 

@@ -5,9 +5,11 @@ differently."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 import pytest
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -15,8 +17,10 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
 import scenarios
+from nurture.db import session_scope
 from nurture.mailsink import MailSink
 from nurture.settings import Settings
+from nurture.tables import StageChange
 from tests.utils.factories import COLD_PROFILE, make_lead, start_lead
 from tests.utils.stack import running_worker
 from workflows.registry import WORKFLOWS, workflow_runner
@@ -28,6 +32,12 @@ def _failed_tasks(history: WorkflowHistory) -> list[str]:
         for e in history.events
         if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED
     ]
+
+
+def _timeline(engine: Engine, lead_id: uuid.UUID) -> list[tuple[str | None, str]]:
+    with session_scope(engine) as session:
+        rows = session.exec(select(StageChange).where(StageChange.lead_id == lead_id)).all()
+        return [(r.from_stage, r.to_stage) for r in rows]
 
 
 async def test_an_unknown_scenario_waits_for_a_worker_that_knows_it(
@@ -52,6 +62,11 @@ async def test_an_unknown_scenario_waits_for_a_worker_that_knows_it(
         assert "knows no scenario named 'whitepaper'" in failures[0]
         assert "deploy the workers too" in failures[0]
         assert smtp.messages == []  # nothing was sent, nothing noted
+        for _ in range(100):  # let Temporal retry the task a few times
+            if len(_failed_tasks(await handle.fetch_history())) >= 3:
+                break
+            await asyncio.sleep(0.1)
+        assert _timeline(engine, lead.id) == []  # the retries wrote nothing twice, nor once
 
         # The new code arrives: the next attempt of the same task runs the scenario.
         monkeypatch.setitem(scenarios.SCENARIOS, "whitepaper", whitepaper)
@@ -63,6 +78,7 @@ async def test_an_unknown_scenario_waits_for_a_worker_that_knows_it(
         history = await handle.fetch_history()
 
     assert b"scenario_missing" not in history.to_json().encode()
+    assert _timeline(engine, lead.id) == [("new", "nurturing")]  # enrolled once
     # What the lead did replays on the code that knows the scenario.
     replayer = Replayer(
         workflows=WORKFLOWS,
