@@ -86,11 +86,6 @@ def scenarios_folder() -> Path:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
-def check_source(source: str, path: Path = Path("<scenario>"), package: str = "") -> list[Finding]:
-    """Check one module's source text (its own imports are not followed)."""
-    return check_tree(ast.parse(source, filename=str(path)), path, package)
-
-
 def check_tree(tree: ast.Module, path: Path, package: str = "") -> list[Finding]:
     """The findings in one module; `package` resolves its relative imports."""
     names = _bindings(tree, package)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
-from nurture.authoring.journal import CARRIED_EVENTS, EventLog
+from nurture.authoring.journal import CARRIED_EVENTS
 from nurture.authoring.state import LoggedEvent, ScenarioRun
 from nurture.models import BehaviourEvent, HandoffResult, LeadProfile, Stage
 from nurture.rules.score_state import ScoreState
@@ -137,7 +137,7 @@ class ThisRun:
     child: ChildWorkflowHandle[SalesHandoffWorkflow, HandoffResult] | None = None
 
 
-class StateEvents(EventLog):
+class StateEvents:
     """The scenario's event log, kept in `LeadState` (`events_total`, `recent_events`) so
     that it is carried with it; the running scenario looks back on the last KEPT_EVENTS."""
 
@@ -149,10 +149,6 @@ class StateEvents(EventLog):
     @property
     def total(self) -> int:
         return self._state.events_total
-
-    @total.setter
-    def total(self, value: int) -> None:
-        self._state.events_total = value
 
     def append(self, event: BehaviourEvent, applied_at: datetime) -> None:
         recent = self._state.recent_events
@@ -168,5 +164,5 @@ class StateEvents(EventLog):
             if e.seq > seq and (not types or e.event.type in types)
         ]
 
-    def carry(self) -> list[LoggedEvent]:
-        return self._state.recent_events[-CARRIED_EVENTS:]
+    def matching(self, types: tuple[str, ...]) -> list[LoggedEvent]:
+        return self.since(0, types)

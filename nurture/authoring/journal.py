@@ -9,41 +9,23 @@ exhausted and the scenario carries on live from where it was.
 
 from __future__ import annotations
 
-from collections import deque
-from datetime import datetime
+from typing import Protocol
 
 from nurture.authoring.state import JournalEntry, LoggedEvent, ScenarioRun
-from nurture.models import BehaviourEvent
 
 CARRIED_EVENTS = 200  # recent events a resumed scenario can still look back on
 
 
-class EventLog:
-    """The recent behaviour events a scenario can look back on, numbered in arrival order."""
+class EventLog(Protocol):
+    """What a scenario reads of the lead's behaviour events, numbered in arrival order
+    (the lead workflow keeps them in its state: `workflows.lead_state.StateEvents`)."""
 
-    def __init__(self, keep: int = 500) -> None:
-        self._recent: deque[LoggedEvent] = deque(maxlen=keep)
-        self.total = 0
+    @property
+    def total(self) -> int: ...
 
-    def append(self, event: BehaviourEvent, applied_at: datetime) -> None:
-        self.total += 1
-        self._recent.append(LoggedEvent(seq=self.total, applied_at=applied_at, event=event))
+    def since(self, seq: int, types: tuple[str, ...]) -> list[LoggedEvent]: ...
 
-    def since(self, seq: int, types: tuple[str, ...]) -> list[LoggedEvent]:
-        return [e for e in self._recent if e.seq > seq and (not types or e.event.type in types)]
-
-    def matching(self, types: tuple[str, ...]) -> list[LoggedEvent]:
-        return self.since(0, types)
-
-    def carry(self) -> list[LoggedEvent]:
-        return list(self._recent)[-CARRIED_EVENTS:]
-
-    @classmethod
-    def restore(cls, total: int, recent: list[LoggedEvent]) -> EventLog:
-        log = cls()
-        log.total = total
-        log._recent.extend(recent)
-        return log
+    def matching(self, types: tuple[str, ...]) -> list[LoggedEvent]: ...
 
 
 class Journal:
