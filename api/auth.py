@@ -212,14 +212,9 @@ SegmentBody = Annotated[bytes, Depends(segment_body)]
 def browser_admin(request: Request, state: StateDep) -> None:
     if is_admin(request, state.settings):
         return
-    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "basic":
-        try:
-            _, _, password = base64.b64decode(value).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            password = ""
-        if _is_admin_secret(password, state.settings):
-            return
+    password = _basic_password(request.headers.get("Authorization", ""), SignInRequired)
+    if password is not None and _is_admin_secret(password, state.settings):
+        return
     raise SignInRequired("sign in with the admin token as the password")
 
 
