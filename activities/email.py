@@ -9,7 +9,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -18,7 +18,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.delivery import Mail, OutboxDelivery, Outcome
-from nurture import mail
+from nurture import mail, rep_links
 from nurture.db import session_scope
 from nurture.models import NoticeKind, NotifyRepInput, SendResult, SendStepInput
 from nurture.repo import emails, handoffs, leads, reps, tracking
@@ -262,11 +262,27 @@ class EmailActivities:
                 ],
                 "handoff_id": handoff.id,
                 "handoff_url": f"{public}/v1/handoffs/{handoff.id}",
+                **self._links(handoff.id, str(rep.id)),
                 "reject_reasons": SLA.reject_reasons,
                 "lost_reasons": SLA.lost_reasons,
                 "public_url": public,
             }
             return _Prepared(key, lead.id, row.message_id, to, row.status, context)
+
+    def _links(self, handoff_id: str, rep_id: str) -> dict[str, Any]:
+        """The rep's one-click links (nurture.rep_links), one per action and one to the lead.
+
+        Minted when the mail is rendered, so they expire NURTURE_ACTION_LINK_HOURS later.
+        """
+        expires = datetime.now(UTC) + timedelta(hours=self._settings.action_link_hours)
+        secret = self._settings.secret_key.get_secret_value()
+        actions = ("ack", "reject", "opportunity", "won", "lost", rep_links.VIEW)
+        links = {
+            action: f"{self._public}/r/"
+            + rep_links.make_link(secret, handoff_id, rep_id, action, expires)
+            for action in actions
+        }
+        return {"links": links, "links_expire": _local(expires)}
 
     # --- shared ----------------------------------------------------------------
 

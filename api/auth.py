@@ -6,6 +6,8 @@
 - `SignedBody`: the raw body once its `X-Nurture-Signature` (nurture.signing) is checked.
 - `IntakeBody`: lead intake takes a signed body (form tools) or the admin token (people).
 - `SegmentBody`: a CDP proves it holds the webhook secret one of three ways (see there).
+- `link_actor`: a rep's one-click link from the handoff mail (nurture.rep_links) stands for
+  that rep, on that handoff, for that action only.
 - `BrowserAdmin`: pages a browser opens (the dashboard) take HTTP Basic with the admin token
   as password, so the browser asks for it; scripts may send the bearer token.
 
@@ -20,14 +22,15 @@ import hashlib
 import hmac
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from api.deps import StateDep
-from api.errors import SegmentUnauthorized, SignInRequired, Unauthorized
+from api.deps import AppState, StateDep
+from api.errors import Forbidden, SegmentUnauthorized, SignInRequired, Unauthorized
 from api.parsing import read_body
-from nurture import signing
+from nurture import rep_links, signing
 from nurture.repo import reps
 from nurture.settings import Settings
 from nurture.tables import Rep
@@ -98,6 +101,22 @@ async def sales_actor(request: Request, state: StateDep) -> Actor:
 
 
 ActorDep = Annotated[Actor, Depends(sales_actor)]
+
+
+async def link_actor(
+    state: AppState, token: str, now: datetime
+) -> tuple[Actor, rep_links.LinkClaim]:
+    """The rep a link was signed for, and what it may do; LinkRefused when tampered or expired,
+    Forbidden when that rep is unknown or disabled."""
+    claim = rep_links.read_link(state.settings.secret_key.get_secret_value(), token, now)
+    try:
+        rep_id = uuid.UUID(claim.rep_id)
+    except ValueError:
+        raise rep_links.LinkRefused("invalid") from None
+    rep = await state.db.run(reps.get_rep, rep_id)
+    if rep is None or not rep.active:
+        raise Forbidden("this link's rep is unknown or disabled")
+    return Actor(rep=rep, is_admin=False), claim
 
 
 async def lead_reader(request: Request, state: StateDep) -> Actor:

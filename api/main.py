@@ -13,7 +13,17 @@ from api import docs_pages, error_handlers, openapi_docs
 from api.database import Database
 from api.deps import AppState
 from api.responses import APP_WIDE
-from api.routes import campaigns, dashboard, events, handoffs, health, kpi, leads, tracking
+from api.routes import (
+    campaigns,
+    dashboard,
+    events,
+    handoffs,
+    health,
+    kpi,
+    leads,
+    rep_links,
+    tracking,
+)
 from api.segment import endpoint as segment
 from nurture.db import create_schema, make_engine
 from nurture.settings import Settings, get_settings
@@ -63,5 +73,6 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
     app.include_router(tracking.router)
     app.include_router(campaigns.router)
     app.include_router(dashboard.router)
+    app.include_router(rep_links.router)
     app.include_router(kpi.router)
     return app

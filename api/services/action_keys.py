@@ -23,8 +23,12 @@ def action_update_id(
     reason: str | None,
     note: str,
     amount: Decimal | None,
+    via: str = "api",
 ) -> str:
     """`<handoff>:<action>:<actor>:<digest of the body>`; the actor is `admin` or the rep's ID.
+
+    An action taken through a rep's one-click link reads `<actor>:link` in place of the actor,
+    so the workflow's history records who acted and how (the API's IDs stay as they were).
 
     Amounts compare as money (500000 and 500000.00 are one amount); the body enters only as
     a digest, so no note text reaches the workflow history through the ID.
@@ -36,4 +40,6 @@ def action_update_id(
     }
     digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:20]
     actor = f"rep-{rep_id}" if rep_id else "admin"
+    if via != "api":
+        actor = f"{actor}:{via}"
     return f"{handoff_id}:{action}:{actor}:{digest}"

@@ -36,7 +36,12 @@ CLOSED = "the handoff is closed; nothing more can be done"
 
 
 async def act(
-    state: AppState, actor: Actor, action: Action, handoff_id: str, body: ActionIn
+    state: AppState,
+    actor: Actor,
+    action: Action,
+    handoff_id: str,
+    body: ActionIn,
+    via: str = "api",
 ) -> HandoffOut:
     """Apply a rep's (or an admin's) action through the handoff's workflow; the new state.
 
@@ -61,6 +66,7 @@ async def act(
         reason=request.reason,
         note=request.note,
         amount=request.amount,
+        via=via,
     )
     handle = state.client.get_workflow_handle_for(SalesHandoffWorkflow.run, handoff_id)
     wait = timedelta(seconds=state.settings.intake_wait_seconds)

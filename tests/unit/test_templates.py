@@ -119,6 +119,9 @@ def test_the_assigned_rep_signs_marketing_mail() -> None:
     assert "担当: Sato Aiko" in mail.render("whitepaper/thanks", context, "ja").text
 
 
+LINKS = ("ack", "reject", "opportunity", "won", "lost", "view")
+
+
 def test_rep_notification_renders() -> None:
     rendered = mail.render(
         "handoff/rep-notification",
@@ -131,6 +134,8 @@ def test_rep_notification_renders() -> None:
             "handoff_id": "handoff-1",
             "handoff_url": "http://nurture.test/v1/handoffs/handoff-1",
             "reject_reasons": ["not_a_fit", "other"],
+            "links": {a: f"http://nurture.test/r/{a}-token" for a in LINKS},
+            "links_expire": "Fri 2026-11-27 10:00 (Asia/Tokyo)",
             "score": 61,
             "breakdown": [{"label": "Pricing page view", "points": 15}],
             "recent": [],
@@ -139,7 +144,9 @@ def test_rep_notification_renders() -> None:
     assert "score 61" in rendered.subject
     assert "+15  Pricing page view" in rendered.text
     assert "acknowledge it by Tue 2026-11-24 10:00 (Asia/Tokyo)" in rendered.text
-    assert "http://nurture.test/v1/handoffs/handoff-1/ack" in rendered.text
+    assert "Acknowledge (stops the SLA clock):\n  http://nurture.test/r/ack-token" in rendered.text
+    assert 'href="http://nurture.test/r/reject-token"' in rendered.html
+    assert "curl" not in rendered.text
 
 
 def test_missing_template_is_a_clear_error() -> None:

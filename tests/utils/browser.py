@@ -93,3 +93,17 @@ async def apply_campaign(page: Page, campaign: str) -> None:
     await page.select_option("select[name=campaign]", campaign)
     await page.click("#filters button")
     await page.wait_for_url(f"**campaign={campaign}**" if campaign else "**/dashboard?*")
+
+
+@asynccontextmanager
+async def phone_in_chromium() -> AsyncIterator[Page]:
+    """A blank page in headless Debian Chromium at phone width, as a rep on the go opens mail."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"no Chromium at {CHROMIUM}: tests/ensure-services.sh installs it")
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        context = await browser.new_context(viewport={"width": 390, "height": 844})
+        try:
+            yield await context.new_page()
+        finally:
+            await browser.close()
