@@ -24,7 +24,14 @@ from api.services.sales_actions import act
 from nurture import rep_links
 from nurture.models import CLOSED_HANDOFF, HandoffStatus
 from nurture.repo import leads
-from nurture.rules.sales_rules import RESULT, TAKES_AMOUNT, TAKES_REASON, Action, reasons_for
+from nurture.rules.sales_rules import (
+    RESULT,
+    TAKES_AMOUNT,
+    TAKES_REASON,
+    Action,
+    reasons_for,
+    refusal,
+)
 from nurture.tables import Handoff
 from scenarios.sla import SLA
 
@@ -96,7 +103,8 @@ def _blocked(action: Action, handoff: Handoff) -> LinkPage | None:
         return LinkPage(
             "refused", 409, title="closed", text="closed_text", values={"status": status}
         )
-    return None
+    why = refusal(action, status)  # out of order (won before acknowledging)
+    return None if why is None else LinkPage("refused", 409, title="conflict", detail=why)
 
 
 async def _open(

@@ -151,10 +151,11 @@ async def test_a_scanner_that_fetches_every_link_changes_nothing(
 ) -> None:
     handoff, _ = await _handed_off(http, stack)
     links, _ = await _links(smtp, stack)
+    later = {"Opportunity…", "Won…", "Lost…"}  # pages saying "acknowledge first"
     for label, url in links.items():
         r = await http.get(url)
-        assert r.status_code == 200 and r.headers["content-type"].startswith("text/html"), label
-        assert "Kato Mei" in r.text
+        assert r.status_code == (409 if label in later else 200), label
+        assert r.headers["content-type"].startswith("text/html") and "Kato Mei" in r.text
     assert (await _handoff(http, handoff))["status"] == "pending"
     # A scanner that also submits the page's form, without the page's cookie: refused.
     page = await http.get(links["Acknowledge"])
@@ -207,3 +208,36 @@ async def test_foreign_tampered_and_expired_links_are_refused_with_a_page(
             assert r.status_code == status and words in r.text, path
         await _snap(page, "rep-link-refused.png")
     assert (await _handoff(http, handoff))["status"] == "pending"
+
+
+async def test_opportunity_then_won_with_an_amount_and_the_funnel_counts_it(
+    stack: ApiServer, http: httpx.AsyncClient, smtp: MailSink
+) -> None:
+    handoff, lead_id = await _handed_off(http, stack)
+    links, _ = await _links(smtp, stack)
+    async with phone_in_chromium() as page:
+        # Before acknowledging, Won is out of order: the page says why, nothing changes.
+        response = await page.goto(links["Won…"])
+        assert response is not None and response.status == 409
+        outcome = await page.inner_text("#outcome")
+        assert "Not possible now" in outcome and "must be accepted" in outcome, outcome
+        assert (await _handoff(http, handoff))["status"] == "pending"
+        for label in ("Acknowledge", "Opportunity…"):
+            await page.goto(links[label])
+            await page.click("button[type=submit]")
+            await page.wait_for_selector("#outcome")
+        await page.goto(links["Won…"])
+        await page.fill("#amount", "not money")
+        await page.click("button[type=submit]")
+        assert "the amount must be a number" in await page.inner_text("[role=alert]")
+        assert (await _handoff(http, handoff))["status"] == "opportunity"
+        await page.fill("#amount", "1,200,000")
+        await page.click("button[type=submit]")
+        assert "Recorded as won: 1,200,000" in await page.inner_text("#outcome")
+    after = await _handoff(http, handoff)
+    assert after["status"] == "won" and float(after["amount"]) == 1200000
+    lead = await lead_when(http, stack, lead_id, lambda s: s["stage"] == "won")
+    assert lead["stage"] == "won"
+    funnel = (await http.get("/v1/kpi/funnel", headers=stack.admin)).json()
+    won = next(s for s in funnel["overall"]["stages"] if s["stage"] == "won")
+    assert won["count"] == 1
