@@ -123,8 +123,16 @@ def _action(claim: rep_links.LinkClaim) -> Action:
 
 
 def _ready(
-    state: AppState, token: str, action: Action, summary: Summary, now: datetime, **extra: object
+    state: AppState,
+    token: str,
+    action: Action,
+    summary: Summary,
+    now: datetime,
+    problem: str = "",
+    form: LinkForm | None = None,
 ) -> LinkPage:
+    """The page with the form: a fresh nonce (for the cookie) and the confirm value bound to it;
+    after a refused form, the problem (422) and what the rep typed."""
     nonce = secrets.token_urlsafe(18)
     secret = state.settings.secret_key.get_secret_value()
     return LinkPage(
@@ -134,7 +142,9 @@ def _ready(
         reasons=reasons_for(action, SLA),
         confirm=rep_links.make_confirm(secret, token, nonce, now),
         nonce=nonce,
-        **extra,  # type: ignore[arg-type]
+        status_code=422 if problem else 200,
+        detail=problem,
+        form=form,
     )
 
 
@@ -177,9 +187,7 @@ async def use(state: AppState, token: str, form: LinkForm, nonce: str, now: date
     try:
         out = await act(state, actor, action, handoff.id, _body(action, form), via="link")
     except Invalid as err:
-        return _ready(
-            state, token, action, summary, now, status_code=422, detail=err.message, form=form
-        )
+        return _ready(state, token, action, summary, now, problem=err.message, form=form)
     return _done(action, handoff, summary, out)
 
 

@@ -241,3 +241,20 @@ async def test_opportunity_then_won_with_an_amount_and_the_funnel_counts_it(
     funnel = (await http.get("/v1/kpi/funnel", headers=stack.admin)).json()
     won = next(s for s in funnel["overall"]["stages"] if s["stage"] == "won")
     assert won["count"] == 1
+
+
+async def test_lost_with_a_reason_after_acknowledging(
+    stack: ApiServer, http: httpx.AsyncClient, smtp: MailSink
+) -> None:
+    handoff, _ = await _handed_off(http, stack)
+    links, _ = await _links(smtp, stack)
+    async with phone_in_chromium() as page:
+        await page.goto(links["Acknowledge"])
+        await page.click("button[type=submit]")
+        await page.wait_for_selector("#outcome")
+        await page.goto(links["Lost…"])
+        await page.select_option("#reason", "price")
+        await page.click("button[type=submit]")
+        assert "Recorded as lost (price)" in await page.inner_text("#outcome")
+    after = await _handoff(http, handoff)
+    assert after["status"] == "lost" and after["outcome_reason"] == "price"
