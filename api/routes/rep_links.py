@@ -28,7 +28,15 @@ _templates = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
     autoescape=True,
 )
-HEADERS = {"Cache-Control": "no-store, private", "Referrer-Policy": "no-referrer"}
+# No caching, no referrer (the token stays off other sites' logs), and no framing: a page
+# whose one button acts must not be clickjacked inside another site.
+HEADERS = {
+    "Cache-Control": "no-store, private",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+}
 REFUSED = {"invalid": 404, "expired": 410, "stale_page": 403}
 
 

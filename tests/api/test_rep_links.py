@@ -156,6 +156,11 @@ async def test_a_scanner_that_fetches_every_link_changes_nothing(
         r = await http.get(url)
         assert r.status_code == (409 if label in later else 200), label
         assert r.headers["content-type"].startswith("text/html") and "Kato Mei" in r.text
+        assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+        assert (
+            r.headers["referrer-policy"] == "no-referrer"
+            and "no-store" in r.headers["cache-control"]
+        )
     assert (await _handoff(http, handoff))["status"] == "pending"
     # A scanner that also submits the page's form, without the page's cookie: refused.
     page = await http.get(links["Acknowledge"])
