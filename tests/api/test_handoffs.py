@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,26 +13,8 @@ from nurture.db import session_scope
 from nurture.repo import reps
 from nurture.tables import Handoff, RepAssignment
 from tests.utils.api import REP_ONE, REP_TWO, lead_when
+from tests.utils.handoffs import handed_off
 from tests.utils.stack import ApiServer
-
-
-async def _handed_off(http: httpx.AsyncClient, api: ApiServer, email: str) -> str:
-    lead = {
-        "email": email,
-        "name": "Kato Mei",
-        "company": "Kato Seiki",
-        "scenario": "whitepaper",
-        "job_title": "CTO",
-        "industry": "Manufacturing",
-        "company_size": 300,
-    }
-    r = await http.post("/v1/leads", json=lead, headers=api.admin)
-    lead_id = r.json()["id"]
-    body = json.dumps({"event_id": "p", "lead_id": lead_id, "type": "pricing_page_view"}).encode()
-    await http.post("/v1/events", content=body, headers=api.signed(body))
-    state = await lead_when(http, api, lead_id, lambda s: s["stage"] == "sales_pending")
-    assert state["stage"] == "sales_pending", state
-    return f"handoff-{lead_id}-1"
 
 
 def _error(r: httpx.Response) -> str:
@@ -42,7 +23,8 @@ def _error(r: httpx.Response) -> str:
 
 @pytest.fixture
 async def handoff(stack: ApiServer, http: httpx.AsyncClient) -> str:
-    return await _handed_off(http, stack, "kato@customer.example.com")
+    handoff, _ = await handed_off(http, stack)
+    return handoff
 
 
 async def test_a_rep_lists_their_own_handoffs_with_the_time_left(

@@ -18,46 +18,10 @@ from nurture import rep_links
 from nurture.db import session_scope
 from nurture.mailsink import MailSink
 from nurture.repo import reps
-from tests.utils.api import REP_ONE, lead_when, post_events
+from tests.utils.api import REP_ONE, lead_when
 from tests.utils.browser import ARTIFACTS, phone_in_chromium
+from tests.utils.handoffs import handed_off, rep_links_in_mail
 from tests.utils.stack import ApiServer
-
-PUBLIC = "http://nurture.test"  # NURTURE_PUBLIC_URL of the test settings
-
-
-async def _handed_off(http: httpx.AsyncClient, api: ApiServer) -> tuple[str, str]:
-    """A lead handed to Rep One (the first in turn); its handoff ID and lead ID."""
-    lead = {
-        "email": "kato@customer.example.com",
-        "name": "Kato Mei",
-        "company": "Kato Seiki",
-        "scenario": "whitepaper",
-        "job_title": "CTO",
-        "industry": "Manufacturing",
-        "company_size": 300,
-    }
-    lead_id = (await http.post("/v1/leads", json=lead, headers=api.admin)).json()["id"]
-    event = {"event_id": "p", "lead_id": lead_id, "type": "pricing_page_view"}
-    assert (await post_events(http, api, event)).status_code == 202
-    state = await lead_when(http, api, lead_id, lambda s: s["stage"] == "sales_pending")
-    assert state["stage"] == "sales_pending", state
-    return f"handoff-{lead_id}-1", lead_id
-
-
-async def _links(smtp: MailSink, api: ApiServer) -> tuple[dict[str, str], str]:
-    """The rep's links by their label in the mail's HTML, pointed at the test server."""
-    mails = await smtp.received(2)
-    notice = next(m for m in mails if m.to == "rep.one@sales.example.com")
-    html = notice.html()
-    found = dict(re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', html))
-    by_label = {label: url.replace(PUBLIC, api.base_url) for url, label in found.items()}
-    assert {"Acknowledge", "Reject…", "Open lead", "Opportunity…", "Won…", "Lost…"} <= set(
-        by_label
-    ), by_label
-    assert "curl" not in notice.text() and "NURTURE_REP_TOKEN" not in notice.text()
-    for label in ("Acknowledge", "Reject…", "Open lead"):
-        assert by_label[label] in notice.text().replace(PUBLIC, api.base_url)
-    return by_label, html
 
 
 async def _handoff(http: httpx.AsyncClient, handoff: str) -> dict[str, Any]:
@@ -89,8 +53,8 @@ async def test_acknowledge_in_one_click_from_the_mail(
     engine: Engine,
     dev_env: WorkflowEnvironment,
 ) -> None:
-    handoff, lead_id = await _handed_off(http, stack)
-    links, html = await _links(smtp, stack)
+    handoff, lead_id = await handed_off(http, stack)
+    links, html = await rep_links_in_mail(smtp, stack)
     for url in links.values():  # only the token: no lead ID, name or address in the URL
         token = url.rsplit("/r/", 1)[1]
         assert lead_id not in url and "kato" not in url.lower() and "/" not in token
@@ -125,8 +89,8 @@ async def test_acknowledge_in_one_click_from_the_mail(
 async def test_reject_with_a_reason_and_a_note(
     stack: ApiServer, http: httpx.AsyncClient, smtp: MailSink
 ) -> None:
-    handoff, lead_id = await _handed_off(http, stack)
-    links, _ = await _links(smtp, stack)
+    handoff, lead_id = await handed_off(http, stack)
+    links, _ = await rep_links_in_mail(smtp, stack)
     async with phone_in_chromium() as page:
         await page.goto(links["Reject…"])
         options = await page.eval_on_selector_all("#reason option", "os => os.map(o => o.value)")
@@ -149,8 +113,8 @@ async def test_reject_with_a_reason_and_a_note(
 async def test_a_scanner_that_fetches_every_link_changes_nothing(
     stack: ApiServer, http: httpx.AsyncClient, smtp: MailSink
 ) -> None:
-    handoff, _ = await _handed_off(http, stack)
-    links, _ = await _links(smtp, stack)
+    handoff, _ = await handed_off(http, stack)
+    links, _ = await rep_links_in_mail(smtp, stack)
     later = {"Opportunity…", "Won…", "Lost…"}  # pages saying "acknowledge first"
     for label, url in links.items():
         r = await http.get(url)
@@ -185,8 +149,8 @@ def _rep_id(engine: Engine, token: str) -> str:
 async def test_foreign_tampered_and_expired_links_are_refused_with_a_page(
     stack: ApiServer, http: httpx.AsyncClient, smtp: MailSink, engine: Engine
 ) -> None:
-    handoff, _ = await _handed_off(http, stack)
-    links, _ = await _links(smtp, stack)
+    handoff, _ = await handed_off(http, stack)
+    links, _ = await rep_links_in_mail(smtp, stack)
     secret = stack.settings.secret_key.get_secret_value()
     ahead = datetime.now(UTC) + timedelta(hours=1)
     other = rep_links.make_link(secret, handoff, _rep_id(engine, "dev-rep-2"), "ack", ahead)
@@ -218,8 +182,8 @@ async def test_foreign_tampered_and_expired_links_are_refused_with_a_page(
 async def test_opportunity_then_won_with_an_amount_and_the_funnel_counts_it(
     stack: ApiServer, http: httpx.AsyncClient, smtp: MailSink
 ) -> None:
-    handoff, lead_id = await _handed_off(http, stack)
-    links, _ = await _links(smtp, stack)
+    handoff, lead_id = await handed_off(http, stack)
+    links, _ = await rep_links_in_mail(smtp, stack)
     async with phone_in_chromium() as page:
         # Before acknowledging, Won is out of order: the page says why, nothing changes.
         response = await page.goto(links["Won…"])
@@ -251,8 +215,8 @@ async def test_opportunity_then_won_with_an_amount_and_the_funnel_counts_it(
 async def test_lost_with_a_reason_after_acknowledging(
     stack: ApiServer, http: httpx.AsyncClient, smtp: MailSink
 ) -> None:
-    handoff, _ = await _handed_off(http, stack)
-    links, _ = await _links(smtp, stack)
+    handoff, _ = await handed_off(http, stack)
+    links, _ = await rep_links_in_mail(smtp, stack)
     async with phone_in_chromium() as page:
         await page.goto(links["Acknowledge"])
         await page.click("button[type=submit]")

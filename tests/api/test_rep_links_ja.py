@@ -7,8 +7,8 @@ import pytest
 
 from nurture.mailsink import MailSink
 from nurture.settings import Settings
-from tests.api.test_rep_links import _handed_off, _links
 from tests.utils.browser import phone_in_chromium
+from tests.utils.handoffs import handed_off, rep_links_in_mail
 from tests.utils.stack import ApiServer
 
 
@@ -20,8 +20,8 @@ def settings(settings: Settings) -> Settings:
 async def test_a_japanese_team_reads_japanese_pages(
     stack: ApiServer, http: httpx.AsyncClient, smtp: MailSink
 ) -> None:
-    await _handed_off(http, stack)
-    links, _ = await _links(smtp, stack)
+    await handed_off(http, stack)
+    links, _ = await rep_links_in_mail(smtp, stack)
     async with phone_in_chromium() as page:
         await page.goto(links["Acknowledge"])
         assert await page.get_attribute("html", "lang") == "ja"
