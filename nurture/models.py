@@ -237,6 +237,8 @@ class SlaEventKind(StrEnum):
     LOST = "lost"
     NOTIFY_FAILED = "notify_failed"
     WEBHOOK_FAILED = "webhook_failed"
+    WAITING_FOR_REP = "waiting_for_rep"  # nobody could take the lead; the handoff waits
+    CHAT_FAILED = "chat_failed"  # the Slack post gave up; the handoff goes on
 
 
 CLOCK_STARTS = (SlaEventKind.ASSIGNED, SlaEventKind.REASSIGNED)
@@ -273,6 +275,7 @@ class NoticeKind(StrEnum):
     REMINDER = "reminder"
     MANAGER = "manager"
     WITHDRAWN = "withdrawn"
+    REASSIGNED = "reassigned"  # to the previous rep, when a manager moved the handoff
 
 
 class NotifyRepInput(BaseModel):
@@ -291,6 +294,21 @@ class SalesAction(BaseModel):
     reason: str | None = None
     note: str = ""
     amount: Decimal | None = None
+
+
+class ReassignRequest(BaseModel):
+    """A manager hands a pending or acknowledged handoff to another rep (by ID)."""
+
+    to_rep_id: str
+    by: str = ""  # who asked, as an opaque label for the timeline: "manager:<rep id>", "admin"
+    note: str = ""
+
+
+# The handoff workflow's reassignment update, and the signal that tells a handoff waiting
+# for a rep that one may be available now, by name (the API and CLI use them without
+# importing the workflow class).
+REASSIGN_UPDATE = "reassign"
+REPS_AVAILABLE_SIGNAL = "reps-available"
 
 
 # The handoff workflow's state query, by name: activities sit beside workflows and must not
