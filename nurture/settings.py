@@ -5,8 +5,9 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, EmailStr, Field, SecretStr, model_validator
+from pydantic import BaseModel, EmailStr, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEV_WEBHOOK_SECRET = "dev-webhook-secret"
@@ -22,6 +23,18 @@ class RepConfig(BaseModel):
     name: str
     email: EmailStr
     manager: EmailStr | None = None
+    language: Literal["en", "ja"] | None = None  # None: NURTURE_DEFAULT_LANGUAGE
+    timezone: str | None = None  # IANA; None: the SLA calendar's time zone
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"{value!r} is not an IANA time zone like Asia/Tokyo") from None
+        return value
 
 
 def _parse_reps(value: object) -> object:

@@ -153,6 +153,8 @@ class Rep(SQLModel, table=True):
     name: str
     email: str = Field(unique=True, max_length=320)
     manager_email: str | None = None
+    language: str | None = Field(default=None, max_length=8)  # None: NURTURE_DEFAULT_LANGUAGE
+    timezone: str | None = Field(default=None, max_length=64)  # None: the SLA calendar's
     territories: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     industries: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     weight: int = 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from typing import TypeVar
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 from email_validator import EmailNotValidError, validate_email
@@ -51,12 +51,26 @@ def add(
     territory: list[str] = typer.Option([], help="A territory the rep covers (repeatable)."),
     industry: list[str] = typer.Option([], help="An industry the rep covers (repeatable)."),
     weight: int = typer.Option(1, min=1, help="Share of leads under the weighted strategy."),
+    language: str | None = typer.Option(
+        None, help="Language of the rep's mail and pages: en or ja (default: the product's)."
+    ),
+    timezone: str | None = typer.Option(
+        None, help="IANA time zone the rep reads times in, e.g. Asia/Tokyo (default: the SLA's)."
+    ),
 ) -> None:
     """Add a rep and print their API token (shown this once; only its hash is kept)."""
     address = _email(email, "--email")
     boss = _email(manager, "--manager") if manager else None
     if not name.strip():
         raise _fail("--name must not be empty")
+    if language is not None and language not in ("en", "ja"):
+        raise _fail(f"--language {language!r}: nurture writes to reps in en or ja")
+    if timezone is not None:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = f"--timezone {timezone!r}"
+            raise _fail(f"{zone} is not an IANA time zone like Asia/Tokyo") from None
 
     def work(session: Session) -> str:
         _, token = reps.add_rep(
@@ -67,6 +81,8 @@ def add(
             territories=territory,
             industries=industry,
             weight=weight,
+            language=language,
+            timezone=timezone,
         )
         return token
 

@@ -42,6 +42,8 @@ def add_rep(
     industries: Sequence[str] = (),
     weight: int = 1,
     token: str | None = None,
+    language: str | None = None,
+    timezone: str | None = None,
 ) -> tuple[Rep, str]:
     """Create a rep; returns it with its API token (only its hash is stored)."""
     email = email.strip().lower()
@@ -57,6 +59,8 @@ def add_rep(
         territories=[t.strip().lower() for t in territories if t.strip()],
         industries=[i.strip().lower() for i in industries if i.strip()],
         weight=weight,
+        language=language,
+        timezone=timezone,
         token_hash=hash_token(token),
     )
     session.add(rep)
@@ -106,7 +110,15 @@ def sync_from_config(session: Session, reps: Sequence[RepConfig], dev_tokens: bo
                 email=email,
                 manager_email=str(cfg.manager) if cfg.manager else None,
                 token=token,
+                language=cfg.language,
+                timezone=cfg.timezone,
             )
+        else:  # configuration owns what it names: a language or zone set there wins
+            if cfg.language is not None:
+                existing.language = cfg.language
+            if cfg.timezone is not None:
+                existing.timezone = cfg.timezone
+            session.add(existing)
 
 
 # --- assignment -----------------------------------------------------------------------
