@@ -294,6 +294,7 @@ class SalesAction(BaseModel):
     reason: str | None = None
     note: str = ""
     amount: Decimal | None = None
+    via: str = ""  # how: "link" (mail or chat), "workspace" (/sales) or "api"; recorded
 
 
 class ReassignRequest(BaseModel):

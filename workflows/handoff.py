@@ -179,8 +179,13 @@ class SalesHandoffWorkflow:
 
     async def _apply(self, act: Action, action: SalesAction) -> HandoffState:
         self._status = RESULT[act]
+        who = "an admin" if action.rep_id is None else "the rep"
         await self._record(
-            SlaEventKind(act.value), reason=action.reason, note=action.note, amount=action.amount
+            SlaEventKind(act.value),
+            detail=f"by {who} via {action.via}" if action.via else "",
+            reason=action.reason,
+            note=action.note,
+            amount=action.amount,
         )
         stage = LEAD_STAGE.get(self._status)
         if stage is not None:

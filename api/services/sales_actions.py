@@ -58,6 +58,7 @@ async def act(
         reason=body.reason,
         note=body.note,
         amount=body.amount,
+        via=via,
     )
     update_id = action_update_id(
         handoff_id,
