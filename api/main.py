@@ -22,6 +22,7 @@ from api.routes import (
     kpi,
     leads,
     rep_links,
+    sales_workspace,
     tracking,
 )
 from api.segment import endpoint as segment
@@ -74,5 +75,6 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
     app.include_router(campaigns.router)
     app.include_router(dashboard.router)
     app.include_router(rep_links.router)
+    app.include_router(sales_workspace.router)
     app.include_router(kpi.router)
     return app

@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     default_language: Literal["en", "ja"] = "en"
     # How long a sales rep's one-click link in the handoff mail works (nurture.rep_links).
     action_link_hours: float = Field(default=72.0, gt=0)
+    # The /sales workspace: how long its emailed sign-in link works, and a session lasts.
+    sign_in_link_minutes: float = Field(default=15.0, gt=0)
+    sales_session_hours: float = Field(default=12.0, gt=0)
 
     @model_validator(mode="before")
     @classmethod

@@ -281,3 +281,30 @@ class ServiceHeartbeat(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=200)
     at: datetime = _ts(nullable=False)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+
+
+class SignInLink(SQLModel, table=True):
+    """A one-time sign-in link to /sales that was emailed: the link holds only a random
+    value, whose hash is kept here beside the address it was sent to."""
+
+    __tablename__ = "sign_in_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    email: str = Field(max_length=320)
+    created_at: datetime = _ts(nullable=False)
+    expires_at: datetime = _ts(nullable=False)
+    used_at: datetime | None = _ts(nullable=True)
+
+
+class RepSession(SQLModel, table=True):
+    """A signed-in /sales session: the cookie holds a random ID, only its hash is kept."""
+
+    __tablename__ = "rep_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    email: str = Field(max_length=320)
+    created_at: datetime = _ts(nullable=False)
+    expires_at: datetime = _ts(nullable=False)
+    ended_at: datetime | None = _ts(nullable=True)
