@@ -19,19 +19,37 @@ class AssignmentActivities:
     @activity.defn
     def assign_rep(self, input: AssignInput) -> Assignment:
         """Idempotent per (handoff, attempt): a retry gets the rep the first try chose."""
+        attempt = input.attempt or len(input.exclude_rep_ids) + 1
         with session_scope(self._engine) as session:
-            choice = reps.assign(
-                session,
-                strategy=SLA.assignment,
-                handoff_id=input.handoff_id,
-                attempt=len(input.exclude_rep_ids) + 1,
-                profile=input.profile,
-                at=input.at,
-                exclude=input.exclude_rep_ids,
-            )
+            choice: reps.Choice | None
+            if input.to_rep_id is not None:
+                try:
+                    choice = reps.assign_to(
+                        session,
+                        handoff_id=input.handoff_id,
+                        attempt=attempt,
+                        rep_id=input.to_rep_id,
+                        at=input.at,
+                    )
+                except reps.RepError as err:
+                    raise ApplicationError(
+                        str(err), type="RepUnavailable", non_retryable=True
+                    ) from None
+            else:
+                choice = reps.assign(
+                    session,
+                    strategy=SLA.assignment,
+                    handoff_id=input.handoff_id,
+                    attempt=attempt,
+                    profile=input.profile,
+                    at=input.at,
+                    exclude=input.exclude_rep_ids,
+                )
             if choice is None:
+                back = reps.next_back(session, input.at)
                 raise ApplicationError(
                     "no sales rep is available (all disabled, away or already tried)",
+                    back.isoformat() if back else None,  # when the first away rep returns
                     type="NoRepAvailable",
                     non_retryable=True,
                 )

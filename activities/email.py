@@ -20,7 +20,13 @@ from temporalio.exceptions import ApplicationError
 from activities.delivery import Mail, OutboxDelivery, Outcome
 from nurture import mail, rep_links
 from nurture.db import session_scope
-from nurture.models import NoticeKind, NotifyRepInput, SendResult, SendStepInput
+from nurture.models import (
+    NoRepNoticeInput,
+    NoticeKind,
+    NotifyRepInput,
+    SendResult,
+    SendStepInput,
+)
 from nurture.repo import emails, handoffs, leads, reps, tracking
 from nurture.settings import Settings
 from nurture.smtp_errors import scrub
@@ -173,6 +179,51 @@ class EmailActivities:
         rendered = self._render(NOTICE_TEMPLATES[input.kind], prepared.context)
         outcome = await self._deliver(prepared, rendered, f"sales {input.kind.value} mail")
         return _result(prepared, outcome, rendered.subject)
+
+    @activity.defn
+    async def notify_no_rep(self, input: NoRepNoticeInput) -> SendResult:
+        """Tell the sales admin (else the reps' managers) that a lead waits for a rep."""
+        key = f"handoff:{input.handoff_id}:no-rep"
+        async with heartbeating():
+            try:
+                prepared = await asyncio.to_thread(self._prepare_no_rep, key, input)
+                if prepared is None:
+                    return SendResult(message_id="")
+                if prepared.already_sent:
+                    return SendResult(message_id=prepared.message_id, already_sent=True)
+                rendered = self._render("handoff/no-rep", prepared.context, prepared.language)
+                outcome = await self._deliver(prepared, rendered, "sales no-rep mail")
+                return _result(prepared, outcome, rendered.subject)
+            except ApplicationError as err:
+                raise _without_frames(err) from None
+            except (OSError, SQLAlchemyError) as err:
+                raise _retry_later(err) from None
+
+    def _prepare_no_rep(self, key: str, input: NoRepNoticeInput) -> _Prepared | None:
+        with session_scope(self._engine) as session:
+            to = reps.admin_addresses(session, self._settings.sales_admin_email)
+            if not to:
+                log.warning("handoff %s waits for a rep; no admin or manager to tell", key)
+                return None
+            lead = self._lead(session, input.lead_id)
+            row = emails.claim(
+                session,
+                outbox_key=key,
+                lead_id=lead.id,
+                kind="rep",
+                message_id=mail.message_id_for(key, self._settings.mail_from),
+                scheduled_at=input.at,
+            )
+            context = {
+                "lead": _lead_context(lead),
+                "score": lead.score,
+                "since": _local(input.at),
+                "public_url": self._settings.public_url.rstrip("/"),
+            }
+            language = self._settings.default_language
+            return _Prepared(
+                key, lead.id, row.message_id, ", ".join(to), row.status, context, language=language
+            )
 
     # --- steps -----------------------------------------------------------------
 

@@ -268,6 +268,8 @@ class AssignInput(BaseModel):
     at: datetime
     profile: LeadProfile = Field(default_factory=LeadProfile)
     exclude_rep_ids: list[str] = Field(default_factory=list)
+    to_rep_id: str | None = None  # a manager's choice: this rep, if active, for `attempt`
+    attempt: int | None = None  # None: one more than the reps tried (exclude_rep_ids)
 
 
 class NoticeKind(StrEnum):
@@ -276,6 +278,14 @@ class NoticeKind(StrEnum):
     MANAGER = "manager"
     WITHDRAWN = "withdrawn"
     REASSIGNED = "reassigned"  # to the previous rep, when a manager moved the handoff
+
+
+class NoRepNoticeInput(BaseModel):
+    """Tell the sales admin (or the reps' managers) that a lead waits for a rep."""
+
+    handoff_id: str
+    lead_id: str
+    at: datetime
 
 
 class NotifyRepInput(BaseModel):
@@ -355,6 +365,7 @@ class SalesProgress(BaseModel):
     reason: str
     rep_id: str | None = None
     handoff_id: str | None = None  # None from handoffs started before 2026-12-01
+    waiting_for_rep: bool = False  # nobody can take the lead yet; the handoff waits
 
 
 class HandoffResult(BaseModel):

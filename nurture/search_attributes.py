@@ -7,8 +7,11 @@ LEAD_STAGE = SearchAttributeKey.for_keyword("LeadStage")
 SCENARIO = SearchAttributeKey.for_keyword("Scenario")
 SCENARIO_STEP = SearchAttributeKey.for_keyword("ScenarioStep")
 SOURCE = SearchAttributeKey.for_keyword("Source")
+# A handoff's state for ops: waiting_for_rep, pending, overdue, escalated, accepted,
+# opportunity, won, lost, rejected, withdrawn.
+HANDOFF_STATE = SearchAttributeKey.for_keyword("HandoffState")
 
-ALL = (LEAD_SCORE, LEAD_STAGE, SCENARIO, SCENARIO_STEP, SOURCE)
+ALL = (LEAD_SCORE, LEAD_STAGE, SCENARIO, SCENARIO_STEP, SOURCE, HANDOFF_STATE)
 
 
 def cli_flags() -> list[str]:

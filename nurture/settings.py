@@ -97,6 +97,8 @@ class Settings(BaseSettings):
     reconcile_seconds: float = Field(default=30.0, gt=0)
     send_window: bool = True
     default_language: Literal["en", "ja"] = "en"
+    # Told when a lead waits because no rep can take it; unset: every rep's manager.
+    sales_admin_email: str | None = None
     # How long a sales rep's one-click link in the handoff mail works (nurture.rep_links).
     action_link_hours: float = Field(default=72.0, gt=0)
     # The /sales workspace: how long its emailed sign-in link works, and a session lasts.

@@ -27,6 +27,8 @@ with workflow.unsafe.imports_passed_through():
         CLOSED_HANDOFF,
         HANDOFF_CLOSED_SIGNAL,
         HANDOFF_STATE_QUERY,
+        REASSIGN_UPDATE,
+        REPS_AVAILABLE_SIGNAL,
         SALES_PROGRESS_SIGNAL,
         AssignInput,
         Assignment,
@@ -35,8 +37,10 @@ with workflow.unsafe.imports_passed_through():
         HandoffResult,
         HandoffState,
         HandoffStatus,
+        NoRepNoticeInput,
         NoticeKind,
         NotifyRepInput,
+        ReassignRequest,
         SalesAction,
         SalesProgress,
         SentRecord,
@@ -44,6 +48,7 @@ with workflow.unsafe.imports_passed_through():
         Stage,
     )
     from nurture.rules.sales_rules import LEAD_STAGE, RESULT, Action, body_problem, refusal
+    from nurture.search_attributes import HANDOFF_STATE
     from scenarios.sla import SLA
     from workflows import policies
 
@@ -55,6 +60,11 @@ CLOSE_SIGNAL = "handoff-close-signal"
 # Handoffs started from here on send their mail beside the SLA clock instead of waiting for
 # it: a relay that is down holds the rep's mail for days, and must not hold the handoff.
 NOTICES_ASIDE = "handoff-notices-aside"
+# Handoffs started from here on show where they stand (search attribute HandoffState), and
+# one nobody can take says so (the lead's timeline, the manager told once) and is assigned
+# as soon as a rep becomes available, not on the next hourly try.
+VISIBLE_STATE = "handoff-visible-state"
+OPEN = (HandoffStatus.PENDING, HandoffStatus.ACCEPTED, HandoffStatus.OPPORTUNITY)
 
 
 @workflow.defn
@@ -72,18 +82,27 @@ class SalesHandoffWorkflow:
         self._aside = False
         self._notices: list[tuple[NoticeKind, asyncio.Task[None]]] = []
         self._webhooks = asyncio.Lock()  # the CRM hears of a handoff's moves in order
+        self._visible = False
+        self._reps_maybe = False  # a rep may have become available: try assigning again
+        self._moving = False  # a reassignment is choosing the next rep
+        self._moves = 0  # a manager's reassignments, which restart the clock's ladder
 
     @workflow.run
     async def run(self, input: HandoffInput) -> HandoffResult:
         self._aside = workflow.patched(NOTICES_ASIDE)
+        self._visible = workflow.patched(VISIBLE_STATE)
         self._rep = await self._assign(first=True)
         await self._started_clock(SlaEventKind.ASSIGNED, self._rep.reason)
         await self._notify(NoticeKind.ASSIGNED)
         await self._tell_lead(Stage.SALES_PENDING, "handed to a sales rep")
         while self._status == HandoffStatus.PENDING:
+            moves = self._moves
             if await self._run_ladder():
                 break
-            if self._reassignments < SLA.ladder.max_reassignments and await self._reassign():
+            if self._moves != moves:
+                continue  # a manager gave it to someone else: their clock, from the start
+            automatic = self._reassignments - self._moves
+            if automatic < SLA.ladder.max_reassignments and await self._reassign():
                 continue
             await self._withdraw()
         await workflow.wait_condition(lambda: self._status in CLOSED_HANDOFF)
@@ -163,6 +182,77 @@ class SalesHandoffWorkflow:
     def _validate_lost(self, action: SalesAction) -> None:
         self._validate(Action.LOST, action)
 
+    @workflow.signal(name=REPS_AVAILABLE_SIGNAL)
+    def reps_available(self) -> None:
+        """A rep was enabled, came back or was added: a handoff waiting for one tries now."""
+        self._reps_maybe = True
+
+    @workflow.update(name=REASSIGN_UPDATE)
+    async def reassign(self, request: ReassignRequest) -> HandoffState:
+        """A manager moves an open handoff to another rep; a pending one starts their clock."""
+        previous = self._rep
+        if previous is None:  # the validator refused this; kept for the type checker
+            raise ApplicationError("the handoff has no rep yet", type="OutOfOrder")
+        self._moving = True
+        try:
+            chosen = await workflow.execute_activity_method(
+                AssignmentActivities.assign_rep,
+                AssignInput(
+                    handoff_id=self._input.handoff_id,
+                    lead_id=self._input.lead_id,
+                    score=self._input.score,
+                    at=workflow.now(),
+                    profile=self._input.profile,
+                    to_rep_id=request.to_rep_id,
+                    attempt=self._reassignments + 2,
+                ),
+                start_to_close_timeout=policies.ASSIGN_TIMEOUT,
+                retry_policy=policies.ASSIGN_RETRY,
+            )
+        except ActivityError as err:
+            self._moving = False
+            cause = err.cause
+            why = cause.message if isinstance(cause, ApplicationError) else str(err)
+            raise ApplicationError(why, type="RepUnavailable") from None
+        if self._status not in OPEN or self._rep is not previous:
+            self._moving = False
+            raise ApplicationError("the handoff moved on meanwhile", type="OutOfOrder")
+        # Swap before any await, so the previous rep's late action is refused from now on.
+        self._tried.append(previous.rep_id)
+        self._rep = chosen
+        self._reassignments += 1
+        self._moves += 1
+        self._moving = False
+        by = f" by {request.by}" if request.by else " by a manager"
+        note = f": {request.note}" if request.note else ""
+        await self._notify(NoticeKind.REASSIGNED, previous)
+        if self._status == HandoffStatus.PENDING:
+            await self._started_clock(SlaEventKind.REASSIGNED, f"reassigned{by}{note}")
+        else:
+            await self._record(SlaEventKind.REASSIGNED, detail=f"reassigned{by}{note}")
+            self._show()
+        await self._notify(NoticeKind.ASSIGNED)
+        stage = LEAD_STAGE.get(self._status, Stage.SALES_PENDING)
+        await self._tell_lead(stage, "reassigned to another sales rep by a manager")
+        return self.state()
+
+    @reassign.validator
+    def _validate_reassign(self, request: ReassignRequest) -> None:
+        if self._rep is None:
+            raise ApplicationError("the handoff has no rep yet", type="OutOfOrder")
+        if self._status not in OPEN:
+            raise ApplicationError(
+                f"the handoff is closed ({self._status.value}); nothing more can be done",
+                type="OutOfOrder",
+            )
+        if self._moving:
+            raise ApplicationError(
+                "the handoff is being reassigned right now; try again in a moment",
+                type="OutOfOrder",
+            )
+        if request.to_rep_id == self._rep.rep_id:
+            raise ApplicationError("the handoff is with that rep already", type="SameRep")
+
     def _validate(self, act: Action, action: SalesAction) -> None:
         if self._rep is None:
             raise ApplicationError("the handoff has no rep yet", type="OutOfOrder")
@@ -187,6 +277,7 @@ class SalesHandoffWorkflow:
             note=action.note,
             amount=action.amount,
         )
+        self._show()
         stage = LEAD_STAGE.get(self._status)
         if stage is not None:
             await self._tell_lead(stage, f"sales: {act.value}")
@@ -203,6 +294,7 @@ class SalesHandoffWorkflow:
             detail=f"{detail}; {self._priority.name} lead, acknowledge by {due}",
             assignment_reason=self._rep.reason if self._rep else "",
         )
+        self._show()
 
     async def _run_ladder(self) -> bool:
         """Walk the ladder; True when sales acted, False when it ran out."""
@@ -222,16 +314,26 @@ class SalesHandoffWorkflow:
         return False
 
     async def _acted_before(self, when: datetime) -> bool:
+        """True when sales acted, or a manager moved the handoff, before `when`."""
+        moves = self._moves
         remaining = when - workflow.now()
         if remaining > timedelta(0):
             with contextlib.suppress(TimeoutError):  # the deadline passing is the normal case
                 await workflow.wait_condition(
-                    lambda: self._status != HandoffStatus.PENDING, timeout=remaining
+                    lambda: (
+                        self._status != HandoffStatus.PENDING
+                        or self._moving
+                        or self._moves != moves
+                    ),
+                    timeout=remaining,
                 )
-        return self._status != HandoffStatus.PENDING
+        if self._moving:  # let the reassignment finish: its rep's clock replaces this one
+            await workflow.wait_condition(lambda: not self._moving)
+        return self._status != HandoffStatus.PENDING or self._moves != moves
 
     async def _remind(self) -> None:
         await self._record(SlaEventKind.REMINDER, detail="deadline missed; rep reminded")
+        self._show("overdue")
         await self._notify(NoticeKind.REMINDER)
 
     async def _tell_manager(self) -> None:
@@ -241,6 +343,7 @@ class SalesHandoffWorkflow:
             )
             return
         await self._record(SlaEventKind.ESCALATION, detail="manager told")
+        self._show("escalated")
         await self._notify(NoticeKind.MANAGER)
 
     async def _reassign(self) -> bool:
@@ -248,10 +351,13 @@ class SalesHandoffWorkflow:
         if previous is None:
             return False
         self._tried.append(previous.rep_id)
+        self._moving = True  # a manager's reassignment waits for this one
         try:
             chosen = await self._assign(first=False)
         except ActivityError:
             return False  # nobody else to take it: fall through to compensation
+        finally:
+            self._moving = False
         if self._status != HandoffStatus.PENDING:
             return True  # the rep acted while the next one was being chosen: theirs it stays
         # Swap before any await, so the previous rep's late action is refused from now on.
@@ -269,6 +375,7 @@ class SalesHandoffWorkflow:
         """Compensation: undo the assignment, tell the rep, hand the lead back to marketing."""
         self._status = HandoffStatus.WITHDRAWN  # first: an ack from now on is refused (409)
         await self._record(SlaEventKind.BREACH, detail="SLA breached; handoff withdrawn")
+        self._show()
         await self._notify(NoticeKind.WITHDRAWN)
 
     # --- side effects ---------------------------------------------------------------
@@ -282,7 +389,9 @@ class SalesHandoffWorkflow:
             profile=self._input.profile,
             exclude_rep_ids=list(self._tried),
         )
+        told = False
         while True:
+            self._reps_maybe = False  # a signal from here on means: try again
             try:
                 return await workflow.execute_activity_method(
                     AssignmentActivities.assign_rep,
@@ -296,11 +405,74 @@ class SalesHandoffWorkflow:
                 if not no_rep or not first:
                     raise
                 # Nobody can take the lead yet: wait for reps, never drop it.
-                workflow.logger.warning(
-                    "no sales rep available; retrying in %s", NO_REP_RETRY_EVERY
-                )
-                await workflow.sleep(NO_REP_RETRY_EVERY)
+                if not self._visible:
+                    workflow.logger.warning(
+                        "no sales rep available; retrying in %s", NO_REP_RETRY_EVERY
+                    )
+                    await workflow.sleep(NO_REP_RETRY_EVERY)
+                    request.at = workflow.now()
+                    continue
+                if not told:
+                    told = True
+                    await self._waiting_for_rep()
+                await self._until_reps_may_be_back(_first_back(cause))
                 request.at = workflow.now()
+
+    async def _waiting_for_rep(self) -> None:
+        """Say once that nobody can take the lead: the read model's handoff and the lead's
+        timeline show it, ops find it by HandoffState, the sales admin is mailed."""
+        await self._record(
+            SlaEventKind.WAITING_FOR_REP,
+            detail="no sales rep is available (all disabled, away or none configured)",
+        )
+        self._show("waiting_for_rep")
+        await self._tell_lead(
+            Stage.MQL, "waiting for a sales rep: none is available", waiting_for_rep=True
+        )
+        notice = NoRepNoticeInput(
+            handoff_id=self._input.handoff_id, lead_id=self._input.lead_id, at=workflow.now()
+        )
+        # Beside the wait, so a relay that is down never holds the lead from a rep.
+        self._notices.append((NoticeKind.MANAGER, asyncio.create_task(self._tell_admin(notice))))
+
+    async def _tell_admin(self, notice: NoRepNoticeInput) -> None:
+        try:
+            await workflow.execute_activity_method(
+                EmailActivities.notify_no_rep,
+                notice,
+                start_to_close_timeout=policies.SEND_TIMEOUT,
+                heartbeat_timeout=policies.SEND_HEARTBEAT,
+                retry_policy=policies.SEND_RETRY,
+            )
+        except ActivityError as err:
+            await self._record(
+                SlaEventKind.NOTIFY_FAILED, detail=f"no-rep mail failed: {err.cause}"
+            )
+
+    async def _until_reps_may_be_back(self, back: datetime | None) -> None:
+        """Wait for a rep: a signal (enabled, back, added) or the first away rep's return,
+        at most an hour (a rep added straight to the database sends no signal)."""
+        wait = NO_REP_RETRY_EVERY
+        if back is not None:
+            wait = min(wait, max(back - workflow.now(), timedelta(0)) + timedelta(seconds=1))
+        with contextlib.suppress(TimeoutError):
+            await workflow.wait_condition(lambda: self._reps_maybe, timeout=wait)
+
+    def _show(self, where: str | None = None) -> None:
+        """Where the handoff stands, for ops: the Temporal UI's details and HandoffState."""
+        if not self._visible:
+            return
+        state = where or self._status.value
+        rep = self._rep.rep_id if self._rep else None
+        if state == "waiting_for_rep":
+            details = "waiting for a sales rep: none is available"
+        elif self._status == HandoffStatus.PENDING and self._deadline is not None:
+            due = self._deadline.astimezone(SLA.calendar.zone).strftime("%Y-%m-%d %H:%M %Z")
+            details = f"{state}: with rep {rep}, acknowledge by {due}"
+        else:
+            details = f"{state}: with rep {rep}" if rep else state
+        workflow.set_current_details(details)
+        workflow.upsert_search_attributes([HANDOFF_STATE.value_set(state)])
 
     async def _notify(self, kind: NoticeKind, rep: Assignment | None = None) -> None:
         to = rep or self._rep
@@ -359,7 +531,7 @@ class SalesHandoffWorkflow:
                 SlaEventKind.WEBHOOK_FAILED, detail=f"{notice.kind.value}: {err.cause}"
             )
 
-    async def _tell_lead(self, stage: Stage, reason: str) -> None:
+    async def _tell_lead(self, stage: Stage, reason: str, waiting_for_rep: bool = False) -> None:
         parent = workflow.info().parent
         if parent is None:
             return
@@ -368,6 +540,7 @@ class SalesHandoffWorkflow:
             reason=reason,
             rep_id=self._rep.rep_id if self._rep else None,
             handoff_id=self._input.handoff_id,
+            waiting_for_rep=waiting_for_rep,
         )
         handle = workflow.get_external_workflow_handle(parent.workflow_id)
         try:
@@ -431,3 +604,12 @@ class SalesHandoffWorkflow:
             assignment_reason=assignment_reason,
         )
         await self._write(ReadModelActivities.record_handoff, record, event)
+
+
+def _first_back(cause: BaseException | None) -> datetime | None:
+    """When the first away rep returns, as the assignment activity reported it."""
+    details = cause.details if isinstance(cause, ApplicationError) else ()
+    try:
+        return datetime.fromisoformat(str(details[0])) if details and details[0] else None
+    except ValueError:
+        return None

@@ -182,6 +182,12 @@ class LeadHandoff:
                 "sales", f"{progress.handoff_id}: {progress.stage.value} noted"
             )
             return
+        if progress.waiting_for_rep:  # the stage stays: the timeline and details say why
+            state.waiting_for_rep = True
+            await self._records.note("sales", progress.reason)
+            self.show()
+            return
+        state.waiting_for_rep = False
         if SALES_ORDER.get(progress.stage, 0) < SALES_ORDER.get(state.stage, 0):
             await self._records.note("sales", f"ignored a move back to {progress.stage.value}")
             return
@@ -191,10 +197,16 @@ class LeadHandoff:
 
     def show(self) -> None:
         """The Temporal UI's line for a lead with sales: which handoff, which stage."""
-        if self._state.active_handoff is not None:
+        if self._state.active_handoff is None:
+            return
+        if self._state.waiting_for_rep:
             workflow.set_current_details(
-                f"with sales: {self._state.active_handoff} ({self._state.stage.value})"
+                f"waiting for a sales rep: {self._state.active_handoff} (none is available)"
             )
+            return
+        workflow.set_current_details(
+            f"with sales: {self._state.active_handoff} ({self._state.stage.value})"
+        )
 
     def _child_done(self) -> bool:
         """The handoff child started by this run has ended (after continue-as-new there is

@@ -58,6 +58,7 @@ class LeadState(BaseModel):
     qualified: bool = False
     handoffs: int = 0
     active_handoff: str | None = None
+    waiting_for_rep: bool = False  # the active handoff found nobody to take the lead yet
     closed_handoff: HandoffResult | None = None
     rep_id: str | None = None
     mail_stopped: bool = False

@@ -175,6 +175,55 @@ def choose(strategy: Strategy, reps: Sequence[Rep], profile: LeadProfile) -> Cho
     return Choice(rep, f"round-robin: next in turn of {len(reps)} available reps")
 
 
+def admin_addresses(session: Session, admin: str | None) -> list[str]:
+    """Who hears that nobody can take a lead: the sales admin, else every rep's manager."""
+    if admin:
+        return [admin.strip().lower()]
+    return sorted({rep.manager_email for rep in list_reps(session) if rep.manager_email})
+
+
+def next_back(session: Session, at: datetime) -> datetime | None:
+    """When the first active rep who is away at `at` comes back; None if nobody is away."""
+    backs = [
+        rep.away_until
+        for rep in list_reps(session)
+        if rep.active and rep.away_until is not None and rep.away_until > at
+    ]
+    return min(backs) if backs else None
+
+
+def assign_to(
+    session: Session, *, handoff_id: str, attempt: int, rep_id: str, at: datetime
+) -> Choice:
+    """A manager's reassignment to a named rep; asking again for the same attempt returns
+    what the first ask recorded."""
+    done = session.exec(
+        select(RepAssignment).where(
+            RepAssignment.handoff_id == handoff_id, RepAssignment.attempt == attempt
+        )
+    ).first()
+    if done is not None:
+        chosen = session.get(Rep, done.rep_id)
+        if chosen is not None:
+            return Choice(chosen, done.reason)
+    rep = session.get(Rep, uuid.UUID(rep_id))
+    if rep is None:
+        raise RepError("no such rep")
+    if not rep.active:
+        raise RepError(f"{rep.name} is disabled")
+    if rep.away_until is not None and rep.away_until > at:
+        raise RepError(f"{rep.name} is away")
+    reason = "reassigned by a manager"
+    rep.assigned_count += 1
+    rep.last_assigned_at = at
+    session.add(rep)
+    session.add(
+        RepAssignment(handoff_id=handoff_id, attempt=attempt, rep_id=rep.id, reason=reason, at=at)
+    )
+    session.flush()
+    return Choice(rep, reason)
+
+
 def assign(
     session: Session,
     *,

@@ -74,6 +74,7 @@ def a_lead_with_everything_set() -> LeadInput:
         qualified=True,
         handoffs=2,
         active_handoff="handoff-x-2",
+        waiting_for_rep=True,
         closed_handoff=HandoffResult(
             handoff_id="handoff-x-1", status=HandoffStatus.REJECTED, rep_id="rep-1"
         ),

@@ -69,6 +69,10 @@ async def test_search_attributes_and_current_details(
         started = (await cold_handle.describe()).start_time
         hot_details, cold_details = await _details(hot_handle), await _details(cold_handle)
         handoff = client.get_workflow_handle(f"handoff-{hot.id}-1")
+        handoff_pending = await _listed(
+            client, "WorkflowType='SalesHandoffWorkflow' AND HandoffState='pending'", handoff.id
+        )
+        handoff_details = await _details(handoff)
         histories = [
             (await h.fetch_history()).to_json() for h in (hot_handle, cold_handle, handoff)
         ]
@@ -88,7 +92,7 @@ async def test_search_attributes_and_current_details(
         )
 
     assert listed
-    values = {k.name: described.get(k) for k in sa.ALL}
+    values = {k.name: described.get(k) for k in sa.ALL if k != sa.HANDOFF_STATE}
     assert values == {
         "LeadScore": 60,
         "LeadStage": "sales_pending",
@@ -98,6 +102,9 @@ async def test_search_attributes_and_current_details(
     }
     assert not any("hot.lead" in str(v) or "Kato" in str(v) for v in values.values())
     assert hot_details == f"with sales: handoff-{hot.id}-1 (sales_pending)"
+    # Ops find the handoff by where it stands; its details name the rep by ID and the deadline.
+    assert handoff_pending
+    assert handoff_details.startswith("pending: with rep ") and "acknowledge by" in handoff_details
     what, until = cold_details.split(" until ")
     assert what == "whitepaper/thanks: sleeping"
     wake = datetime.strptime(until, "%Y-%m-%d %H:%M UTC").replace(tzinfo=UTC)
