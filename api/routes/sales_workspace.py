@@ -88,12 +88,14 @@ def _stale_form(state: AppState, who: Viewer) -> HTMLResponse:
 # --- signing in and out -----------------------------------------------------------------
 
 
-@router.get("/sales", response_class=HTMLResponse)
-async def home(request: Request, state: StateDep) -> HTMLResponse:
+@router.get("/sales", response_model=None)
+async def home(request: Request, state: StateDep) -> Response:
     """My queue when signed in; else the sign-in page."""
     who = await _who(request, state)
     if who is None:
         return _sign_in_page(state, 200)
+    if who.rep is None:  # a manager who is no rep: their page is the team's
+        return RedirectResponse("/sales/team", 303, headers=HEADERS)
     items = await service.queue(state, who, _now())
     return _render(state, "queue.html.j2", who, items=items, page="queue")
 

@@ -436,6 +436,6 @@ async def reassign(
             return state_after
     except WorkflowUpdateFailedError as err:
         cause = err.cause
-        if isinstance(cause, ApplicationError) and cause.type == "SameRep":
+        if isinstance(cause, ApplicationError) and cause.type in ("SameRep", "RepUnavailable"):
             raise Invalid(cause.message) from None
         raise

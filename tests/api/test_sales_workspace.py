@@ -4,9 +4,13 @@ refused, history, phone width."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import httpx
 from playwright.async_api import Page
@@ -18,7 +22,7 @@ from nurture import workspace_tokens as wt
 from nurture.db import session_scope
 from nurture.mailsink import MailSink
 from nurture.repo import rep_sessions
-from nurture.tables import Handoff, Lead, Rep
+from nurture.tables import Handoff, Lead, Rep, SlaEvent
 from tests.utils.api import REP_ONE, lead_when
 from tests.utils.browser import ARTIFACTS, phone_in_chromium
 from tests.utils.handoffs import handed_off
@@ -301,3 +305,68 @@ async def test_a_rep_reading_japanese_gets_the_workspace_in_japanese(
         assert "CET" in await page.inner_text("#timeline")  # the rep's own time zone
         await _no_sideways_scroll(page)
         await _snap(page, "sales-lead-page-ja.png")
+
+
+async def test_the_manager_sees_the_team_and_reassigns_a_handoff(
+    stack: ApiServer, http: httpx.AsyncClient, smtp: MailSink, engine: Engine
+) -> None:
+    boss = "boss@sales.example.com"  # Rep One's manager in the test configuration
+    with session_scope(engine) as session:
+        two = session.exec(select(Rep).where(Rep.email == TWO)).one()
+        two.manager_email = boss
+        session.add(two)
+    handoff, lead_id = await handed_off(http, stack)
+    late = _lead_and_handoff(
+        engine, _rep(engine, TWO), 5, "pending", datetime.now(UTC) - timedelta(days=30)
+    )
+    with session_scope(engine) as session:
+        row = session.get(Handoff, late)
+        assert row is not None
+        session.add(
+            SlaEvent(handoff_id=late, lead_id=row.lead_id, at=datetime.now(UTC), event="escalation")
+        )
+    async with phone_in_chromium() as page:
+        await sign_in(page, stack, smtp, boss)
+        assert page.url.endswith("/sales/team")  # a manager who is no rep lands on the team
+        team = page.locator("#team article")
+        order = [await team.nth(i).get_attribute("data-handoff") for i in range(await team.count())]
+        assert order == [late, handoff]
+        marked = await team.nth(0).inner_text()
+        assert "Overdue" in marked and "Escalated" in marked and "Rep: Rep Two" in marked
+        mine = page.locator(f"#team article[data-handoff='{handoff}']")
+        assert "Rep: Rep One" in await mine.inner_text()
+        await _no_sideways_scroll(page)
+        await mine.locator("summary").click()
+        await _snap(page, "sales-manager-view.png")
+        await mine.locator("select[name=to_rep]").select_option(label="Rep Two")
+        await mine.locator("input[name=note]").fill("Rep One is at a trade show")
+        await mine.locator("button[type=submit]").click()
+        await page.wait_for_url("**/sales/team?done=reassign")
+        assert "Reassigned" in await page.inner_text("#outcome")
+    # The workflow moved it: Rep Two's token now reaches it, Rep One's no longer does.
+    moved = await _when_api(http, handoff, lambda h: h["rep"] == "Rep Two")
+    assert moved["rep"] == "Rep Two" and moved["status"] == "pending"
+    assert (await http.get(f"/v1/handoffs/{handoff}", headers=REP_ONE)).status_code == 403
+    async with phone_in_chromium() as page:
+        await sign_in(page, stack, smtp, TWO)
+        assert await page.locator(f"#queue article[data-handoff='{handoff}']").count() == 1
+    async with phone_in_chromium() as page:
+        await sign_in(page, stack, smtp, ONE)
+        assert await page.locator(f"#queue article[data-handoff='{handoff}']").count() == 0
+        response = await page.goto(f"{stack.base_url}/sales/handoffs/{handoff}")
+        assert response is not None and response.status == 403
+    lead = await lead_when(http, stack, lead_id, lambda s: s["rep"] == "Rep Two")
+    assert lead["rep"] == "Rep Two"
+
+
+async def _when_api(
+    http: httpx.AsyncClient, handoff: str, ok: Callable[[dict[str, Any]], bool]
+) -> dict[str, Any]:
+    """The handoff as the admin sees it once `ok` holds (or after a generous deadline)."""
+    admin = {"Authorization": "Bearer dev-admin-token"}
+    deadline = time.monotonic() + 30
+    while True:
+        data: dict[str, Any] = (await http.get(f"/v1/handoffs/{handoff}", headers=admin)).json()
+        if ok(data) or time.monotonic() > deadline:
+            return data
+        await asyncio.sleep(0.1)

@@ -45,4 +45,4 @@ async def sign_in(page: Page, api: ApiServer, smtp: MailSink, email: str) -> Non
     link = await sign_in_link(smtp, api, email, nth=before + 1)
     await page.goto(link)
     await page.click("button[type=submit]")
-    await page.wait_for_url(f"{api.base_url}/sales")
+    await page.wait_for_url(re.compile(re.escape(api.base_url) + r"/sales(/team)?$"))
