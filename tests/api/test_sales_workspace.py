@@ -175,6 +175,18 @@ async def test_my_queue_is_sorted_by_deadline_and_marks_the_overdue(
         assert "Acknowledged" in await cards.nth(2).inner_text()
         await _no_sideways_scroll(page)
         await _snap(page, "sales-queue.png")
+        # The page keeps itself current: a minute later it shows what changed meanwhile.
+        await page.clock.install()
+        await page.reload()
+        with session_scope(engine) as session:
+            row = session.get(Handoff, later)
+            assert row is not None
+            row.deadline_at = now - timedelta(days=60)
+            session.add(row)
+        async with page.expect_navigation():
+            await page.clock.run_for(61_000)
+        assert await cards.nth(0).get_attribute("data-handoff") == later
+        assert "Overdue by" in await cards.nth(0).inner_text()
         await page.click("text=History")
         history = await page.inner_text("#history")
         assert "Lead 4" in history and "Won: 1,200,000" in history and "Lead 1" not in history
