@@ -347,6 +347,12 @@ async def test_the_manager_sees_the_team_and_reassigns_a_handoff(
         assert "Overdue" in marked and "Escalated" in marked and "Rep: Rep Two" in marked
         mine = page.locator(f"#team article[data-handoff='{handoff}']")
         assert "Rep: Rep One" in await mine.inner_text()
+        # The manager may read a team lead's page; acting on it is the rep's.
+        await mine.locator("h2 a").click()
+        await page.wait_for_url(f"**/sales/handoffs/{handoff}")
+        assert "as the rep's manager" in await page.inner_text("#actions")
+        assert await page.locator("#actions form").count() == 0
+        await page.go_back()
         await _no_sideways_scroll(page)
         await mine.locator("summary").click()
         await _snap(page, "sales-manager-view.png")
