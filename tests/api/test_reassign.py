@@ -96,4 +96,5 @@ async def test_reassigning_refuses_the_same_rep_a_disabled_rep_and_a_closed_hand
         assert isinstance(closed.value.cause, ApplicationError)
         assert closed.value.cause.type == "OutOfOrder" and "closed" in closed.value.cause.message
     else:
+        assert isinstance(closed.value, RPCError)
         assert closed.value.status == RPCStatusCode.NOT_FOUND, closed.value
