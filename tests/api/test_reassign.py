@@ -15,7 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 from nurture.db import session_scope
 from nurture.mailsink import MailSink
 from nurture.models import REASSIGN_UPDATE, HandoffState, ReassignRequest
-from nurture.repo import reps
+from nurture.repo import handoffs, reps
 from tests.utils.api import REP_ONE, REP_TWO
 from tests.utils.handoffs import handed_off
 from tests.utils.stack import ApiServer
@@ -67,6 +67,11 @@ async def test_a_manager_moves_a_pending_handoff_and_the_new_rep_owns_it(
     assert r.status_code == 403, r.text
     r = await http.post(f"/v1/handoffs/{handoff}/ack", headers=REP_TWO)
     assert r.status_code == 200 and r.json()["status"] == "accepted", r.text
+    # Who did what, and how, is on record.
+    with session_scope(engine) as session:
+        details = {e.event: e.detail for e in handoffs.events(session, handoff)}
+    assert details["ack"] == "by the rep via api"
+    assert details["reassigned"].startswith("reassigned by manager:test")
     # The new rep is told as for any assignment.
     mails = await smtp.received(3, timeout=20)
     assert [m for m in mails if m.to == "rep.two@sales.example.com"]
