@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from collections.abc import AsyncIterator
@@ -18,6 +19,7 @@ import httpx
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 from temporalio.plugin import SimplePlugin
+from temporalio.service import RPCError
 from temporalio.worker import Worker
 
 from activities.assignment import AssignmentActivities
@@ -28,6 +30,7 @@ from activities.sales_webhook import SalesWebhookActivities, webhook_client
 from activities.scoring import apply_scoring
 from nurture.db import create_schema, make_engine, session_scope
 from nurture.orchestration.reconciler import Reconciler
+from nurture.orchestration.rep_availability import wake_waiting
 from nurture.repo import reps
 from nurture.settings import Settings, get_settings
 from nurture.temporal import connect, missing_search_attributes
@@ -66,6 +69,7 @@ def build_worker(
             apply_scoring,
             email.send_step,
             email.notify_rep,
+            email.notify_no_rep,
             assignment.assign_rep,
             sales_webhook.post_handoff_event,
             lookup.look_up_handoff,
@@ -119,6 +123,8 @@ async def run(settings: Settings) -> None:
             "(see README, 'Production')."
         )
     worker = build_worker(client, settings, engine)
+    with contextlib.suppress(RPCError):  # the configured reps may be new: waiting leads try
+        await wake_waiting(client)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

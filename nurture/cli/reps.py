@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from typing import TypeVar
@@ -12,8 +13,10 @@ from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session
 
 from nurture.db import create_schema, make_engine, session_scope
+from nurture.orchestration.rep_availability import wake_waiting
 from nurture.repo import reps
 from nurture.settings import get_settings
+from nurture.temporal import connect
 
 app = typer.Typer(help="Manage sales reps and their API tokens.", no_args_is_help=True)
 T = TypeVar("T")
@@ -41,6 +44,25 @@ def _in_db(work: Callable[[Session], T]) -> T:
         raise _fail(str(err)) from None
     finally:
         engine.dispose()
+
+
+def _wake_waiting_leads() -> None:
+    """A rep may be available now: leads that wait for one are assigned at once."""
+
+    async def wake() -> int:
+        client = await asyncio.wait_for(connect(get_settings()), timeout=10)
+        return await wake_waiting(client)
+
+    try:
+        told = asyncio.run(wake())
+    except Exception as err:  # the change stands; the handoffs retry on their own
+        typer.echo(
+            f"note: Temporal not reached ({type(err).__name__}); leads waiting for a rep "
+            "are assigned within the hour"
+        )
+        return
+    if told:
+        typer.echo(f"{told} lead(s) waiting for a rep: being assigned now")
 
 
 @app.command()
@@ -89,6 +111,7 @@ def add(
     token = _in_db(work)
     typer.echo(f"added {name} <{address}>")
     typer.echo(f"API token (shown once, keep it safe): {token}")
+    _wake_waiting_leads()
 
 
 @app.command("list")
@@ -140,6 +163,7 @@ def enable(email: str = typer.Argument(..., help="The rep's email.")) -> None:
     """Assign leads to a disabled rep again."""
     _set_active(email, True)
     typer.echo(f"enabled {email}")
+    _wake_waiting_leads()
 
 
 @app.command()
@@ -168,6 +192,8 @@ def away(
     typer.echo(
         f"{email} is back" if back is None else f"{email} is away until {until} (end of day)"
     )
+    if back is None:
+        _wake_waiting_leads()
 
 
 @app.command()

@@ -12,7 +12,9 @@ files are never overwritten (they stand for leads already in flight); pass new n
 mail fates and ops stop of 2026-12-01. `v3-goal-decayed-unsubscribed`, `v3-recycled`,
 `v3-sales-run-*` and `v3-resumed-with-sales` were recorded by the same code, before the lead
 workflow's state became one object (issue 10): the paths that change touched; `v4-*` are the
-same paths (and an ops stop) recorded by the code after it.
+same paths (and an ops stop) recorded by the code after it. `v5-*` are the paths
+`handoff-visible-state` added (issue 11): a lead that waited for a rep, a manager's
+reassignment.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import sys
 import tempfile
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +39,15 @@ from nurture import search_attributes
 from nurture.binaries import find_binary
 from nurture.db import session_scope
 from nurture.mailsink import MailSink
-from nurture.models import EnrolRequest, SalesAction, StopRequest
+from nurture.models import (
+    REASSIGN_UPDATE,
+    REPS_AVAILABLE_SIGNAL,
+    EnrolRequest,
+    HandoffState,
+    ReassignRequest,
+    SalesAction,
+    StopRequest,
+)
 from nurture.orchestration import lead_ops
 from nurture.orchestration.lead_runs import profile_of
 from nurture.repo import reps
@@ -229,6 +239,67 @@ async def _resumed(env: WorkflowEnvironment, s: Settings, engine: Engine) -> dic
     return {"v3-resumed-with-sales": await resumed.fetch_history()}
 
 
+async def _waited_for_rep(env: WorkflowEnvironment, s: Settings, engine: Engine) -> dict[str, Any]:
+    """A hot lead nobody could take (the one rep disabled): it waits visibly, retries on the
+    hour, and is assigned when the rep is enabled and the handoff told; then won."""
+    with session_scope(engine) as session:
+        reps.find_rep(session, "rep@sales.example.com").active = False
+    lead = make_lead(engine, **HOT_PROFILE)
+    handle = await start_lead(env.client, s, lead)
+    await env.sleep(DAY)
+    await handle.signal(LeadWorkflow.behaviour, event("pricing_page_view"))
+    handoff = env.client.get_workflow_handle_for(SalesHandoffWorkflow.run, f"handoff-{lead.id}-1")
+    await _until_handoff(env, handoff.id)
+    await env.sleep(timedelta(hours=2))  # two hourly tries find nobody
+    with session_scope(engine) as session:
+        reps.find_rep(session, "rep@sales.example.com").active = True
+    await handoff.signal(REPS_AVAILABLE_SIGNAL)
+    await env.sleep(timedelta(minutes=5))
+    rep_id = _rep_id(engine)
+    await handoff.execute_update(SalesHandoffWorkflow.ack, SalesAction(rep_id=rep_id))
+    await handoff.execute_update(
+        SalesHandoffWorkflow.won, SalesAction(rep_id=rep_id, amount=1_000_000, via="link")
+    )
+    await env.sleep(10 * DAY)
+    return {
+        "v5-waited-for-rep-lead": await handle.fetch_history(),
+        "v5-waited-for-rep-handoff": await handoff.fetch_history(),
+    }
+
+
+async def _reassigned(env: WorkflowEnvironment, s: Settings, engine: Engine) -> dict[str, Any]:
+    """A manager moves a pending handoff to a second rep, who acknowledges it; then lost."""
+    with session_scope(engine) as session:
+        other = reps.add_rep(session, name="Rep B", email="rep.b@sales.example.com")[0]
+        other.last_assigned_at = datetime(2100, 1, 1, tzinfo=UTC)  # not in turn first
+        other_id = str(other.id)
+    lead = make_lead(engine, **HOT_PROFILE)
+    handle = await start_lead(env.client, s, lead)
+    await env.sleep(DAY)
+    await handle.signal(LeadWorkflow.behaviour, event("pricing_page_view"))
+    handoff = env.client.get_workflow_handle_for(SalesHandoffWorkflow.run, f"handoff-{lead.id}-1")
+    await _until_handoff(env, handoff.id)
+    await env.sleep(timedelta(minutes=30))
+    await handoff.execute_update(
+        REASSIGN_UPDATE,
+        ReassignRequest(to_rep_id=other_id, by="manager:recording", note="Rep is out today"),
+        result_type=HandoffState,
+    )
+    await env.sleep(timedelta(minutes=30))
+    await handoff.execute_update(
+        SalesHandoffWorkflow.ack, SalesAction(rep_id=other_id, via="workspace")
+    )
+    await handoff.execute_update(
+        SalesHandoffWorkflow.lost,
+        SalesAction(rep_id=other_id, reason="competitor", via="workspace"),
+    )
+    await env.sleep(10 * DAY)
+    return {
+        "v5-reassigned-lead": await handle.fetch_history(),
+        "v5-reassigned-handoff": await handoff.fetch_history(),
+    }
+
+
 def _again(recording: Recording, era: str) -> Recording:
     """A recording made again by later code, its files named for that code's era."""
 
@@ -261,6 +332,8 @@ RECORDINGS: dict[str, Recording] = {
     "v4-stopped": _again(_stopped, "v4"),
     "v4-sales-run-1": _again(_sales_across_runs, "v4"),
     "v4-resumed-with-sales": _again(_resumed, "v4"),
+    "v5-waited-for-rep-lead": _waited_for_rep,
+    "v5-reassigned-lead": _reassigned,
 }
 
 

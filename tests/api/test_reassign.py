@@ -1,0 +1,105 @@
+"""A manager's reassignment, through the handoff workflow's update, seen through the API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import httpx
+import pytest
+from sqlalchemy.engine import Engine
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+from temporalio.testing import WorkflowEnvironment
+
+from nurture.db import session_scope
+from nurture.mailsink import MailSink
+from nurture.models import REASSIGN_UPDATE, HandoffState, ReassignRequest
+from nurture.repo import handoffs, reps
+from tests.utils.api import REP_ONE, REP_TWO
+from tests.utils.handoffs import handed_off
+from tests.utils.stack import ApiServer
+
+
+def _rep_id(engine: Engine, email: str) -> str:
+    with session_scope(engine) as session:
+        return str(reps.find_rep(session, email).id)
+
+
+async def _reassign(env: WorkflowEnvironment, handoff: str, to: str) -> HandoffState:
+    handle = env.client.get_workflow_handle(handoff)
+    request = ReassignRequest(to_rep_id=to, by="manager:test")
+    result: HandoffState = await handle.execute_update(
+        REASSIGN_UPDATE, request, result_type=HandoffState
+    )
+    return result
+
+
+async def _refusal(env: WorkflowEnvironment, handoff: str, to: str) -> ApplicationError:
+    with pytest.raises(WorkflowUpdateFailedError) as failed:
+        await _reassign(env, handoff, to)
+    cause = failed.value.cause
+    assert isinstance(cause, ApplicationError)
+    return cause
+
+
+async def test_a_manager_moves_a_pending_handoff_and_the_new_rep_owns_it(
+    dev_env: WorkflowEnvironment,
+    stack: ApiServer,
+    http: httpx.AsyncClient,
+    engine: Engine,
+    smtp: MailSink,
+) -> None:
+    handoff, _ = await handed_off(http, stack)
+    before = (await http.get(f"/v1/handoffs/{handoff}", headers=REP_ONE)).json()
+    two = _rep_id(engine, "rep.two@sales.example.com")
+
+    state = await _reassign(dev_env, handoff, two)
+
+    assert state.rep_id == two and state.status == "pending" and state.reassignments == 1
+    # Their clock starts now: a whole window again, not what was left of Rep One's.
+    assert state.deadline is not None
+    assert state.deadline >= datetime.fromisoformat(before["deadline_at"])
+    after = (await http.get(f"/v1/handoffs/{handoff}", headers=REP_TWO)).json()
+    assert after["rep"] == "Rep Two" and after["status"] == "pending"
+    # The previous rep's hands are off; the new rep's are on.
+    r = await http.post(f"/v1/handoffs/{handoff}/ack", headers=REP_ONE)
+    assert r.status_code == 403, r.text
+    r = await http.post(f"/v1/handoffs/{handoff}/ack", headers=REP_TWO)
+    assert r.status_code == 200 and r.json()["status"] == "accepted", r.text
+    # Who did what, and how, is on record.
+    with session_scope(engine) as session:
+        details = {e.event: e.detail for e in handoffs.events(session, handoff)}
+    assert details["ack"] == "by the rep via api"
+    assert details["reassigned"].startswith("reassigned by manager:test")
+    # The new rep is told as for any assignment.
+    mails = await smtp.received(3, timeout=20)
+    assert [m for m in mails if m.to == "rep.two@sales.example.com"]
+
+
+async def test_reassigning_refuses_the_same_rep_a_disabled_rep_and_a_closed_handoff(
+    dev_env: WorkflowEnvironment, stack: ApiServer, http: httpx.AsyncClient, engine: Engine
+) -> None:
+    handoff, _ = await handed_off(http, stack)
+    one = _rep_id(engine, "rep.one@sales.example.com")
+    three = _rep_id(engine, "rep.three@sales.example.com")
+    same = await _refusal(dev_env, handoff, one)
+    assert same.type == "SameRep"
+    with session_scope(engine) as session:
+        reps.find_rep(session, "rep.three@sales.example.com").active = False
+    disabled = await _refusal(dev_env, handoff, three)
+    assert disabled.type == "RepUnavailable" and "disabled" in disabled.message
+    # Still with Rep One, who can act; once closed, nobody can move it.
+    body = {"reason": "no_budget"}
+    r = await http.post(f"/v1/handoffs/{handoff}/reject", json=body, headers=REP_ONE)
+    assert r.status_code == 200, r.text
+    # A closed handoff's workflow ends: the server itself refuses (the API's 409 "closed"),
+    # or, while it still sends its last mail, the workflow's validator does.
+    with pytest.raises((WorkflowUpdateFailedError, RPCError)) as closed:
+        await _reassign(dev_env, handoff, _rep_id(engine, "rep.two@sales.example.com"))
+    if isinstance(closed.value, WorkflowUpdateFailedError):
+        assert isinstance(closed.value.cause, ApplicationError)
+        assert closed.value.cause.type == "OutOfOrder" and "closed" in closed.value.cause.message
+    else:
+        assert isinstance(closed.value, RPCError)
+        assert closed.value.status == RPCStatusCode.NOT_FOUND, closed.value

@@ -1,0 +1,128 @@
+"""Nobody to assign is not invisible: a lead no rep can take says so, and is assigned within
+seconds of a rep becoming available through the CLI, as an operator would do it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from typing import Any
+
+import httpx
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+from temporalio.api.sdk.v1 import WorkflowMetadata
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+
+from nurture.db import session_scope
+from nurture.mailsink import MailSink
+from nurture.models import lead_workflow_id
+from nurture.settings import Settings
+from nurture.tables import Rep
+from tests.utils.api import lead_when, post_events
+from tests.utils.stack import ApiServer
+
+WAITING = "WorkflowType='SalesHandoffWorkflow' AND HandoffState='waiting_for_rep'"
+
+
+def _disable_every_rep(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        for rep in session.exec(select(Rep)).all():
+            rep.active = False
+            session.add(rep)
+
+
+def _nurture(settings: Settings, client: Client, *args: str) -> subprocess.CompletedProcess[str]:
+    """The `nurture` command, as an operator runs it against this stack."""
+    env = {
+        **os.environ,
+        "NURTURE_DATABASE_URL": settings.database_url,
+        "NURTURE_TEMPORAL_ADDRESS": client.service_client.config.target_host,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "nurture", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+async def _listed(client: Client, query: str, workflow_id: str, timeout: float = 20) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if workflow_id in [w.id async for w in client.list_workflows(query)]:
+            return True
+        await asyncio.sleep(0.2)
+    return False
+
+
+async def _details(client: Client, workflow_id: str) -> str:
+    """The workflow's current details, as the Temporal UI asks for them."""
+    handle = client.get_workflow_handle(workflow_id)
+    meta = await handle.query("__temporal_workflow_metadata", result_type=WorkflowMetadata)
+    return str(meta.current_details)
+
+
+def _notes(lead: dict[str, Any]) -> list[str]:
+    return [item["text"] for item in lead["timeline"]]
+
+
+async def test_a_lead_nobody_can_take_waits_visibly_and_goes_out_when_a_rep_is_enabled(
+    dev_env: WorkflowEnvironment,
+    stack: ApiServer,
+    http: httpx.AsyncClient,
+    engine: Engine,
+    settings: Settings,
+    smtp: MailSink,
+) -> None:
+    client = dev_env.client
+    _disable_every_rep(engine)
+    body = {
+        "email": "waits@customer.example.com",
+        "name": "Ono Ren",
+        "company": "Ono Kogyo",
+        "scenario": "whitepaper",
+        "job_title": "CTO",
+        "industry": "Manufacturing",
+        "company_size": 300,
+    }
+    lead_id = (await http.post("/v1/leads", json=body, headers=stack.admin)).json()["id"]
+    event = {"event_id": "p", "lead_id": lead_id, "type": "pricing_page_view"}
+    assert (await post_events(http, stack, event)).status_code == 202
+    handoff_id = f"handoff-{lead_id}-1"
+
+    # The operator sees it without reading a worker log: the lead's timeline, the lead's and
+    # the handoff's details in the Temporal UI, a search for waiting handoffs.
+    lead = await lead_when(
+        http, stack, lead_id, lambda s: any("waiting for a sales rep" in t for t in _notes(s))
+    )
+    assert lead["stage"] == "mql", lead["stage"]
+    assert any("waiting for a sales rep" in t for t in _notes(lead)), _notes(lead)
+    assert await _listed(client, WAITING, handoff_id)
+    lead_details = await _details(client, lead_workflow_id(lead_id))
+    assert lead_details.startswith("waiting for a sales rep"), lead_details
+    assert (await _details(client, handoff_id)).startswith("waiting for a sales rep")
+
+    # The manager on record is told, once, in words an operator can act on.
+    mails = await smtp.received(2, timeout=20)
+    told = [m for m in mails if m.to == "boss@sales.example.com"]
+    assert len(told) == 1, [(m.to, m.subject) for m in mails]
+    assert "Ono Ren (Ono Kogyo)" in told[0].subject and "waiting" in told[0].subject
+    assert "nurture reps enable" in told[0].text()
+
+    # Enabling a rep assigns the lead within seconds, not on the next hourly try.
+    enabled_at = time.monotonic()
+    done = _nurture(settings, client, "reps", "enable", "rep.two@sales.example.com")
+    assert done.returncode == 0, done.stderr
+    assert "being assigned now" in done.stdout, done.stdout
+    lead = await lead_when(http, stack, lead_id, lambda s: s["stage"] == "sales_pending", 30)
+    assert lead["stage"] == "sales_pending", lead["stage"]
+    assert time.monotonic() - enabled_at < 60  # the hourly retry would take an hour
+    assert await _listed(client, "HandoffState='pending'", handoff_id)
+    rep_mail = [m for m in await smtp.received(2) if m.to == "rep.two@sales.example.com"]
+    assert len(rep_mail) == 1
+    assert len([m for m in smtp.messages if m.to == "boss@sales.example.com"]) == 1
