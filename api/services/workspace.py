@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -233,7 +233,6 @@ class LeadPage:
     deadline: str = ""
     countdown: str = ""
     overdue: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def _visible(session: Session, who: Viewer, handoff_id: str) -> tuple[Handoff, bool]:
