@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -88,8 +88,8 @@ class ChatActivities:
                     type=ChatFailure.NOT_FOUND,
                     non_retryable=True,
                 )
-            # Minted when posted, as the mail's are when rendered: they expire as long after.
-            expires = datetime.now(UTC) + timedelta(hours=self._settings.action_link_hours)
+            # From the notice's time, not the clock's: a retried post is the same message.
+            expires = notice.at + timedelta(hours=self._settings.action_link_hours)
             secret = self._settings.secret_key.get_secret_value()
             public = self._settings.public_url
             links = rep_links.action_links(secret, public, handoff.id, str(rep.id), expires)
