@@ -20,7 +20,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from nurture.db import session_scope
 from nurture.mailsink import MailSink
-from nurture.repo import handoffs
+from nurture.repo import handoffs, leads
 from nurture.settings import Settings
 from scenarios.sla import SLA
 from tests.utils.api import REP_ONE
@@ -180,6 +180,11 @@ async def test_a_failing_slack_is_given_up_and_the_handoff_works_on(
     [detail] = [d for e, d in sla_events(engine, handoff_id) if e == "chat_failed"]
     assert detail.startswith("assigned: ") and why in detail, detail
     assert slack.url not in detail
+    with session_scope(engine) as session:  # the lead's timeline says so, once
+        row = handoffs.get(session, handoff_id)
+        assert row is not None
+        said = [e.text for e in leads.timeline(session, row.lead_id, {}) if "chat_failed" in e.text]
+    assert len(said) == 1 and why in said[0], said
 
 
 async def test_without_a_slack_url_no_chat_activity_is_scheduled(
