@@ -4,6 +4,7 @@ what the channel gets, and which answers Temporal retries (by the error's type).
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
@@ -183,3 +184,18 @@ async def test_a_url_that_cannot_work_is_not_retried(
     err = await failure(activities, notice)
     assert err.type == ChatFailure.MISCONFIGURED and err.non_retryable
     assert "NURTURE_SLACK_WEBHOOK_URL" in err.message and "secret" not in err.message
+
+
+async def test_the_webhook_url_never_reaches_the_log(
+    settings: Settings, engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The URL is Slack's credential; httpx logs every request's URL at INFO."""
+    caplog.set_level(logging.DEBUG)
+    notice = assigned(engine)
+    with HttpReceiver(otherwise=HTTPStatus.OK) as slack:
+        url = slack.url.replace("/hooks/handoffs", "/services/T0/B0/the-token")
+        async with webhook_client() as http:
+            await ActivityEnvironment().run(
+                posting_to(url, settings, engine, http).post_chat, notice
+            )
+    assert slack.received and "the-token" not in caplog.text
