@@ -8,7 +8,7 @@ SLA clock; what it gives up on is returned for the handoff to record, never rais
 from __future__ import annotations
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, CancelledError
 
 with workflow.unsafe.imports_passed_through():
     from activities.chat import ChatActivities
@@ -22,7 +22,8 @@ KINDS = frozenset({NoticeKind.ASSIGNED, NoticeKind.REMINDER, NoticeKind.MANAGER}
 
 
 async def post(notice: NotifyRepInput) -> str | None:
-    """Post the notice to chat; None once posted, else why it was given up."""
+    """Post the notice to chat; why it was given up, or None once posted or called off (the
+    handoff ended while it retried: news of it no longer applies, and that is no failure)."""
     try:
         await workflow.execute_activity_method(
             ChatActivities.post_chat,
@@ -31,5 +32,7 @@ async def post(notice: NotifyRepInput) -> str | None:
             retry_policy=policies.CHAT_RETRY,
         )
     except ActivityError as err:
+        if isinstance(err.cause, CancelledError):
+            return None
         return f"{notice.kind.value}: {err.cause}"
     return None

@@ -20,6 +20,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from nurture.db import session_scope
 from nurture.mailsink import MailSink
+from nurture.models import HandoffStatus, SalesAction
 from nurture.repo import handoffs, leads
 from nurture.settings import Settings
 from scenarios.sla import SLA
@@ -203,3 +204,28 @@ async def test_without_a_slack_url_no_chat_activity_is_scheduled(
     assert [m.to for m in mails].count("rep.one@sales.example.com") == 2  # handoff, reminder
     assert types.count("notify_rep") == 2 and "post_chat" not in types
     assert "handoff-chat" not in patches(history)  # not even the patch's marker
+
+
+async def test_a_post_still_retrying_when_the_rep_acts_stops_quietly(
+    ts_env: WorkflowEnvironment, settings: Settings, engine: Engine, smtp: MailSink
+) -> None:
+    """The handoff is over: news of it no longer applies, and giving up is not a failure."""
+    with HttpReceiver(otherwise=HTTPStatus.SERVICE_UNAVAILABLE) as slack:
+        settings = chatty(settings, slack)
+        async with running_worker(ts_env.client, settings, engine):
+            handoff_id = await handed_off(ts_env, settings, engine)
+            assert await until(lambda: len(slack.received) >= 1, ts_env, timedelta(seconds=1))
+            handle = ts_env.client.get_workflow_handle_for(SalesHandoffWorkflow.run, handoff_id)
+            rep_one = (await handle.query(SalesHandoffWorkflow.state)).rep_id
+            await handle.execute_update(SalesHandoffWorkflow.ack, SalesAction(rep_id=rep_one))
+            await handle.execute_update(
+                SalesHandoffWorkflow.won, SalesAction(rep_id=rep_one, amount=1000)
+            )
+            result = await handle.result()
+            posted = len(slack.received)
+            await ts_env.sleep(timedelta(hours=1))
+
+    assert result.status == HandoffStatus.WON
+    assert posted < policies.CHAT_RETRY.maximum_attempts and len(slack.received) == posted
+    events = [e for e, _ in sla_events(engine, handoff_id)]
+    assert events == ["assigned", "ack", "won"], events
