@@ -23,6 +23,7 @@ from temporalio.service import RPCError
 from temporalio.worker import Worker
 
 from activities.assignment import AssignmentActivities
+from activities.chat import ChatActivities
 from activities.email import EmailActivities
 from activities.handoff_lookup import HandoffLookupActivities
 from activities.read_model import ReadModelActivities
@@ -49,9 +50,10 @@ def build_worker(
 ) -> Worker:
     read_model = ReadModelActivities(engine)
     email = EmailActivities(engine, settings)
-    assignment = AssignmentActivities(engine)
+    assignment = AssignmentActivities(engine, chat=settings.slack_webhook_url is not None)
     http = webhook_client()
     sales_webhook = SalesWebhookActivities(engine, settings, http)
+    chat = ChatActivities(engine, settings, http)
     lookup = HandoffLookupActivities(client)
     owned = None if executor is not None else ThreadPoolExecutor(max_workers=64)
     return Worker(
@@ -72,6 +74,7 @@ def build_worker(
             email.notify_no_rep,
             assignment.assign_rep,
             sales_webhook.post_handoff_event,
+            chat.post_chat,
             lookup.look_up_handoff,
             read_model.record_halt,
             read_model.record_send_failed,

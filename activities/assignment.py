@@ -13,8 +13,9 @@ from scenarios.sla import SLA
 
 
 class AssignmentActivities:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, chat: bool = False) -> None:
         self._engine = engine
+        self._chat = chat  # Slack configured: the workflow cannot read settings, it reads this
 
     @activity.defn
     def assign_rep(self, input: AssignInput) -> Assignment:
@@ -57,4 +58,5 @@ class AssignmentActivities:
                 rep_id=str(choice.rep.id),
                 reason=choice.reason,
                 has_manager=bool(choice.rep.manager_email),
+                chat=self._chat,
             )

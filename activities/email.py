@@ -327,12 +327,7 @@ class EmailActivities:
         """
         expires = datetime.now(UTC) + timedelta(hours=self._settings.action_link_hours)
         secret = self._settings.secret_key.get_secret_value()
-        actions = ("ack", "reject", "opportunity", "won", "lost", rep_links.VIEW)
-        links = {
-            action: f"{self._public}/r/"
-            + rep_links.make_link(secret, handoff_id, rep_id, action, expires)
-            for action in actions
-        }
+        links = rep_links.action_links(secret, self._public, handoff_id, rep_id, expires)
         return {"links": links, "links_expire": _local(expires)}
 
     # --- shared ----------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import uuid
 from enum import StrEnum
 from http import HTTPStatus
@@ -41,8 +42,24 @@ class WebhookFailure(StrEnum):
     MISCONFIGURED = "SalesWebhookMisconfigured"  # the URL cannot be used at all: not retried
 
 
+class _UrlPathHidden(logging.Filter):
+    """httpx logs every request's URL at INFO; a webhook's path is its credential (Slack's
+    are), so the log keeps the host and drops the path and query."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) > 1 and isinstance(args[1], httpx.URL):
+            url = args[1]
+            shown = f"{url.scheme}://{url.host}" + (f":{url.port}" if url.port else "") + "/…"
+            record.args = (args[0], shown, *args[2:])
+        return True
+
+
 def webhook_client(timeout: float = TIMEOUT_SECONDS) -> httpx.AsyncClient:
     """The one client a worker's webhook POSTs share; the worker closes it when it stops."""
+    httpx_log = logging.getLogger("httpx")
+    if not any(isinstance(f, _UrlPathHidden) for f in httpx_log.filters):
+        httpx_log.addFilter(_UrlPathHidden())
     return httpx.AsyncClient(timeout=timeout, follow_redirects=False)
 
 

@@ -259,6 +259,7 @@ class Assignment(BaseModel):
     rep_id: str
     reason: str
     has_manager: bool = False  # the address stays in the database, out of workflow history
+    chat: bool = False  # NURTURE_SLACK_WEBHOOK_URL was set: notices go to Slack too
 
 
 class AssignInput(BaseModel):

@@ -20,6 +20,7 @@ LINK = "rep-link"
 CONFIRM = "rep-confirm"
 CONFIRM_MINUTES = 30
 VIEW = "view"  # the "Open lead" link: a page, no action
+ACTIONS = ("ack", "reject", "opportunity", "won", "lost", VIEW)  # one link each
 
 
 class LinkRefused(ValueError):
@@ -41,6 +42,18 @@ class LinkClaim:
 def make_link(secret: str, handoff_id: str, rep_id: str, action: str, expires: datetime) -> str:
     payload = {"h": handoff_id, "r": rep_id, "a": action, "e": int(expires.timestamp())}
     return tokens.make(secret, LINK, payload)
+
+
+def action_links(
+    secret: str, public_url: str, handoff_id: str, rep_id: str, expires: datetime
+) -> dict[str, str]:
+    """The rep's `/r/<token>` URL for each of `ACTIONS` on one handoff: the same links in
+    the handoff mail and in the Slack message, so a rep meets one set of pages."""
+    base = public_url.rstrip("/")
+    return {
+        action: f"{base}/r/{make_link(secret, handoff_id, rep_id, action, expires)}"
+        for action in ACTIONS
+    }
 
 
 def read_link(secret: str, token: str, now: datetime) -> LinkClaim:

@@ -90,6 +90,8 @@ class Settings(BaseSettings):
     sales_reps: Annotated[list[RepConfig], NoDecode] = Field(default_factory=list)
     sales_webhook_url: str | None = None
     sales_webhook_secret: SecretStr | None = None
+    # A Slack incoming webhook: its URL is its credential, so it is a secret, never logged.
+    slack_webhook_url: SecretStr | None = None
     log_level: str = "INFO"
     intake_wait_seconds: float = 10.0
     # How often each worker starts workflows for stored leads that lack one and marks leads
@@ -104,6 +106,15 @@ class Settings(BaseSettings):
     # The /sales workspace: how long its emailed sign-in link works, and a session lasts.
     sign_in_link_minutes: float = Field(default=15.0, gt=0)
     sales_session_hours: float = Field(default=12.0, gt=0)
+
+    @field_validator("slack_webhook_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """`NURTURE_SLACK_WEBHOOK_URL=` (an .env line left empty) means no Slack."""
+        if isinstance(value, str | SecretStr):
+            text = value.get_secret_value() if isinstance(value, SecretStr) else value
+            return text.strip() or None
+        return value
 
     @model_validator(mode="before")
     @classmethod

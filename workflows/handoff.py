@@ -50,7 +50,7 @@ with workflow.unsafe.imports_passed_through():
     from nurture.rules.sales_rules import LEAD_STAGE, RESULT, Action, body_problem, refusal
     from nurture.search_attributes import HANDOFF_STATE
     from scenarios.sla import SLA
-    from workflows import policies
+    from workflows import handoff_chat, policies
 
 NO_REP_RETRY_EVERY = timedelta(hours=1)
 R = TypeVar("R")
@@ -494,7 +494,9 @@ class SalesHandoffWorkflow:
 
     async def _send_notice(self, notice: NotifyRepInput) -> None:
         """The mail to the rep (or manager), and the sales webhook for assignments: beside
-        the clock the webhook goes first, in order, so a held mail never delays the CRM."""
+        the clock the webhook goes first, in order, so a held mail never delays the CRM.
+        The Slack post goes beside both (handoff_chat) and ends with the notice."""
+        chat = self._chat_beside(notice)
         kind = notice.kind
         if self._aside and kind in (NoticeKind.ASSIGNED, NoticeKind.WITHDRAWN):
             async with self._webhooks:
@@ -517,6 +519,28 @@ class SalesHandoffWorkflow:
             )
         if not self._aside and kind in (NoticeKind.ASSIGNED, NoticeKind.WITHDRAWN):
             await self._post_webhook(notice)
+        if chat is not None:
+            await chat
+
+    def _chat_beside(self, notice: NotifyRepInput) -> asyncio.Task[None] | None:
+        """The notice's Slack post as a task of its own, cancelled if the notice is (the
+        handoff ended); only beside the clock, when the rep's assignment says chat is set up,
+        so a product without Slack adds nothing to any history."""
+        wanted = self._aside and self._rep is not None and self._rep.chat
+        if not wanted or notice.kind not in handoff_chat.KINDS:
+            return None
+        if not workflow.patched(handoff_chat.PATCH):
+            return None
+        chat = asyncio.create_task(self._post_chat(notice))
+        notice_task = asyncio.current_task()
+        if notice_task is not None:
+            notice_task.add_done_callback(lambda _: chat.cancel())
+        return chat
+
+    async def _post_chat(self, notice: NotifyRepInput) -> None:
+        failed = await handoff_chat.post(notice)
+        if failed is not None:
+            await self._record(SlaEventKind.CHAT_FAILED, detail=failed)
 
     async def _post_webhook(self, notice: NotifyRepInput) -> None:
         try:

@@ -59,6 +59,17 @@ WEBHOOK_RETRY = RetryPolicy(
     maximum_attempts=30,
 )
 
+# Slack: a notice is news for minutes, not days. About three minutes of backoff (3 s
+# doubling, 7 attempts), then given up and recorded (chat_failed); a refusal is not retried.
+CHAT_TIMEOUT = timedelta(seconds=30)
+CHAT_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=3),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=2),
+    maximum_attempts=7,
+    non_retryable_error_types=["ChatRejected", "ChatMisconfigured", "ChatHandoffNotFound"],
+)
+
 # Asking Temporal where a handoff stands (a reset or resumed lead adopting it).
 LOOKUP_TIMEOUT = timedelta(seconds=30)
 LOOKUP_RETRY = RetryPolicy(

@@ -12,9 +12,10 @@ files are never overwritten (they stand for leads already in flight); pass new n
 mail fates and ops stop of 2026-12-01. `v3-goal-decayed-unsubscribed`, `v3-recycled`,
 `v3-sales-run-*` and `v3-resumed-with-sales` were recorded by the same code, before the lead
 workflow's state became one object (issue 10): the paths that change touched; `v4-*` are the
-same paths (and an ops stop) recorded by the code after it. `v5-*` are the paths
-`handoff-visible-state` added (issue 11): a lead that waited for a rep, a manager's
-reassignment.
+same paths (and an ops stop) recorded by the code after it. `v5-waited-for-rep-*` and
+`v5-reassigned-*` are the paths `handoff-visible-state` added (issue 11): a lead that waited
+for a rep, a manager's reassignment; `v5-handoff-chat-won` was recorded after
+`handoff-chat`, with NURTURE_SLACK_WEBHOOK_URL set: the notices go to Slack.
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ import tempfile
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -54,6 +57,7 @@ from nurture.repo import reps
 from nurture.settings import RepConfig, Settings
 from nurture.temporal import register_search_attributes
 from tests.utils.factories import COLD_PROFILE, HOT_PROFILE, event, make_lead, start_lead
+from tests.utils.http_receiver import HttpReceiver
 from worker import build_worker, prepare_database
 from workflows.handoff import SalesHandoffWorkflow
 from workflows.lead import LeadWorkflow
@@ -124,6 +128,22 @@ async def _won_v3(env: WorkflowEnvironment, s: Settings, engine: Engine) -> dict
         "v3-whitepaper-won": histories["v2-whitepaper-won"],
         "v3-handoff-won": histories["v2-handoff-won"],
     }
+
+
+async def _chat_won(env: WorkflowEnvironment, s: Settings, engine: Engine) -> dict[str, Any]:
+    """As `_won`, with Slack set up (a local receiver): the assignment is posted beside the
+    mail; a worker of its own, on its own task queue, has the Slack URL."""
+    with HttpReceiver(otherwise=HTTPStatus.OK, answer=b"ok") as slack:
+        url = SecretStr(slack.url)
+        queue = f"{s.task_queue}-chat"
+        chatty = Settings.model_validate(
+            {**s.model_dump(), "slack_webhook_url": url, "task_queue": queue}
+        )
+        async with build_worker(env.client, chatty, engine):
+            histories = await _won(env, chatty, engine)
+        if not slack.received:
+            raise RuntimeError("the handoff posted nothing to Slack: not a chat recording")
+    return {"v5-handoff-chat-won": histories["v2-handoff-won"]}
 
 
 async def _stopped(env: WorkflowEnvironment, s: Settings, engine: Engine) -> dict[str, Any]:
@@ -334,6 +354,7 @@ RECORDINGS: dict[str, Recording] = {
     "v4-resumed-with-sales": _again(_resumed, "v4"),
     "v5-waited-for-rep-lead": _waited_for_rep,
     "v5-reassigned-lead": _reassigned,
+    "v5-handoff-chat-won": _chat_won,
 }
 
 

@@ -51,3 +51,14 @@ def test_production_refuses_the_example_placeholders() -> None:
             secret_key=STRONG,
             admin_token="change-me-to-a-third-long-random-string",
         )
+
+
+def test_the_slack_url_is_a_secret_and_blank_means_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    url = "https://hooks.slack.com/services/T000/B000/the-token"
+    monkeypatch.setenv("NURTURE_SLACK_WEBHOOK_URL", url)
+    settings = Settings()
+    assert settings.slack_webhook_url is not None
+    assert settings.slack_webhook_url.get_secret_value() == url
+    assert "the-token" not in settings.model_dump_json() and "the-token" not in repr(settings)
+    monkeypatch.setenv("NURTURE_SLACK_WEBHOOK_URL", "  ")  # an .env line left empty
+    assert Settings().slack_webhook_url is None

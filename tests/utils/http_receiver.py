@@ -26,8 +26,8 @@ class Received:
 
 
 class HttpReceiver:
-    """Answers the POSTs with `statuses` in turn, then `otherwise`; with a `secret`, a POST
-    whose signature does not verify is answered 401 instead.
+    """Answers the POSTs with `statuses` in turn, then `otherwise` (each with the body
+    `answer`); with a `secret`, a POST whose signature does not verify is answered 401.
 
     Use it as a context manager: it serves on a thread until the block ends.
     """
@@ -37,8 +37,10 @@ class HttpReceiver:
         statuses: Iterable[int] = (),
         otherwise: int = HTTPStatus.NO_CONTENT,
         secret: str | None = None,
+        answer: bytes = b"",
     ) -> None:
         self.statuses = list(statuses)
+        self.answer = answer  # the body of every answer that has one (Slack says "ok")
         self.otherwise = otherwise
         self.secret = secret
         self.received: list[Received] = []
@@ -111,9 +113,11 @@ class HttpReceiver:
                 status = receiver._answer(dict(self.headers), signature, body)
                 try:
                     self.send_response(status)
+                    reply = b"" if status in NO_BODY else receiver.answer
                     if status not in NO_BODY:
-                        self.send_header("Content-Length", "0")
+                        self.send_header("Content-Length", str(len(reply)))
                     self.end_headers()
+                    self.wfile.write(reply)
                 except OSError:  # the sender gave up waiting and hung up
                     self.close_connection = True
 

@@ -1,0 +1,127 @@
+"""Posting handoff notices to Slack: an incoming-webhook message in Block Kit, retried.
+
+The worker injects the one `httpx.AsyncClient` its outbound POSTs share (and closes it when
+it stops). Failures are typed `ApplicationError`s: Slack refusing the message (a 4xx other
+than 408 and 429: a wrong or revoked URL, an archived channel) will refuse it again, so it
+is not retried, and the message says what Slack answered; Slack busy (429), down (5xx) or
+unreachable is retried by the workflow's policy. The webhook URL is the credential: no
+message carries it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+
+import httpx
+from sqlalchemy.engine import Engine
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.sales_webhook import RETRYABLE_4XX
+from nurture import chat_blocks, rep_links
+from nurture.db import session_scope
+from nurture.models import NoticeKind, NotifyRepInput
+from nurture.repo import handoffs, leads, reps
+from nurture.settings import Settings
+from scenarios.scoring import MODEL
+from scenarios.sla import SLA
+
+ANSWER_MAX = 120  # characters of Slack's answer kept in the error
+
+
+class ChatFailure(StrEnum):
+    """The `ApplicationError.type` of each way a Slack post can fail."""
+
+    REJECTED = "ChatRejected"  # a 4xx but 408/429: not retried
+    FAILED = "ChatFailed"  # 5xx, 408, 429, a redirect: retried
+    UNREACHABLE = "ChatUnreachable"  # no answer: refused, reset, timed out; retried
+    MISCONFIGURED = "ChatMisconfigured"  # the URL cannot be used at all: not retried
+    NOT_FOUND = "ChatHandoffNotFound"  # nothing to say: the records are gone; not retried
+
+
+class ChatActivities:
+    def __init__(self, engine: Engine, settings: Settings, http: httpx.AsyncClient) -> None:
+        self._engine = engine
+        self._settings = settings
+        self._http = http
+
+    @activity.defn
+    async def post_chat(self, notice: NotifyRepInput) -> None:
+        """Post the notice to NURTURE_SLACK_WEBHOOK_URL, if one is set.
+
+        Raises:
+            ApplicationError: typed by `ChatFailure`; `REJECTED` and `MISCONFIGURED` are
+                non-retryable.
+        """
+        url = self._settings.slack_webhook_url
+        if url is None:
+            return
+        body = await asyncio.to_thread(self._message, notice)
+        try:
+            response = await self._http.post(url.get_secret_value(), json=body)
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as err:
+            raise ApplicationError(
+                f"NURTURE_SLACK_WEBHOOK_URL cannot be used: {type(err).__name__}",
+                type=ChatFailure.MISCONFIGURED,
+                non_retryable=True,
+            ) from None
+        except httpx.TransportError as err:
+            text = str(err)
+            cause = f"{type(err).__name__}: {text}" if text else type(err).__name__
+            raise ApplicationError(
+                f"Slack unreachable: {cause}", type=ChatFailure.UNREACHABLE
+            ) from None
+        _check(response)
+
+    def _message(self, notice: NotifyRepInput) -> dict[str, Any]:
+        with session_scope(self._engine) as session:
+            handoff = handoffs.get(session, notice.handoff_id)
+            rep = reps.get_rep(session, uuid.UUID(notice.rep_id))
+            lead = leads.get_lead(session, handoff.lead_id) if handoff else None
+            if handoff is None or rep is None or lead is None:
+                raise ApplicationError(
+                    f"handoff {notice.handoff_id}, its lead or its rep is not in the database",
+                    type=ChatFailure.NOT_FOUND,
+                    non_retryable=True,
+                )
+            # From the notice's time, not the clock's: a retried post is the same message.
+            expires = notice.at + timedelta(hours=self._settings.action_link_hours)
+            secret = self._settings.secret_key.get_secret_value()
+            public = self._settings.public_url
+            links = rep_links.action_links(secret, public, handoff.id, str(rep.id), expires)
+            chat = chat_blocks.ChatNotice(
+                kind=notice.kind,
+                rep_name=rep.name,
+                lead_name=lead.name or "",
+                company=lead.company or "",
+                score=handoff.score,
+                priority=handoff.priority,
+                deadline=notice.deadline,
+                zone=SLA.calendar.zone,
+                links=links,
+                why=[(MODEL.label(k), p) for k, p in lead.score_breakdown.items()],
+                reassigned=notice.kind == NoticeKind.ASSIGNED and notice.attempt > 1,
+                links_expire=expires,
+            )
+        return chat_blocks.message(chat)
+
+
+def _check(response: httpx.Response) -> None:
+    """Accept a 2xx; raise the typed failure, with Slack's answer, for any other."""
+    status = response.status_code
+    if 200 <= status < 300:
+        return
+    said = " ".join(response.text.split())[:ANSWER_MAX]
+    answer = f"{status} {response.reason_phrase}".strip() + (f" ({said})" if said else "")
+    if 400 <= status < 500 and status not in RETRYABLE_4XX:
+        raise ApplicationError(
+            f"Slack refused the message: {answer}; not retried: check "
+            "NURTURE_SLACK_WEBHOOK_URL (a revoked webhook or an archived channel)",
+            type=ChatFailure.REJECTED,
+            non_retryable=True,
+        )
+    raise ApplicationError(f"Slack answered {answer}", type=ChatFailure.FAILED)

@@ -1,0 +1,149 @@
+"""The Slack message of a handoff notice: Block Kit a rep reads, with the rep's signed links."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from nurture import rep_links
+from nurture.chat_blocks import ChatNotice, message
+from nurture.models import NoticeKind
+from scenarios.scoring import MODEL
+
+SECRET = "unit-test-secret"
+TOKYO = ZoneInfo("Asia/Tokyo")
+NOW = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)  # Tue 09:00 in Tokyo
+DEADLINE = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)  # Tue 15:00 in Tokyo
+EXPIRES = NOW + timedelta(hours=72)
+
+
+def notice(**changes: Any) -> ChatNotice:
+    fields: dict[str, Any] = {
+        "kind": NoticeKind.ASSIGNED,
+        "rep_name": "Rep One",
+        "lead_name": "Kato Mei",
+        "company": "Kato Seiki",
+        "score": 60,
+        "priority": "normal",
+        "deadline": DEADLINE,
+        "zone": TOKYO,
+        "links": rep_links.action_links(SECRET, "https://n.example/", "handoff-x-1", "r1", EXPIRES),
+        "why": [
+            (MODEL.label("top_industry"), 15),
+            (MODEL.label("decision_maker"), 20),
+            (MODEL.label("pricing_page_view"), 15),
+            (MODEL.label("sweet_spot_size"), 10),
+            (MODEL.label("email_open"), 0),
+        ],
+        "links_expire": EXPIRES,
+    }
+    fields.update(changes)
+    return ChatNotice(**fields)
+
+
+def texts(body: dict[str, Any]) -> str:
+    """Every text of the blocks, as one string."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("text"), str):
+                found.append(node["text"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(body["blocks"])
+    return "\n".join(found)
+
+
+def buttons(body: dict[str, Any]) -> dict[str, str]:
+    [actions] = [b for b in body["blocks"] if b["type"] == "actions"]
+    assert all(e["type"] == "button" for e in actions["elements"])
+    return {e["text"]["text"]: e["url"] for e in actions["elements"]}
+
+
+def test_an_assignment_names_the_lead_score_deadline_why_and_rep() -> None:
+    body = message(notice())
+    assert [b["type"] for b in body["blocks"]] == [
+        "header",
+        "section",
+        "section",
+        "section",
+        "actions",
+        "context",
+    ]
+    assert body["blocks"][0]["text"] == {"type": "plain_text", "text": "New lead for Rep One"}
+    words = texts(body)
+    assert "*Kato Mei* (Kato Seiki) is ready for sales: score *60*, normal priority." in words
+    assert "*Deadline*\nacknowledge by Tue 2026-12-01 15:00 JST" in words
+    assert "*Rep*\nRep One" in words
+    assert (
+        "*Why:* Job title: decision maker +20, Industry: top target +15, "
+        "Pricing page view +15, Company size: sweet spot +10"
+    ) in words
+    assert "Email open" not in words  # no points, no reason
+    assert "The buttons work until Fri 2026-12-04 09:00 JST" in words
+    # The notification's own line (phones show only this) says the same in short.
+    assert body["text"] == (
+        "New lead for Rep One: Kato Mei (Kato Seiki), score 60, "
+        "acknowledge by Tue 2026-12-01 15:00 JST"
+    )
+
+
+def test_the_buttons_are_the_reps_signed_links() -> None:
+    found = buttons(message(notice()))
+    assert list(found) == ["Acknowledge", "Reject…", "Open lead"]
+    for label, action in (("Acknowledge", "ack"), ("Reject…", "reject"), ("Open lead", "view")):
+        url = found[label]
+        assert url.startswith("https://n.example/r/")
+        claim = rep_links.read_link(SECRET, url.rsplit("/r/", 1)[1], NOW)
+        assert (claim.handoff_id, claim.rep_id, claim.action) == ("handoff-x-1", "r1", action)
+    [actions] = [b for b in message(notice())["blocks"] if b["type"] == "actions"]
+    assert actions["elements"][0]["style"] == "primary"
+    assert len({e["action_id"] for e in actions["elements"]}) == 3  # Slack wants them unique
+
+
+def test_reminder_escalation_and_reassignment_say_what_happened() -> None:
+    reminder = message(notice(kind=NoticeKind.REMINDER))
+    assert reminder["blocks"][0]["text"]["text"] == "Reminder for Rep One: the deadline has passed"
+    assert "was due Tue 2026-12-01 15:00 JST" in texts(reminder)
+    assert "still waiting for Rep One" in texts(reminder)
+    manager = message(notice(kind=NoticeKind.MANAGER))
+    assert manager["blocks"][0]["text"]["text"] == "Escalated: Rep One has not acknowledged in time"
+    assert "their manager has been told" in texts(manager)
+    moved = message(notice(rep_name="Rep Two", reassigned=True))
+    assert moved["blocks"][0]["text"]["text"] == "Lead reassigned to Rep Two"
+    assert "acknowledge by" in texts(moved)
+
+
+def test_no_internal_terms_reach_the_channel() -> None:
+    for kind in (NoticeKind.ASSIGNED, NoticeKind.REMINDER, NoticeKind.MANAGER):
+        dumped = json.dumps(message(notice(kind=kind)), ensure_ascii=False)
+        for term in ("round-robin", "→", "handoff-x-1", "sales_pending", "rep_id"):
+            assert term not in dumped, (kind, term)
+
+
+def test_names_from_a_form_cannot_ping_the_channel_or_break_the_markup() -> None:
+    body = message(notice(lead_name="<!channel> Tom & Jerry", company="<https://evil|Bank>"))
+    dumped = json.dumps(body)
+    assert "<!channel>" not in dumped and "<https://evil" not in dumped
+    assert "*&lt;!channel&gt; Tom &amp; Jerry* (&lt;https://evil|Bank&gt;)" in texts(body)
+    assert "&lt;!channel&gt; Tom &amp; Jerry" in body["text"]
+
+
+def test_long_names_are_clipped_to_slacks_limits() -> None:
+    body = message(notice(rep_name="R" * 300, lead_name="L" * 5000))
+    assert len(body["blocks"][0]["text"]["text"]) <= 150
+    assert all(len(f["text"]) <= 2000 for f in body["blocks"][2]["fields"])
+    assert len(body["blocks"][1]["text"]["text"]) <= 2000
+
+
+def test_a_lead_without_a_name_or_company_still_reads() -> None:
+    body = message(notice(lead_name="", company="", deadline=None))
+    assert "*A lead* is ready for sales" in texts(body)
+    assert "*Deadline*\nno deadline" in texts(body)
