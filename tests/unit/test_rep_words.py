@@ -12,7 +12,7 @@ import pytest
 from nurture.models import EventType, LeadProfile, SlaEventKind, Stage
 from nurture.repo.reps import choose
 from nurture.rules import rep_words
-from nurture.rules.scoring import AttributeRule, ScoringModel
+from nurture.rules.scoring import AttributeRule, BehaviourRule, ScoringModel
 from nurture.rules.sla_model import Strategy
 from nurture.tables import Rep
 from scenarios.scoring import MODEL
@@ -79,7 +79,7 @@ def test_why_names_the_strongest_reasons_in_the_rep_language() -> None:
 
 
 def test_every_shipped_rule_has_japanese_words() -> None:
-    rules = [*MODEL.attribute_rules, *MODEL.behaviour_rules]
+    rules: list[AttributeRule | BehaviourRule] = [*MODEL.attribute_rules, *MODEL.behaviour_rules]
     assert [r.key for r in rules if not r.label_ja] == []
     positive = [r for r in rules if r.points > 0]
     assert [r.key for r in positive if not (r.why and r.why_ja)] == []
