@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -28,9 +29,10 @@ from nurture.models import (
     SendStepInput,
 )
 from nurture.repo import emails, handoffs, leads, reps, tracking
+from nurture.rules import rep_words
 from nurture.settings import Settings
 from nurture.smtp_errors import scrub
-from nurture.tables import Lead
+from nurture.tables import Handoff, Lead, Rep
 from nurture.tracking import Tracker
 from scenarios.scoring import MODEL
 from scenarios.sla import SLA
@@ -43,6 +45,7 @@ NOTICE_TEMPLATES = {
     NoticeKind.REMINDER: "handoff/reminder",
     NoticeKind.MANAGER: "handoff/manager-escalation",
     NoticeKind.WITHDRAWN: "handoff/withdrawn",
+    NoticeKind.REASSIGNED: "handoff/reassigned",
 }
 
 
@@ -176,7 +179,7 @@ class EmailActivities:
         prepared = await asyncio.to_thread(self._prepare_notice, key, input)
         if prepared.already_sent:
             return SendResult(message_id=prepared.message_id, already_sent=True)
-        rendered = self._render(NOTICE_TEMPLATES[input.kind], prepared.context)
+        rendered = self._render(NOTICE_TEMPLATES[input.kind], prepared.context, prepared.language)
         outcome = await self._deliver(prepared, rendered, f"sales {input.kind.value} mail")
         return _result(prepared, outcome, rendered.subject)
 
@@ -217,7 +220,7 @@ class EmailActivities:
             context = {
                 "lead": _lead_context(lead),
                 "score": lead.score,
-                "since": _local(input.at),
+                "since": _local(input.at, SLA.calendar.zone, self._settings.default_language),
                 "public_url": self._settings.public_url.rstrip("/"),
             }
             language = self._settings.default_language
@@ -283,11 +286,14 @@ class EmailActivities:
                     f"handoff {input.handoff_id} or its rep is not in the database",
                     type="LeadNotFound",
                 )
-            to = rep.email
+            to: str = rep.email
+            reader: Rep | None = rep
             if input.kind == NoticeKind.MANAGER:
                 if not rep.manager_email:
                     raise ApplicationError("the rep has no manager", type="RecipientRejected")
+                # The manager reads their own rep row's language and zone, if they are a rep.
                 to = rep.manager_email
+                reader = reps.rep_by_email(session, rep.manager_email)
             lead = self._lead(session, str(handoff.lead_id))
             row = emails.claim(
                 session,
@@ -298,37 +304,51 @@ class EmailActivities:
                 message_id=mail.message_id_for(key, self._settings.mail_from),
                 scheduled_at=input.at,
             )
-            public = self._settings.public_url.rstrip("/")
+            language, zone = self._reader_locale(reader)
             context = {
                 "lead": _lead_context(lead),
                 "rep": {"name": rep.name, "email": rep.email},
-                "reason": handoff.reason,
-                "score": handoff.score,
-                "priority": handoff.priority,
-                "deadline": _local(input.deadline) if input.deadline else "-",
-                "breakdown": _breakdown(lead.score_breakdown),
-                "recent": [
-                    {"at": _short(e.at), "text": e.text}
-                    for e in leads.timeline(session, lead.id, LABELS)[-RECENT_ON_NOTICE:]
-                ],
+                **_handoff_words(handoff, language),
+                "deadline": _local(input.deadline, zone, language),
+                "why": rep_words.why(lead.score_breakdown, language, MODEL),
+                "breakdown": rep_words.breakdown_lines(lead.score_breakdown, language, MODEL),
+                "recent": rep_words.recent_activity(
+                    leads.timeline(session, lead.id, LABELS),
+                    zone,
+                    language,
+                    MODEL,
+                    RECENT_ON_NOTICE,
+                    now=input.at,
+                ),
+                "new_rep": _current_rep_name(session, handoff, rep),
                 "handoff_id": handoff.id,
-                "handoff_url": f"{public}/v1/handoffs/{handoff.id}",
-                **self._links(handoff.id, str(rep.id)),
-                "reject_reasons": SLA.reject_reasons,
-                "lost_reasons": SLA.lost_reasons,
-                "public_url": public,
+                "handoff_url": f"{self._public}/v1/handoffs/{handoff.id}",
+                **self._links(handoff.id, str(rep.id), zone, language),
+                "public_url": self._public,
             }
-            return _Prepared(key, lead.id, row.message_id, to, row.status, context)
+            return _Prepared(
+                key, lead.id, row.message_id, to, row.status, context, language=language
+            )
 
-    def _links(self, handoff_id: str, rep_id: str) -> dict[str, Any]:
+    def _reader_locale(self, reader: Rep | None) -> tuple[str, ZoneInfo]:
+        """The language and zone of who reads a notice: theirs, else the defaults
+        (NURTURE_DEFAULT_LANGUAGE and the SLA calendar's zone)."""
+        language = rep_words.language_for(
+            reader.language if reader else None, self._settings.default_language
+        )
+        zone = rep_words.zone_for(reader.timezone if reader else None, SLA.calendar.zone)
+        return language, zone
+
+    def _links(self, handoff_id: str, rep_id: str, zone: ZoneInfo, language: str) -> dict[str, Any]:
         """The rep's one-click links (nurture.rep_links), one per action and one to the lead.
 
         Minted when the mail is rendered, so they expire NURTURE_ACTION_LINK_HOURS later.
         """
-        expires = datetime.now(UTC) + timedelta(hours=self._settings.action_link_hours)
+        now = datetime.now(UTC)
+        expires = now + timedelta(hours=self._settings.action_link_hours)
         secret = self._settings.secret_key.get_secret_value()
         links = rep_links.action_links(secret, self._public, handoff_id, rep_id, expires)
-        return {"links": links, "links_expire": _local(expires)}
+        return {"links": links, "links_expire": rep_words.local_time(expires, zone, language, now)}
 
     # --- shared ----------------------------------------------------------------
 
@@ -425,18 +445,33 @@ async def heartbeating(every: float = 2.0) -> AsyncIterator[None]:
         task.cancel()
 
 
-def _short(at: datetime) -> str:
-    return at.strftime("%Y-%m-%d %H:%M UTC")
+def _local(at: datetime | None, zone: ZoneInfo, language: str) -> str:
+    """A deadline as the rep reads it: in their zone, with its abbreviation."""
+    return rep_words.local_time(at, zone, language) if at else "-"
 
 
-def _local(at: datetime) -> str:
-    """A deadline as the rep reads it: in the SLA calendar's time zone."""
-    return at.astimezone(SLA.calendar.zone).strftime(f"%a %Y-%m-%d %H:%M ({SLA.calendar.timezone})")
+def _handoff_words(handoff: Handoff, language: str) -> dict[str, Any]:
+    """The handoff's reason and priority in the reader's words (the stored technical
+    reason stays in the read model, for ops)."""
+    within = next(
+        (p.acknowledge_within for p in SLA.priorities if p.name == handoff.priority), None
+    )
+    day = SLA.calendar.day_length
+    return {
+        "score": handoff.score,
+        "reason": rep_words.assignment_reason(handoff.reason, language),
+        "priority": rep_words.priority_name(handoff.priority, language),
+        "allowance": rep_words.business_span(within, day, language) if within else "",
+        "priority_text": rep_words.priority_text(handoff.priority, within, day, language)
+        if within
+        else rep_words.priority_name(handoff.priority, language),
+    }
 
 
-def _breakdown(score_breakdown: dict[str, int]) -> list[dict[str, object]]:
-    return [
-        {"label": MODEL.label(rule), "points": points}
-        for rule, points in sorted(score_breakdown.items(), key=lambda kv: -kv[1])
-        if points
-    ]
+def _current_rep_name(session: Any, handoff: Handoff, rep: Rep) -> str:
+    """Who has the handoff now (for the previous rep's "reassigned" mail); "-" when it is
+    still this rep's or nobody's."""
+    if handoff.rep_id is None or handoff.rep_id == rep.id:
+        return "-"
+    current = reps.get_rep(session, handoff.rep_id)
+    return current.name if current else "-"

@@ -22,6 +22,7 @@ from api.schemas.rep_links import LinkForm
 from api.services import rep_links as service
 from api.services.rep_link_words import words
 from nurture import rep_links
+from nurture.rules import rep_words
 
 router = APIRouter(tags=["sales links"], include_in_schema=False)
 _templates = jinja2.Environment(
@@ -41,15 +42,23 @@ REFUSED = {"invalid": 404, "expired": 410, "stale_page": 403}
 
 
 def _render(request: Request, state: StateDep, token: str, page: service.LinkPage) -> HTMLResponse:
-    t = words(state.settings.default_language)
+    language = page.language or state.settings.default_language  # the rep's, once known
+    t = words(language)
     values = dict(page.values)
     values["delta"] = t[values["when"]].format(d=values["span"]) if "when" in values else ""
+    if "status" in values:
+        values["status"] = rep_words.handoff_status(values["status"], language)
+    if values.get("reason"):
+        values["reason"] = rep_words.outcome_reason(values["reason"], language)
     html = _templates.get_template("rep_link.html.j2").render(
         page=page,
         t=t,
         token=token,
         heading=t.get(page.title, "").format(**values),
         text=t.get(page.text, "").format(**values),
+        status=lambda status: rep_words.handoff_status(status, language),
+        priority=lambda priority: rep_words.priority_name(priority, language),
+        reason=lambda reason: rep_words.outcome_reason(reason, language),
     )
     response = HTMLResponse(html, status_code=page.status_code, headers=HEADERS)
     if page.nonce:

@@ -1,7 +1,8 @@
 """The words of a rep's action pages, in the languages nurture writes to reps (en, ja).
 
-Reps have no language of their own in the configuration yet, so the page speaks
-NURTURE_DEFAULT_LANGUAGE; the API's own messages (details under a refusal) stay English.
+The page speaks the link's rep's language (else NURTURE_DEFAULT_LANGUAGE, as before the
+link is read); statuses, priorities, reasons and times come from nurture.rules.rep_words.
+The API's own messages (details under a refusal) stay English.
 """
 
 from __future__ import annotations

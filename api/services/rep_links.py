@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 from sqlmodel import Session
@@ -24,6 +25,7 @@ from api.services.sales_actions import act
 from nurture import rep_links
 from nurture.models import CLOSED_HANDOFF, HandoffStatus
 from nurture.repo import leads
+from nurture.rules import rep_words
 from nurture.rules.sales_rules import (
     RESULT,
     TAKES_AMOUNT,
@@ -32,7 +34,7 @@ from nurture.rules.sales_rules import (
     reasons_for,
     refusal,
 )
-from nurture.tables import Handoff
+from nurture.tables import Handoff, Rep
 from scenarios.sla import SLA
 
 
@@ -65,22 +67,28 @@ class LinkPage:
     values: dict[str, str] = field(default_factory=dict)
     detail: str = ""  # the API's own message, when there is one
     form: LinkForm | None = None
+    language: str = ""  # the rep's (nurture.rules.rep_words); empty: NURTURE_DEFAULT_LANGUAGE
 
 
-def local(at: datetime | None) -> str:
-    """A time as the rep reads it: in the SLA calendar's zone (JST for the shipped SLA)."""
-    if at is None:
-        return "-"
-    return at.astimezone(SLA.calendar.zone).strftime("%Y-%m-%d %H:%M %Z")
+@dataclass(frozen=True)
+class Reader:
+    """Who reads the page: the link's rep, in their language and time zone."""
+
+    language: str
+    zone: ZoneInfo
+
+    @classmethod
+    def of(cls, rep: Rep | None, default_language: str) -> Reader:
+        return cls(
+            rep_words.language_for(rep.language if rep else None, default_language),
+            rep_words.zone_for(rep.timezone if rep else None, SLA.calendar.zone),
+        )
+
+    def time(self, at: datetime | None) -> str:
+        return rep_words.local_time(at, self.zone, self.language) if at else "-"
 
 
-def _span(delta: timedelta) -> str:
-    minutes = int(abs(delta.total_seconds()) // 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
-
-
-def _summary(session: Session, handoff: Handoff) -> Summary:
+def _summary(session: Session, handoff: Handoff, reader: Reader) -> Summary:
     lead = leads.get_lead(session, handoff.lead_id)
     return Summary(
         name=lead.name if lead else "",
@@ -89,7 +97,7 @@ def _summary(session: Session, handoff: Handoff) -> Summary:
         score=handoff.score,
         priority=handoff.priority,
         status=handoff.status,
-        deadline=local(handoff.deadline_at) if handoff.status == "pending" else "-",
+        deadline=reader.time(handoff.deadline_at) if handoff.status == "pending" else "-",
     )
 
 
@@ -109,10 +117,11 @@ def _blocked(action: Action, handoff: Handoff) -> LinkPage | None:
 
 async def _open(
     state: AppState, token: str, now: datetime
-) -> tuple[Actor, rep_links.LinkClaim, Handoff, Summary]:
+) -> tuple[Actor, rep_links.LinkClaim, Handoff, Summary, Reader]:
     actor, claim = await link_actor(state, token, now)
     handoff = await state.db.run(owned_handoff, claim.handoff_id, actor)
-    return actor, claim, handoff, await state.db.run(_summary, handoff)
+    reader = Reader.of(actor.rep, state.settings.default_language)
+    return actor, claim, handoff, await state.db.run(_summary, handoff, reader), reader
 
 
 def _action(claim: rep_links.LinkClaim) -> Action:
@@ -128,6 +137,7 @@ def _ready(
     action: Action,
     summary: Summary,
     now: datetime,
+    reader: Reader,
     problem: str = "",
     form: LinkForm | None = None,
 ) -> LinkPage:
@@ -145,19 +155,31 @@ def _ready(
         status_code=422 if problem else 200,
         detail=problem,
         form=form,
+        language=reader.language,
     )
 
 
 async def show(state: AppState, token: str, now: datetime) -> LinkPage:
     """The page a link opens: never acts, whoever fetches it."""
-    _, claim, handoff, summary = await _open(state, token, now)
+    _, claim, handoff, summary, reader = await _open(state, token, now)
     if claim.action == rep_links.VIEW:
-        return LinkPage("view", action=rep_links.VIEW, summary=summary)
+        return LinkPage("view", action=rep_links.VIEW, summary=summary, language=reader.language)
     action = _action(claim)
     blocked = _blocked(action, handoff)
     if blocked is not None:
-        return LinkPage(**{**blocked.__dict__, "summary": summary, "action": action.value})
-    return _ready(state, token, action, summary, now)
+        return _with(blocked, summary, action, reader)
+    return _ready(state, token, action, summary, now, reader)
+
+
+def _with(blocked: LinkPage, summary: Summary, action: Action, reader: Reader) -> LinkPage:
+    return LinkPage(
+        **{
+            **blocked.__dict__,
+            "summary": summary,
+            "action": action.value,
+            "language": reader.language,
+        }
+    )
 
 
 def _body(action: Action, form: LinkForm) -> ActionIn:
@@ -177,30 +199,34 @@ def _body(action: Action, form: LinkForm) -> ActionIn:
 
 async def use(state: AppState, token: str, form: LinkForm, nonce: str, now: datetime) -> LinkPage:
     """The POST from the link's page: acts once, through the API's service."""
-    actor, claim, handoff, summary = await _open(state, token, now)
+    actor, claim, handoff, summary, reader = await _open(state, token, now)
     secret = state.settings.secret_key.get_secret_value()
     rep_links.check_confirm(secret, token, form.confirm, nonce, now)
     action = _action(claim)
     blocked = _blocked(action, handoff)
     if blocked is not None:
-        return LinkPage(**{**blocked.__dict__, "summary": summary, "action": action.value})
+        return _with(blocked, summary, action, reader)
     try:
         out = await act(state, actor, action, handoff.id, _body(action, form), via="link")
     except Invalid as err:
-        return _ready(state, token, action, summary, now, problem=err.message, form=form)
-    return _done(action, handoff, summary, out)
+        return _ready(state, token, action, summary, now, reader, problem=err.message, form=form)
+    return _done(action, handoff, summary, out, reader)
 
 
-def _done(action: Action, before: Handoff, shown: Summary, out: HandoffOut) -> LinkPage:
-    """What happened, and what is next."""
+def _done(
+    action: Action, before: Handoff, shown: Summary, out: HandoffOut, reader: Reader
+) -> LinkPage:
+    """What happened, and what is next: "Acknowledged at 14:05 JST, 47 min before the
+    deadline." in the rep's language and zone."""
+    at = out.acknowledged_at
     values = {
         "reason": out.outcome_reason or "",
         "amount": f"{out.amount:,}" if out.amount is not None else "",
-        "at": local(out.acknowledged_at),
+        "at": rep_words.local_clock(at, reader.zone) if at else "-",
     }
     if action == Action.ACK and out.acknowledged_at and before.deadline_at:
         left = before.deadline_at - out.acknowledged_at
-        values["span"] = _span(left)
+        values["span"] = rep_words.span(left, reader.language)
         values["when"] = "before" if left.total_seconds() >= 0 else "after"
     nxt = {Action.ACK: "next_ack", Action.OPPORTUNITY: "next_opportunity"}
     summary = Summary(**{**shown.__dict__, "status": out.status, "deadline": "-"})
@@ -211,4 +237,5 @@ def _done(action: Action, before: Handoff, shown: Summary, out: HandoffOut) -> L
         title=f"done_{action.value}",
         text=nxt.get(action, "next_closed"),
         values=values,
+        language=reader.language,
     )

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from nurture import mail
+from nurture.cli.preview_handoff import handoff_context
 from scenarios import SCENARIOS
 
 SAMPLE_LEAD: dict[str, Any] = {
@@ -26,17 +27,20 @@ class PreviewError(ValueError):
     """What the author asked for cannot be rendered; the message says why."""
 
 
+HANDOFF = "handoff"  # the mails to sales reps: previewed with a sample handoff
+
+
 def steps(scenario: str) -> list[str]:
     folder = mail.TEMPLATE_DIR / scenario
     names = {p.name.split(".")[0] for p in folder.glob("*.txt.j2")} if folder.is_dir() else set()
-    return sorted(names)
+    return sorted(n for n in names if not n.startswith("_"))  # _actions: a part, not a mail
 
 
 def render(
     scenario: str, step: str, lead: dict[str, Any] | None = None, language: str = "en"
 ) -> mail.RenderedMail:
     if scenario.startswith("_") or not steps(scenario):
-        if scenario in SCENARIOS:
+        if scenario in SCENARIOS or scenario == HANDOFF:
             raise PreviewError(f"scenario {scenario!r} has no templates in {mail.TEMPLATE_DIR}")
         raise PreviewError(f"no scenario {scenario!r}; scenarios: {', '.join(sorted(SCENARIOS))}")
     if step not in steps(scenario):
@@ -56,6 +60,9 @@ def render(
         "questions": attributes.get("questions", []),
         "unsubscribe_url": "https://www.example.com/u/preview",
     }
+    if scenario == HANDOFF:
+        context = {**context, **handoff_context(language, "http://localhost:8000")}
+        context.pop("unsubscribe_url")  # mail to reps has no unsubscribe link
     try:
         return mail.render(f"{scenario}/{step}", context, language)
     except (mail.TemplateMissing, mail.TemplateBroken) as err:

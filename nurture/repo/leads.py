@@ -166,6 +166,7 @@ def timeline(session: Session, lead_id: uuid.UUID, labels: dict[str, str]) -> li
                     "scenario": em.scenario,
                     "step": em.step,
                     "message_id": em.message_id,
+                    "subject": em.subject,
                 },
             )
         )

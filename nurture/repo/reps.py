@@ -75,6 +75,11 @@ def find_rep(session: Session, email: str) -> Rep:
     return rep
 
 
+def rep_by_email(session: Session, email: str) -> Rep | None:
+    """The rep with this address, if there is one (a manager may be a rep too)."""
+    return session.exec(select(Rep).where(Rep.email == email.strip().lower())).first()
+
+
 def rep_by_token(session: Session, token: str) -> Rep | None:
     return session.exec(select(Rep).where(Rep.token_hash == hash_token(token))).first()
 

@@ -50,6 +50,11 @@ class BusinessCalendar:
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @property
+    def day_length(self) -> timedelta:
+        """The business time in one working day (9:00-18:00: 9 hours)."""
+        return datetime.combine(date.min, self.closes) - datetime.combine(date.min, self.opens)
+
     def is_business_day(self, day: date) -> bool:
         if not FIRST_YEAR <= day.year <= LAST_YEAR:
             raise ValueError(f"the calendar covers {FIRST_YEAR}-{LAST_YEAR}, not {day}")

@@ -37,6 +37,11 @@ class AttributeRule:
     contains_any: tuple[str, ...] = ()
     equals_any: tuple[str, ...] = ()
     between: tuple[int, int] | None = None
+    # The words reps read (nurture.rules.rep_words): the label in Japanese, and the rule as
+    # a short reason for "why: decision maker, ..." in each language. Empty: the label.
+    label_ja: str = ""
+    why: str = ""
+    why_ja: str = ""
 
     def matches(self, profile: LeadProfile) -> bool:
         value = getattr(profile, self.field, None)
@@ -69,6 +74,9 @@ class BehaviourRule:
     once_per: str | None = None
     cap: int | None = None
     where: tuple[tuple[str, str], ...] = ()
+    label_ja: str = ""  # as AttributeRule's: the words reps read
+    why: str = ""
+    why_ja: str = ""
 
     def __post_init__(self) -> None:
         if not self.key:
@@ -149,6 +157,22 @@ class ScoringModel:
     def label(self, key: str) -> str:
         rule = self._by_key.get(key)
         return rule.label if rule else key
+
+    def label_in(self, key: str, language: str) -> str:
+        """The rule's label in `language` (ja, else English); a rule that lacks one: English."""
+        rule = self._by_key.get(key)
+        if rule is None:
+            return key
+        return (rule.label_ja if language == "ja" else "") or rule.label
+
+    def why_in(self, key: str, language: str) -> str:
+        """The rule as a short reason ("decision maker"), else its label, in `language`."""
+        rule = self._by_key.get(key)
+        if rule is None:
+            return key
+        if language == "ja":
+            return rule.why_ja or rule.label_ja or rule.why or rule.label
+        return rule.why or rule.label
 
     # --- applying the model to a lead's state ------------------------------------
 

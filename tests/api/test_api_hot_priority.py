@@ -9,6 +9,7 @@ import httpx
 from sqlalchemy.engine import Engine
 
 from nurture.mailsink import MailSink
+from nurture.rules.rep_words import local_time
 from scenarios.sla import SLA
 from tests.utils.api import REP_ONE, lead_when
 from tests.utils.stack import ApiServer
@@ -57,6 +58,5 @@ async def test_a_hot_lead_gets_two_business_hours(
 
     mails = await smtp.received(2)
     notice = next(m for m in mails if m.to == "rep.one@sales.example.com")
-    assert "It is a hot lead" in notice.text()
-    local = deadline.astimezone(SLA.calendar.zone).strftime("%Y-%m-%d %H:%M")
-    assert local in notice.text()
+    assert "It is a hot lead: please acknowledge it within 2 business hours" in notice.text()
+    assert f"by {local_time(deadline, SLA.calendar.zone, 'en')}." in notice.text()  # JST

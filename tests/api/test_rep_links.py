@@ -99,7 +99,7 @@ async def test_reject_with_a_reason_and_a_note(
         await page.fill("#note", "budget frozen until April")
         await _snap(page, "rep-reject-page.png")
         await page.click("button[type=submit]")
-        assert "Rejected (no_budget)" in await page.inner_text("#outcome")
+        assert "Rejected (no budget)" in await page.inner_text("#outcome")
         # The handoff is closed now: its Acknowledge link says so and does nothing.
         response = await page.goto(links["Acknowledge"])
         assert response is not None and response.status == 409

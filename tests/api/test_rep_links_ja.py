@@ -1,4 +1,4 @@
-"""The rep's action pages speak NURTURE_DEFAULT_LANGUAGE (reps have no language of their own)."""
+"""A rep without a language of their own reads NURTURE_DEFAULT_LANGUAGE: mail and pages."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ async def test_a_japanese_team_reads_japanese_pages(
     stack: ApiServer, http: httpx.AsyncClient, smtp: MailSink
 ) -> None:
     await handed_off(http, stack)
-    links, _ = await rep_links_in_mail(smtp, stack)
+    links, _ = await rep_links_in_mail(smtp, stack, language="ja")
     async with phone_in_chromium() as page:
         await page.goto(links["Acknowledge"])
         assert await page.get_attribute("html", "lang") == "ja"

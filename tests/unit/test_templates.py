@@ -9,6 +9,7 @@ import pytest
 
 from nurture import mail
 from nurture.authoring.scenario_spec import Scenario
+from nurture.cli.preview_handoff import handoff_context
 from scenarios import SCENARIOS
 from tests.utils.template_folder import en_only_step, use_templates
 
@@ -119,34 +120,51 @@ def test_the_assigned_rep_signs_marketing_mail() -> None:
     assert "担当: Sato Aiko" in mail.render("whitepaper/thanks", context, "ja").text
 
 
-LINKS = ("ack", "reject", "opportunity", "won", "lost", "view")
+HANDOFF_MAILS = ("rep-notification", "reminder", "manager-escalation", "withdrawn", "reassigned")
+
+
+def handoff_mail(name: str, language: str) -> mail.RenderedMail:
+    """A handoff mail with the sample handoff `nurture preview handoff` shows."""
+    context = {**CONTEXT, **handoff_context(language, "http://nurture.test")}
+    context.pop("unsubscribe_url")
+    return mail.render(f"handoff/{name}", context, language)
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+@pytest.mark.parametrize("name", HANDOFF_MAILS)
+def test_every_mail_to_sales_is_written_in_both_languages(name: str, language: str) -> None:
+    rendered = handoff_mail(name, language)
+    assert rendered.language == language and f'<html lang="{language}">' in rendered.html
+    assert rendered.subject and "\n" not in rendered.subject
+    assert "Example KK" in rendered.subject and "Suzuki Taro" in rendered.text
+    assert "Unsubscribe" not in rendered.text and "配信停止" not in rendered.text
+    assert "JST" in rendered.text or name == "reassigned"
+    if language == "ja":  # Japanese throughout: no English sentence left in
+        assert "さん" in rendered.text and "Hello" not in rendered.text
+        assert " by " not in rendered.text and "Sent by" not in rendered.text
 
 
 def test_rep_notification_renders() -> None:
-    rendered = mail.render(
-        "handoff/rep-notification",
-        {
-            **CONTEXT,
-            "rep": {"name": "Rep", "email": "rep@example.com"},
-            "reason": "round-robin",
-            "priority": "normal",
-            "deadline": "Tue 2026-11-24 10:00 (Asia/Tokyo)",
-            "handoff_id": "handoff-1",
-            "handoff_url": "http://nurture.test/v1/handoffs/handoff-1",
-            "reject_reasons": ["not_a_fit", "other"],
-            "links": {a: f"http://nurture.test/r/{a}-token" for a in LINKS},
-            "links_expire": "Fri 2026-11-27 10:00 (Asia/Tokyo)",
-            "score": 61,
-            "breakdown": [{"label": "Pricing page view", "points": 15}],
-            "recent": [],
-        },
-    )
-    assert "score 61" in rendered.subject
+    rendered = handoff_mail("rep-notification", "en")
+    assert rendered.subject == "Suzuki Taro (Example KK) is ready for sales: score 50"
     assert "+15  Pricing page view" in rendered.text
-    assert "acknowledge it by Tue 2026-11-24 10:00 (Asia/Tokyo)" in rendered.text
-    assert "Acknowledge (stops the SLA clock):\n  http://nurture.test/r/ack-token" in rendered.text
-    assert 'href="http://nurture.test/r/reject-token"' in rendered.html
+    assert "Why this lead:  decision maker, top-target industry, viewed pricing" in rendered.text
+    assert "Why you:        you are next in turn among 3 reps" in rendered.text
+    assert "acknowledge it within 1 business day, by Wed, Dec 2, 14:05 JST" in rendered.text
+    assert (
+        "Acknowledge (stops the SLA clock):\n  http://nurture.test/r/preview-ack" in rendered.text
+    )
+    assert 'href="http://nurture.test/r/preview-reject"' in rendered.html
     assert "curl" not in rendered.text
+
+
+def test_rep_notification_in_japanese() -> None:
+    rendered = handoff_mail("rep-notification", "ja")
+    assert rendered.subject == "営業対応のお願い: Suzuki Taro 様（Example KK）スコア 50"
+    assert "このリードの理由:  決裁者、重点業種、料金ページを閲覧" in rendered.text
+    assert "1営業日以内、12月2日(水) 14:05 JST までに受領してください" in rendered.text
+    assert "+15  料金ページの閲覧" in rendered.text
+    assert ">受領する</a>" in rendered.html and ">差し戻す…</a>" in rendered.html
 
 
 def test_missing_template_is_a_clear_error() -> None:

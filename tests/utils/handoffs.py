@@ -34,16 +34,36 @@ async def handed_off(
     return f"handoff-{lead_id}-1", lead_id
 
 
-async def rep_links_in_mail(smtp: MailSink, api: ApiServer) -> tuple[dict[str, str], str]:
-    """The rep's links by their label in the mail's HTML, pointed at the test server."""
+# The links' labels in the handoff mail, by the rep's language; the test names them in English.
+LINK_LABELS = {
+    "en": {w: w for w in ("Acknowledge", "Reject…", "Open lead", "Opportunity…", "Won…", "Lost…")},
+    "ja": {
+        "受領する": "Acknowledge",
+        "差し戻す…": "Reject…",
+        "リードを開く": "Open lead",
+        "商談化…": "Opportunity…",
+        "受注…": "Won…",
+        "失注…": "Lost…",
+    },
+}
+
+
+async def rep_links_in_mail(
+    smtp: MailSink, api: ApiServer, to: str = "rep.one@sales.example.com", language: str = "en"
+) -> tuple[dict[str, str], str]:
+    """The rep's links by their (English) label in the mail's HTML, pointed at the test
+    server; the mail's buttons are in the rep's `language`."""
     mails = await smtp.received(2)
-    notice = next(m for m in mails if m.to == "rep.one@sales.example.com")
+    notice = next(m for m in mails if m.to == to)
     html = notice.html()
     found = dict(re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', html))
-    by_label = {label: url.replace(PUBLIC, api.base_url) for url, label in found.items()}
-    assert {"Acknowledge", "Reject…", "Open lead", "Opportunity…", "Won…", "Lost…"} <= set(
-        by_label
-    ), by_label
+    labels = LINK_LABELS[language]
+    by_label = {
+        labels[label]: url.replace(PUBLIC, api.base_url)
+        for url, label in found.items()
+        if label in labels
+    }
+    assert set(LINK_LABELS["en"]) <= set(by_label), found
     assert "curl" not in notice.text() and "NURTURE_REP_TOKEN" not in notice.text()
     for label in ("Acknowledge", "Reject…", "Open lead"):
         assert by_label[label] in notice.text().replace(PUBLIC, api.base_url)

@@ -167,8 +167,8 @@ async def test_manager_told_then_reassigned_then_ack_by_the_new_rep(
         "Withdrawn" in s for s in await _await_mail(smtp, "rep.one@sales.example.com", "Withdrawn")
     )
     assert any(
-        "New qualified lead" in s
-        for s in await _await_mail(smtp, "rep.two@sales.example.com", "New qualified")
+        "is ready for sales" in s
+        for s in await _await_mail(smtp, "rep.two@sales.example.com", "ready for sales")
     )
 
     with pytest.raises(WorkflowUpdateFailedError) as refused:
