@@ -312,6 +312,8 @@ class ReassignRequest(BaseModel):
     """A manager hands a pending or acknowledged handoff to another rep (by ID)."""
 
     to_rep_id: str
+    # The rep the manager saw it with: refused if it moved meanwhile (a stale page).
+    from_rep_id: str | None = None
     by: str = ""  # who asked, as an opaque label for the timeline: "manager:<rep id>", "admin"
     note: str = ""
 
