@@ -127,7 +127,7 @@ async def run(settings: Settings) -> None:
         )
     worker = build_worker(client, settings, engine)
     with contextlib.suppress(RPCError):  # the configured reps may be new: waiting leads try
-        await wake_waiting(client)
+        await wake_waiting(client, again_after=0)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -65,6 +65,7 @@ NOTICES_ASIDE = "handoff-notices-aside"
 # as soon as a rep becomes available, not on the next hourly try.
 VISIBLE_STATE = "handoff-visible-state"
 OPEN = (HandoffStatus.PENDING, HandoffStatus.ACCEPTED, HandoffStatus.OPPORTUNITY)
+ACTED, MOVED, RAN_OUT = "acted", "moved", "ran_out"  # how a walk up the ladder ended
 
 
 @workflow.defn
@@ -86,6 +87,8 @@ class SalesHandoffWorkflow:
         self._reps_maybe = False  # a rep may have become available: try assigning again
         self._moving = False  # a reassignment is choosing the next rep
         self._moves = 0  # a manager's reassignments, which restart the clock's ladder
+        self._attempt = 0  # the last assignment attempt asked for (visible handoffs)
+        self._shown: str | None = None  # the HandoffState last upserted
 
     @workflow.run
     async def run(self, input: HandoffInput) -> HandoffResult:
@@ -96,10 +99,10 @@ class SalesHandoffWorkflow:
         await self._notify(NoticeKind.ASSIGNED)
         await self._tell_lead(Stage.SALES_PENDING, "handed to a sales rep")
         while self._status == HandoffStatus.PENDING:
-            moves = self._moves
-            if await self._run_ladder():
+            outcome = await self._run_ladder()
+            if outcome == ACTED:
                 break
-            if self._moves != moves:
+            if outcome == MOVED:
                 continue  # a manager gave it to someone else: their clock, from the start
             automatic = self._reassignments - self._moves
             if automatic < SLA.ladder.max_reassignments and await self._reassign():
@@ -190,51 +193,61 @@ class SalesHandoffWorkflow:
     @workflow.update(name=REASSIGN_UPDATE)
     async def reassign(self, request: ReassignRequest) -> HandoffState:
         """A manager moves an open handoff to another rep; a pending one starts their clock."""
-        previous = self._rep
+        previous, status = self._rep, self._status
         if previous is None:  # the validator refused this; kept for the type checker
             raise ApplicationError("the handoff has no rep yet", type="OutOfOrder")
-        self._moving = True
+        self._moving = True  # the ladder waits for this, and refuses a second move meanwhile
         try:
-            chosen = await workflow.execute_activity_method(
-                AssignmentActivities.assign_rep,
-                AssignInput(
-                    handoff_id=self._input.handoff_id,
-                    lead_id=self._input.lead_id,
-                    score=self._input.score,
-                    at=workflow.now(),
-                    profile=self._input.profile,
-                    to_rep_id=request.to_rep_id,
-                    attempt=self._reassignments + 2,
-                ),
-                start_to_close_timeout=policies.ASSIGN_TIMEOUT,
-                retry_policy=policies.ASSIGN_RETRY,
-            )
-        except ActivityError as err:
+            chosen = await self._assign_to(request.to_rep_id)
+            if self._status != status or self._rep is not previous:
+                raise ApplicationError(
+                    "the handoff moved on meanwhile (the rep acted): nothing was changed",
+                    type="OutOfOrder",
+                )
+            # Swap before any await, so the previous rep's late action is refused from now on.
+            self._tried.append(previous.rep_id)
+            self._rep = chosen
+            self._reassignments += 1
+            self._moves += 1
+            detail = f"reassigned by {request.by or 'a manager'}"
+            if request.note:
+                detail += f": {request.note}"
+            if self._status == HandoffStatus.PENDING:
+                await self._started_clock(SlaEventKind.REASSIGNED, detail)
+            else:
+                await self._record(SlaEventKind.REASSIGNED, detail=detail)
+                self._show()
+        finally:
             self._moving = False
-            cause = err.cause
-            why = cause.message if isinstance(cause, ApplicationError) else str(err)
-            raise ApplicationError(why, type="RepUnavailable") from None
-        if self._status not in OPEN or self._rep is not previous:
-            self._moving = False
-            raise ApplicationError("the handoff moved on meanwhile", type="OutOfOrder")
-        # Swap before any await, so the previous rep's late action is refused from now on.
-        self._tried.append(previous.rep_id)
-        self._rep = chosen
-        self._reassignments += 1
-        self._moves += 1
-        self._moving = False
-        by = f" by {request.by}" if request.by else " by a manager"
-        note = f": {request.note}" if request.note else ""
         await self._notify(NoticeKind.REASSIGNED, previous)
-        if self._status == HandoffStatus.PENDING:
-            await self._started_clock(SlaEventKind.REASSIGNED, f"reassigned{by}{note}")
-        else:
-            await self._record(SlaEventKind.REASSIGNED, detail=f"reassigned{by}{note}")
-            self._show()
         await self._notify(NoticeKind.ASSIGNED)
         stage = LEAD_STAGE.get(self._status, Stage.SALES_PENDING)
         await self._tell_lead(stage, "reassigned to another sales rep by a manager")
         return self.state()
+
+    async def _assign_to(self, rep_id: str) -> Assignment:
+        """The manager's choice, recorded as the next assignment attempt."""
+        self._attempt += 1
+        request = AssignInput(
+            handoff_id=self._input.handoff_id,
+            lead_id=self._input.lead_id,
+            score=self._input.score,
+            at=workflow.now(),
+            profile=self._input.profile,
+            to_rep_id=rep_id,
+            attempt=self._attempt,
+        )
+        try:
+            return await workflow.execute_activity_method(
+                AssignmentActivities.assign_rep,
+                request,
+                start_to_close_timeout=policies.ASSIGN_TIMEOUT,
+                retry_policy=policies.ASSIGN_RETRY,
+            )
+        except ActivityError as err:
+            cause = err.cause
+            why = cause.message if isinstance(cause, ApplicationError) else str(err)
+            raise ApplicationError(why, type="RepUnavailable") from None
 
     @reassign.validator
     def _validate_reassign(self, request: ReassignRequest) -> None:
@@ -245,10 +258,19 @@ class SalesHandoffWorkflow:
                 f"the handoff is closed ({self._status.value}); nothing more can be done",
                 type="OutOfOrder",
             )
+        if not self._visible:
+            raise ApplicationError(
+                "this handoff started before reassignment existed; it follows the SLA ladder",
+                type="OutOfOrder",
+            )
         if self._moving:
             raise ApplicationError(
                 "the handoff is being reassigned right now; try again in a moment",
                 type="OutOfOrder",
+            )
+        if request.from_rep_id is not None and request.from_rep_id != self._rep.rep_id:
+            raise ApplicationError(
+                "the handoff moved to another rep meanwhile; reload the page", type="OutOfOrder"
             )
         if request.to_rep_id == self._rep.rep_id:
             raise ApplicationError("the handoff is with that rep already", type="SameRep")
@@ -296,8 +318,9 @@ class SalesHandoffWorkflow:
         )
         self._show()
 
-    async def _run_ladder(self) -> bool:
-        """Walk the ladder; True when sales acted, False when it ran out."""
+    async def _run_ladder(self) -> str:
+        """Walk the ladder: ACTED when sales acted, MOVED when a manager gave the handoff to
+        another rep (whose clock starts afresh), RAN_OUT when it ran out."""
         if self._deadline is None:
             raise ApplicationError("clock not started", non_retryable=True)
         ladder = SLA.ladder
@@ -306,19 +329,28 @@ class SalesHandoffWorkflow:
             (ladder.tell_manager_after, self._tell_manager),
             (ladder.reassign_after, None),
         )
+        moves = self._moves
         for after, act in rungs:
-            if await self._acted_before(SLA.calendar.add(self._deadline, after)):
-                return True
+            if await self._acted_before(SLA.calendar.add(self._deadline, after), moves):
+                return MOVED if self._moves != moves else ACTED
             if act is not None:
                 await act()
-        return False
+                if self._moves != moves:  # moved while the reminder or escalation went out
+                    return MOVED
+        return RAN_OUT
 
-    async def _acted_before(self, when: datetime) -> bool:
-        """True when sales acted, or a manager moved the handoff, before `when`."""
-        moves = self._moves
-        remaining = when - workflow.now()
-        if remaining > timedelta(0):
-            with contextlib.suppress(TimeoutError):  # the deadline passing is the normal case
+    async def _acted_before(self, when: datetime, moves: int) -> bool:
+        """True when sales acted, or a manager moved the handoff, before `when`; a move that
+        was refused (the rep chosen is away) wakes this early and it waits on."""
+        while True:
+            if self._moving:  # let the reassignment finish: its rep's clock replaces this one
+                await workflow.wait_condition(lambda: not self._moving)
+            if self._status != HandoffStatus.PENDING or self._moves != moves:
+                return True
+            remaining = when - workflow.now()
+            if remaining <= timedelta(0):
+                return False
+            try:
                 await workflow.wait_condition(
                     lambda: (
                         self._status != HandoffStatus.PENDING
@@ -327,9 +359,8 @@ class SalesHandoffWorkflow:
                     ),
                     timeout=remaining,
                 )
-        if self._moving:  # let the reassignment finish: its rep's clock replaces this one
-            await workflow.wait_condition(lambda: not self._moving)
-        return self._status != HandoffStatus.PENDING or self._moves != moves
+            except TimeoutError:  # the deadline passing is the normal case
+                return self._status != HandoffStatus.PENDING or self._moves != moves
 
     async def _remind(self) -> None:
         await self._record(SlaEventKind.REMINDER, detail="deadline missed; rep reminded")
@@ -389,6 +420,9 @@ class SalesHandoffWorkflow:
             profile=self._input.profile,
             exclude_rep_ids=list(self._tried),
         )
+        if self._visible:  # one numbering for the ladder's and the manager's assignments
+            self._attempt += 1
+            request.attempt = self._attempt
         told = False
         while True:
             self._reps_maybe = False  # a signal from here on means: try again
@@ -472,7 +506,9 @@ class SalesHandoffWorkflow:
         else:
             details = f"{state}: with rep {rep}" if rep else state
         workflow.set_current_details(details)
-        workflow.upsert_search_attributes([HANDOFF_STATE.value_set(state)])
+        if state != self._shown:  # each upsert is a command (and a billed action)
+            self._shown = state
+            workflow.upsert_search_attributes([HANDOFF_STATE.value_set(state)])
 
     async def _notify(self, kind: NoticeKind, rep: Assignment | None = None) -> None:
         to = rep or self._rep

@@ -8,6 +8,7 @@ waiting leads are assigned within seconds.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from temporalio.client import Client
@@ -23,15 +24,22 @@ WAITING = (
 )
 
 
-async def wake_waiting(client: Client) -> int:
-    """Signal every running handoff that waits for a rep; how many were told."""
-    told = 0
-    async for found in client.list_workflows(WAITING):
-        try:
-            await client.get_workflow_handle(found.id, run_id=found.run_id).signal(
-                REPS_AVAILABLE_SIGNAL
-            )
-            told += 1
-        except RPCError as err:  # it ended meanwhile: nothing to wake
-            log.info("handoff %s not told of reps: %s", found.id, err.message)
-    return told
+async def wake_waiting(client: Client, again_after: float = 2.0) -> int:
+    """Signal every running handoff that waits for a rep; how many were told.
+
+    Twice, `again_after` seconds apart: visibility trails a handoff by a moment, so one
+    that began waiting just now is found on the second look.
+    """
+    told: set[str] = set()
+    for look in range(2):
+        if look:
+            await asyncio.sleep(again_after)
+        async for found in client.list_workflows(WAITING):
+            try:
+                await client.get_workflow_handle(found.id, run_id=found.run_id).signal(
+                    REPS_AVAILABLE_SIGNAL
+                )
+                told.add(found.id)
+            except RPCError as err:  # it ended meanwhile: nothing to wake
+                log.info("handoff %s not told of reps: %s", found.id, err.message)
+    return len(told)

@@ -208,6 +208,8 @@ def assign_to(
         )
     ).first()
     if done is not None:
+        if str(done.rep_id) != rep_id:
+            raise RepError(f"assignment {attempt} of this handoff went to another rep already")
         chosen = session.get(Rep, done.rep_id)
         if chosen is not None:
             return Choice(chosen, done.reason)

@@ -114,14 +114,13 @@ async def test_a_lead_nobody_can_take_waits_visibly_and_goes_out_when_a_rep_is_e
     assert "Ono Ren (Ono Kogyo)" in told[0].subject and "waiting" in told[0].subject
     assert "nurture reps enable" in told[0].text()
 
-    # Enabling a rep assigns the lead within seconds, not on the next hourly try.
-    enabled_at = time.monotonic()
+    # Enabling a rep assigns the lead at once, not on the next hourly try (an hour away:
+    # the wait below would run out long before).
     done = _nurture(settings, client, "reps", "enable", "rep.two@sales.example.com")
     assert done.returncode == 0, done.stderr
     assert "being assigned now" in done.stdout, done.stdout
-    lead = await lead_when(http, stack, lead_id, lambda s: s["stage"] == "sales_pending", 30)
+    lead = await lead_when(http, stack, lead_id, lambda s: s["stage"] == "sales_pending", 60)
     assert lead["stage"] == "sales_pending", lead["stage"]
-    assert time.monotonic() - enabled_at < 60  # the hourly retry would take an hour
     assert await _listed(client, "HandoffState='pending'", handoff_id)
     rep_mail = [m for m in await smtp.received(2) if m.to == "rep.two@sales.example.com"]
     assert len(rep_mail) == 1

@@ -15,9 +15,16 @@ from sqlmodel import select
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
+from nurture import search_attributes as sa
 from nurture.db import session_scope
 from nurture.mailsink import MailSink
-from nurture.models import HandoffStatus, SalesAction
+from nurture.models import (
+    REASSIGN_UPDATE,
+    HandoffState,
+    HandoffStatus,
+    ReassignRequest,
+    SalesAction,
+)
 from nurture.repo import handoffs, reps
 from nurture.settings import Settings
 from nurture.tables import Handoff
@@ -269,3 +276,65 @@ async def test_won_with_amount(qualified: Qualified) -> None:
     with session_scope(qualified.engine) as session:
         row = session.get(Handoff, h.id)
         assert row is not None and row.status == "won" and row.amount == Decimal("1200000")
+
+
+async def _handoff_state(q: Qualified) -> str | None:
+    """The HandoffState search attribute ops filter on."""
+    return (await q.handoff.describe()).typed_search_attributes.get(sa.HANDOFF_STATE)
+
+
+async def _reassign(q: Qualified, to: str) -> HandoffState:
+    request = ReassignRequest(to_rep_id=to, by="manager:test")
+    state: HandoffState = await q.handoff.execute_update(
+        REASSIGN_UPDATE, request, result_type=HandoffState
+    )
+    return state
+
+
+async def test_a_manager_reassignment_starts_the_new_reps_ladder(
+    qualified: Qualified, smtp: MailSink
+) -> None:
+    first = await qualified.deadline()
+    await qualified.sleep_until(first - timedelta(hours=1))
+    rep_three = qualified.rep_id("rep.three@sales.example.com")
+    moved = await _reassign(qualified, rep_three)
+    assert moved.rep_id == rep_three and moved.deadline is not None and moved.deadline > first
+    # Rep One's old deadline passes: nobody is reminded of it.
+    await qualified.sleep_until(first + timedelta(minutes=5))
+    assert qualified.sla_events() == ["assigned", "reassigned"]
+    assert await _handoff_state(qualified) == "pending"
+    # Rep Three's own deadline passes: the ladder runs for them.
+    await qualified.sleep_until(moved.deadline + MINUTE)
+    subjects = await _await_mail(smtp, "rep.three@sales.example.com", "Reminder")
+    assert len([s for s in subjects if "Reminder" in s]) == 1
+    assert qualified.sla_events() == ["assigned", "reassigned", "reminder"]
+    assert await _handoff_state(qualified) == "overdue"
+    assert not [s for s in _mails_to(smtp, "rep.one@sales.example.com") if "Reminder" in s]
+
+
+async def test_a_refused_reassignment_does_not_hurry_the_ladder(
+    qualified: Qualified, smtp: MailSink
+) -> None:
+    deadline = await qualified.deadline()
+    with session_scope(qualified.engine) as session:
+        reps.find_rep(session, "rep.three@sales.example.com").active = False
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await _reassign(qualified, qualified.rep_id("rep.three@sales.example.com"))
+    assert getattr(refused.value.cause, "type", None) == "RepUnavailable"
+    await qualified.sleep_until(deadline - MINUTE)
+    assert qualified.sla_events() == ["assigned"]  # no early reminder
+    state = await qualified.handoff.query(SalesHandoffWorkflow.state)
+    assert state.rep_id == qualified.rep_id("rep.one@sales.example.com")
+    await qualified.sleep_until(deadline + MINUTE)
+    await _await_mail(smtp, "rep.one@sales.example.com", "Reminder")
+    assert qualified.sla_events() == ["assigned", "reminder"]
+
+
+async def test_an_escalated_handoff_is_found_by_its_state(qualified: Qualified) -> None:
+    deadline = await qualified.deadline()
+    await qualified.sleep_until(SLA.calendar.add(deadline, SLA.ladder.tell_manager_after) + MINUTE)
+    for _ in range(500):  # the escalation lands just after its timer
+        if "escalation" in qualified.sla_events():
+            break
+        await asyncio.sleep(0.02)
+    assert await _handoff_state(qualified) == "escalated"

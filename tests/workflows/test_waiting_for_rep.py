@@ -38,8 +38,12 @@ async def test_the_lead_goes_to_the_rep_whose_away_ends_first(
         await handle.signal(LeadWorkflow.behaviour, event("pricing_page_view"))
         await ts_env.sleep(timedelta(minutes=1))
         handoff_id = f"handoff-{lead.id}-1"
-        with session_scope(engine) as session:
-            waiting = [e.event for e in handoffs.events(session, handoff_id)]
+        for _ in range(1500):  # the record lands just after the first try finds nobody
+            with session_scope(engine) as session:
+                waiting = [e.event for e in handoffs.events(session, handoff_id)]
+            if waiting:
+                break
+            await asyncio.sleep(0.02)
         assert waiting == ["waiting_for_rep"]
         await ts_env.sleep(back - await ts_env.get_current_time() + timedelta(seconds=30))
         for _ in range(1500):  # the assignment's records land just after the timer fires
