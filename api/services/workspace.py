@@ -37,6 +37,7 @@ from nurture.models import (
 from nurture.repo import handoffs as handoff_repo
 from nurture.repo import leads as lead_repo
 from nurture.repo import workspace as repo
+from nurture.rules import rep_words
 from nurture.rules.countdown import countdown, span
 from nurture.rules.sales_rules import TAKES_AMOUNT, TAKES_REASON, Action, reasons_for, refusal
 from nurture.tables import Handoff, Lead, LeadEvent, Rep
@@ -248,37 +249,14 @@ def _visible(session: Session, who: Viewer, handoff_id: str) -> tuple[Handoff, b
     raise Forbidden("this handoff is not assigned to you")
 
 
-def _timeline(
-    session: Session, t: dict[str, str], lead_id: uuid.UUID, zone: ZoneInfo
-) -> list[Line]:
+def _timeline(session: Session, language: str, lead_id: uuid.UUID, zone: ZoneInfo) -> list[Line]:
+    """The lead's timeline as the rep reads it (nurture.rules.rep_words, as the mails say
+    it); what is not for a rep (ops notes, failed deliveries) is left out."""
     lines = []
     for e in lead_repo.timeline(session, lead_id, {}):
-        d = e.data
-        if e.kind == "event":
-            text = say(t, f"event_{d['type']}", d["type"])
-            if d.get("points"):
-                text += " (" + say(t, "points", points=f"{d['points']:+d}") + ")"
-        elif e.kind == "score":
-            text = (
-                f"{_rule_words(t, d['rule'])} ("
-                + say(t, "points", points=f"{d['points']:+d}")
-                + ")"
-            )
-        elif e.kind == "email":
-            key = "mail_to_rep" if d.get("kind") == "rep" else "mail_to_lead"
-            text = say(t, key, subject=e.text.partition(": ")[2])
-        elif e.kind == "stage":
-            stage = say(t, f"stage_{d['to']}", str(d["to"]))
-            text = say(t, "stage_is", stage=stage)
-        elif e.kind == "sales":
-            text = say(t, f"sla_{d['event']}", "", rep=d.get("rep") or "-")
-            if not text:
-                continue
-            if d.get("reason"):
-                text += f" ({d['reason']})"
-        else:
-            continue  # operators' notes: internal words
-        lines.append(Line(when(e.at, zone), text))
+        text = rep_words.timeline_text(e.kind, e.data, language, MODEL)
+        if text is not None:
+            lines.append(Line(when(e.at, zone), text))
     return lines
 
 
@@ -336,7 +314,7 @@ def _lead_page(session: Session, who: Viewer, handoff_id: str, now: datetime) ->
         profile=tuple((k, v) for k, v in profile if v),
         status=say(t, f"status_{h.status}", h.status),
         breakdown=breakdown,
-        timeline=tuple(_timeline(session, t, lead.id, who.zone)),
+        timeline=tuple(_timeline(session, t["lang"], lead.id, who.zone)),
         mails=mails,
         actions=_forms(h) if own else (),
         own=own,

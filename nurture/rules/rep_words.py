@@ -341,7 +341,7 @@ SALES = {
         "opportunity": "opportunity recorded by {rep}",
         "won": "won by {rep}",
         "lost": "lost ({reason})",
-        "waiting_for_rep": "waiting for a rep to be available",
+        "waiting_for_rep": "waiting for a sales rep: none is available yet",
     },
     "ja": {
         "assigned": "{rep} さんに割り当て",
@@ -354,7 +354,7 @@ SALES = {
         "opportunity": "{rep} さんが商談化を記録",
         "won": "{rep} さんが受注",
         "lost": "失注（{reason}）",
-        "waiting_for_rep": "対応できる担当者を待っています",
+        "waiting_for_rep": "営業担当者の空きを待っています（対応できる担当者がいません）",
     },
 }
 

@@ -212,7 +212,7 @@ async def test_acknowledge_from_the_lead_page_and_another_rep_is_refused(
         assert "left (business time)" in lead or "Overdue by" in lead
         assert "Viewed the pricing page" in await page.inner_text("#breakdown")
         timeline = await page.inner_text("#timeline")
-        assert "Handed to Rep One" in timeline and "→" not in timeline
+        assert "assigned to Rep One" in timeline and "→" not in timeline
         assert "round-robin" not in timeline and "sales_pending" not in timeline
         assert "JST" in timeline  # Rep One's zone is the SLA calendar's
         await _no_sideways_scroll(page)
