@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -80,21 +81,47 @@ def may_sign_in(session: Session, email: str) -> bool:
     return (own is not None and own.active) or bool(workspace.team_of(session, email))
 
 
-def _ask(session: Session, email: str, value: str, now: datetime, minutes: float) -> bool:
+# A page of the workspace a sign-in may lead back to: /sales or a path under it, of plain
+# segments only (no query, no "//", no "..", no scheme: never another site).
+_LOCAL_PAGE = re.compile(r"^/sales(?:/[A-Za-z0-9_-][A-Za-z0-9._-]{0,199})*$")
+_NOT_AFTER_SIGN_IN = ("/sales/sign-in", "/sales/sign-out")
+NEXT_MAX = 300
+
+
+def safe_next(path: str | None) -> str | None:
+    """`path` when it is a /sales page to return to after signing in, else None."""
+    if not path or len(path) > NEXT_MAX or not _LOCAL_PAGE.fullmatch(path):
+        return None
+    if any(path == p or path.startswith(p + "/") for p in _NOT_AFTER_SIGN_IN):
+        return None
+    return None if path == "/sales" else path
+
+
+def _ask(
+    session: Session,
+    email: str,
+    value: str,
+    now: datetime,
+    minutes: float,
+    next_path: str | None,
+) -> bool:
     if not may_sign_in(session, email):
         return False
-    rep_sessions.add_link(session, email, value, now, minutes)
+    rep_sessions.add_link(session, email, value, now, minutes, next_path)
     return True
 
 
-async def ask_for_link(state: AppState, email: str, now: datetime) -> None:
+async def ask_for_link(
+    state: AppState, email: str, now: datetime, next_path: str | None = None
+) -> None:
     """Mail a sign-in link when the address may sign in; the caller answers the same words
     either way. The mail goes out after the answer (a background task), so the answer takes
-    no longer for a rep's address than for anyone's."""
+    no longer for a rep's address than for anyone's. `next_path` (checked by `safe_next`)
+    is where the link leads once used."""
     minutes = state.settings.sign_in_link_minutes
     value = wt.new_value()
     email = email.strip().lower()
-    if not await state.db.run(_ask, email, value, now, minutes):
+    if not await state.db.run(_ask, email, value, now, minutes, safe_next(next_path)):
         log.info("sign-in link asked for an address that may not sign in; none sent")
         return
     secret = state.settings.secret_key.get_secret_value()
@@ -125,19 +152,25 @@ async def check_link(state: AppState, token: str, now: datetime) -> None:
     await state.db.run(rep_sessions.peek_link, value, now)
 
 
-def _use(session: Session, value: str, session_value: str, now: datetime, hours: float) -> None:
-    email = rep_sessions.use_link(session, value, now)
+def _use(
+    session: Session, value: str, session_value: str, now: datetime, hours: float
+) -> str | None:
+    email, next_path = rep_sessions.use_link(session, value, now)
     if not may_sign_in(session, email):
         raise wt.SignInRefused("invalid")  # disabled since the link went out
     rep_sessions.start(session, email, session_value, now, hours)
+    return next_path
 
 
-async def use_link(state: AppState, token: str, now: datetime) -> str:
-    """Use the link once and start a session: the cookie's value. SignInRefused otherwise."""
+async def use_link(state: AppState, token: str, now: datetime) -> tuple[str, str]:
+    """Use the link once and start a session: the cookie's value and the page to go to
+    (where the person was going when asked to sign in, else /sales). SignInRefused
+    otherwise."""
     value = wt.read_sign_in(state.settings.secret_key.get_secret_value(), token, now)
     session_value = wt.new_value()
-    await state.db.run(_use, value, session_value, now, state.settings.sales_session_hours)
-    return session_value
+    hours = state.settings.sales_session_hours
+    next_path = await state.db.run(_use, value, session_value, now, hours)
+    return session_value, safe_next(next_path) or "/sales"
 
 
 def _current(session: Session, value: str, now: datetime, language: str) -> Viewer | None:

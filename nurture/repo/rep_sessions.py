@@ -12,13 +12,22 @@ from nurture.tables import RepSession, SignInLink
 from nurture.workspace_tokens import SignInRefused, digest
 
 
-def add_link(session: Session, email: str, value: str, now: datetime, minutes: float) -> None:
+def add_link(
+    session: Session,
+    email: str,
+    value: str,
+    now: datetime,
+    minutes: float,
+    next_path: str | None = None,
+) -> None:
+    """A link mailed to `email`; `next_path` is the /sales page it leads to once used."""
     session.add(
         SignInLink(
             token_hash=digest(value),
             email=email,
             created_at=now,
             expires_at=now + timedelta(minutes=minutes),
+            next_path=next_path,
         )
     )
 
@@ -39,9 +48,9 @@ def peek_link(session: Session, value: str, now: datetime) -> str:
     return _link(session, value, now).email
 
 
-def use_link(session: Session, value: str, now: datetime) -> str:
-    """Use the link once: the address it was sent to. A second use, even racing the first
-    in another request, is SignInRefused('used')."""
+def use_link(session: Session, value: str, now: datetime) -> tuple[str, str | None]:
+    """Use the link once: the address it was sent to and the page it leads to. A second
+    use, even racing the first in another request, is SignInRefused('used')."""
     link = _link(session, value, now)
     taken = session.execute(
         sa.update(SignInLink)
@@ -50,7 +59,7 @@ def use_link(session: Session, value: str, now: datetime) -> str:
     )
     if taken.rowcount != 1:  # type: ignore[attr-defined]
         raise SignInRefused("used")
-    return link.email
+    return link.email, link.next_path
 
 
 def start(session: Session, email: str, value: str, now: datetime, hours: float) -> None:
