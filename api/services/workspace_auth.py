@@ -105,10 +105,11 @@ def _ask(
     minutes: float,
     next_path: str | None,
 ) -> bool:
+    """Whether to mail a new link: the address may sign in and has no unused link younger
+    than a minute (asking twice mails once; the page says the same words either way)."""
     if not may_sign_in(session, email):
         return False
-    rep_sessions.add_link(session, email, value, now, minutes, next_path)
-    return True
+    return rep_sessions.add_link(session, email, value, now, minutes, next_path)
 
 
 async def ask_for_link(
@@ -122,7 +123,7 @@ async def ask_for_link(
     value = wt.new_value()
     email = email.strip().lower()
     if not await state.db.run(_ask, email, value, now, minutes, safe_next(next_path)):
-        log.info("sign-in link asked for an address that may not sign in; none sent")
+        log.info("sign-in link asked for an address that may not sign in or has a fresh one")
         return
     secret = state.settings.secret_key.get_secret_value()
     token = wt.make_sign_in(secret, value, now + timedelta(minutes=minutes))

@@ -1,5 +1,9 @@
 """Sign-in links and sessions of the /sales workspace (nurture.workspace_tokens): rows keyed
-by the hash of a random value, so neither the database nor a URL holds a usable secret."""
+by the hash of a random value, so neither the database nor a URL holds a usable secret.
+
+An address gets at most one new link a minute while its last one is unused (asking again
+and again mails nothing more), and adding a link clears the links and sessions that have
+expired, so the tables hold only what can still be used (or says "already used")."""
 
 from __future__ import annotations
 
@@ -11,6 +15,8 @@ from sqlmodel import Session, col, select
 from nurture.tables import RepSession, SignInLink
 from nurture.workspace_tokens import SignInRefused, digest
 
+RESEND_AFTER = timedelta(seconds=60)  # no new link while a younger unused one is out
+
 
 def add_link(
     session: Session,
@@ -19,8 +25,20 @@ def add_link(
     now: datetime,
     minutes: float,
     next_path: str | None = None,
-) -> None:
-    """A link mailed to `email`; `next_path` is the /sales page it leads to once used."""
+) -> bool:
+    """A link to mail to `email`, unless one still unused went out in the last minute
+    (False: mail nothing); `next_path` is the /sales page it leads to once used."""
+    _clear_expired(session, now)
+    recent = session.exec(
+        select(SignInLink.id).where(
+            SignInLink.email == email,
+            col(SignInLink.used_at).is_(None),
+            col(SignInLink.created_at) > now - RESEND_AFTER,
+            col(SignInLink.expires_at) > now,
+        )
+    ).first()
+    if recent is not None:
+        return False
     session.add(
         SignInLink(
             token_hash=digest(value),
@@ -30,6 +48,13 @@ def add_link(
             next_path=next_path,
         )
     )
+    return True
+
+
+def _clear_expired(session: Session, now: datetime) -> None:
+    """Links and sessions past their expiry can do nothing more: delete them."""
+    session.execute(sa.delete(SignInLink).where(col(SignInLink.expires_at) <= now))
+    session.execute(sa.delete(RepSession).where(col(RepSession.expires_at) <= now))
 
 
 def _link(session: Session, value: str, now: datetime) -> SignInLink:

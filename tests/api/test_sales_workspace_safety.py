@@ -1,12 +1,28 @@
-"""The /sales workspace's promises about who gets in and where to: the way back after
-signing in is only ever a /sales page, real stack and headless Chromium."""
+"""The /sales workspace's promises about who gets in and where to, on the real database,
+SMTP sink and stack (headless Chromium where a person would click): the way back after
+signing in is only ever a /sales page; asking for links again and again mails one a
+minute; expired rows are cleared."""
 
 from __future__ import annotations
 
-import pytest
+from datetime import UTC, datetime, timedelta
 
+import httpx
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+from temporalio.testing import WorkflowEnvironment
+
+from api.database import Database
+from api.deps import AppState
+from api.services import workspace_auth as auth
 from api.services.workspace_auth import safe_next
+from nurture import workspace_tokens as wt
+from nurture.db import session_scope
 from nurture.mailsink import MailSink
+from nurture.repo import rep_sessions
+from nurture.settings import Settings
+from nurture.tables import RepSession, SignInLink
 from tests.utils.browser import phone_in_chromium
 from tests.utils.stack import ApiServer
 from tests.utils.workspace import sign_in_link
@@ -71,3 +87,43 @@ async def test_a_crafted_way_back_to_another_site_lands_on_the_queue(
     assert landed == f"{stack.base_url}/sales"
     landed = await _sign_in_with_next(stack, smtp, TWO, "/sales/history")
     assert landed == f"{stack.base_url}/sales/history"
+
+
+def _links_mailed(smtp: MailSink, to: str) -> int:
+    return len([m for m in smtp.messages if m.to == to and "/sales/sign-in/" in m.text()])
+
+
+async def test_asking_twice_within_a_minute_mails_one_link_and_expired_rows_go(
+    settings: Settings, engine: Engine, smtp: MailSink, dev_env: WorkflowEnvironment
+) -> None:
+    state = AppState(settings=settings, db=Database(engine), client=dev_env.client)
+    now = datetime.now(UTC)
+    # What an earlier day left behind: a link and a session past their expiry.
+    old = now - timedelta(days=2)
+    with session_scope(engine) as session:
+        rep_sessions.add_link(session, ONE, wt.new_value(), old, minutes=15)
+        rep_sessions.start(session, ONE, wt.new_value(), old, hours=12)
+
+    await auth.ask_for_link(state, ONE, now)
+    await auth.ask_for_link(state, ONE, now + timedelta(seconds=30))
+    await auth.ask_for_link(state, ONE.upper(), now + timedelta(seconds=59))
+    assert _links_mailed(smtp, ONE) == 1  # the relay has taken each mail by the time it returns
+    with session_scope(engine) as session:
+        links = session.exec(select(SignInLink)).all()
+        assert [(link.email, link.created_at) for link in links] == [(ONE, now)]
+        assert session.exec(select(RepSession)).all() == []  # the expired session went too
+
+    # A minute on, the person may ask again (the first link is still unused but not young).
+    await auth.ask_for_link(state, ONE, now + timedelta(seconds=61))
+    assert _links_mailed(smtp, ONE) == 2
+
+
+async def test_the_page_answers_the_same_words_when_no_new_link_goes_out(
+    stack: ApiServer, smtp: MailSink
+) -> None:
+    async with httpx.AsyncClient(base_url=stack.base_url) as browser:
+        first = await browser.post("/sales/sign-in", data={"email": ONE})
+        await sign_in_link(smtp, stack, ONE)  # the first link is out
+        second = await browser.post("/sales/sign-in", data={"email": ONE})
+    assert first.status_code == second.status_code == 200
+    assert first.text == second.text and "a sign-in link is on its way" in first.text
