@@ -3,7 +3,9 @@
 Reads come from the read model (nurture.repo.workspace); a rep's actions go through
 api.services.sales_actions.act with via="workspace", the API's own path, so its checks,
 refusals and idempotency are the API's; a manager's reassignment is the handoff workflow's
-`reassign` update, asked by name. Every value a rep reads is put in words here.
+`reassign` update. Every domain word a rep reads (statuses, priorities, stages, events,
+reasons, durations, times) comes from nurture.rules.rep_words, as the handoff mails and the
+link pages say it; api.services.workspace_words holds only the pages' own chrome.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 from sqlmodel import Session
@@ -38,38 +39,36 @@ from nurture.repo import handoffs as handoff_repo
 from nurture.repo import leads as lead_repo
 from nurture.repo import workspace as repo
 from nurture.rules import rep_words
-from nurture.rules.countdown import countdown, span
+from nurture.rules.countdown import countdown
 from nurture.rules.sales_rules import TAKES_AMOUNT, TAKES_REASON, Action, reasons_for, refusal
-from nurture.tables import Handoff, Lead, LeadEvent, Rep
+from nurture.tables import Handoff, LeadEvent, Rep
 from scenarios.scoring import MODEL
 from scenarios.sla import SLA
 
 REASSIGNABLE = {HandoffStatus.PENDING.value, HandoffStatus.ACCEPTED.value}
 
 
-def when(at: datetime | None, zone: ZoneInfo) -> str:
-    """A moment as the viewer reads it, in their time zone."""
-    return at.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z") if at else ""
+def _at(who: Viewer, at: datetime | None, now: datetime | None = None) -> str:
+    """A moment in the viewer's time zone and language, as the mails write it."""
+    return rep_words.local_time(at, who.zone, who.language, now) if at else ""
 
 
-def _why(t: dict[str, str], lead: Lead | None, limit: int = 3) -> str:
-    """The lead's strongest score items, in words: "Decision maker, Viewed the pricing page"."""
-    if lead is None:
-        return ""
-    top = sorted(
-        ((k, p) for k, p in lead.score_breakdown.items() if p > 0), key=lambda kv: (-kv[1], kv[0])
-    )
-    return ", ".join(_rule_words(t, key) for key, _ in top[:limit])
+def _left(who: Viewer, left: timedelta, overdue: bool) -> str:
+    """The countdown in business hours and minutes (no days: they are working hours)."""
+    t = words(who.language)
+    span = rep_words.span(left, who.language, days=False)
+    return say(t, "overdue_by" if overdue else "left", span=span)
 
 
-def _rule_words(t: dict[str, str], key: str) -> str:
-    return say(t, f"rule_{key}") or say(t, f"event_{key}") or MODEL.label(key)
+def _own(who: Viewer, h: Handoff) -> bool:
+    return who.rep is not None and h.rep_id == who.rep.id
 
 
-def _activity(t: dict[str, str], event: LeadEvent | None, zone: ZoneInfo) -> str:
+def _activity(who: Viewer, event: LeadEvent | None, now: datetime) -> str:
     if event is None:
-        return t["none"]
-    return f"{say(t, f'event_{event.type}', event.type)} · {when(event.applied_at, zone)}"
+        return words(who.language)["none"]
+    what = rep_words.timeline_text("event", {"type": event.type}, who.language, MODEL)
+    return f"{what or event.type.replace('_', ' ')} · {_at(who, event.applied_at, now)}"
 
 
 @dataclass(frozen=True)
@@ -80,6 +79,7 @@ class QueueItem:
     rep: str
     status: str
     priority: str
+    hot: bool
     score: int
     why: str
     last_activity: str
@@ -108,7 +108,7 @@ def _items(
         if running and h.deadline_at is not None:
             c = countdown(SLA.calendar, now, h.deadline_at)
             overdue = c.overdue
-            left = say(t, "overdue_by" if overdue else "left", span=span(c.left, t["lang"]))
+            left = _left(who, c.left, overdue)
             order = (0, h.deadline_at.timestamp())
         choices: tuple[tuple[str, str], ...] = ()
         if team and h.status in REASSIGNABLE:
@@ -119,12 +119,13 @@ def _items(
                 name=lead.name if lead else "",
                 company=lead.company if lead else "",
                 rep=names.get(h.rep_id, "") if h.rep_id else "",
-                status=say(t, f"status_{h.status}", h.status),
-                priority=say(t, f"priority_{h.priority}", h.priority),
+                status=rep_words.handoff_status(h.status, who.language, own=_own(who, h)),
+                priority=rep_words.priority_name(h.priority, who.language),
+                hot=h.priority == "hot",
                 score=h.score,
-                why=_why(t, lead),
-                last_activity=_activity(t, events.get(h.lead_id), who.zone),
-                deadline=when(h.deadline_at, who.zone) if running else "",
+                why=rep_words.why(lead.score_breakdown, who.language, MODEL) if lead else "",
+                last_activity=_activity(who, events.get(h.lead_id), now),
+                deadline=_at(who, h.deadline_at, now) if running else "",
                 countdown=left if running else t["clock_stopped"],
                 overdue=overdue,
                 escalated=h.id in escalated,
@@ -166,12 +167,12 @@ class HistoryItem:
     closed_at: str
 
 
-def _outcome(t: dict[str, str], h: Handoff) -> str:
-    text = say(t, f"status_{h.status}", h.status)
+def _outcome(language: str, h: Handoff) -> str:
+    text = rep_words.handoff_status(h.status, language)
     if h.amount is not None:
         text += f": {h.amount:,.0f}"
     if h.outcome_reason:
-        text += f" ({h.outcome_reason})"
+        text += f" ({rep_words.outcome_reason(h.outcome_reason, language)})"
     if h.outcome_note:
         text += f" · {h.outcome_note}"
     return text
@@ -180,7 +181,6 @@ def _outcome(t: dict[str, str], h: Handoff) -> str:
 def _history(session: Session, who: Viewer) -> list[HistoryItem]:
     if who.rep is None:
         return []
-    t = words(who.language)
     rows = repo.handoffs_of(session, [who.rep.id], open_=False)
     leads = repo.leads_by_id(session, [h.lead_id for h in rows])
     items = []
@@ -191,8 +191,8 @@ def _history(session: Session, who: Viewer) -> list[HistoryItem]:
                 handoff_id=h.id,
                 name=lead.name if lead else "",
                 company=lead.company if lead else "",
-                outcome=_outcome(t, h),
-                closed_at=when(h.closed_at, who.zone),
+                outcome=_outcome(who.language, h),
+                closed_at=_at(who, h.closed_at),
             )
         )
     return items
@@ -215,7 +215,7 @@ class Line:
 @dataclass(frozen=True)
 class ActionForm:
     action: str
-    reasons: tuple[str, ...] = ()
+    reasons: tuple[tuple[str, str], ...] = ()  # (the SLA's reason key, in words)
     amount: str = ""  # "", "optional" or "required"
     note: bool = True
 
@@ -249,18 +249,18 @@ def _visible(session: Session, who: Viewer, handoff_id: str) -> tuple[Handoff, b
     raise Forbidden("this handoff is not assigned to you")
 
 
-def _timeline(session: Session, language: str, lead_id: uuid.UUID, zone: ZoneInfo) -> list[Line]:
+def _timeline(session: Session, who: Viewer, lead_id: uuid.UUID, now: datetime) -> list[Line]:
     """The lead's timeline as the rep reads it (nurture.rules.rep_words, as the mails say
     it); what is not for a rep (ops notes, failed deliveries) is left out."""
     lines = []
     for e in lead_repo.timeline(session, lead_id, {}):
-        text = rep_words.timeline_text(e.kind, e.data, language, MODEL)
+        text = rep_words.timeline_text(e.kind, e.data, who.language, MODEL)
         if text is not None:
-            lines.append(Line(when(e.at, zone), text))
+            lines.append(Line(_at(who, e.at, now), text))
     return lines
 
 
-def _forms(h: Handoff) -> tuple[ActionForm, ...]:
+def _forms(h: Handoff, language: str) -> tuple[ActionForm, ...]:
     status = HandoffStatus(h.status)
     forms = []
     for action in Action:
@@ -272,7 +272,11 @@ def _forms(h: Handoff) -> tuple[ActionForm, ...]:
         forms.append(
             ActionForm(
                 action=action.value,
-                reasons=reasons_for(action, SLA) if action in TAKES_REASON else (),
+                reasons=tuple(
+                    (r, rep_words.outcome_reason(r, language)) for r in reasons_for(action, SLA)
+                )
+                if action in TAKES_REASON
+                else (),
                 amount=amount,
                 note=action != Action.ACK,
             )
@@ -292,14 +296,14 @@ def _lead_page(session: Session, who: Viewer, handoff_id: str, now: datetime) ->
         (t["industry"], lead.industry),
         (t["company_size"], f"{lead.company_size:,}" if lead.company_size else ""),
         (t["score"], str(lead.score)),
-        (t["priority"], say(t, f"priority_{h.priority}", h.priority)),
+        (t["priority"], rep_words.priority_name(h.priority, who.language)),
     )
     breakdown = tuple(
-        (_rule_words(t, key), points)
-        for key, points in sorted(lead.score_breakdown.items(), key=lambda kv: (-kv[1], kv[0]))
+        (str(line["label"]), int(line["points"]))
+        for line in rep_words.breakdown_lines(lead.score_breakdown, who.language, MODEL)
     )
     mails = tuple(
-        Line(when(m.sent_at or m.scheduled_at, who.zone), m.subject)
+        Line(_at(who, m.sent_at or m.scheduled_at, now), m.subject)
         for m in repo.marketing_mails(session, lead.id)
     )
     running = h.status == HandoffStatus.PENDING.value and h.deadline_at is not None
@@ -307,18 +311,18 @@ def _lead_page(session: Session, who: Viewer, handoff_id: str, now: datetime) ->
     if running and h.deadline_at is not None:
         c = countdown(SLA.calendar, now, h.deadline_at)
         overdue = c.overdue
-        left = say(t, "overdue_by" if overdue else "left", span=span(c.left, t["lang"]))
+        left = _left(who, c.left, overdue)
     return LeadPage(
         handoff_id=h.id,
         name=lead.name,
         profile=tuple((k, v) for k, v in profile if v),
-        status=say(t, f"status_{h.status}", h.status),
+        status=rep_words.handoff_status(h.status, who.language, own=own),
         breakdown=breakdown,
-        timeline=tuple(_timeline(session, t["lang"], lead.id, who.zone)),
+        timeline=tuple(_timeline(session, who, lead.id, now)),
         mails=mails,
-        actions=_forms(h) if own else (),
+        actions=_forms(h, who.language) if own else (),
         own=own,
-        deadline=when(h.deadline_at, who.zone) if running else "",
+        deadline=_at(who, h.deadline_at, now) if running else "",
         countdown=left,
         overdue=overdue,
     )

@@ -21,7 +21,8 @@ from sqlmodel import Session
 from api.deps import AppState
 from api.services.workspace_mail import send_sign_in_link
 from nurture import workspace_tokens as wt
-from nurture.repo import rep_sessions, workspace
+from nurture.repo import rep_sessions, reps, workspace
+from nurture.rules import rep_words
 from nurture.tables import Rep
 from scenarios.sla import SLA
 
@@ -52,32 +53,24 @@ class Viewer:
         return "manager:" + hashlib.sha256(self.email.encode()).hexdigest()[:16]
 
 
-def _zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name) if name else SLA.calendar.zone
-    except (ValueError, KeyError):
-        return SLA.calendar.zone
-
-
 def _viewer(session: Session, email: str, value: str, default_language: str) -> Viewer | None:
-    own = workspace.rep_by_email(session, email)
+    own = reps.rep_by_email(session, email)
     team = tuple(workspace.team_of(session, email))
     rep = own if own is not None and own.active else None
     if rep is None and not team:
         return None  # disabled, and manages nobody: the session no longer stands for anyone
-    language = own.language if own is not None and own.language else default_language
     return Viewer(
         email=email,
         rep=rep,
         team=team,
-        language=language,
-        zone=_zone(own.timezone if own else None),
+        language=rep_words.language_for(own.language if own else None, default_language),
+        zone=rep_words.zone_for(own.timezone if own else None, SLA.calendar.zone),
         session_value=value,
     )
 
 
 def may_sign_in(session: Session, email: str) -> bool:
-    own = workspace.rep_by_email(session, email)
+    own = reps.rep_by_email(session, email)
     return (own is not None and own.active) or bool(workspace.team_of(session, email))
 
 
@@ -127,13 +120,13 @@ async def ask_for_link(
         return
     secret = state.settings.secret_key.get_secret_value()
     token = wt.make_sign_in(secret, value, now + timedelta(minutes=minutes))
-    language = await state.db.run(_language_of, email, state.settings.default_language)
+    language = await state.db.run(_reader_language, email, state.settings.default_language)
     await send_sign_in_link(state.settings, email, token, language)
 
 
-def _language_of(session: Session, email: str, default: str) -> str:
-    own = workspace.rep_by_email(session, email)
-    return own.language if own is not None and own.language else default
+def _reader_language(session: Session, email: str, default: str) -> str:
+    own = reps.rep_by_email(session, email)
+    return rep_words.language_for(own.language if own else None, default)
 
 
 async def link_language(state: AppState, token: str, now: datetime) -> str:
@@ -144,7 +137,7 @@ async def link_language(state: AppState, token: str, now: datetime) -> str:
         email = await state.db.run(rep_sessions.peek_link, value, now)
     except wt.SignInRefused:
         return default
-    return await state.db.run(_language_of, email, default)
+    return await state.db.run(_reader_language, email, default)
 
 
 async def check_link(state: AppState, token: str, now: datetime) -> None:
