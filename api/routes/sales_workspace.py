@@ -26,6 +26,7 @@ from api.routes.rep_links import HEADERS
 from api.schemas.workspace import WorkspaceForm
 from api.services import workspace as service
 from api.services import workspace_auth as auth
+from api.services import workspace_reassign as reassigning
 from api.services.workspace_auth import COOKIE, Viewer
 from api.services.workspace_words import words
 from nurture import rep_links
@@ -316,7 +317,7 @@ async def reassign(handoff_id: str, request: Request, state: StateDep) -> Respon
         form = await _form(request)
         if not auth.csrf_ok(state, who, form.csrf):
             return _stale_form(state, who)
-        await service.reassign(state, who, handoff_id, form.to_rep, form.note)
+        await reassigning.reassign(state, who, handoff_id, form.to_rep, form.note, form.from_rep)
     except DomainError as err:
         return _refused(state, who, err)
     return RedirectResponse("/sales/team?done=reassign", 303, headers=HEADERS)

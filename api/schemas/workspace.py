@@ -19,4 +19,5 @@ class WorkspaceForm(BaseModel):
     note: str = Field(default="", max_length=2000)
     amount: str = Field(default="", max_length=40)
     to_rep: str = Field(default="", max_length=64)
+    from_rep: str = Field(default="", max_length=64)  # the rep the team page showed it with
     next: str = Field(default="", max_length=1000)  # the /sales page to land on once signed in

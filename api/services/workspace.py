@@ -10,42 +10,32 @@ link pages say it; api.services.workspace_words holds only the pages' own chrome
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pydantic import ValidationError
 from sqlmodel import Session
-from temporalio.client import WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
 
 from api.auth import Actor
 from api.deps import AppState
-from api.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable, temporal_errors
+from api.errors import Forbidden, Invalid, NotFound
 from api.schemas.handoffs import ActionIn
 from api.schemas.workspace import WorkspaceForm
 from api.services.sales_actions import act as sales_act
 from api.services.workspace_auth import Viewer
+from api.services.workspace_reassign import REASSIGNABLE, takes_leads
 from api.services.workspace_words import say, words
-from nurture.models import (
-    HANDOFF_STATE_QUERY,
-    REASSIGN_UPDATE,
-    HandoffState,
-    HandoffStatus,
-    ReassignRequest,
-)
+from nurture.models import HandoffStatus
 from nurture.repo import handoffs as handoff_repo
 from nurture.repo import leads as lead_repo
 from nurture.repo import workspace as repo
 from nurture.rules import rep_words
 from nurture.rules.countdown import countdown
 from nurture.rules.sales_rules import TAKES_AMOUNT, TAKES_REASON, Action, reasons_for, refusal
-from nurture.tables import Handoff, LeadEvent, Rep
+from nurture.tables import Handoff, LeadEvent
 from scenarios.scoring import MODEL
 from scenarios.sla import SLA
-
-REASSIGNABLE = {HandoffStatus.PENDING.value, HandoffStatus.ACCEPTED.value}
 
 
 def _at(who: Viewer, at: datetime | None, now: datetime | None = None) -> str:
@@ -87,6 +77,7 @@ class QueueItem:
     countdown: str = ""
     overdue: bool = False
     escalated: bool = False
+    rep_id: str = ""  # the rep it is with, as the page shows it (the reassign form says it)
     reassign_to: tuple[tuple[str, str], ...] = ()  # (rep ID, name): a manager's choices
     order: tuple[int, float] = (1, 0.0)
 
@@ -99,7 +90,7 @@ def _items(
     events = repo.last_events(session, [h.lead_id for h in rows])
     escalated = repo.escalated(session, [h.id for h in rows])
     names = {r.id: r.name for r in (*who.team, *([who.rep] if who.rep else []))}
-    active = [r for r in who.team if r.active]
+    takers = [r for r in who.team if takes_leads(r, now)]  # active and not away
     items = []
     for h in rows:
         lead = leads.get(h.lead_id)
@@ -112,7 +103,7 @@ def _items(
             order = (0, h.deadline_at.timestamp())
         choices: tuple[tuple[str, str], ...] = ()
         if team and h.status in REASSIGNABLE:
-            choices = tuple((str(r.id), r.name) for r in active if r.id != h.rep_id)
+            choices = tuple((str(r.id), r.name) for r in takers if r.id != h.rep_id)
         items.append(
             QueueItem(
                 handoff_id=h.id,
@@ -129,6 +120,7 @@ def _items(
                 countdown=left if running else t["clock_stopped"],
                 overdue=overdue,
                 escalated=h.id in escalated,
+                rep_id=str(h.rep_id) if h.rep_id else "",
                 reassign_to=choices,
                 order=order,
             )
@@ -361,62 +353,3 @@ async def act(
         raise Forbidden("only the handoff's rep can act on it")
     actor = Actor(rep=who.rep, is_admin=False)
     await sales_act(state, actor, action, handoff_id, _body(action, form), via="workspace")
-
-
-# --- a manager reassigns ------------------------------------------------------------------
-
-
-def _reassignable(session: Session, who: Viewer, handoff_id: str, to_rep_id: str) -> Handoff:
-    h = handoff_repo.get(session, handoff_id)
-    if h is None:
-        raise NotFound("no such handoff")
-    team = {r.id: r for r in who.team}
-    if h.rep_id not in team:
-        raise Forbidden("this handoff's rep is not in your team")
-    try:
-        target: Rep | None = team.get(uuid.UUID(to_rep_id))
-    except ValueError:
-        target = None
-    if target is None or not target.active:
-        raise Invalid("choose an active rep of your team")
-    if target.id == h.rep_id:
-        raise Invalid("the handoff is with that rep already")
-    if h.status not in REASSIGNABLE:
-        raise Conflict("only a handoff waiting for acknowledgement or acknowledged can move")
-    return h
-
-
-def reassign_update_id(handoff: Handoff, to_rep_id: str, by: str, note: str) -> str:
-    """One ID per reassignment asked: the same form sent twice moves the handoff once."""
-    digest = hashlib.sha256(f"{by}\n{note}".encode()).hexdigest()[:16]
-    return f"{handoff.id}:reassign:{handoff.reassignments}:{handoff.rep_id}:{to_rep_id}:{digest}"
-
-
-async def reassign(
-    state: AppState, who: Viewer, handoff_id: str, to_rep_id: str, note: str
-) -> HandoffState:
-    """A manager moves a handoff of their team to another active rep of it."""
-    handoff = await state.db.run(_reassignable, who, handoff_id, to_rep_id)
-    request = ReassignRequest(to_rep_id=to_rep_id, by=who.label, note=note)
-    handle = state.client.get_workflow_handle(handoff_id)
-    wait = timedelta(seconds=state.settings.intake_wait_seconds)
-    closed = Conflict("the handoff is closed; it cannot move")
-    no_worker = Unavailable("no worker answered; nothing was changed: try again")
-    with temporal_errors(gone=closed, no_answer=no_worker):
-        await handle.query(HANDOFF_STATE_QUERY, rpc_timeout=wait)
-    unconfirmed = Unavailable("the worker did not confirm in time; it may still move: try again")
-    try:
-        with temporal_errors(gone=closed, no_answer=unconfirmed):
-            state_after: HandoffState = await handle.execute_update(
-                REASSIGN_UPDATE,
-                request,
-                result_type=HandoffState,
-                id=reassign_update_id(handoff, to_rep_id, who.label, note),
-                rpc_timeout=wait,
-            )
-            return state_after
-    except WorkflowUpdateFailedError as err:
-        cause = err.cause
-        if isinstance(cause, ApplicationError) and cause.type in ("SameRep", "RepUnavailable"):
-            raise Invalid(cause.message) from None
-        raise

@@ -9,7 +9,6 @@ whose hash is the session row; signing out ends the row, so an old cookie is wor
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from dataclasses import dataclass
@@ -44,13 +43,6 @@ class Viewer:
     @property
     def is_manager(self) -> bool:
         return bool(self.team)
-
-    @property
-    def label(self) -> str:
-        """Who acted, for the handoff's history: the rep ID, else an opaque digest."""
-        if self.rep is not None:
-            return f"manager:{self.rep.id}"
-        return "manager:" + hashlib.sha256(self.email.encode()).hexdigest()[:16]
 
 
 def _viewer(session: Session, email: str, value: str, default_language: str) -> Viewer | None:
