@@ -226,7 +226,10 @@ async def sign_out(request: Request, state: StateDep) -> HTMLResponse:
     who = await _who(request, state)
     if who is None:
         return _sign_in_page(state, 401, "need_sign_in")
-    form = await _form(request)
+    try:
+        form = await _form(request)
+    except DomainError as err:  # an overlong field: a page, like every other answer here
+        return _refused(state, who, err)
     if not auth.csrf_ok(state, who, form.csrf):
         return _stale_form(state, who)
     await auth.sign_out(state, who.session_value, _now())
