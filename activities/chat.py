@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -22,7 +21,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.sales_webhook import RETRYABLE_4XX
-from nurture import chat_blocks, rep_links
+from nurture import chat_blocks
 from nurture.db import session_scope
 from nurture.models import NoticeKind, NotifyRepInput
 from nurture.repo import handoffs, leads, reps
@@ -88,11 +87,9 @@ class ChatActivities:
                     type=ChatFailure.NOT_FOUND,
                     non_retryable=True,
                 )
-            # From the notice's time, not the clock's: a retried post is the same message.
-            expires = notice.at + timedelta(hours=self._settings.action_link_hours)
-            secret = self._settings.secret_key.get_secret_value()
-            public = self._settings.public_url
-            links = rep_links.action_links(secret, public, handoff.id, str(rep.id), expires)
+            # The workspace's lead page, not the rep's signed links: anyone in the channel
+            # can press a button, and only the handoff's rep, signed in, can act there.
+            lead_url = f"{self._settings.public_url.rstrip('/')}/sales/handoffs/{handoff.id}"
             chat = chat_blocks.ChatNotice(
                 kind=notice.kind,
                 rep_name=rep.name,
@@ -102,10 +99,9 @@ class ChatActivities:
                 priority=handoff.priority,
                 deadline=notice.deadline,
                 zone=SLA.calendar.zone,
-                links=links,
+                lead_url=lead_url,
                 why=[(MODEL.label(k), p) for k, p in lead.score_breakdown.items()],
                 reassigned=notice.kind == NoticeKind.ASSIGNED and notice.attempt > 1,
-                links_expire=expires,
             )
         return chat_blocks.message(chat)
 

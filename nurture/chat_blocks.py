@@ -1,8 +1,11 @@
 """A handoff notice as a Slack Block Kit message: what the rep reads in the channel.
 
-Pure: the chat activity loads the lead, the rep and the signed links and hands them here,
-so the wording is unit-tested without Slack. Names come from marketing forms, so every
-text Slack would parse as mrkdwn is escaped (a lead named `<!channel>` pings nobody).
+Pure: the chat activity loads the lead and the rep and hands them here, so the wording is
+unit-tested without Slack. The buttons open the lead's page in the /sales workspace, never
+a rep's signed one-click link: a channel is shared, and the workspace acts only for the
+rep signed in as the handoff's own (anyone else gets its 403 page). Names come from
+marketing forms, so every text Slack would parse as mrkdwn is escaped (a lead named
+`<!channel>` pings nobody).
 Slack's limits (header 150 characters, button text 75) are kept by clipping.
 """
 
@@ -16,12 +19,17 @@ from nurture.models import NoticeKind
 
 HEADER_MAX = 150
 FIELD_MAX = 2000
-BUTTONS = (("ack", "Acknowledge"), ("reject", "Reject…"), ("view", "Open lead"))
+# (action ID, label, where on the lead page): the page's own forms, found by their IDs.
+BUTTONS = (
+    ("ack", "Acknowledge", "#form-ack"),
+    ("reject", "Reject…", "#details-reject"),
+    ("view", "Open lead", ""),
+)
 
 
 @dataclass(frozen=True)
 class ChatNotice:
-    """What one Slack message says: a handoff notice with the rep's links."""
+    """What one Slack message says: a handoff notice with a way to the lead's page."""
 
     kind: NoticeKind
     rep_name: str
@@ -31,10 +39,9 @@ class ChatNotice:
     priority: str  # the SLA's priority name: "hot", "normal"
     deadline: datetime | None
     zone: tzinfo  # the SLA calendar's: deadlines read as the SLA counts them
-    links: dict[str, str]  # by action, as nurture.rep_links.action_links makes them
+    lead_url: str  # the lead's page in the workspace: NURTURE_PUBLIC_URL/sales/handoffs/<id>
     why: list[tuple[str, int]] = field(default_factory=list)  # (rule label, points)
     reassigned: bool = False  # an assignment that moved the lead from another rep
-    links_expire: datetime | None = None
 
 
 def escape(text: str) -> str:
@@ -111,11 +118,10 @@ def message(notice: ChatNotice) -> dict[str, Any]:
             "type": "button",
             "action_id": action,
             "text": {"type": "plain_text", "text": label},
-            "url": notice.links[action],
+            "url": notice.lead_url + anchor,
             **({"style": "primary"} if action == "ack" else {}),
         }
-        for action, label in BUTTONS
-        if action in notice.links
+        for action, label, anchor in BUTTONS
     ]
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": title}},
@@ -124,10 +130,11 @@ def message(notice: ChatNotice) -> dict[str, Any]:
         {"type": "section", "text": _mrkdwn(f"*Why:* {escape(why_words(notice.why))}")},
         {"type": "actions", "elements": buttons},
     ]
-    if notice.links_expire is not None:
-        expiry = when(notice.links_expire, notice.zone)
-        note = f"The buttons work until {expiry} or until the handoff closes."
-        blocks.append({"type": "context", "elements": [_mrkdwn(note)]})
+    note = (
+        f"The buttons open the lead in the sales workspace; {escape(notice.rep_name)} acts "
+        "there once signed in (a sign-in link is mailed on the first visit)."
+    )
+    blocks.append({"type": "context", "elements": [_mrkdwn(note)]})
     lead = escape(notice.lead_name or "a lead")
     company = f" ({escape(notice.company)})" if notice.company else ""
     text = f"{escape(title)}: {lead}{company}, score {notice.score}, {deadline_words(notice)}"

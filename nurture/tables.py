@@ -285,16 +285,18 @@ class ServiceHeartbeat(SQLModel, table=True):
 
 class SignInLink(SQLModel, table=True):
     """A one-time sign-in link to /sales that was emailed: the link holds only a random
-    value, whose hash is kept here beside the address it was sent to."""
+    value, whose hash is kept here beside the address it was sent to, and the /sales page
+    the person was going to when they were asked to sign in (a local path, no query)."""
 
     __tablename__ = "sign_in_link"
 
     id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(unique=True, max_length=64)
-    email: str = Field(max_length=320)
+    email: str = Field(index=True, max_length=320)
     created_at: datetime = _ts(nullable=False)
     expires_at: datetime = _ts(nullable=False)
     used_at: datetime | None = _ts(nullable=True)
+    next_path: str | None = Field(default=None, max_length=300)
 
 
 class RepSession(SQLModel, table=True):

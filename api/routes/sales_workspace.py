@@ -26,6 +26,7 @@ from api.routes.rep_links import HEADERS
 from api.schemas.workspace import WorkspaceForm
 from api.services import workspace as service
 from api.services import workspace_auth as auth
+from api.services import workspace_reassign as reassigning
 from api.services.workspace_auth import COOKIE, Viewer
 from api.services.workspace_words import words
 from nurture import rep_links
@@ -83,8 +84,16 @@ async def _who(request: Request, state: AppState) -> Viewer | None:
     return await auth.viewer(state, request.cookies.get(COOKIE), _now())
 
 
-def _sign_in_page(state: AppState, status: int, title: str = "sign_in") -> HTMLResponse:
-    return _render(state, "sign_in.html.j2", None, status, step="ask", title=title)
+def _sign_in_page(
+    state: AppState, status: int, title: str = "sign_in", next_path: str = ""
+) -> HTMLResponse:
+    """The sign-in form; `next_path` (a /sales page) is where the emailed link will lead."""
+    next_path = auth.safe_next(next_path) or ""
+    return _render(state, "sign_in.html.j2", None, status, step="ask", title=title, next=next_path)
+
+
+def _need_sign_in(state: AppState, next_path: str) -> HTMLResponse:
+    return _sign_in_page(state, 401, "need_sign_in", next_path)
 
 
 def _stale_form(state: AppState, who: Viewer) -> HTMLResponse:
@@ -116,9 +125,19 @@ async def ask_for_link(
     except DomainError as err:
         return _refused(state, None, err)
     email = form.email.strip()
+    next_path = auth.safe_next(form.next) or ""
     if "@" not in email:
-        return _render(state, "sign_in.html.j2", None, 422, step="ask", title="sign_in", bad=True)
-    background.add_task(auth.ask_for_link, state, email, _now())
+        return _render(
+            state,
+            "sign_in.html.j2",
+            None,
+            422,
+            step="ask",
+            title="sign_in",
+            bad=True,
+            next=next_path,
+        )
+    background.add_task(auth.ask_for_link, state, email, _now(), next_path or None)
     return _render(state, "sign_in.html.j2", None, step="sent", title="link_sent", email=email)
 
 
@@ -181,14 +200,14 @@ async def use_link(token: str, request: Request, state: StateDep) -> Response:
         secret = state.settings.secret_key.get_secret_value()
         nonce = request.cookies.get(LINK_COOKIE, "")
         rep_links.check_confirm(secret, token, form.confirm, nonce, now)
-        value = await auth.use_link(state, token, now)
+        value, next_path = await auth.use_link(state, token, now)
     except rep_links.LinkRefused as err:
         return _link_refused(state, err.kind, language)
     except SignInRefused as err:
         return _link_refused(state, err.kind, language)
     except DomainError as err:
         return _refused(state, None, err)
-    response = RedirectResponse("/sales", status_code=303, headers=HEADERS)
+    response = RedirectResponse(next_path, status_code=303, headers=HEADERS)
     response.set_cookie(
         COOKIE,
         value,
@@ -207,7 +226,10 @@ async def sign_out(request: Request, state: StateDep) -> HTMLResponse:
     who = await _who(request, state)
     if who is None:
         return _sign_in_page(state, 401, "need_sign_in")
-    form = await _form(request)
+    try:
+        form = await _form(request)
+    except DomainError as err:  # an overlong field: a page, like every other answer here
+        return _refused(state, who, err)
     if not auth.csrf_ok(state, who, form.csrf):
         return _stale_form(state, who)
     await auth.sign_out(state, who.session_value, _now())
@@ -225,7 +247,7 @@ async def sign_out(request: Request, state: StateDep) -> HTMLResponse:
 async def history(request: Request, state: StateDep) -> HTMLResponse:
     who = await _who(request, state)
     if who is None:
-        return _sign_in_page(state, 401, "need_sign_in")
+        return _need_sign_in(state, "/sales/history")
     items = await service.history(state, who)
     return _render(state, "history.html.j2", who, items=items, page="history")
 
@@ -234,7 +256,7 @@ async def history(request: Request, state: StateDep) -> HTMLResponse:
 async def team(request: Request, state: StateDep) -> HTMLResponse:
     who = await _who(request, state)
     if who is None:
-        return _sign_in_page(state, 401, "need_sign_in")
+        return _need_sign_in(state, "/sales/team")
     if not who.is_manager:
         return _render(
             state,
@@ -263,7 +285,7 @@ async def _lead(
 async def lead_page(handoff_id: str, request: Request, state: StateDep) -> HTMLResponse:
     who = await _who(request, state)
     if who is None:
-        return _sign_in_page(state, 401, "need_sign_in")
+        return _need_sign_in(state, f"/sales/handoffs/{handoff_id}")
     done = request.query_params.get("done", "")
     return await _lead(state, who, handoff_id, done=done if done.isalpha() else "")
 
@@ -273,7 +295,7 @@ async def act(handoff_id: str, action: str, request: Request, state: StateDep) -
     """An action from the lead page; then the page again, saying what happened."""
     who = await _who(request, state)
     if who is None:
-        return _sign_in_page(state, 401, "need_sign_in")
+        return _need_sign_in(state, f"/sales/handoffs/{handoff_id}")
     form = WorkspaceForm()
     try:
         form = await _form(request)
@@ -293,12 +315,12 @@ async def act(handoff_id: str, action: str, request: Request, state: StateDep) -
 async def reassign(handoff_id: str, request: Request, state: StateDep) -> Response:
     who = await _who(request, state)
     if who is None:
-        return _sign_in_page(state, 401, "need_sign_in")
+        return _need_sign_in(state, "/sales/team")
     try:
         form = await _form(request)
         if not auth.csrf_ok(state, who, form.csrf):
             return _stale_form(state, who)
-        await service.reassign(state, who, handoff_id, form.to_rep, form.note)
+        await reassigning.reassign(state, who, handoff_id, form.to_rep, form.note, form.from_rep)
     except DomainError as err:
         return _refused(state, who, err)
     return RedirectResponse("/sales/team?done=reassign", 303, headers=HEADERS)

@@ -7,7 +7,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 class WorkspaceForm(BaseModel):
     """`csrf` is the session's form value (nurture.workspace_tokens.csrf_for); `confirm` the
-    sign-in link page's value bound to its cookie."""
+    sign-in link page's value bound to its cookie; `next` the page a signed-out person was
+    going to (api.services.workspace_auth.safe_next decides whether it may be)."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -18,3 +19,5 @@ class WorkspaceForm(BaseModel):
     note: str = Field(default="", max_length=2000)
     amount: str = Field(default="", max_length=40)
     to_rep: str = Field(default="", max_length=64)
+    from_rep: str = Field(default="", max_length=64)  # the rep the team page showed it with
+    next: str = Field(default="", max_length=1000)  # the /sales page to land on once signed in

@@ -3,72 +3,62 @@
 Reads come from the read model (nurture.repo.workspace); a rep's actions go through
 api.services.sales_actions.act with via="workspace", the API's own path, so its checks,
 refusals and idempotency are the API's; a manager's reassignment is the handoff workflow's
-`reassign` update, asked by name. Every value a rep reads is put in words here.
+`reassign` update. Every domain word a rep reads (statuses, priorities, stages, events,
+reasons, durations, times) comes from nurture.rules.rep_words, as the handoff mails and the
+link pages say it; api.services.workspace_words holds only the pages' own chrome.
 """
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 from sqlmodel import Session
-from temporalio.client import WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
 
 from api.auth import Actor
 from api.deps import AppState
-from api.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable, temporal_errors
+from api.errors import Forbidden, Invalid, NotFound
 from api.schemas.handoffs import ActionIn
 from api.schemas.workspace import WorkspaceForm
 from api.services.sales_actions import act as sales_act
 from api.services.workspace_auth import Viewer
+from api.services.workspace_reassign import REASSIGNABLE, takes_leads
 from api.services.workspace_words import say, words
-from nurture.models import (
-    HANDOFF_STATE_QUERY,
-    REASSIGN_UPDATE,
-    HandoffState,
-    HandoffStatus,
-    ReassignRequest,
-)
+from nurture.models import HandoffStatus
 from nurture.repo import handoffs as handoff_repo
 from nurture.repo import leads as lead_repo
 from nurture.repo import workspace as repo
-from nurture.rules.countdown import countdown, span
+from nurture.rules import rep_words
+from nurture.rules.countdown import countdown
 from nurture.rules.sales_rules import TAKES_AMOUNT, TAKES_REASON, Action, reasons_for, refusal
-from nurture.tables import Handoff, Lead, LeadEvent, Rep
+from nurture.tables import Handoff, LeadEvent
 from scenarios.scoring import MODEL
 from scenarios.sla import SLA
 
-REASSIGNABLE = {HandoffStatus.PENDING.value, HandoffStatus.ACCEPTED.value}
+
+def _at(who: Viewer, at: datetime | None, now: datetime | None = None) -> str:
+    """A moment in the viewer's time zone and language, as the mails write it."""
+    return rep_words.local_time(at, who.zone, who.language, now) if at else ""
 
 
-def when(at: datetime | None, zone: ZoneInfo) -> str:
-    """A moment as the viewer reads it, in their time zone."""
-    return at.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z") if at else ""
+def _left(who: Viewer, left: timedelta, overdue: bool) -> str:
+    """The countdown in business hours and minutes (no days: they are working hours)."""
+    t = words(who.language)
+    span = rep_words.span(left, who.language, days=False)
+    return say(t, "overdue_by" if overdue else "left", span=span)
 
 
-def _why(t: dict[str, str], lead: Lead | None, limit: int = 3) -> str:
-    """The lead's strongest score items, in words: "Decision maker, Viewed the pricing page"."""
-    if lead is None:
-        return ""
-    top = sorted(
-        ((k, p) for k, p in lead.score_breakdown.items() if p > 0), key=lambda kv: (-kv[1], kv[0])
-    )
-    return ", ".join(_rule_words(t, key) for key, _ in top[:limit])
+def _own(who: Viewer, h: Handoff) -> bool:
+    return who.rep is not None and h.rep_id == who.rep.id
 
 
-def _rule_words(t: dict[str, str], key: str) -> str:
-    return say(t, f"rule_{key}") or say(t, f"event_{key}") or MODEL.label(key)
-
-
-def _activity(t: dict[str, str], event: LeadEvent | None, zone: ZoneInfo) -> str:
+def _activity(who: Viewer, event: LeadEvent | None, now: datetime) -> str:
     if event is None:
-        return t["none"]
-    return f"{say(t, f'event_{event.type}', event.type)} · {when(event.applied_at, zone)}"
+        return words(who.language)["none"]
+    what = rep_words.timeline_text("event", {"type": event.type}, who.language, MODEL)
+    return f"{what or event.type.replace('_', ' ')} · {_at(who, event.applied_at, now)}"
 
 
 @dataclass(frozen=True)
@@ -79,6 +69,7 @@ class QueueItem:
     rep: str
     status: str
     priority: str
+    hot: bool
     score: int
     why: str
     last_activity: str
@@ -86,6 +77,7 @@ class QueueItem:
     countdown: str = ""
     overdue: bool = False
     escalated: bool = False
+    rep_id: str = ""  # the rep it is with, as the page shows it (the reassign form says it)
     reassign_to: tuple[tuple[str, str], ...] = ()  # (rep ID, name): a manager's choices
     order: tuple[int, float] = (1, 0.0)
 
@@ -98,7 +90,7 @@ def _items(
     events = repo.last_events(session, [h.lead_id for h in rows])
     escalated = repo.escalated(session, [h.id for h in rows])
     names = {r.id: r.name for r in (*who.team, *([who.rep] if who.rep else []))}
-    active = [r for r in who.team if r.active]
+    takers = [r for r in who.team if takes_leads(r, now)]  # active and not away
     items = []
     for h in rows:
         lead = leads.get(h.lead_id)
@@ -107,26 +99,28 @@ def _items(
         if running and h.deadline_at is not None:
             c = countdown(SLA.calendar, now, h.deadline_at)
             overdue = c.overdue
-            left = say(t, "overdue_by" if overdue else "left", span=span(c.left, t["lang"]))
+            left = _left(who, c.left, overdue)
             order = (0, h.deadline_at.timestamp())
         choices: tuple[tuple[str, str], ...] = ()
         if team and h.status in REASSIGNABLE:
-            choices = tuple((str(r.id), r.name) for r in active if r.id != h.rep_id)
+            choices = tuple((str(r.id), r.name) for r in takers if r.id != h.rep_id)
         items.append(
             QueueItem(
                 handoff_id=h.id,
                 name=lead.name if lead else "",
                 company=lead.company if lead else "",
                 rep=names.get(h.rep_id, "") if h.rep_id else "",
-                status=say(t, f"status_{h.status}", h.status),
-                priority=say(t, f"priority_{h.priority}", h.priority),
+                status=rep_words.handoff_status(h.status, who.language, own=_own(who, h)),
+                priority=rep_words.priority_name(h.priority, who.language),
+                hot=h.priority == "hot",
                 score=h.score,
-                why=_why(t, lead),
-                last_activity=_activity(t, events.get(h.lead_id), who.zone),
-                deadline=when(h.deadline_at, who.zone) if running else "",
+                why=rep_words.why(lead.score_breakdown, who.language, MODEL) if lead else "",
+                last_activity=_activity(who, events.get(h.lead_id), now),
+                deadline=_at(who, h.deadline_at, now) if running else "",
                 countdown=left if running else t["clock_stopped"],
                 overdue=overdue,
                 escalated=h.id in escalated,
+                rep_id=str(h.rep_id) if h.rep_id else "",
                 reassign_to=choices,
                 order=order,
             )
@@ -165,12 +159,12 @@ class HistoryItem:
     closed_at: str
 
 
-def _outcome(t: dict[str, str], h: Handoff) -> str:
-    text = say(t, f"status_{h.status}", h.status)
+def _outcome(language: str, h: Handoff) -> str:
+    text = rep_words.handoff_status(h.status, language)
     if h.amount is not None:
         text += f": {h.amount:,.0f}"
     if h.outcome_reason:
-        text += f" ({h.outcome_reason})"
+        text += f" ({rep_words.outcome_reason(h.outcome_reason, language)})"
     if h.outcome_note:
         text += f" · {h.outcome_note}"
     return text
@@ -179,7 +173,6 @@ def _outcome(t: dict[str, str], h: Handoff) -> str:
 def _history(session: Session, who: Viewer) -> list[HistoryItem]:
     if who.rep is None:
         return []
-    t = words(who.language)
     rows = repo.handoffs_of(session, [who.rep.id], open_=False)
     leads = repo.leads_by_id(session, [h.lead_id for h in rows])
     items = []
@@ -190,8 +183,8 @@ def _history(session: Session, who: Viewer) -> list[HistoryItem]:
                 handoff_id=h.id,
                 name=lead.name if lead else "",
                 company=lead.company if lead else "",
-                outcome=_outcome(t, h),
-                closed_at=when(h.closed_at, who.zone),
+                outcome=_outcome(who.language, h),
+                closed_at=_at(who, h.closed_at),
             )
         )
     return items
@@ -214,7 +207,7 @@ class Line:
 @dataclass(frozen=True)
 class ActionForm:
     action: str
-    reasons: tuple[str, ...] = ()
+    reasons: tuple[tuple[str, str], ...] = ()  # (the SLA's reason key, in words)
     amount: str = ""  # "", "optional" or "required"
     note: bool = True
 
@@ -248,41 +241,18 @@ def _visible(session: Session, who: Viewer, handoff_id: str) -> tuple[Handoff, b
     raise Forbidden("this handoff is not assigned to you")
 
 
-def _timeline(
-    session: Session, t: dict[str, str], lead_id: uuid.UUID, zone: ZoneInfo
-) -> list[Line]:
+def _timeline(session: Session, who: Viewer, lead_id: uuid.UUID, now: datetime) -> list[Line]:
+    """The lead's timeline as the rep reads it (nurture.rules.rep_words, as the mails say
+    it); what is not for a rep (ops notes, failed deliveries) is left out."""
     lines = []
     for e in lead_repo.timeline(session, lead_id, {}):
-        d = e.data
-        if e.kind == "event":
-            text = say(t, f"event_{d['type']}", d["type"])
-            if d.get("points"):
-                text += " (" + say(t, "points", points=f"{d['points']:+d}") + ")"
-        elif e.kind == "score":
-            text = (
-                f"{_rule_words(t, d['rule'])} ("
-                + say(t, "points", points=f"{d['points']:+d}")
-                + ")"
-            )
-        elif e.kind == "email":
-            key = "mail_to_rep" if d.get("kind") == "rep" else "mail_to_lead"
-            text = say(t, key, subject=e.text.partition(": ")[2])
-        elif e.kind == "stage":
-            stage = say(t, f"stage_{d['to']}", str(d["to"]))
-            text = say(t, "stage_is", stage=stage)
-        elif e.kind == "sales":
-            text = say(t, f"sla_{d['event']}", "", rep=d.get("rep") or "-")
-            if not text:
-                continue
-            if d.get("reason"):
-                text += f" ({d['reason']})"
-        else:
-            continue  # operators' notes: internal words
-        lines.append(Line(when(e.at, zone), text))
+        text = rep_words.timeline_text(e.kind, e.data, who.language, MODEL)
+        if text is not None:
+            lines.append(Line(_at(who, e.at, now), text))
     return lines
 
 
-def _forms(h: Handoff) -> tuple[ActionForm, ...]:
+def _forms(h: Handoff, language: str) -> tuple[ActionForm, ...]:
     status = HandoffStatus(h.status)
     forms = []
     for action in Action:
@@ -294,7 +264,11 @@ def _forms(h: Handoff) -> tuple[ActionForm, ...]:
         forms.append(
             ActionForm(
                 action=action.value,
-                reasons=reasons_for(action, SLA) if action in TAKES_REASON else (),
+                reasons=tuple(
+                    (r, rep_words.outcome_reason(r, language)) for r in reasons_for(action, SLA)
+                )
+                if action in TAKES_REASON
+                else (),
                 amount=amount,
                 note=action != Action.ACK,
             )
@@ -314,14 +288,14 @@ def _lead_page(session: Session, who: Viewer, handoff_id: str, now: datetime) ->
         (t["industry"], lead.industry),
         (t["company_size"], f"{lead.company_size:,}" if lead.company_size else ""),
         (t["score"], str(lead.score)),
-        (t["priority"], say(t, f"priority_{h.priority}", h.priority)),
+        (t["priority"], rep_words.priority_name(h.priority, who.language)),
     )
     breakdown = tuple(
-        (_rule_words(t, key), points)
-        for key, points in sorted(lead.score_breakdown.items(), key=lambda kv: (-kv[1], kv[0]))
+        (str(line["label"]), int(line["points"]))
+        for line in rep_words.breakdown_lines(lead.score_breakdown, who.language, MODEL)
     )
     mails = tuple(
-        Line(when(m.sent_at or m.scheduled_at, who.zone), m.subject)
+        Line(_at(who, m.sent_at or m.scheduled_at, now), m.subject)
         for m in repo.marketing_mails(session, lead.id)
     )
     running = h.status == HandoffStatus.PENDING.value and h.deadline_at is not None
@@ -329,18 +303,18 @@ def _lead_page(session: Session, who: Viewer, handoff_id: str, now: datetime) ->
     if running and h.deadline_at is not None:
         c = countdown(SLA.calendar, now, h.deadline_at)
         overdue = c.overdue
-        left = say(t, "overdue_by" if overdue else "left", span=span(c.left, t["lang"]))
+        left = _left(who, c.left, overdue)
     return LeadPage(
         handoff_id=h.id,
         name=lead.name,
         profile=tuple((k, v) for k, v in profile if v),
-        status=say(t, f"status_{h.status}", h.status),
+        status=rep_words.handoff_status(h.status, who.language, own=own),
         breakdown=breakdown,
-        timeline=tuple(_timeline(session, t, lead.id, who.zone)),
+        timeline=tuple(_timeline(session, who, lead.id, now)),
         mails=mails,
-        actions=_forms(h) if own else (),
+        actions=_forms(h, who.language) if own else (),
         own=own,
-        deadline=when(h.deadline_at, who.zone) if running else "",
+        deadline=_at(who, h.deadline_at, now) if running else "",
         countdown=left,
         overdue=overdue,
     )
@@ -379,62 +353,3 @@ async def act(
         raise Forbidden("only the handoff's rep can act on it")
     actor = Actor(rep=who.rep, is_admin=False)
     await sales_act(state, actor, action, handoff_id, _body(action, form), via="workspace")
-
-
-# --- a manager reassigns ------------------------------------------------------------------
-
-
-def _reassignable(session: Session, who: Viewer, handoff_id: str, to_rep_id: str) -> Handoff:
-    h = handoff_repo.get(session, handoff_id)
-    if h is None:
-        raise NotFound("no such handoff")
-    team = {r.id: r for r in who.team}
-    if h.rep_id not in team:
-        raise Forbidden("this handoff's rep is not in your team")
-    try:
-        target: Rep | None = team.get(uuid.UUID(to_rep_id))
-    except ValueError:
-        target = None
-    if target is None or not target.active:
-        raise Invalid("choose an active rep of your team")
-    if target.id == h.rep_id:
-        raise Invalid("the handoff is with that rep already")
-    if h.status not in REASSIGNABLE:
-        raise Conflict("only a handoff waiting for acknowledgement or acknowledged can move")
-    return h
-
-
-def reassign_update_id(handoff: Handoff, to_rep_id: str, by: str, note: str) -> str:
-    """One ID per reassignment asked: the same form sent twice moves the handoff once."""
-    digest = hashlib.sha256(f"{by}\n{note}".encode()).hexdigest()[:16]
-    return f"{handoff.id}:reassign:{handoff.reassignments}:{handoff.rep_id}:{to_rep_id}:{digest}"
-
-
-async def reassign(
-    state: AppState, who: Viewer, handoff_id: str, to_rep_id: str, note: str
-) -> HandoffState:
-    """A manager moves a handoff of their team to another active rep of it."""
-    handoff = await state.db.run(_reassignable, who, handoff_id, to_rep_id)
-    request = ReassignRequest(to_rep_id=to_rep_id, by=who.label, note=note)
-    handle = state.client.get_workflow_handle(handoff_id)
-    wait = timedelta(seconds=state.settings.intake_wait_seconds)
-    closed = Conflict("the handoff is closed; it cannot move")
-    no_worker = Unavailable("no worker answered; nothing was changed: try again")
-    with temporal_errors(gone=closed, no_answer=no_worker):
-        await handle.query(HANDOFF_STATE_QUERY, rpc_timeout=wait)
-    unconfirmed = Unavailable("the worker did not confirm in time; it may still move: try again")
-    try:
-        with temporal_errors(gone=closed, no_answer=unconfirmed):
-            state_after: HandoffState = await handle.execute_update(
-                REASSIGN_UPDATE,
-                request,
-                result_type=HandoffState,
-                id=reassign_update_id(handoff, to_rep_id, who.label, note),
-                rpc_timeout=wait,
-            )
-            return state_after
-    except WorkflowUpdateFailedError as err:
-        cause = err.cause
-        if isinstance(cause, ApplicationError) and cause.type in ("SameRep", "RepUnavailable"):
-            raise Invalid(cause.message) from None
-        raise

@@ -9,8 +9,8 @@ whose hash is the session row; signing out ends the row, so an old cookie is wor
 
 from __future__ import annotations
 
-import hashlib
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -20,7 +20,8 @@ from sqlmodel import Session
 from api.deps import AppState
 from api.services.workspace_mail import send_sign_in_link
 from nurture import workspace_tokens as wt
-from nurture.repo import rep_sessions, workspace
+from nurture.repo import rep_sessions, reps, workspace
+from nurture.rules import rep_words
 from nurture.tables import Rep
 from scenarios.sla import SLA
 
@@ -43,69 +44,81 @@ class Viewer:
     def is_manager(self) -> bool:
         return bool(self.team)
 
-    @property
-    def label(self) -> str:
-        """Who acted, for the handoff's history: the rep ID, else an opaque digest."""
-        if self.rep is not None:
-            return f"manager:{self.rep.id}"
-        return "manager:" + hashlib.sha256(self.email.encode()).hexdigest()[:16]
-
-
-def _zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name) if name else SLA.calendar.zone
-    except (ValueError, KeyError):
-        return SLA.calendar.zone
-
 
 def _viewer(session: Session, email: str, value: str, default_language: str) -> Viewer | None:
-    own = workspace.rep_by_email(session, email)
+    own = reps.rep_by_email(session, email)
     team = tuple(workspace.team_of(session, email))
     rep = own if own is not None and own.active else None
     if rep is None and not team:
         return None  # disabled, and manages nobody: the session no longer stands for anyone
-    language = own.language if own is not None and own.language else default_language
     return Viewer(
         email=email,
         rep=rep,
         team=team,
-        language=language,
-        zone=_zone(own.timezone if own else None),
+        language=rep_words.language_for(own.language if own else None, default_language),
+        zone=rep_words.zone_for(own.timezone if own else None, SLA.calendar.zone),
         session_value=value,
     )
 
 
 def may_sign_in(session: Session, email: str) -> bool:
-    own = workspace.rep_by_email(session, email)
+    own = reps.rep_by_email(session, email)
     return (own is not None and own.active) or bool(workspace.team_of(session, email))
 
 
-def _ask(session: Session, email: str, value: str, now: datetime, minutes: float) -> bool:
+# A page of the workspace a sign-in may lead back to: /sales or a path under it, of plain
+# segments only (no query, no "//", no "..", no scheme: never another site).
+_LOCAL_PAGE = re.compile(r"^/sales(?:/[A-Za-z0-9_-][A-Za-z0-9._-]{0,199})*$")
+_NOT_AFTER_SIGN_IN = ("/sales/sign-in", "/sales/sign-out")
+NEXT_MAX = 300
+
+
+def safe_next(path: str | None) -> str | None:
+    """`path` when it is a /sales page to return to after signing in, else None."""
+    if not path or len(path) > NEXT_MAX or not _LOCAL_PAGE.fullmatch(path):
+        return None
+    if any(path == p or path.startswith(p + "/") for p in _NOT_AFTER_SIGN_IN):
+        return None
+    return None if path == "/sales" else path
+
+
+def _ask(
+    session: Session,
+    email: str,
+    value: str,
+    now: datetime,
+    minutes: float,
+    next_path: str | None,
+) -> bool:
+    """Whether to mail a new link: the address may sign in and has no unused link younger
+    than a minute (asking twice mails once; the page says the same words either way)."""
     if not may_sign_in(session, email):
         return False
-    rep_sessions.add_link(session, email, value, now, minutes)
-    return True
+    return rep_sessions.add_link(session, email, value, now, minutes, next_path)
 
 
-async def ask_for_link(state: AppState, email: str, now: datetime) -> None:
+async def ask_for_link(
+    state: AppState, email: str, now: datetime, next_path: str | None = None
+) -> None:
     """Mail a sign-in link when the address may sign in; the caller answers the same words
     either way. The mail goes out after the answer (a background task), so the answer takes
-    no longer for a rep's address than for anyone's."""
+    no longer for a rep's address than for anyone's. `next_path` (checked by `safe_next`)
+    is where the link leads once used."""
     minutes = state.settings.sign_in_link_minutes
     value = wt.new_value()
     email = email.strip().lower()
-    if not await state.db.run(_ask, email, value, now, minutes):
-        log.info("sign-in link asked for an address that may not sign in; none sent")
+    if not await state.db.run(_ask, email, value, now, minutes, safe_next(next_path)):
+        log.info("sign-in link asked for an address that may not sign in or has a fresh one")
         return
     secret = state.settings.secret_key.get_secret_value()
     token = wt.make_sign_in(secret, value, now + timedelta(minutes=minutes))
-    language = await state.db.run(_language_of, email, state.settings.default_language)
+    language = await state.db.run(_reader_language, email, state.settings.default_language)
     await send_sign_in_link(state.settings, email, token, language)
 
 
-def _language_of(session: Session, email: str, default: str) -> str:
-    own = workspace.rep_by_email(session, email)
-    return own.language if own is not None and own.language else default
+def _reader_language(session: Session, email: str, default: str) -> str:
+    own = reps.rep_by_email(session, email)
+    return rep_words.language_for(own.language if own else None, default)
 
 
 async def link_language(state: AppState, token: str, now: datetime) -> str:
@@ -116,7 +129,7 @@ async def link_language(state: AppState, token: str, now: datetime) -> str:
         email = await state.db.run(rep_sessions.peek_link, value, now)
     except wt.SignInRefused:
         return default
-    return await state.db.run(_language_of, email, default)
+    return await state.db.run(_reader_language, email, default)
 
 
 async def check_link(state: AppState, token: str, now: datetime) -> None:
@@ -125,19 +138,25 @@ async def check_link(state: AppState, token: str, now: datetime) -> None:
     await state.db.run(rep_sessions.peek_link, value, now)
 
 
-def _use(session: Session, value: str, session_value: str, now: datetime, hours: float) -> None:
-    email = rep_sessions.use_link(session, value, now)
+def _use(
+    session: Session, value: str, session_value: str, now: datetime, hours: float
+) -> str | None:
+    email, next_path = rep_sessions.use_link(session, value, now)
     if not may_sign_in(session, email):
         raise wt.SignInRefused("invalid")  # disabled since the link went out
     rep_sessions.start(session, email, session_value, now, hours)
+    return next_path
 
 
-async def use_link(state: AppState, token: str, now: datetime) -> str:
-    """Use the link once and start a session: the cookie's value. SignInRefused otherwise."""
+async def use_link(state: AppState, token: str, now: datetime) -> tuple[str, str]:
+    """Use the link once and start a session: the cookie's value and the page to go to
+    (where the person was going when asked to sign in, else /sales). SignInRefused
+    otherwise."""
     value = wt.read_sign_in(state.settings.secret_key.get_secret_value(), token, now)
     session_value = wt.new_value()
-    await state.db.run(_use, value, session_value, now, state.settings.sales_session_hours)
-    return session_value
+    hours = state.settings.sales_session_hours
+    next_path = await state.db.run(_use, value, session_value, now, hours)
+    return session_value, safe_next(next_path) or "/sales"
 
 
 def _current(session: Session, value: str, now: datetime, language: str) -> Viewer | None:

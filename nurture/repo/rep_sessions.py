@@ -1,5 +1,9 @@
 """Sign-in links and sessions of the /sales workspace (nurture.workspace_tokens): rows keyed
-by the hash of a random value, so neither the database nor a URL holds a usable secret."""
+by the hash of a random value, so neither the database nor a URL holds a usable secret.
+
+An address gets at most one new link a minute while its last one is unused (asking again
+and again mails nothing more), and adding a link clears the links and sessions that have
+expired, so the tables hold only what can still be used (or says "already used")."""
 
 from __future__ import annotations
 
@@ -11,16 +15,46 @@ from sqlmodel import Session, col, select
 from nurture.tables import RepSession, SignInLink
 from nurture.workspace_tokens import SignInRefused, digest
 
+RESEND_AFTER = timedelta(seconds=60)  # no new link while a younger unused one is out
 
-def add_link(session: Session, email: str, value: str, now: datetime, minutes: float) -> None:
+
+def add_link(
+    session: Session,
+    email: str,
+    value: str,
+    now: datetime,
+    minutes: float,
+    next_path: str | None = None,
+) -> bool:
+    """A link to mail to `email`, unless one still unused went out in the last minute
+    (False: mail nothing); `next_path` is the /sales page it leads to once used."""
+    _clear_expired(session, now)
+    recent = session.exec(
+        select(SignInLink.id).where(
+            SignInLink.email == email,
+            col(SignInLink.used_at).is_(None),
+            col(SignInLink.created_at) > now - RESEND_AFTER,
+            col(SignInLink.expires_at) > now,
+        )
+    ).first()
+    if recent is not None:
+        return False
     session.add(
         SignInLink(
             token_hash=digest(value),
             email=email,
             created_at=now,
             expires_at=now + timedelta(minutes=minutes),
+            next_path=next_path,
         )
     )
+    return True
+
+
+def _clear_expired(session: Session, now: datetime) -> None:
+    """Links and sessions past their expiry can do nothing more: delete them."""
+    session.execute(sa.delete(SignInLink).where(col(SignInLink.expires_at) <= now))
+    session.execute(sa.delete(RepSession).where(col(RepSession.expires_at) <= now))
 
 
 def _link(session: Session, value: str, now: datetime) -> SignInLink:
@@ -39,9 +73,9 @@ def peek_link(session: Session, value: str, now: datetime) -> str:
     return _link(session, value, now).email
 
 
-def use_link(session: Session, value: str, now: datetime) -> str:
-    """Use the link once: the address it was sent to. A second use, even racing the first
-    in another request, is SignInRefused('used')."""
+def use_link(session: Session, value: str, now: datetime) -> tuple[str, str | None]:
+    """Use the link once: the address it was sent to and the page it leads to. A second
+    use, even racing the first in another request, is SignInRefused('used')."""
     link = _link(session, value, now)
     taken = session.execute(
         sa.update(SignInLink)
@@ -50,7 +84,7 @@ def use_link(session: Session, value: str, now: datetime) -> str:
     )
     if taken.rowcount != 1:  # type: ignore[attr-defined]
         raise SignInRefused("used")
-    return link.email
+    return link.email, link.next_path
 
 
 def start(session: Session, email: str, value: str, now: datetime, hours: float) -> None:

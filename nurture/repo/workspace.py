@@ -1,5 +1,6 @@
-"""What the /sales workspace reads: a person's rep row and team, their handoffs, and the
-lead behind each (its last activity, the mails marketing sent it)."""
+"""What the /sales workspace reads: a manager's team, their handoffs, and the lead behind
+each (its last activity, the mails marketing sent it). A person's own rep row is
+nurture.repo.reps.rep_by_email."""
 
 from __future__ import annotations
 
@@ -13,10 +14,6 @@ from nurture.tables import EmailMessage, Handoff, Lead, LeadEvent, Rep, SlaEvent
 
 CLOSED = [s.value for s in CLOSED_HANDOFF]
 ESCALATED = [SlaEventKind.REMINDER.value, SlaEventKind.ESCALATION.value]
-
-
-def rep_by_email(session: Session, email: str) -> Rep | None:
-    return session.exec(select(Rep).where(Rep.email == email.strip().lower())).first()
 
 
 def team_of(session: Session, manager_email: str) -> list[Rep]:

@@ -2,6 +2,7 @@
 
 Pure: the SLA deadline runs on the SLA calendar's working hours, so "2 h left" on a Friday
 evening means two working hours on Monday, exactly as the handoff workflow counts them.
+The words for it are nurture.rules.rep_words.span(..., days=False).
 """
 
 from __future__ import annotations
@@ -26,14 +27,3 @@ def countdown(calendar: BusinessCalendar, now: datetime, deadline: datetime) -> 
     if deadline <= now:
         return Countdown(overdue=True, left=calendar.between(deadline, now))
     return Countdown(overdue=False, left=calendar.between(now, deadline))
-
-
-UNITS = {"en": ("{h} h {m} min", "{m} min"), "ja": ("{h}時間{m}分", "{m}分")}
-
-
-def span(delta: timedelta, language: str = "en") -> str:
-    """A duration in hours and minutes, rounded down to the minute: "2 h 5 min", "2時間5分"."""
-    minutes = int(abs(delta.total_seconds()) // 60)
-    hours, minutes = divmod(minutes, 60)
-    long, short = UNITS.get(language, UNITS["en"])
-    return long.format(h=hours, m=minutes) if hours else short.format(m=minutes)

@@ -68,15 +68,16 @@ def local_clock(at: datetime, zone: ZoneInfo) -> str:
     return at.astimezone(zone).strftime("%H:%M %Z")
 
 
-def span(delta: timedelta, language: str) -> str:
-    """A length of time, sign dropped: "1 h 5 min" / 「1時間5分」; days past a day."""
+def span(delta: timedelta, language: str, days: bool = True) -> str:
+    """A length of time, sign dropped: "1 h 5 min" / 「1時間5分」; days past a day, unless
+    `days` is False (business time, where a day is not 24 hours: "30 h")."""
     minutes = int(abs(delta.total_seconds()) // 60)
-    days, minutes = divmod(minutes, 24 * 60)
+    whole_days, minutes = divmod(minutes, 24 * 60) if days else (0, minutes)
     hours, minutes = divmod(minutes, 60)
     if language == "ja":
-        units = ((days, "日"), (hours, "時間"), (minutes, "分"))
+        units = ((whole_days, "日"), (hours, "時間"), (minutes, "分"))
         return "".join(f"{n}{u}" for n, u in units if n) or "0分"
-    parts = [f"{days} d"] if days else []
+    parts = [f"{whole_days} d"] if whole_days else []
     parts += [f"{hours} h"] if hours else []
     parts += [f"{minutes} min"] if minutes or not parts else []
     return " ".join(parts)
@@ -262,7 +263,14 @@ HANDOFF_STATUSES = {
 }
 
 
-def handoff_status(status: str, language: str) -> str:
+# A handoff waiting for acknowledgement, as read by someone who is not its rep (a manager).
+PENDING_FOR_OTHERS = {"en": "waiting for acknowledgement", "ja": "受領待ち"}
+
+
+def handoff_status(status: str, language: str, own: bool = True) -> str:
+    """The handoff's status in words; `own` False when the reader is not its rep."""
+    if status == "pending" and not own:
+        return PENDING_FOR_OTHERS.get(language, PENDING_FOR_OTHERS["en"])
     table = HANDOFF_STATUSES.get(language, HANDOFF_STATUSES["en"])
     return table.get(status) or HANDOFF_STATUSES["en"].get(status) or status.replace("_", " ")
 
@@ -341,7 +349,7 @@ SALES = {
         "opportunity": "opportunity recorded by {rep}",
         "won": "won by {rep}",
         "lost": "lost ({reason})",
-        "waiting_for_rep": "waiting for a rep to be available",
+        "waiting_for_rep": "waiting for a sales rep: none is available yet",
     },
     "ja": {
         "assigned": "{rep} さんに割り当て",
@@ -354,7 +362,7 @@ SALES = {
         "opportunity": "{rep} さんが商談化を記録",
         "won": "{rep} さんが受注",
         "lost": "失注（{reason}）",
-        "waiting_for_rep": "対応できる担当者を待っています",
+        "waiting_for_rep": "営業担当者の空きを待っています（対応できる担当者がいません）",
     },
 }
 

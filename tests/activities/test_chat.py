@@ -18,7 +18,6 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.chat import ChatActivities, ChatFailure
 from activities.sales_webhook import webhook_client
-from nurture import rep_links
 from nurture.db import session_scope
 from nurture.mailsink import free_port
 from nurture.models import HandoffRecord, HandoffStatus, NoticeKind, NotifyRepInput
@@ -79,7 +78,7 @@ async def failure(activities: ChatActivities, notice: NotifyRepInput) -> Applica
     return caught.value
 
 
-async def test_the_channel_gets_block_kit_with_the_reps_links(
+async def test_the_channel_gets_block_kit_with_buttons_to_the_workspace_lead_page(
     settings: Settings, engine: Engine, http: httpx.AsyncClient
 ) -> None:
     notice = assigned(engine)
@@ -97,17 +96,15 @@ async def test_the_channel_gets_block_kit_with_the_reps_links(
     )
     assert "round-robin" not in got.body.decode()  # the assignment's reason is ours, not theirs
     [actions] = [b for b in body["blocks"] if b["type"] == "actions"]
-    secret = settings.secret_key.get_secret_value()
-    for button, action in zip(actions["elements"], ("ack", "reject", "view"), strict=True):
-        assert button["url"].startswith("http://nurture.test/r/")
-        claim = rep_links.read_link(secret, button["url"].rsplit("/r/", 1)[1], AT)
-        assert (claim.handoff_id, claim.rep_id, claim.action) == (
-            notice.handoff_id,
-            notice.rep_id,
-            action,
-        )
-        # The links expire NURTURE_ACTION_LINK_HOURS after the notice, as the mail's do.
-        assert claim.expires_at == int((AT + timedelta(hours=72)).timestamp())
+    # The channel is shared: no button is a rep's signed link; each opens the lead's page,
+    # where only the handoff's rep, signed in, can act.
+    page = f"http://nurture.test/sales/handoffs/{notice.handoff_id}"
+    assert [b["url"] for b in actions["elements"]] == [
+        f"{page}#form-ack",
+        f"{page}#details-reject",
+        page,
+    ]
+    assert "/r/" not in got.body.decode()
 
 
 async def test_a_retried_post_is_the_same_message(

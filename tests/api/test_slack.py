@@ -1,6 +1,8 @@
 """Slack on the real stack: a lead handed to sales is posted to a local receiver standing in
-for Slack's incoming webhook, in Block Kit, and its Acknowledge button works in headless
-Chromium; a Slack that answers 500 gets the same message again, once it takes it."""
+for Slack's incoming webhook, in Block Kit; its buttons open the lead's page in the /sales
+workspace, where the rep signs in (landing back on the lead) and acknowledges in headless
+Chromium, and another rep gets the 403 page; a Slack that answers 500 gets the same message
+again, once it takes it."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import asyncio
 import json
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from http import HTTPStatus
 from typing import Any
 
@@ -17,9 +19,9 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
-from nurture import rep_links
 from nurture.db import session_scope
-from nurture.repo import handoffs, reps
+from nurture.mailsink import MailSink
+from nurture.repo import handoffs
 from nurture.settings import Settings
 from scenarios.sla import SLA
 from tests.utils.api import REP_ONE
@@ -27,6 +29,10 @@ from tests.utils.browser import ARTIFACTS, phone_in_chromium
 from tests.utils.handoffs import PUBLIC, handed_off
 from tests.utils.http_receiver import HttpReceiver
 from tests.utils.stack import ApiServer
+from tests.utils.workspace import sign_in, sign_in_link
+
+ONE = "rep.one@sales.example.com"
+TWO = "rep.two@sales.example.com"
 
 
 @pytest.fixture
@@ -62,15 +68,10 @@ def buttons(body: dict[str, Any]) -> dict[str, str]:
     return {e["text"]["text"]: e["url"] for e in actions["elements"] if e["type"] == "button"}
 
 
-def rep_one_id(engine: Engine) -> str:
-    with session_scope(engine) as session:
-        return str(reps.find_rep(session, "rep.one@sales.example.com").id)
-
-
-async def test_the_channel_gets_the_lead_and_its_acknowledge_button_works(
-    stack: ApiServer, http: httpx.AsyncClient, slack: HttpReceiver, engine: Engine
+async def test_the_channel_gets_the_lead_and_its_buttons_open_the_workspace_lead_page(
+    stack: ApiServer, http: httpx.AsyncClient, slack: HttpReceiver, smtp: MailSink
 ) -> None:
-    handoff, lead_id = await handed_off(http, stack)
+    handoff, _ = await handed_off(http, stack)
     [body] = await posts(slack, 1)
     assert slack.received[0].headers["Content-Type"] == "application/json"
     before = (await http.get(f"/v1/handoffs/{handoff}", headers=REP_ONE)).json()
@@ -82,24 +83,44 @@ async def test_the_channel_gets_the_lead_and_its_acknowledge_button_works(
     assert f"acknowledge by {due.strftime('%a %Y-%m-%d %H:%M')} JST" in words
     assert "Job title: decision maker +20" in words and "Pricing page view +15" in words
     assert "round-robin" not in words and "→" not in words
-    assert lead_id not in json.dumps(body)  # only opaque signed tokens in the URLs
+    assert "kato@customer.example.com" not in json.dumps(body)  # no address in a URL
 
+    # The buttons are no rep's bearer link: each opens the lead's workspace page.
+    page = f"{PUBLIC}/sales/handoffs/{handoff}"
     found = buttons(body)
-    assert list(found) == ["Acknowledge", "Reject…", "Open lead"]
-    secret = stack.settings.secret_key.get_secret_value()
-    for url in found.values():
-        assert url.startswith(f"{PUBLIC}/r/")
-        claim = rep_links.read_link(secret, url.rsplit("/r/", 1)[1], datetime.now(UTC))
-        assert (claim.handoff_id, claim.rep_id) == (handoff, rep_one_id(engine))
+    assert found == {
+        "Acknowledge": f"{page}#form-ack",
+        "Reject…": f"{page}#details-reject",
+        "Open lead": page,
+    }
+    ack = found["Acknowledge"].replace(PUBLIC, stack.base_url)
 
-    async with phone_in_chromium() as page:
-        response = await page.goto(found["Acknowledge"].replace(PUBLIC, stack.base_url))
-        assert response is not None and response.status == 200
-        assert "Kato Mei" in await page.inner_text("#lead")
-        await page.click("button[type=submit]")
-        assert "Acknowledged at" in await page.inner_text("#outcome")
+    # Someone else in the channel presses it, signed in as Rep Two: the 403 page.
+    async with phone_in_chromium() as browser:
+        await sign_in(browser, stack, smtp, TWO)
+        response = await browser.goto(ack)
+        assert response is not None and response.status == 403
+        assert "Not yours" in await browser.inner_text("#outcome")
+        assert await browser.locator("#form-ack").count() == 0
+
+    # Rep One, signed out, presses it: the sign-in page, and the mailed link's button lands
+    # them on the lead, where Acknowledge is one click.
+    async with phone_in_chromium() as browser:
+        response = await browser.goto(ack)
+        assert response is not None and response.status == 401
+        await browser.fill("#email", ONE)
+        await browser.click("button[type=submit]")
+        link = await sign_in_link(smtp, stack, ONE)
+        assert "handoff" not in link and "%2F" not in link  # where it leads is not in the URL
+        await browser.goto(link)
+        await browser.click("button[type=submit]")
+        await browser.wait_for_url(f"{stack.base_url}/sales/handoffs/{handoff}")
+        assert "Kato Mei" in await browser.inner_text("#lead")
+        await browser.click("#form-ack button")
+        await browser.wait_for_url(f"**/sales/handoffs/{handoff}?done=ack")
+        assert "Acknowledged" in await browser.inner_text("#outcome")
         ARTIFACTS.mkdir(exist_ok=True)
-        await page.screenshot(path=str(ARTIFACTS / "rep-ack-from-slack.png"), full_page=True)
+        await browser.screenshot(path=str(ARTIFACTS / "rep-ack-from-slack.png"), full_page=True)
     after = (await http.get(f"/v1/handoffs/{handoff}", headers=REP_ONE)).json()
     assert after["status"] == "accepted" and after["acknowledged_at"]
     assert len(slack.received) == 1  # one message for one assignment

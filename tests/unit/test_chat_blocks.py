@@ -1,22 +1,21 @@
-"""The Slack message of a handoff notice: Block Kit a rep reads, with the rep's signed links."""
+"""The Slack message of a handoff notice: Block Kit a rep reads, with buttons to the lead's
+page in the /sales workspace (never a rep's signed link: the channel is shared)."""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from nurture import rep_links
 from nurture.chat_blocks import ChatNotice, message
 from nurture.models import NoticeKind
 from scenarios.scoring import MODEL
 
-SECRET = "unit-test-secret"
+PAGE = "https://n.example/sales/handoffs/handoff-x-1"
 TOKYO = ZoneInfo("Asia/Tokyo")
 NOW = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)  # Tue 09:00 in Tokyo
 DEADLINE = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)  # Tue 15:00 in Tokyo
-EXPIRES = NOW + timedelta(hours=72)
 
 
 def notice(**changes: Any) -> ChatNotice:
@@ -29,7 +28,7 @@ def notice(**changes: Any) -> ChatNotice:
         "priority": "normal",
         "deadline": DEADLINE,
         "zone": TOKYO,
-        "links": rep_links.action_links(SECRET, "https://n.example/", "handoff-x-1", "r1", EXPIRES),
+        "lead_url": PAGE,
         "why": [
             (MODEL.label("top_industry"), 15),
             (MODEL.label("decision_maker"), 20),
@@ -37,7 +36,6 @@ def notice(**changes: Any) -> ChatNotice:
             (MODEL.label("sweet_spot_size"), 10),
             (MODEL.label("email_open"), 0),
         ],
-        "links_expire": EXPIRES,
     }
     fields.update(changes)
     return ChatNotice(**fields)
@@ -87,7 +85,7 @@ def test_an_assignment_names_the_lead_score_deadline_why_and_rep() -> None:
         "Pricing page view +15, Company size: sweet spot +10"
     ) in words
     assert "Email open" not in words  # no points, no reason
-    assert "The buttons work until Fri 2026-12-04 09:00 JST" in words
+    assert "The buttons open the lead in the sales workspace; Rep One acts there" in words
     # The notification's own line (phones show only this) says the same in short.
     assert body["text"] == (
         "New lead for Rep One: Kato Mei (Kato Seiki), score 60, "
@@ -95,14 +93,14 @@ def test_an_assignment_names_the_lead_score_deadline_why_and_rep() -> None:
     )
 
 
-def test_the_buttons_are_the_reps_signed_links() -> None:
+def test_the_buttons_open_the_lead_page_in_the_workspace_never_a_signed_link() -> None:
     found = buttons(message(notice()))
-    assert list(found) == ["Acknowledge", "Reject…", "Open lead"]
-    for label, action in (("Acknowledge", "ack"), ("Reject…", "reject"), ("Open lead", "view")):
-        url = found[label]
-        assert url.startswith("https://n.example/r/")
-        claim = rep_links.read_link(SECRET, url.rsplit("/r/", 1)[1], NOW)
-        assert (claim.handoff_id, claim.rep_id, claim.action) == ("handoff-x-1", "r1", action)
+    assert found == {
+        "Acknowledge": f"{PAGE}#form-ack",
+        "Reject…": f"{PAGE}#details-reject",
+        "Open lead": PAGE,
+    }
+    assert "/r/" not in json.dumps(message(notice()))
     [actions] = [b for b in message(notice())["blocks"] if b["type"] == "actions"]
     assert actions["elements"][0]["style"] == "primary"
     assert len({e["action_id"] for e in actions["elements"]}) == 3  # Slack wants them unique
@@ -123,9 +121,10 @@ def test_reminder_escalation_and_reassignment_say_what_happened() -> None:
 
 def test_no_internal_terms_reach_the_channel() -> None:
     for kind in (NoticeKind.ASSIGNED, NoticeKind.REMINDER, NoticeKind.MANAGER):
-        dumped = json.dumps(message(notice(kind=kind)), ensure_ascii=False)
+        body = message(notice(kind=kind))
+        said = texts(body) + "\n" + body["text"]  # what people read (the URLs aside)
         for term in ("round-robin", "→", "handoff-x-1", "sales_pending", "rep_id"):
-            assert term not in dumped, (kind, term)
+            assert term not in said, (kind, term)
 
 
 def test_names_from_a_form_cannot_ping_the_channel_or_break_the_markup() -> None:

@@ -1,6 +1,6 @@
 """The /sales workspace's pure pieces: the business-time countdown and its words, the
-sign-in link token and the forms' CSRF value (nurture.rules.countdown,
-nurture.workspace_tokens)."""
+sign-in link token and the forms' CSRF value (nurture.rules.countdown, its words in
+nurture.rules.rep_words.span, nurture.workspace_tokens)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from nurture import workspace_tokens as wt
-from nurture.rules.countdown import countdown, span
+from nurture.rules.countdown import countdown
+from nurture.rules.rep_words import span
 from scenarios.sla import SLA
 
 JST = SLA.calendar.zone
@@ -42,11 +43,12 @@ def test_a_missed_deadline_is_overdue_by_the_working_time_since() -> None:
     [
         (timedelta(minutes=5, seconds=59), "5 min", "5分"),
         (timedelta(hours=2, minutes=5), "2 h 5 min", "2時間5分"),
-        (timedelta(hours=-1), "1 h 0 min", "1時間0分"),
+        (timedelta(hours=-1), "1 h", "1時間"),
+        (timedelta(hours=30, minutes=1), "30 h 1 min", "30時間1分"),  # business hours: no days
     ],
 )
-def test_spans_read_in_hours_and_minutes(delta: timedelta, en: str, ja: str) -> None:
-    assert span(delta) == en and span(delta, "ja") == ja
+def test_countdowns_read_in_hours_and_minutes(delta: timedelta, en: str, ja: str) -> None:
+    assert span(delta, "en", days=False) == en and span(delta, "ja", days=False) == ja
 
 
 def test_a_sign_in_link_carries_a_random_value_until_it_expires() -> None:

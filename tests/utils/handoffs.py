@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 
 import httpx
 
@@ -53,8 +55,12 @@ async def rep_links_in_mail(
 ) -> tuple[dict[str, str], str]:
     """The rep's links by their (English) label in the mail's HTML, pointed at the test
     server; the mail's buttons are in the rep's `language`."""
-    mails = await smtp.received(2)
-    notice = next(m for m in mails if m.to == to)
+    deadline = time.monotonic() + 30
+    while not [m for m in smtp.messages if m.to == to] and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)  # other mails (the lead's, another rep's) may come first
+    mails = [m for m in smtp.messages if m.to == to]
+    assert mails, [(m.to, m.subject) for m in smtp.messages]
+    notice = mails[0]
     html = notice.html()
     found = dict(re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', html))
     labels = LINK_LABELS[language]
