@@ -57,6 +57,8 @@ def render(
     rows = [
         ("API", api),
         ("OpenAPI docs", f"{api}/docs"),
+        ("Sales workspace", f"{api}/sales  (a rep signs in with their email; the link is mailed)"),
+        ("Dashboard", f"{api}/dashboard  (any user name; the password is the admin token)"),
         ("Temporal UI", f"http://localhost:{ui_port}"),
         ("Temporal", f"127.0.0.1:{temporal_port} (namespace {settings.temporal_namespace})"),
         ("Mail viewer", viewer),
