@@ -25,6 +25,7 @@ from nurture import chat_blocks
 from nurture.db import session_scope
 from nurture.models import NoticeKind, NotifyRepInput
 from nurture.repo import handoffs, leads, reps
+from nurture.rules import rep_words
 from nurture.settings import Settings
 from scenarios.scoring import MODEL
 from scenarios.sla import SLA
@@ -90,6 +91,8 @@ class ChatActivities:
             # The workspace's lead page, not the rep's signed links: anyone in the channel
             # can press a button, and only the handoff's rep, signed in, can act there.
             lead_url = f"{self._settings.public_url.rstrip('/')}/sales/handoffs/{handoff.id}"
+            # The rep's words, as in their mail: the notice is addressed to them.
+            language = rep_words.language_for(rep.language, self._settings.default_language)
             chat = chat_blocks.ChatNotice(
                 kind=notice.kind,
                 rep_name=rep.name,
@@ -98,10 +101,11 @@ class ChatActivities:
                 score=handoff.score,
                 priority=handoff.priority,
                 deadline=notice.deadline,
-                zone=SLA.calendar.zone,
+                zone=rep_words.zone_for(rep.timezone, SLA.calendar.zone),
                 lead_url=lead_url,
-                why=[(MODEL.label(k), p) for k, p in lead.score_breakdown.items()],
+                why=rep_words.why(lead.score_breakdown, language, MODEL),
                 reassigned=notice.kind == NoticeKind.ASSIGNED and notice.attempt > 1,
+                language=language,
             )
         return chat_blocks.message(chat)
 

@@ -6,30 +6,80 @@ a rep's signed one-click link: a channel is shared, and the workspace acts only 
 rep signed in as the handoff's own (anyone else gets its 403 page). Names come from
 marketing forms, so every text Slack would parse as mrkdwn is escaped (a lead named
 `<!channel>` pings nobody).
-Slack's limits (header 150 characters, button text 75) are kept by clipping.
+Slack's limits (header 150 characters, button text 75) are kept by clipping. The words are
+the rep's (language and time zone, nurture.rules.rep_words), as in their mail.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from nurture.models import NoticeKind
+from nurture.rules import rep_words
 
 HEADER_MAX = 150
 FIELD_MAX = 2000
-# (action ID, label, where on the lead page): the page's own forms, found by their IDs.
-BUTTONS = (
-    ("ack", "Acknowledge", "#form-ack"),
-    ("reject", "Reject…", "#details-reject"),
-    ("view", "Open lead", ""),
-)
+# (action ID, where on the lead page): the page's own forms, found by their IDs.
+BUTTONS = (("ack", "#form-ack"), ("reject", "#details-reject"), ("view", ""))
+WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "ack": "Acknowledge",
+        "reject": "Reject…",
+        "view": "Open lead",
+        "new": "New lead for {rep}",
+        "reminder": "Reminder for {rep}: the deadline has passed",
+        "manager": "Escalated: {rep} has not acknowledged in time",
+        "moved": "Lead reassigned to {rep}",
+        "ready": "{who} is ready for sales: score *{score}*, {priority} priority.",
+        "waiting": "{who} is still waiting for {rep} to acknowledge.",
+        "late": "{who} was not acknowledged by {rep} in time; their manager has been told.",
+        "score": "Score",
+        "priority": "Priority",
+        "deadline": "Deadline",
+        "rep": "Rep",
+        "why": "Why",
+        "due": "acknowledge by {at}",
+        "was_due": "was due {at}",
+        "no_deadline": "no deadline",
+        "a_lead": "A lead",
+        "note": "The buttons open the lead in the sales workspace; {rep} acts there once "
+        "signed in (a sign-in link is mailed on the first visit).",
+        "text": "{title}: {lead}, score {score}, {deadline}",
+    },
+    "ja": {
+        "ack": "受領する",
+        "reject": "差し戻す…",
+        "view": "リードを開く",
+        "new": "{rep}さんに新しいリード",
+        "reminder": "{rep}さんへのリマインド: 期限を過ぎました",
+        "manager": "エスカレーション: {rep}さんが期限内に受領していません",
+        "moved": "リードを{rep}さんに再割り当てしました",
+        "ready": "{who} が営業対応の準備ができました: スコア *{score}*、優先度 {priority}。",
+        "waiting": "{who} は{rep}さんの受領を待っています。",
+        "late": "{who} は期限内に{rep}さんに受領されず、マネージャーに連絡しました。",
+        "score": "スコア",
+        "priority": "優先度",
+        "deadline": "期限",
+        "rep": "担当",
+        "why": "理由",
+        "due": "{at} までに受領",
+        "was_due": "期限は {at} でした",
+        "no_deadline": "期限なし",
+        "a_lead": "リード",
+        "note": "ボタンは営業ワークスペースでリードを開きます。{rep}さんはサインインして"
+        "操作します（初回はサインインリンクがメールで届きます）。",
+        "text": "{title}: {lead}、スコア {score}、{deadline}",
+    },
+}
 
 
 @dataclass(frozen=True)
 class ChatNotice:
-    """What one Slack message says: a handoff notice with a way to the lead's page."""
+    """What one Slack message says: a handoff notice with a way to the lead's page, in the
+    words of the rep it is for (their language, their time zone)."""
 
     kind: NoticeKind
     rep_name: str
@@ -38,10 +88,11 @@ class ChatNotice:
     score: int
     priority: str  # the SLA's priority name: "hot", "normal"
     deadline: datetime | None
-    zone: tzinfo  # the SLA calendar's: deadlines read as the SLA counts them
+    zone: ZoneInfo  # the rep's (else the SLA calendar's)
     lead_url: str  # the lead's page in the workspace: NURTURE_PUBLIC_URL/sales/handoffs/<id>
-    why: list[tuple[str, int]] = field(default_factory=list)  # (rule label, points)
+    why: str = ""  # the score breakdown in words (rep_words.why)
     reassigned: bool = False  # an assignment that moved the lead from another rep
+    language: str = "en"
 
 
 def escape(text: str) -> str:
@@ -49,36 +100,27 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def when(at: datetime, zone: tzinfo) -> str:
-    """`Tue 2026-12-01 15:00 JST`: a time as a rep in the SLA's time zone reads it."""
-    return at.astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z")
+def _words(notice: ChatNotice) -> dict[str, str]:
+    return WORDS.get(notice.language, WORDS["en"])
 
 
 def headline(notice: ChatNotice) -> str:
     """One line saying what happened and for whom (plain text)."""
-    rep = notice.rep_name
+    w, rep = _words(notice), notice.rep_name
     if notice.kind == NoticeKind.REMINDER:
-        return f"Reminder for {rep}: the deadline has passed"
+        return w["reminder"].format(rep=rep)
     if notice.kind == NoticeKind.MANAGER:
-        return f"Escalated: {rep} has not acknowledged in time"
-    if notice.reassigned:
-        return f"Lead reassigned to {rep}"
-    return f"New lead for {rep}"
+        return w["manager"].format(rep=rep)
+    return (w["moved"] if notice.reassigned else w["new"]).format(rep=rep)
 
 
 def deadline_words(notice: ChatNotice) -> str:
+    w = _words(notice)
     if notice.deadline is None:
-        return "no deadline"
-    due = when(notice.deadline, notice.zone)
-    if notice.kind in (NoticeKind.REMINDER, NoticeKind.MANAGER):
-        return f"was due {due}"
-    return f"acknowledge by {due}"
-
-
-def why_words(why: list[tuple[str, int]]) -> str:
-    """The score breakdown in words, biggest first: `Job title: decision maker +20, ...`."""
-    ordered = sorted((item for item in why if item[1]), key=lambda item: -item[1])
-    return ", ".join(f"{label} {points:+d}" for label, points in ordered) or "-"
+        return w["no_deadline"]
+    at = rep_words.local_time(notice.deadline, notice.zone, notice.language)
+    late = notice.kind in (NoticeKind.REMINDER, NoticeKind.MANAGER)
+    return (w["was_due"] if late else w["due"]).format(at=at)
 
 
 def _clip(text: str, limit: int) -> str:
@@ -86,18 +128,19 @@ def _clip(text: str, limit: int) -> str:
 
 
 def _who(notice: ChatNotice) -> str:
-    name = escape(notice.lead_name) if notice.lead_name else "A lead"
+    name = escape(notice.lead_name) if notice.lead_name else _words(notice)["a_lead"]
     company = f" ({escape(notice.company)})" if notice.company else ""
     return f"*{name}*{company}"
 
 
 def _summary(notice: ChatNotice) -> str:
-    who, rep = _who(notice), escape(notice.rep_name)
+    w, who, rep = _words(notice), _who(notice), escape(notice.rep_name)
     if notice.kind == NoticeKind.REMINDER:
-        return f"{who} is still waiting for {rep} to acknowledge."
+        return w["waiting"].format(who=who, rep=rep)
     if notice.kind == NoticeKind.MANAGER:
-        return f"{who} was not acknowledged by {rep} in time; their manager has been told."
-    return f"{who} is ready for sales: score *{notice.score}*, {notice.priority} priority."
+        return w["late"].format(who=who, rep=rep)
+    priority = rep_words.priority_name(notice.priority, notice.language)
+    return w["ready"].format(who=who, score=notice.score, priority=priority)
 
 
 def _mrkdwn(text: str) -> dict[str, str]:
@@ -106,36 +149,38 @@ def _mrkdwn(text: str) -> dict[str, str]:
 
 def message(notice: ChatNotice) -> dict[str, Any]:
     """The incoming-webhook body: fallback `text` (for notifications) and the blocks."""
+    w = _words(notice)
     title = _clip(headline(notice), HEADER_MAX)
     fields = [
-        ("Score", str(notice.score)),
-        ("Priority", notice.priority),
-        ("Deadline", deadline_words(notice)),
-        ("Rep", escape(notice.rep_name)),
+        (w["score"], str(notice.score)),
+        (w["priority"], rep_words.priority_name(notice.priority, notice.language)),
+        (w["deadline"], deadline_words(notice)),
+        (w["rep"], escape(notice.rep_name)),
     ]
     buttons: list[dict[str, Any]] = [
         {
             "type": "button",
             "action_id": action,
-            "text": {"type": "plain_text", "text": label},
+            "text": {"type": "plain_text", "text": w[action]},
             "url": notice.lead_url + anchor,
             **({"style": "primary"} if action == "ack" else {}),
         }
-        for action, label, anchor in BUTTONS
+        for action, anchor in BUTTONS
     ]
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": title}},
         {"type": "section", "text": _mrkdwn(_summary(notice))},
         {"type": "section", "fields": [_mrkdwn(f"*{k}*\n{v}") for k, v in fields]},
-        {"type": "section", "text": _mrkdwn(f"*Why:* {escape(why_words(notice.why))}")},
+        {"type": "section", "text": _mrkdwn(f"*{w['why']}:* {escape(notice.why or '-')}")},
         {"type": "actions", "elements": buttons},
+        {"type": "context", "elements": [_mrkdwn(w["note"].format(rep=escape(notice.rep_name)))]},
     ]
-    note = (
-        f"The buttons open the lead in the sales workspace; {escape(notice.rep_name)} acts "
-        "there once signed in (a sign-in link is mailed on the first visit)."
-    )
-    blocks.append({"type": "context", "elements": [_mrkdwn(note)]})
-    lead = escape(notice.lead_name or "a lead")
+    lead = escape(notice.lead_name or w["a_lead"].lower())
     company = f" ({escape(notice.company)})" if notice.company else ""
-    text = f"{escape(title)}: {lead}{company}, score {notice.score}, {deadline_words(notice)}"
+    text = w["text"].format(
+        title=escape(title),
+        lead=f"{lead}{company}",
+        score=notice.score,
+        deadline=deadline_words(notice),
+    )
     return {"text": text, "blocks": blocks}

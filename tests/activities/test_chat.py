@@ -92,7 +92,7 @@ async def test_the_channel_gets_block_kit_with_buttons_to_the_workspace_lead_pag
     body = json.loads(got.body)
     assert body["text"] == (
         "New lead for Rep One: Yamada Hanako (Acme KK), score 60, "
-        "acknowledge by Tue 2026-12-01 15:00 JST"
+        "acknowledge by Tue, Dec 1, 15:00 JST"
     )
     assert "round-robin" not in got.body.decode()  # the assignment's reason is ours, not theirs
     [actions] = [b for b in body["blocks"] if b["type"] == "actions"]

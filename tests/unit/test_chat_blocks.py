@@ -10,12 +10,20 @@ from zoneinfo import ZoneInfo
 
 from nurture.chat_blocks import ChatNotice, message
 from nurture.models import NoticeKind
+from nurture.rules import rep_words
 from scenarios.scoring import MODEL
 
 PAGE = "https://n.example/sales/handoffs/handoff-x-1"
 TOKYO = ZoneInfo("Asia/Tokyo")
 NOW = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)  # Tue 09:00 in Tokyo
 DEADLINE = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)  # Tue 15:00 in Tokyo
+BREAKDOWN = {
+    "top_industry": 15,
+    "decision_maker": 20,
+    "pricing_page_view": 15,
+    "sweet_spot_size": 10,
+    "email_open": 0,
+}
 
 
 def notice(**changes: Any) -> ChatNotice:
@@ -29,13 +37,7 @@ def notice(**changes: Any) -> ChatNotice:
         "deadline": DEADLINE,
         "zone": TOKYO,
         "lead_url": PAGE,
-        "why": [
-            (MODEL.label("top_industry"), 15),
-            (MODEL.label("decision_maker"), 20),
-            (MODEL.label("pricing_page_view"), 15),
-            (MODEL.label("sweet_spot_size"), 10),
-            (MODEL.label("email_open"), 0),
-        ],
+        "why": rep_words.why(BREAKDOWN, "en", MODEL),
     }
     fields.update(changes)
     return ChatNotice(**fields)
@@ -78,18 +80,15 @@ def test_an_assignment_names_the_lead_score_deadline_why_and_rep() -> None:
     assert body["blocks"][0]["text"] == {"type": "plain_text", "text": "New lead for Rep One"}
     words = texts(body)
     assert "*Kato Mei* (Kato Seiki) is ready for sales: score *60*, normal priority." in words
-    assert "*Deadline*\nacknowledge by Tue 2026-12-01 15:00 JST" in words
+    assert "*Deadline*\nacknowledge by Tue, Dec 1, 15:00 JST" in words
     assert "*Rep*\nRep One" in words
-    assert (
-        "*Why:* Job title: decision maker +20, Industry: top target +15, "
-        "Pricing page view +15, Company size: sweet spot +10"
-    ) in words
-    assert "Email open" not in words  # no points, no reason
+    assert "*Why:* decision maker, top-target industry, viewed pricing" in words
+    assert "email" not in words.lower()  # no points, no reason
     assert "The buttons open the lead in the sales workspace; Rep One acts there" in words
     # The notification's own line (phones show only this) says the same in short.
     assert body["text"] == (
         "New lead for Rep One: Kato Mei (Kato Seiki), score 60, "
-        "acknowledge by Tue 2026-12-01 15:00 JST"
+        "acknowledge by Tue, Dec 1, 15:00 JST"
     )
 
 
@@ -109,7 +108,7 @@ def test_the_buttons_open_the_lead_page_in_the_workspace_never_a_signed_link() -
 def test_reminder_escalation_and_reassignment_say_what_happened() -> None:
     reminder = message(notice(kind=NoticeKind.REMINDER))
     assert reminder["blocks"][0]["text"]["text"] == "Reminder for Rep One: the deadline has passed"
-    assert "was due Tue 2026-12-01 15:00 JST" in texts(reminder)
+    assert "was due Tue, Dec 1, 15:00 JST" in texts(reminder)
     assert "still waiting for Rep One" in texts(reminder)
     manager = message(notice(kind=NoticeKind.MANAGER))
     assert manager["blocks"][0]["text"]["text"] == "Escalated: Rep One has not acknowledged in time"
@@ -146,3 +145,14 @@ def test_a_lead_without_a_name_or_company_still_reads() -> None:
     body = message(notice(lead_name="", company="", deadline=None))
     assert "*A lead* is ready for sales" in texts(body)
     assert "*Deadline*\nno deadline" in texts(body)
+
+
+def test_a_japanese_rep_in_new_york_reads_japanese_and_their_own_time() -> None:
+    york = ZoneInfo("America/New_York")
+    body = message(notice(language="ja", zone=york, why=rep_words.why(BREAKDOWN, "ja", MODEL)))
+    words = texts(body)
+    assert body["blocks"][0]["text"]["text"] == "Rep Oneさんに新しいリード"
+    assert "*Kato Mei* (Kato Seiki) が営業対応の準備ができました: スコア *60*" in words
+    assert "12月1日(火) 01:00 EST までに受領" in words  # 15:00 in Tokyo is 01:00 in New York
+    assert "決裁者" in words and "JST" not in words
+    assert set(buttons(body)) == {"受領する", "差し戻す…", "リードを開く"}

@@ -22,6 +22,7 @@ from nurture.db import session_scope
 from nurture.mailsink import MailSink
 from nurture.models import HandoffStatus, SalesAction
 from nurture.repo import handoffs, leads
+from nurture.rules import rep_words
 from nurture.settings import Settings
 from scenarios.sla import SLA
 from tests.utils.api import REP_ONE
@@ -131,7 +132,7 @@ async def test_every_step_of_the_ladder_reaches_the_channel(
         "Escalated: Rep One has not acknowledged in time",
         "Lead reassigned to Rep Two",
     ]
-    due = deadline.astimezone(SLA.calendar.zone).strftime("%a %Y-%m-%d %H:%M JST")
+    due = rep_words.local_time(deadline, SLA.calendar.zone, "en")
     first, reminder = (json.loads(r.body)["text"] for r in slack.received[:2])
     assert first.endswith(f"acknowledge by {due}") and "Yamada Hanako (Acme KK)" in first
     assert reminder.endswith(f"was due {due}")
