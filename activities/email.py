@@ -8,7 +8,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -195,7 +195,14 @@ class EmailActivities:
                 if prepared.already_sent:
                     return SendResult(message_id=prepared.message_id, already_sent=True)
                 rendered = self._render("handoff/no-rep", prepared.context, prepared.language)
-                outcome = await self._deliver(prepared, rendered, "sales no-rep mail")
+                # Several managers: each gets it without reading the others' addresses.
+                several = "," in prepared.to
+                headers = {"Bcc": prepared.to} if several else None
+                if several:
+                    prepared = replace(prepared, to="undisclosed-recipients:;")
+                outcome = await self._deliver(
+                    prepared, rendered, "sales no-rep mail", headers=headers
+                )
                 return _result(prepared, outcome, rendered.subject)
             except ApplicationError as err:
                 raise _without_frames(err) from None

@@ -16,6 +16,7 @@ from nurture.mailsink import MailSink, ReceivedMail
 from nurture.models import (
     HandoffRecord,
     HandoffStatus,
+    NoRepNoticeInput,
     NoticeKind,
     NotifyRepInput,
     SlaEventKind,
@@ -125,3 +126,25 @@ async def test_a_manager_who_is_a_rep_reads_the_escalation_in_their_language(
     text = mail.text()
     assert "受領期限は 12月1日(火) 19:00 JST でしたが、まだ受領されていません" in text, text
     assert "優先度「通常」" in text and "Hello" not in text
+
+
+async def test_every_manager_is_told_of_a_lead_nobody_can_take_without_the_others_addresses(
+    engine: Engine, settings: Settings, smtp: MailSink
+) -> None:
+    handoff_id, lead_id = handed_to_rep_one(engine)
+    with session_scope(engine) as session:  # a second team with its own manager
+        reps.add_rep(
+            session,
+            name="Rep Four",
+            email="rep.four@sales.example.com",
+            manager_email="chief@sales.example.com",
+        )
+    notice = NoRepNoticeInput(handoff_id=handoff_id, lead_id=lead_id, at=AT)
+    await ActivityEnvironment().run(EmailActivities(engine, settings).notify_no_rep, notice)
+    [mail] = await smtp.received(1)
+    assert sorted(mail.envelope_to) == ["boss@sales.example.com", "chief@sales.example.com"]
+    assert "boss@" not in str(mail.message) and "chief@" not in str(mail.message)
+    assert mail.subject.startswith("No sales rep can take Kato Mei (Kato Seiki)")
+    # Asked again (a retry), it is not sent twice.
+    await ActivityEnvironment().run(EmailActivities(engine, settings).notify_no_rep, notice)
+    assert len(smtp.messages) == 1
