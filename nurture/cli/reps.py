@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from typing import TypeVar
@@ -48,21 +49,27 @@ def _in_db(work: Callable[[Session], T]) -> T:
 
 def _wake_waiting_leads() -> None:
     """A rep may be available now: leads that wait for one are assigned at once."""
+    told = asyncio.run(_wake())
+    # The Temporal client's runtime must be gone before the interpreter exits: its thread
+    # releasing Python objects during finalization can abort the exit (seen: 134).
+    gc.collect()
+    if isinstance(told, str):  # the change stands; the handoffs retry on their own
+        typer.echo(
+            f"note: Temporal not reached ({told}); leads waiting for a rep are assigned "
+            "within the hour"
+        )
+    elif told:
+        typer.echo(f"{told} lead(s) waiting for a rep: being assigned now")
 
-    async def wake() -> int:
+
+async def _wake() -> int | str:
+    """How many waiting handoffs were told, or why Temporal was not reached (as text: an
+    exception kept past the event loop would keep the client alive)."""
+    try:
         client = await asyncio.wait_for(connect(get_settings()), timeout=10)
         return await wake_waiting(client)
-
-    try:
-        told = asyncio.run(wake())
-    except Exception as err:  # the change stands; the handoffs retry on their own
-        typer.echo(
-            f"note: Temporal not reached ({type(err).__name__}); leads waiting for a rep "
-            "are assigned within the hour"
-        )
-        return
-    if told:
-        typer.echo(f"{told} lead(s) waiting for a rep: being assigned now")
+    except Exception as err:
+        return type(err).__name__
 
 
 @app.command()
