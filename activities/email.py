@@ -27,6 +27,7 @@ from nurture.models import (
     NotifyRepInput,
     SendResult,
     SendStepInput,
+    SlaEventKind,
 )
 from nurture.repo import emails, handoffs, leads, reps, tracking
 from nurture.rules import rep_words
@@ -328,6 +329,7 @@ class EmailActivities:
                     now=input.at,
                 ),
                 "new_rep": _current_rep_name(session, handoff, rep),
+                "manager_note": _manager_note(session, handoff.id, input),
                 "handoff_id": handoff.id,
                 "handoff_url": f"{self._public}/v1/handoffs/{handoff.id}",
                 **self._links(handoff.id, str(rep.id), zone, language),
@@ -455,6 +457,19 @@ async def heartbeating(every: float = 2.0) -> AsyncIterator[None]:
 def _local(at: datetime | None, zone: ZoneInfo, language: str) -> str:
     """A deadline as the rep reads it: in their zone, with its abbreviation."""
     return rep_words.local_time(at, zone, language) if at else "-"
+
+
+def _manager_note(session: Any, handoff_id: str, input: NotifyRepInput) -> str:
+    """The note a manager left when moving the handoff, for both reps' mails about it."""
+    moved_to = input.kind == NoticeKind.ASSIGNED and input.attempt > 1
+    if not (moved_to or input.kind == NoticeKind.REASSIGNED):
+        return ""
+    moves = [
+        e
+        for e in handoffs.events(session, handoff_id)
+        if e.event == SlaEventKind.REASSIGNED and e.detail.startswith("reassigned by")
+    ]
+    return moves[-1].note if moves else ""
 
 
 def _handoff_words(handoff: Handoff, language: str) -> dict[str, Any]:

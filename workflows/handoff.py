@@ -213,9 +213,9 @@ class SalesHandoffWorkflow:
             if request.note:
                 detail += f": {request.note}"
             if self._status == HandoffStatus.PENDING:
-                await self._started_clock(SlaEventKind.REASSIGNED, detail)
+                await self._started_clock(SlaEventKind.REASSIGNED, detail, note=request.note)
             else:
-                await self._record(SlaEventKind.REASSIGNED, detail=detail)
+                await self._record(SlaEventKind.REASSIGNED, detail=detail, note=request.note)
                 self._show()
         finally:
             self._moving = False
@@ -307,13 +307,14 @@ class SalesHandoffWorkflow:
 
     # --- the clock and the ladder -------------------------------------------------
 
-    async def _started_clock(self, event: SlaEventKind, detail: str) -> None:
+    async def _started_clock(self, event: SlaEventKind, detail: str, note: str = "") -> None:
         window = self._priority.acknowledge_within
         self._deadline = SLA.calendar.add(workflow.now(), window)
         due = self._deadline.astimezone(SLA.calendar.zone).strftime("%Y-%m-%d %H:%M %Z")
         await self._record(
             event,
             detail=f"{detail}; {self._priority.name} lead, acknowledge by {due}",
+            note=note,
             assignment_reason=self._rep.reason if self._rep else "",
         )
         self._show()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import datetime
 
 import httpx
@@ -13,12 +15,23 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from nurture.db import session_scope
-from nurture.mailsink import MailSink
+from nurture.mailsink import MailSink, ReceivedMail
 from nurture.models import REASSIGN_UPDATE, HandoffState, ReassignRequest
 from nurture.repo import handoffs, reps
 from tests.utils.api import REP_ONE, REP_TWO
 from tests.utils.handoffs import handed_off
 from tests.utils.stack import ApiServer
+
+
+async def _mail(smtp: MailSink, to: str, subject_word: str) -> ReceivedMail | None:
+    """The first mail to `to` (a prefix will do) whose subject has the word, once it came."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        for m in smtp.messages:
+            if m.to.startswith(to) and subject_word in m.subject:
+                return m
+        await asyncio.sleep(0.1)
+    return None
 
 
 def _rep_id(engine: Engine, email: str) -> str:
@@ -28,7 +41,7 @@ def _rep_id(engine: Engine, email: str) -> str:
 
 async def _reassign(env: WorkflowEnvironment, handoff: str, to: str) -> HandoffState:
     handle = env.client.get_workflow_handle(handoff)
-    request = ReassignRequest(to_rep_id=to, by="manager:test")
+    request = ReassignRequest(to_rep_id=to, by="manager:test", note="Rep Two knows them")
     result: HandoffState = await handle.execute_update(
         REASSIGN_UPDATE, request, result_type=HandoffState
     )
@@ -72,9 +85,11 @@ async def test_a_manager_moves_a_pending_handoff_and_the_new_rep_owns_it(
         details = {e.event: e.detail for e in handoffs.events(session, handoff)}
     assert details["ack"] == "by the rep via api"
     assert details["reassigned"].startswith("reassigned by manager:test")
-    # The new rep is told as for any assignment.
-    mails = await smtp.received(3, timeout=20)
-    assert [m for m in mails if m.to == "rep.two@sales.example.com"]
+    # Both reps are told, with the manager's note.
+    for rep, word in (("rep.two@sales.example.com", "ready for sales"), ("rep.one", "Reassigned")):
+        mail = await _mail(smtp, rep, word)
+        assert mail is not None, [(m.to, m.subject) for m in smtp.messages]
+        assert '"Rep Two knows them"' in mail.text(), mail.text()
 
 
 async def test_reassigning_refuses_the_same_rep_a_disabled_rep_and_a_closed_handoff(
