@@ -56,6 +56,19 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+class MovedOn(DomainError):
+    """The handoff went to another rep (a manager, or the SLA ladder) after the link or page
+    was made for this one: nothing for them to do."""
+
+    status_code = 410
+    code = "moved_on"
+
+    def __init__(self, message: str, new_rep: str, language: str = "") -> None:
+        super().__init__(message)
+        self.new_rep = new_rep
+        self.language = language  # the reader's, for a page that says it
+
+
 class Conflict(DomainError):
     status_code = 409
     code = "conflict"

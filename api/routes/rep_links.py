@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -16,7 +17,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
 from api.deps import StateDep
-from api.errors import DomainError, Invalid
+from api.errors import DomainError, Invalid, MovedOn
 from api.parsing import read_body
 from api.schemas.rep_links import LinkForm
 from api.services import rep_links as service
@@ -81,6 +82,9 @@ def _refused(kind: str, status: int, detail: str = "") -> service.LinkPage:
 def _error_page(err: rep_links.LinkRefused | DomainError) -> service.LinkPage:
     if isinstance(err, rep_links.LinkRefused):
         return _refused(err.kind, REFUSED.get(err.kind, 400))
+    if isinstance(err, MovedOn):
+        page = _refused("moved_on", err.status_code)
+        return replace(page, values={"rep": err.new_rep}, language=err.language)
     titles = {"forbidden": "forbidden", "invalid": "invalid_form"}
     title = titles.get(err.code, err.code)
     return _refused(title, err.status_code, detail=err.message)

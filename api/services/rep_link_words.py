@@ -45,6 +45,9 @@ EN = {
     "expired_text": "Nothing was changed. Use the sales API, or ask marketing for the lead.",
     "stale_page": "This page has expired",
     "stale_page_text": "Open the link from the mail again and confirm there. Nothing was changed.",
+    "moved_on": "This lead was reassigned",
+    "moved_on_text": "It was reassigned to {rep}. There is nothing more for you to do; "
+    "nothing was changed.",
     "forbidden": "This link is not yours",
     "forbidden_text": "This handoff is not assigned to the rep the link was made for. "
     "Nothing was changed.",
@@ -97,6 +100,9 @@ JA = {
     "expired_text": "何も変更していません。",
     "stale_page": "このページは期限切れです",
     "stale_page_text": "メールのリンクを開き直して、そこで確定してください。何も変更していません。",
+    "moved_on": "このリードは再割り当てされました",
+    "moved_on_text": "{rep}さんに再割り当てされました。あなたが対応することはもうありません。"
+    "何も変更していません。",
     "forbidden": "あなた宛てのリンクではありません",
     "forbidden_text": "この引き継ぎはリンクの宛先の担当者に割り当てられていません。"
     "何も変更していません。",

@@ -17,14 +17,15 @@ from sqlmodel import Session
 
 from api.auth import Actor, link_actor
 from api.deps import AppState
-from api.errors import Invalid
+from api.errors import Invalid, MovedOn
 from api.schemas.handoffs import ActionIn, HandoffOut
 from api.schemas.rep_links import LinkForm
 from api.services.handoffs import owned_handoff
 from api.services.sales_actions import act
 from nurture import rep_links
 from nurture.models import CLOSED_HANDOFF, HandoffStatus
-from nurture.repo import leads
+from nurture.repo import handoffs as handoffs_repo
+from nurture.repo import leads, reps
 from nurture.rules import rep_words
 from nurture.rules.sales_rules import (
     RESULT,
@@ -115,10 +116,22 @@ def _blocked(action: Action, handoff: Handoff) -> LinkPage | None:
     return None if why is None else LinkPage("refused", 409, title="conflict", detail=why)
 
 
+def _not_moved_on(session: Session, handoff_id: str, actor: Actor, default: str) -> None:
+    """The link was made for this rep and this handoff: if another rep has it now, it was
+    moved on (reassigned), which the rep should read as such, not as "not yours"."""
+    handoff = handoffs_repo.get(session, handoff_id)
+    if handoff is None or actor.is_admin or handoff.rep_id in (None, actor.rep_id):
+        return
+    rep = reps.get_rep(session, handoff.rep_id)
+    language = rep_words.language_for(actor.rep.language if actor.rep else None, default)
+    raise MovedOn("the handoff was given to another rep", rep.name if rep else "", language)
+
+
 async def _open(
     state: AppState, token: str, now: datetime
 ) -> tuple[Actor, rep_links.LinkClaim, Handoff, Summary, Reader]:
     actor, claim = await link_actor(state, token, now)
+    await state.db.run(_not_moved_on, claim.handoff_id, actor, state.settings.default_language)
     handoff = await state.db.run(owned_handoff, claim.handoff_id, actor)
     reader = Reader.of(actor.rep, state.settings.default_language)
     return actor, claim, handoff, await state.db.run(_summary, handoff, reader), reader

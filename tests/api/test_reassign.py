@@ -19,7 +19,8 @@ from nurture.mailsink import MailSink, ReceivedMail
 from nurture.models import REASSIGN_UPDATE, HandoffState, ReassignRequest
 from nurture.repo import handoffs, reps
 from tests.utils.api import REP_ONE, REP_TWO
-from tests.utils.handoffs import handed_off
+from tests.utils.browser import phone_in_chromium
+from tests.utils.handoffs import handed_off, rep_links_in_mail
 from tests.utils.stack import ApiServer
 
 
@@ -64,6 +65,7 @@ async def test_a_manager_moves_a_pending_handoff_and_the_new_rep_owns_it(
     smtp: MailSink,
 ) -> None:
     handoff, _ = await handed_off(http, stack)
+    links, _ = await rep_links_in_mail(smtp, stack)
     before = (await http.get(f"/v1/handoffs/{handoff}", headers=REP_ONE)).json()
     two = _rep_id(engine, "rep.two@sales.example.com")
 
@@ -80,6 +82,13 @@ async def test_a_manager_moves_a_pending_handoff_and_the_new_rep_owns_it(
     assert r.status_code == 403, r.text
     r = await http.post(f"/v1/handoffs/{handoff}/ack", headers=REP_TWO)
     assert r.status_code == 200 and r.json()["status"] == "accepted", r.text
+    # Rep One's mail links now say where the lead went, not "not yours".
+    async with phone_in_chromium() as page:
+        response = await page.goto(links["Acknowledge"])
+        assert response is not None and response.status == 410
+        said = await page.inner_text("#outcome")
+    assert "This lead was reassigned" in said and "It was reassigned to Rep Two." in said, said
+    assert "not yours" not in said
     # Who did what, and how, is on record.
     with session_scope(engine) as session:
         details = {e.event: e.detail for e in handoffs.events(session, handoff)}
