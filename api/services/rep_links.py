@@ -122,6 +122,8 @@ def _not_moved_on(session: Session, handoff_id: str, actor: Actor, default: str)
     handoff = handoffs_repo.get(session, handoff_id)
     if handoff is None or actor.is_admin or handoff.rep_id in (None, actor.rep_id):
         return
+    if actor.rep_id is None or not handoffs_repo.was_assigned(session, handoff_id, actor.rep_id):
+        return  # never theirs: "not yours" it is
     rep = reps.get_rep(session, handoff.rep_id)
     language = rep_words.language_for(actor.rep.language if actor.rep else None, default)
     raise MovedOn("the handoff was given to another rep", rep.name if rep else "", language)

@@ -85,6 +85,16 @@ def events(session: Session, handoff_id: str) -> list[SlaEvent]:
     return list(rows.all())
 
 
+def was_assigned(session: Session, handoff_id: str, rep_id: uuid.UUID) -> bool:
+    """Whether this rep had this handoff at some point (before a reassignment, say)."""
+    found = session.exec(
+        select(RepAssignment.id).where(
+            RepAssignment.handoff_id == handoff_id, RepAssignment.rep_id == rep_id
+        )
+    ).first()
+    return found is not None
+
+
 def ever_handed_to(session: Session, lead_id: uuid.UUID, rep_id: uuid.UUID) -> bool:
     """Whether any handoff of the lead is, or ever was, assigned to this rep."""
     current = select(Handoff.id).where(Handoff.lead_id == lead_id, Handoff.rep_id == rep_id)
