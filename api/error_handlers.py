@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from temporalio.service import RPCError
@@ -93,6 +93,8 @@ def install(app: FastAPI) -> None:
                 f"{request.method} is not allowed on {request.url.path}; use {headers['Allow']}"
             )
         elif exc.status_code == 404 and exc.detail == "Not Found":
+            if _a_person_browsing(request):
+                return HTMLResponse(NO_SUCH_PAGE, status_code=404)
             message = f"no endpoint {request.url.path}; the API is listed at /docs"
         elif exc.status_code == 400 and exc.detail == "There was an error parsing the body":
             return JSONResponse(_body("malformed_body", "the body is not valid JSON"), 400)
@@ -111,3 +113,25 @@ def install(app: FastAPI) -> None:
 
     app.add_exception_handler(RPCError, _temporal)
     app.add_exception_handler(RuntimeError, _temporal)  # the SDK's "Failed client connect"
+
+
+# A mistyped or truncated address under the pages reps open (a link cut by a mail client):
+# a page that says so and leads back, not the API's JSON.
+NO_SUCH_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>nurture · No such page</title>
+<style>body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:32rem;padding:0 1rem;
+line-height:1.5}a{color:#1d5fd6}</style></head>
+<body><main><h1>No such page</h1>
+<p>The address may have been cut or mistyped. Nothing was changed.</p>
+<p><a href="/sales">Open your queue</a> · ページが見つかりません:
+<a href="/sales">担当リストを開く</a></p></main></body></html>
+"""
+
+
+def _a_person_browsing(request: Request) -> bool:
+    """A browser asking for one of the rep pages (not a script asking the API)."""
+    path = request.url.path
+    wants_html = "text/html" in request.headers.get("accept", "")
+    return wants_html and (path == "/sales" or path.startswith(("/sales/", "/r/")))

@@ -226,6 +226,8 @@ class LeadPage:
     deadline: str = ""
     countdown: str = ""
     overdue: bool = False
+    email: str = ""  # how the rep reaches the lead: a mailto link, and a phone if known
+    phone: str = ""
 
 
 def _visible(session: Session, who: Viewer, handoff_id: str) -> tuple[Handoff, bool]:
@@ -317,6 +319,8 @@ def _lead_page(session: Session, who: Viewer, handoff_id: str, now: datetime) ->
         deadline=_at(who, h.deadline_at, now) if running else "",
         countdown=left,
         overdue=overdue,
+        email=lead.email,
+        phone=str(lead.attributes.get("phone") or ""),
     )
 
 

@@ -17,6 +17,7 @@ EN: dict[str, str] = {
     "sign_in_intro": "Enter your work email. We send you a link that signs you in; "
     "no password needed.",
     "email": "Work email",
+    "phone": "Phone",
     "send_link": "Email me a sign-in link",
     "link_sent": "Check your mail",
     "link_sent_text": "If {email} belongs to a sales rep or manager, a sign-in link is on its "
@@ -118,6 +119,7 @@ JA: dict[str, str] = {
     "sign_in_intro": "仕事用のメールアドレスを入力してください。"
     "サインイン用のリンクをお送りします。パスワードは不要です。",
     "email": "メールアドレス",
+    "phone": "電話",
     "send_link": "サインインリンクを送る",
     "link_sent": "メールを確認してください",
     "link_sent_text": "{email} が営業担当またはマネージャーのアドレスであれば、サインインリンクを"

@@ -29,10 +29,14 @@ def _rep_rows(settings: Settings) -> list[tuple[str, str]]:
     """Dev reps get `dev-rep-<n>` tokens (see repo.reps.sync_from_config); say which is whose."""
     if settings.env != "dev":
         return []
-    return [
+    rows = [
         ("Rep token" if n == 1 else "", f"dev-rep-{n}  ({rep.name} <{rep.email}>)")
         for n, rep in enumerate(settings.sales_reps, start=1)
     ]
+    managers = sorted({str(rep.manager) for rep in settings.sales_reps if rep.manager})
+    if managers:  # a manager signs in at /sales like a rep and gets the Team view
+        rows.append(("Sales manager", f"{', '.join(managers)}  (signs in at /sales: Team)"))
+    return rows
 
 
 def render(

@@ -214,6 +214,9 @@ async def test_acknowledge_from_the_lead_page_and_another_rep_is_refused(
             and "waiting for your acknowledgement" in lead
         )
         assert "left (business time)" in lead or "Overdue by" in lead
+        # The rep can reach the lead from the page: the address as a mail link.
+        mailto = await page.get_attribute("#lead-email", "href")
+        assert mailto == "mailto:kato@customer.example.com"
         assert "Pricing page view" in await page.inner_text("#breakdown")
         timeline = await page.inner_text("#timeline")
         assert "assigned to Rep One" in timeline and "→" not in timeline

@@ -127,3 +127,16 @@ async def test_the_page_answers_the_same_words_when_no_new_link_goes_out(
         second = await browser.post("/sales/sign-in", data={"email": ONE})
     assert first.status_code == second.status_code == 200
     assert first.text == second.text and "a sign-in link is on its way" in first.text
+
+
+async def test_a_mistyped_rep_page_address_is_a_page_that_leads_back(stack: ApiServer) -> None:
+    async with phone_in_chromium() as page:
+        response = await page.goto(f"{stack.base_url}/sales/handofs/handoff-x-1")
+        assert response is not None and response.status == 404
+        assert "No such page" in await page.inner_text("h1")
+        await page.click("text=Open your queue")
+        await page.wait_for_url("**/sales")
+    # A script asking the API still gets the JSON envelope.
+    async with httpx.AsyncClient(base_url=stack.base_url) as http:
+        r = await http.get("/sales/handofs/handoff-x-1", headers={"Accept": "application/json"})
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
