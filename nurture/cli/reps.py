@@ -137,9 +137,11 @@ def list_() -> None:
                 status = "active"
             cover = ",".join(rep.territories + rep.industries) or "-"
             manager = rep.manager_email or "-"
+            reads = f"{rep.language or 'default'}/{rep.timezone or 'SLA zone'}"
             lines.append(
                 f"{rep.email:<36} {rep.name:<20} {status:<22} weight {rep.weight:<3} "
-                f"covers {cover:<20} leads {rep.assigned_count:<4} manager {manager}"
+                f"covers {cover:<20} leads {rep.assigned_count:<4} manager {manager} "
+                f"reads {reads}"
             )
         return lines
 

@@ -111,6 +111,10 @@ def test_reps_lifecycle_and_readable_errors(tmp_path: Path) -> None:
         "kanto",
         "--weight",
         "2",
+        "--language",
+        "ja",
+        "--timezone",
+        "America/New_York",
     ]
     added = run("reps", "add", *args, env=env)
     assert added.returncode == 0, added.stderr
@@ -118,6 +122,11 @@ def test_reps_lifecycle_and_readable_errors(tmp_path: Path) -> None:
     assert token.startswith("nrt_")
     listed = run("reps", "list", env=env).stdout
     assert "ichiro@example.com" in listed and "weight 2" in listed and "kanto" in listed
+    assert "reads ja/America/New_York" in listed
+    wrong = run(
+        "reps", "add", "--name", "X", "--email", "x@example.com", "--timezone", "Mars/Base", env=env
+    )
+    assert wrong.returncode == 2 and "not an IANA time zone" in wrong.stderr, wrong.stderr
     assert token not in listed  # shown once, stored hashed
     assert (
         run("reps", "away", "ichiro@example.com", "--until", "2026-12-31", env=env).returncode == 0
