@@ -35,6 +35,7 @@ from nurture.rules.sales_rules import (
     reasons_for,
     refusal,
 )
+from nurture.rules.typed_amounts import plain_amount
 from nurture.tables import Handoff, Rep
 from scenarios.sla import SLA
 
@@ -203,9 +204,7 @@ def _body(action: Action, form: LinkForm) -> ActionIn:
             {
                 "reason": form.reason or None if action in TAKES_REASON else None,
                 "note": form.note,
-                "amount": form.amount.replace(",", "").strip() or None
-                if action in TAKES_AMOUNT
-                else None,
+                "amount": plain_amount(form.amount) or None if action in TAKES_AMOUNT else None,
             }
         )
     except ValidationError:

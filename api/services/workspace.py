@@ -33,6 +33,7 @@ from nurture.repo import workspace as repo
 from nurture.rules import rep_words
 from nurture.rules.countdown import countdown
 from nurture.rules.sales_rules import TAKES_AMOUNT, TAKES_REASON, Action, reasons_for, refusal
+from nurture.rules.typed_amounts import plain_amount
 from nurture.tables import Handoff, LeadEvent
 from scenarios.scoring import MODEL
 from scenarios.sla import SLA
@@ -332,7 +333,7 @@ async def lead_page(state: AppState, who: Viewer, handoff_id: str, now: datetime
 
 
 def _body(action: Action, form: WorkspaceForm) -> ActionIn:
-    amount = form.amount.replace(",", "").strip() or None
+    amount = plain_amount(form.amount) or None
     try:
         return ActionIn.model_validate(
             {

@@ -200,7 +200,7 @@ async def test_opportunity_then_won_with_an_amount_and_the_funnel_counts_it(
         await page.click("button[type=submit]")
         assert "the amount must be a number" in await page.inner_text("[role=alert]")
         assert (await _handoff(http, handoff))["status"] == "opportunity"
-        await page.fill("#amount", "1,200,000")
+        await page.fill("#amount", "¥1,200,000")  # as a rep writes it
         await page.click("button[type=submit]")
         assert "Recorded as won: 1,200,000" in await page.inner_text("#outcome")
     after = await _handoff(http, handoff)

@@ -235,8 +235,15 @@ async def test_acknowledge_from_the_lead_page_and_another_rep_is_refused(
         # What is possible now: opportunity, won, lost, reject; no second acknowledgement.
         assert await page.locator("#form-ack").count() == 0
         assert await page.locator("#form-opportunity").count() == 1
-    lead_state = await lead_when(http, stack, lead_id, lambda s: s["stage"] == "sales_accepted")
-    assert lead_state["stage"] == "sales_accepted"
+        # An opportunity's amount as a Japanese rep might type it.
+        await page.click("#details-opportunity summary")
+        await page.fill("#opportunity-amount", "１２０万円")
+        await page.click("#form-opportunity button[type=submit]")
+        await page.wait_for_url(f"**/sales/handoffs/{handoff}?done=opportunity")
+        r = await http.get(f"/v1/handoffs/{handoff}", headers=REP_ONE)
+        assert r.json()["status"] == "opportunity" and float(r.json()["amount"]) == 1_200_000
+    lead_state = await lead_when(http, stack, lead_id, lambda s: s["stage"] == "opportunity")
+    assert lead_state["stage"] == "opportunity"
     history = await dev_env.client.get_workflow_handle(handoff).fetch_history()
     ids = [
         e.workflow_execution_update_accepted_event_attributes.accepted_request.meta.update_id
