@@ -418,6 +418,15 @@ def timeline_text(
     return None
 
 
+ROUTINE_SALES = {"assigned", "reassigned", "reminder", "escalation", "waiting_for_rep"}
+
+
+def _routine(kind: str, data: Mapping[str, Any]) -> bool:
+    if kind == "email":
+        return data.get("kind") == "rep"
+    return kind == "sales" and str(data.get("event")) in ROUTINE_SALES
+
+
 def recent_activity(
     entries: Sequence[TimelineItem],
     zone: ZoneInfo,
@@ -426,8 +435,16 @@ def recent_activity(
     limit: int,
     now: datetime | None = None,
 ) -> list[dict[str, str]]:
-    """The last `limit` entries a rep reads, oldest first: `at` (local) and `text`."""
-    said = [(e.at, timeline_text(e.kind, e.data, language, model)) for e in entries]
+    """The last `limit` entries a rep reads, oldest first: `at` (local) and `text`.
+
+    What the lead did and what sales decided; not the handoff's own routine (assignments,
+    reminders, mail to reps), which would push the lead's behaviour out of a short list.
+    """
+    said = [
+        (e.at, timeline_text(e.kind, e.data, language, model))
+        for e in entries
+        if not _routine(e.kind, e.data)
+    ]
     return [
         {"at": local_time(at, zone, language, now), "text": text}
         for at, text in said

@@ -152,7 +152,7 @@ TIMELINE = [
 ]
 
 
-def test_recent_activity_in_words_without_arrows_or_stage_names() -> None:
+def test_recent_activity_in_words_without_arrows_stage_names_or_handoff_routine() -> None:
     en = [item["text"] for item in rep_words.recent_activity(TIMELINE, NEW_YORK, "en", MODEL, 20)]
     assert en == [
         "marketing started sending content",
@@ -162,13 +162,12 @@ def test_recent_activity_in_words_without_arrows_or_stage_names() -> None:
         "mail sent: “Thank you”",
         "became a marketing-qualified lead",
         "handed to sales",
-        "assigned to Rep One",
         "rejected by Rep One (no budget)",
     ]
     ja = rep_words.recent_activity(TIMELINE, TOKYO, "ja", MODEL, 3)
     assert ja == [
+        {"at": "12月1日(火) 15:00 JST", "text": "有望リードになりました"},
         {"at": "12月1日(火) 15:00 JST", "text": "営業に引き継ぎ"},
-        {"at": "12月1日(火) 15:00 JST", "text": "Rep One さんに割り当て"},
         {"at": "12月1日(火) 15:00 JST", "text": "Rep One さんが差し戻し（予算なし）"},
     ]
 
