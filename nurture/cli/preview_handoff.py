@@ -62,6 +62,7 @@ def handoff_context(language: str, public_url: str) -> dict[str, Any]:
         "breakdown": rep_words.breakdown_lines(SAMPLE_BREAKDOWN, language, MODEL),
         "recent": rep_words.recent_activity(entries, zone, language, MODEL, 8),
         "new_rep": "Sato Aiko",
+        "manager_note": "",  # a manager's note when they moved the lead (shown if set)
         "handoff_id": "handoff-preview-1",
         "handoff_url": f"{public_url}/v1/handoffs/handoff-preview-1",
         "links": {a: f"{public_url}/r/preview-{a}" for a in LINKS},
