@@ -82,6 +82,9 @@ def build_worker(
         activity_executor=executor or owned,
         workflow_runner=workflow_runner(),
         max_concurrent_activities=64,
+        # Few workflow activations at once: they share one GIL, and each must finish within
+        # the SDK's fixed 2 s deadlock timer; a burst of 30 new leads in 30 threads did not.
+        max_concurrent_workflow_tasks=settings.worker_workflow_tasks,  # and as many threads
         # Let in-flight sends finish on shutdown instead of cancelling them mid-SMTP.
         graceful_shutdown_timeout=timedelta(seconds=45),
         plugins=[_closing(http, owned)],

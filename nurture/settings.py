@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     reconcile_seconds: float = Field(default=30.0, gt=0)
     send_window: bool = True
     default_language: Literal["en", "ja"] = "en"
+    # Workflow activations the worker runs at once (threads sharing one GIL; each must end
+    # within the SDK's 2 s deadlock timer). More workers scale out, not more threads.
+    worker_workflow_tasks: int = Field(default=8, ge=1, le=100)
     # Told when a lead waits because no rep can take it; unset: every rep's manager.
     sales_admin_email: str | None = None
     # How long a sales rep's one-click link in the handoff mail works (nurture.rep_links).
