@@ -3,38 +3,25 @@ its lead page opens (no JSON 500 for the waiting note) and says, in words, that 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from typing import Any
-
 import httpx
 from sqlalchemy.engine import Engine
-from sqlmodel import select
 from temporalio.testing import WorkflowEnvironment
 
-from nurture.db import session_scope
 from nurture.mailsink import MailSink
 from nurture.settings import Settings
-from nurture.tables import Rep
-from tests.utils.api import lead_when, post_events
+from tests.utils.api import lead_when
 from tests.utils.browser import phone_in_chromium
 from tests.utils.stack import ApiServer
+from tests.utils.waiting import (
+    WAITING,
+    a_lead_waiting_for_a_rep,
+    disable_every_rep,
+    notes,
+    run_nurture,
+)
 from tests.utils.workspace import sign_in
 
 ONE = "rep.one@sales.example.com"
-WAITING_EN = "waiting for a sales rep"
-
-
-def _disable_every_rep(engine: Engine) -> None:
-    with session_scope(engine) as session:
-        for rep in session.exec(select(Rep)).all():
-            rep.active = False
-            session.add(rep)
-
-
-def _notes(lead: dict[str, Any]) -> list[str]:
-    return [item["text"] for item in lead["timeline"]]
 
 
 async def test_the_lead_page_of_a_lead_that_waited_for_a_rep_says_so_in_words(
@@ -45,38 +32,13 @@ async def test_the_lead_page_of_a_lead_that_waited_for_a_rep_says_so_in_words(
     settings: Settings,
     smtp: MailSink,
 ) -> None:
-    _disable_every_rep(engine)
-    body = {
-        "email": "waited@customer.example.com",
-        "name": "Ono Ren",
-        "company": "Ono Kogyo",
-        "scenario": "whitepaper",
-        "job_title": "CTO",
-        "industry": "Manufacturing",
-        "company_size": 300,
-    }
-    lead_id = (await http.post("/v1/leads", json=body, headers=stack.admin)).json()["id"]
-    event = {"event_id": "p", "lead_id": lead_id, "type": "pricing_page_view"}
-    assert (await post_events(http, stack, event)).status_code == 202
+    disable_every_rep(engine)
+    lead_id, lead = await a_lead_waiting_for_a_rep(http, stack, "waited@customer.example.com")
     handoff_id = f"handoff-{lead_id}-1"
-    lead = await lead_when(
-        http, stack, lead_id, lambda s: any(WAITING_EN in t for t in _notes(s)), 30
-    )
-    assert any(WAITING_EN in t for t in _notes(lead)), _notes(lead)
+    assert any(WAITING in t for t in notes(lead)), notes(lead)
 
     # The operator enables Rep One with the real CLI, which also tells waiting handoffs.
-    env = {
-        **os.environ,
-        "NURTURE_DATABASE_URL": settings.database_url,
-        "NURTURE_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "nurture", "reps", "enable", ONE],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_nurture(settings, dev_env.client, "reps", "enable", ONE)
     assert done.returncode == 0, done.stderr
     lead = await lead_when(http, stack, lead_id, lambda s: s["stage"] == "sales_pending", 60)
     assert lead["stage"] == "sales_pending", lead["stage"]

@@ -4,51 +4,22 @@ seconds of a rep becoming available through the CLI, as an operator would do it.
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import time
-from typing import Any
 
 import httpx
 from sqlalchemy.engine import Engine
-from sqlmodel import select
 from temporalio.api.sdk.v1 import WorkflowMetadata
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from nurture.db import session_scope
 from nurture.mailsink import MailSink, ReceivedMail
 from nurture.models import lead_workflow_id
 from nurture.settings import Settings
-from nurture.tables import Rep
-from tests.utils.api import lead_when, post_events
+from tests.utils.api import lead_when
 from tests.utils.stack import ApiServer
+from tests.utils.waiting import a_lead_waiting_for_a_rep, disable_every_rep, notes, run_nurture
 
 WAITING = "WorkflowType='SalesHandoffWorkflow' AND HandoffState='waiting_for_rep'"
-
-
-def _disable_every_rep(engine: Engine) -> None:
-    with session_scope(engine) as session:
-        for rep in session.exec(select(Rep)).all():
-            rep.active = False
-            session.add(rep)
-
-
-def _nurture(settings: Settings, client: Client, *args: str) -> subprocess.CompletedProcess[str]:
-    """The `nurture` command, as an operator runs it against this stack."""
-    env = {
-        **os.environ,
-        "NURTURE_DATABASE_URL": settings.database_url,
-        "NURTURE_TEMPORAL_ADDRESS": client.service_client.config.target_host,
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "nurture", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 async def _listed(client: Client, query: str, workflow_id: str, timeout: float = 20) -> bool:
@@ -78,10 +49,6 @@ async def _mail_to(smtp: MailSink, address: str, timeout: float = 30) -> list[Re
     return []
 
 
-def _notes(lead: dict[str, Any]) -> list[str]:
-    return [item["text"] for item in lead["timeline"]]
-
-
 async def test_a_lead_nobody_can_take_waits_visibly_and_goes_out_when_a_rep_is_enabled(
     dev_env: WorkflowEnvironment,
     stack: ApiServer,
@@ -91,28 +58,16 @@ async def test_a_lead_nobody_can_take_waits_visibly_and_goes_out_when_a_rep_is_e
     smtp: MailSink,
 ) -> None:
     client = dev_env.client
-    _disable_every_rep(engine)
-    body = {
-        "email": "waits@customer.example.com",
-        "name": "Ono Ren",
-        "company": "Ono Kogyo",
-        "scenario": "whitepaper",
-        "job_title": "CTO",
-        "industry": "Manufacturing",
-        "company_size": 300,
-    }
-    lead_id = (await http.post("/v1/leads", json=body, headers=stack.admin)).json()["id"]
-    event = {"event_id": "p", "lead_id": lead_id, "type": "pricing_page_view"}
-    assert (await post_events(http, stack, event)).status_code == 202
+    disable_every_rep(engine)
+    lead_id, lead = await a_lead_waiting_for_a_rep(
+        http, stack, "waits@customer.example.com", timeout=15
+    )
     handoff_id = f"handoff-{lead_id}-1"
 
     # The operator sees it without reading a worker log: the lead's timeline, the lead's and
     # the handoff's details in the Temporal UI, a search for waiting handoffs.
-    lead = await lead_when(
-        http, stack, lead_id, lambda s: any("waiting for a sales rep" in t for t in _notes(s))
-    )
     assert lead["stage"] == "mql", lead["stage"]
-    assert any("waiting for a sales rep" in t for t in _notes(lead)), _notes(lead)
+    assert any("waiting for a sales rep" in t for t in notes(lead)), notes(lead)
     assert await _listed(client, WAITING, handoff_id)
     lead_details = await _details(client, lead_workflow_id(lead_id))
     assert lead_details.startswith("waiting for a sales rep"), lead_details
@@ -126,7 +81,7 @@ async def test_a_lead_nobody_can_take_waits_visibly_and_goes_out_when_a_rep_is_e
 
     # Enabling a rep assigns the lead at once, not on the next hourly try (an hour away:
     # the wait below would run out long before).
-    done = _nurture(settings, client, "reps", "enable", "rep.two@sales.example.com")
+    done = run_nurture(settings, client, "reps", "enable", "rep.two@sales.example.com")
     assert done.returncode == 0, done.stderr
     assert "being assigned now" in done.stdout, done.stdout
     lead = await lead_when(http, stack, lead_id, lambda s: s["stage"] == "sales_pending", 60)
