@@ -228,22 +228,9 @@ class SalesHandoffWorkflow:
     async def _assign_to(self, rep_id: str) -> Assignment:
         """The manager's choice, recorded as the next assignment attempt."""
         self._attempt += 1
-        request = AssignInput(
-            handoff_id=self._input.handoff_id,
-            lead_id=self._input.lead_id,
-            score=self._input.score,
-            at=workflow.now(),
-            profile=self._input.profile,
-            to_rep_id=rep_id,
-            attempt=self._attempt,
-        )
+        request = self._assign_input(to_rep_id=rep_id, attempt=self._attempt)
         try:
-            return await workflow.execute_activity_method(
-                AssignmentActivities.assign_rep,
-                request,
-                start_to_close_timeout=policies.ASSIGN_TIMEOUT,
-                retry_policy=policies.ASSIGN_RETRY,
-            )
+            return await self._assign_rep(request)
         except ActivityError as err:
             cause = err.cause
             why = cause.message if isinstance(cause, ApplicationError) else str(err)
@@ -412,15 +399,35 @@ class SalesHandoffWorkflow:
 
     # --- side effects ---------------------------------------------------------------
 
-    async def _assign(self, *, first: bool) -> Assignment:
-        request = AssignInput(
+    def _assign_input(
+        self,
+        *,
+        exclude: list[str] | None = None,
+        to_rep_id: str | None = None,
+        attempt: int | None = None,
+    ) -> AssignInput:
+        """Who is to be assigned, now: past the reps tried, or the manager's pick."""
+        return AssignInput(
             handoff_id=self._input.handoff_id,
             lead_id=self._input.lead_id,
             score=self._input.score,
             at=workflow.now(),
             profile=self._input.profile,
-            exclude_rep_ids=list(self._tried),
+            exclude_rep_ids=exclude or [],
+            to_rep_id=to_rep_id,
+            attempt=attempt,
         )
+
+    async def _assign_rep(self, request: AssignInput) -> Assignment:
+        return await workflow.execute_activity_method(
+            AssignmentActivities.assign_rep,
+            request,
+            start_to_close_timeout=policies.ASSIGN_TIMEOUT,
+            retry_policy=policies.ASSIGN_RETRY,
+        )
+
+    async def _assign(self, *, first: bool) -> Assignment:
+        request = self._assign_input(exclude=list(self._tried))
         if self._visible:  # one numbering for the ladder's and the manager's assignments
             self._attempt += 1
             request.attempt = self._attempt
@@ -428,12 +435,7 @@ class SalesHandoffWorkflow:
         while True:
             self._reps_maybe = False  # a signal from here on means: try again
             try:
-                return await workflow.execute_activity_method(
-                    AssignmentActivities.assign_rep,
-                    request,
-                    start_to_close_timeout=policies.ASSIGN_TIMEOUT,
-                    retry_policy=policies.ASSIGN_RETRY,
-                )
+                return await self._assign_rep(request)
             except ActivityError as err:
                 cause = err.cause
                 no_rep = isinstance(cause, ApplicationError) and cause.type == "NoRepAvailable"
