@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.sales_webhook import RETRYABLE_4XX
+from activities.sales_webhook import RETRYABLE_4XX, described
 from nurture import chat_blocks
 from nurture.db import session_scope
 from nurture.models import NoticeKind, NotifyRepInput
@@ -70,10 +70,8 @@ class ChatActivities:
                 non_retryable=True,
             ) from None
         except httpx.TransportError as err:
-            text = str(err)
-            cause = f"{type(err).__name__}: {text}" if text else type(err).__name__
             raise ApplicationError(
-                f"Slack unreachable: {cause}", type=ChatFailure.UNREACHABLE
+                f"Slack unreachable: {described(err)}", type=ChatFailure.UNREACHABLE
             ) from None
         _check(response)
 

@@ -98,7 +98,7 @@ class SalesWebhookActivities:
             ) from None
         except httpx.TransportError as err:
             raise ApplicationError(
-                f"sales webhook unreachable: {_described(err)}", type=WebhookFailure.UNREACHABLE
+                f"sales webhook unreachable: {described(err)}", type=WebhookFailure.UNREACHABLE
             ) from None
         _check(response)
 
@@ -143,7 +143,7 @@ def _check(response: httpx.Response) -> None:
     raise ApplicationError(f"sales webhook answered {answer}", type=WebhookFailure.FAILED)
 
 
-def _described(err: httpx.TransportError) -> str:
+def described(err: httpx.TransportError) -> str:
     """The error's class and text (httpx's texts name no URL): `ReadTimeout: timed out`."""
     text = str(err)
     return f"{type(err).__name__}: {text}" if text else type(err).__name__
