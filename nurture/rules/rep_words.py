@@ -233,10 +233,15 @@ OUTCOME_REASONS = {
 }
 
 
+def _worded(tables: Mapping[str, Mapping[str, str]], key: str, language: str) -> str:
+    """`key` in the language's table, else the English one's, else without underscores."""
+    table = tables.get(language, tables["en"])
+    return table.get(key) or tables["en"].get(key) or key.replace("_", " ")
+
+
 def outcome_reason(reason: str, language: str) -> str:
     """A reject or lost reason in words; one the table lacks, without its underscores."""
-    table = OUTCOME_REASONS.get(language, OUTCOME_REASONS["en"])
-    return table.get(reason) or OUTCOME_REASONS["en"].get(reason) or reason.replace("_", " ")
+    return _worded(OUTCOME_REASONS, reason, language)
 
 
 HANDOFF_STATUSES = {
@@ -271,8 +276,7 @@ def handoff_status(status: str, language: str, own: bool = True) -> str:
     """The handoff's status in words; `own` False when the reader is not its rep."""
     if status == "pending" and not own:
         return PENDING_FOR_OTHERS.get(language, PENDING_FOR_OTHERS["en"])
-    table = HANDOFF_STATUSES.get(language, HANDOFF_STATUSES["en"])
-    return table.get(status) or HANDOFF_STATUSES["en"].get(status) or status.replace("_", " ")
+    return _worded(HANDOFF_STATUSES, status, language)
 
 
 # --- recent activity -----------------------------------------------------------------
