@@ -22,7 +22,7 @@ from api.deps import DbDep
 from api.responses import errors
 from api.schemas.kpi import CampaignKey, From, To
 from api.services import dashboard as service
-from api.services.kpi import Period
+from api.services.kpi import ZONE, Period
 
 router = APIRouter(tags=["dashboard"])
 _templates = jinja2.Environment(
@@ -30,6 +30,7 @@ _templates = jinja2.Environment(
     autoescape=True,
 )
 _templates.filters["pct"] = lambda v: "–" if v is None else f"{v * 100:.1f}%"
+_templates.filters["money"] = lambda v: "–" if v is None else f"{v:,.0f}"
 LABELS = {
     "new": "New leads",
     "nurturing": "Nurturing",
@@ -84,6 +85,7 @@ async def dashboard(
         sla=data.sla,
         scoring=data.scoring,
         mail=data.mail,
+        zone=ZONE.key,
     )
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 

@@ -42,7 +42,7 @@ def _dashboard(session: Session, period: Period) -> Dashboard:
         email=reports.email(session, period),
         sla=reports.sla(session, period),
         scoring=reports.scoring(session, period),
-        campaign_keys=[c.key for c in kpi.list_campaigns(session)],
+        campaign_keys=kpi.campaign_keys(session),
         mail=emails.health(session),
     )
 
