@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from nurture.rules.funnel_kpi import SalesCounts
 from nurture.rules.scoring_kpi import RuleKpi
 from nurture.rules.sla_kpi import SlaFigures
+from nurture.rules.trends import Granularity, Trend
 from nurture.wire_types import QueryDay
 
 From = Annotated[
@@ -26,6 +27,9 @@ To = Annotated[
     Query(alias="to", description="last day, in the SLA calendar's time zone; not before `from`"),
 ]
 CampaignKey = Annotated[str | None, Query(max_length=100)]
+Bucket = Annotated[
+    Granularity, Query(alias="period", description="bucket size: weeks (from Monday) or months")
+]
 
 
 class StageCount(BaseModel):
@@ -105,3 +109,13 @@ class StepEmailKpi(BaseModel):
     )
     held: int = Field(0, description="waiting for the relay or the SMTP settings to be fixed")
     failed: int = Field(0, description="given up after NURTURE_SMTP_HOLD_DAYS: not delivered")
+
+
+class TrendReport(BaseModel):
+    period: Granularity
+    zone: str = Field(description="the time zone of the buckets' days: the SLA calendar's")
+    start: date | None = None
+    end: date | None = None
+    campaign: str | None = None
+    overall: Trend
+    by_campaign: dict[str, Trend] = Field(description="per campaign, on the overall's buckets")

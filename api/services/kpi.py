@@ -23,11 +23,13 @@ from api.schemas.kpi import (
     SlaReport,
     StageCount,
     StepEmailKpi,
+    TrendReport,
 )
-from nurture.repo import kpi, kpi_email, kpi_sales
+from nurture.repo import kpi, kpi_email, kpi_sales, kpi_trends
 from nurture.rules.funnel_kpi import FUNNEL, Funnel
 from nurture.rules.scoring_kpi import scoring_review
 from nurture.rules.sla_kpi import SlaKpi, sla_kpi
+from nurture.rules.trends import Granularity, trends
 from scenarios.scoring import MODEL
 from scenarios.sla import SLA
 
@@ -151,6 +153,24 @@ def email(session: Session, period: Period) -> list[StepEmailKpi]:
         )
         for r in kpi_email.per_step(session, period.low, period.high, period.campaign)
     ]
+
+
+def trend(session: Session, period: Period, granularity: Granularity) -> TrendReport:
+    leads = kpi_trends.milestones(session, period.high, period.campaign)
+    overall, per = trends(leads, granularity, ZONE, period.start, period.end)
+    return TrendReport(
+        period=granularity,
+        zone=ZONE.key,
+        start=period.start,
+        end=period.end,
+        campaign=period.campaign,
+        overall=overall,
+        by_campaign=per,
+    )
+
+
+async def trend_report(db: Database, period: Period, granularity: Granularity) -> TrendReport:
+    return await db.run(trend, period, granularity)
 
 
 async def funnel_report(db: Database, period: Period) -> FunnelReport:

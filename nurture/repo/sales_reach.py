@@ -24,6 +24,8 @@ from nurture.models import SlaEventKind
 from nurture.rules.funnel_kpi import FUNNEL, SALES_STAGES, SalesCounts, up_to
 from nurture.tables import Handoff, Lead, SlaEvent, StageChange
 
+LeadIds = sa.Select[Any]  # a select of lead IDs, used as a subquery
+
 # What a handoff's SLA event says about the lead's stage.
 EVENT_STAGE = {
     SlaEventKind.ACK.value: "sales_accepted",
@@ -32,29 +34,49 @@ EVENT_STAGE = {
 }
 
 
-def stage_marks(leads: sa.Select[tuple[uuid.UUID]]) -> sa.CompoundSelect[Any]:
-    """(lead id, funnel stage) for every mark of progress of the `leads` (a select of IDs)."""
-    changes = select(StageChange.lead_id, StageChange.to_stage.label("stage")).where(  # type: ignore[attr-defined]
-        col(StageChange.to_stage).in_(FUNNEL), col(StageChange.lead_id).in_(leads)
-    )
-    handoffs = sa.select(col(Handoff.lead_id), sa.literal("sales_pending").label("stage")).where(
-        col(Handoff.lead_id).in_(leads)
-    )
+def stage_marks(leads: LeadIds) -> sa.CompoundSelect[Any]:
+    """(lead id, funnel stage, when) for every mark of progress of the `leads` (a select of
+    IDs)."""
+    changes = select(
+        StageChange.lead_id,
+        StageChange.to_stage.label("stage"),  # type: ignore[attr-defined]
+        StageChange.at,
+    ).where(col(StageChange.to_stage).in_(FUNNEL), col(StageChange.lead_id).in_(leads))
+    handoffs = sa.select(
+        col(Handoff.lead_id), sa.literal("sales_pending").label("stage"), col(Handoff.created_at)
+    ).where(col(Handoff.lead_id).in_(leads))
     events = sa.select(
         col(SlaEvent.lead_id),
         sa.case(
             *((col(SlaEvent.event) == event, stage) for event, stage in EVENT_STAGE.items())
         ).label("stage"),
+        col(SlaEvent.at),
     ).where(col(SlaEvent.event).in_(EVENT_STAGE), col(SlaEvent.lead_id).in_(leads))
     return sa.union(changes, handoffs, events)
 
 
-def reached(session: Session, leads: sa.Select[tuple[uuid.UUID]]) -> dict[uuid.UUID, set[str]]:
+def reached(session: Session, leads: LeadIds) -> dict[uuid.UUID, set[str]]:
     """Lead id → every funnel stage it reached (a won lead reached all before it too)."""
     marks = stage_marks(leads).subquery()
     out: dict[uuid.UUID, set[str]] = defaultdict(set)
-    for lead_id, stage in session.exec(select(marks.c.lead_id, marks.c.stage)).all():
+    for lead_id, stage in session.exec(select(marks.c.lead_id, marks.c.stage).distinct()).all():
         out[lead_id].update(up_to(stage))
+    return out
+
+
+def first_reached(session: Session, leads: LeadIds) -> dict[uuid.UUID, dict[str, datetime]]:
+    """Lead id → funnel stage → the first moment the lead was in it or a later stage."""
+    marks = stage_marks(leads).subquery()
+    out: dict[uuid.UUID, dict[str, datetime]] = defaultdict(dict)
+    for lead_id, stage, at in session.exec(
+        select(marks.c.lead_id, marks.c.stage, sa.func.min(marks.c.at)).group_by(
+            marks.c.lead_id, marks.c.stage
+        )
+    ).all():
+        firsts = out[lead_id]
+        for earlier in up_to(stage):
+            if earlier not in firsts or at < firsts[earlier]:
+                firsts[earlier] = at
     return out
 
 
@@ -69,9 +91,7 @@ def sales_counts(reach: dict[uuid.UUID, set[str]]) -> SalesCounts:
     )
 
 
-def handed_off_in(
-    start: datetime | None, end: datetime | None, campaign: str | None
-) -> sa.Select[tuple[uuid.UUID]]:
+def handed_off_in(start: datetime | None, end: datetime | None, campaign: str | None) -> LeadIds:
     """Leads handed off in [start, end), whose source is `campaign` when given: a handoff
     made in the range, or a move into a sales stage in it (what the SLA and the scoring
     review count)."""
