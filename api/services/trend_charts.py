@@ -10,7 +10,7 @@ from api.schemas.kpi import TrendReport
 from nurture.rules.trends import TrendPoint
 
 WIDTH, HEIGHT = 460, 170
-LEFT, RIGHT, TOP, BOTTOM = 40, 10, 10, 30  # room for the axis labels
+LEFT, RIGHT, TOP, BOTTOM = 40, 10, 24, 30  # room for the axis labels
 SERIES = (  # (field, legend, colour)
     ("new_leads", "New leads", "#2680c2"),
     ("mqls", "MQLs", "#f0b429"),
@@ -28,6 +28,8 @@ class Line:
     colour: str
     points: str  # "x,y x,y ..." for <polyline>
     total: int
+    dots: list[tuple[float, float, int]]  # (x, y, value): one mark per bucket, so a single
+    # week still shows
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ def charts(report: TrendReport) -> TrendCharts:
             colour=colour,
             points=" ".join(f"{_x(i, n)},{_y(getattr(p, f), top)}" for i, p in enumerate(points)),
             total=sum(getattr(p, f) for p in points),
+            dots=[(_x(i, n), _y(getattr(p, f), top), getattr(p, f)) for i, p in enumerate(points)],
         )
         for f, label, colour in SERIES
     ]
