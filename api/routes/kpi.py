@@ -1,4 +1,4 @@
-"""Funnel, campaign, SLA, scoring-review and email KPIs for managers (admin token)."""
+"""Funnel, campaign, SLA, scoring-review, email and trend KPIs for managers (admin token)."""
 
 from __future__ import annotations
 

@@ -28,6 +28,7 @@ class Line:
     colour: str
     points: str  # "x,y x,y ..." for <polyline>
     total: int
+    legend_x: float
     dots: list[tuple[float, float, int]]  # (x, y, value): one mark per bucket, so a single
     # week still shows
 
@@ -87,6 +88,10 @@ def charts(report: TrendReport) -> TrendCharts:
     points = report.overall.points
     n = len(points)
     top = max((getattr(p, f) for p in points for f, _, _ in SERIES), default=0) or 1
+    lefts, x = [], float(LEFT)
+    for _, label, _ in SERIES:  # legend entries side by side, as wide as their words
+        lefts.append(x)
+        x += 20 + 7 * len(label)
     lines = [
         Line(
             series=f,
@@ -94,11 +99,12 @@ def charts(report: TrendReport) -> TrendCharts:
             colour=colour,
             points=" ".join(f"{_x(i, n)},{_y(getattr(p, f), top)}" for i, p in enumerate(points)),
             total=sum(getattr(p, f) for p in points),
+            legend_x=left,
             dots=[(_x(i, n), _y(getattr(p, f), top), getattr(p, f)) for i, p in enumerate(points)],
         )
-        for f, label, colour in SERIES
+        for (f, label, colour), left in zip(SERIES, lefts, strict=True)
     ]
-    slot = (WIDTH - LEFT - RIGHT) / max(n, 1) * 0.7
+    slot = min((WIDTH - LEFT - RIGHT) / max(n, 1) * 0.7, 48)
     top_revenue = max((p.won_revenue for p in points), default=Decimal(0)) or Decimal(1)
     revenue = []
     for i, p in enumerate(points):
