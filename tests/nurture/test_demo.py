@@ -127,6 +127,8 @@ async def _in_chromium(stack: ApiServer, campaigns: list[dict[str, Any]]) -> Non
         ]
         assert revenue and max(revenue) > 0
         assert await page.locator("#trends rect.campaign-bar").count() >= 5
+        handed = await page.text_content("#scoring-leads b.handed-off")
+        assert handed == await page.text_content('#funnel tspan[data-stage="sales_pending"]')
         ARTIFACTS.mkdir(exist_ok=True)
         await page.screenshot(path=str(ARTIFACTS / "dashboard-demo.png"), full_page=True)
         await page.locator("#trends").screenshot(path=str(ARTIFACTS / "dashboard-trends.png"))
