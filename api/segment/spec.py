@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 import zoneinfo
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from api.errors import Invalid, TooLarge
 from api.schemas.events import MAX_EVENTS_PER_REQUEST
@@ -117,3 +118,44 @@ def event_type_of(message: SegmentMessage) -> tuple[EventType | None, str]:
     found = segment_events.track_event_type(message.event)
     why = f"event {message.event!r} is not in the mapping (scenarios/segment_events.py)"
     return found, "" if found else why
+
+
+# Segment's `context.campaign` (the UTM parameters its libraries collect) as event properties.
+UTM_TAGS = {
+    "name": "utm_campaign",
+    "source": "utm_source",
+    "medium": "utm_medium",
+    "term": "utm_term",
+    "content": "utm_content",
+}
+
+
+def _names_campaign(properties: dict[str, Any]) -> bool:
+    """Whether an event's own properties name its campaign (the touch rule reads the same:
+    `utm_campaign`, `campaign` as text or `{key|name}`, or a `url` tagged utm_campaign)."""
+    if isinstance(properties.get("utm_campaign"), str):
+        return True
+    campaign = properties.get("campaign")
+    if isinstance(campaign, dict):
+        campaign = campaign.get("key") or campaign.get("name")
+    if isinstance(campaign, str):
+        return True
+    url = properties.get("url")
+    return isinstance(url, str) and "utm_campaign" in parse_qs(urlsplit(url).query)
+
+
+def event_properties(message: SegmentMessage) -> dict[str, Any]:
+    """A track or page call's properties; when they name no campaign, with the UTM tags of
+    `context.campaign` (`utm_campaign` = its name), so the touch is the campaign's."""
+    properties = message.properties
+    campaign = message.context.get("campaign")
+    if not isinstance(campaign, dict) or _names_campaign(properties):
+        return properties
+    tags = {
+        tag: value.strip()
+        for field, tag in UTM_TAGS.items()
+        if isinstance(value := campaign.get(field), str) and value.strip()
+    }
+    if "utm_campaign" not in tags:
+        return properties
+    return {**tags, **properties}
