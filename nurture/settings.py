@@ -43,7 +43,8 @@ class WriteKey(BaseModel):
     key its new leads are attributed to when they carry no `source` trait."""
 
     key: SecretStr = Field(min_length=1)
-    campaign: str | None = None
+    # Held to a lead's `source` rules, so a mistyped one stops the start, not every identify.
+    campaign: str | None = Field(default=None, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$")
 
 
 def _parse_write_keys(value: object) -> object:

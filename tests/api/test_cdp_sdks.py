@@ -214,6 +214,19 @@ async def test_the_http_api_calls_take_one_message_each(
         assert r.json()["messages"][0]["status"] == "ignored"
 
 
+async def test_a_lead_known_before_keeps_the_campaign_it_came_from(
+    stack: ApiServer, http: httpx.AsyncClient, engine: Engine
+) -> None:
+    email = "known@customer.example.com"
+    lead = {"email": email, "name": "Known", "scenario": "whitepaper", "source": "wp-2026-q4"}
+    assert (await http.post("/v1/leads", json=lead, headers=stack.admin)).status_code == 201
+    identify = {"userId": "k-1", "traits": {"email": email, "title": "CTO"}}
+    r = await http.post("/v1/identify", json=identify, headers=_basic(SEGMENT_KEY))
+    assert r.status_code == 200 and r.json()["messages"][0]["created"] is False, r.text
+    row = lead_by_email(engine, email)
+    assert row is not None and (row.source, row.job_title) == ("wp-2026-q4", "CTO")
+
+
 async def test_a_batch_taken_in_part_is_a_200_and_the_rejected_are_logged(
     stack: ApiServer, http: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
 ) -> None:
