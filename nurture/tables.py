@@ -97,6 +97,20 @@ class LeadEvent(SQLModel, table=True):
     score_after: int = 0
 
 
+class Touch(SQLModel, table=True):
+    """A campaign reaching a lead: the lead's source at intake, or an event naming a
+    campaign (nurture.rules.touches). Multi-touch attribution credits these, in time order."""
+
+    __table_args__ = (sa.UniqueConstraint("lead_id", "ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    lead_id: uuid.UUID = Field(foreign_key="lead.id", index=True)
+    campaign: str = Field(index=True, max_length=100)
+    kind: str = Field(max_length=60)  # "intake", or the event's type
+    at: datetime = _ts(nullable=False)
+    ref: str = Field(max_length=200)  # the event_id, or nurture.rules.touches.intake_ref
+
+
 class ScoreChange(SQLModel, table=True):
     __tablename__ = "score_change"
 

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from nurture.models import NoteRecord, ScoreRecord, StageRecord, StepRecord
+from nurture.repo import touches
 from nurture.tables import (
     EmailMessage,
     Lead,
@@ -52,16 +53,19 @@ def upsert_lead(
         session.add(lead)
         try:
             session.flush()
-            return lead, True
         except IntegrityError:  # a concurrent intake of the same email won the race
             session.rollback()
             existing = session.exec(select(Lead).where(Lead.email == email)).one()
+        else:
+            touches.add_intake(session, lead.id, lead.source, lead.created_at)
+            return lead, True
     for name, value in fields.items():
         if value is not None and value != "" and value != {}:
             setattr(existing, name, value)
     existing.updated_at = utcnow()
     session.add(existing)
     session.flush()
+    touches.add_intake(session, existing.id, existing.source, existing.updated_at)
     return existing, False
 
 
@@ -256,6 +260,14 @@ def record_score(session: Session, rec: ScoreRecord) -> None:
     for applied in rec.events:
         if applied.event.event_id in already:
             continue
+        touches.add_event(
+            session,
+            lead_id,
+            applied.event.event_id,
+            applied.event.type,
+            applied.event.properties,
+            applied.event.occurred_at,
+        )
         session.add(
             LeadEvent(
                 lead_id=lead_id,
