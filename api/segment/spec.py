@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 import zoneinfo
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from api.errors import Invalid, TooLarge
 from api.schemas.events import MAX_EVENTS_PER_REQUEST
@@ -15,6 +14,7 @@ from api.schemas.segment import SegmentMessage
 from nurture.mail import LANGUAGES
 from nurture.models import EventType
 from nurture.repo import segment as identities
+from nurture.rules.touches import campaign_of
 from scenarios import segment_events
 
 
@@ -130,26 +130,13 @@ UTM_TAGS = {
 }
 
 
-def _names_campaign(properties: dict[str, Any]) -> bool:
-    """Whether an event's own properties name its campaign (the touch rule reads the same:
-    `utm_campaign`, `campaign` as text or `{key|name}`, or a `url` tagged utm_campaign)."""
-    if isinstance(properties.get("utm_campaign"), str):
-        return True
-    campaign = properties.get("campaign")
-    if isinstance(campaign, dict):
-        campaign = campaign.get("key") or campaign.get("name")
-    if isinstance(campaign, str):
-        return True
-    url = properties.get("url")
-    return isinstance(url, str) and "utm_campaign" in parse_qs(urlsplit(url).query)
-
-
-def event_properties(message: SegmentMessage) -> dict[str, Any]:
+def event_properties(message: SegmentMessage, event_type: EventType) -> dict[str, Any]:
     """A track or page call's properties; when they name no campaign, with the UTM tags of
-    `context.campaign` (`utm_campaign` = its name), so the touch is the campaign's."""
+    `context.campaign` (`utm_campaign` = its name), so the touch (nurture.rules.touches)
+    is that campaign's."""
     properties = message.properties
     campaign = message.context.get("campaign")
-    if not isinstance(campaign, dict) or _names_campaign(properties):
+    if not isinstance(campaign, dict) or campaign_of(event_type.value, properties) is not None:
         return properties
     tags = {
         tag: value.strip()

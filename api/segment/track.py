@@ -50,7 +50,7 @@ async def track(state: AppState, messages: dict[int, SegmentMessage]) -> dict[in
                 lead_id=lead.id,
                 type=event_type,
                 occurred_at=m.occurred_at,
-                properties=event_properties(m),
+                properties=event_properties(m, event_type),
             )
         except ValidationError as err:
             out[i] = rejected(i, m, describe_validation(list(err.errors()))[0])

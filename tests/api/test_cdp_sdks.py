@@ -22,12 +22,12 @@ import pytest
 from rudderstack.analytics import Client as RudderClient
 from segment.analytics import Client as SegmentClient
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from temporalio.testing import WorkflowEnvironment
 
 from nurture.mailsink import MailSink
 from nurture.settings import Settings
-from nurture.tables import Lead
+from nurture.tables import Lead, Touch
 from tests.utils.api import lead_when
 from tests.utils.stack import REPS, ApiServer, running_worker, serve_api
 from worker import prepare_database
@@ -110,6 +110,12 @@ def lead_by_email(engine: Engine, email: str) -> Lead | None:
         return session.exec(select(Lead).where(Lead.email == email)).first()
 
 
+def touches(engine: Engine, lead_id: uuid.UUID) -> list[tuple[str, str, str]]:
+    with Session(engine) as session:
+        rows = session.exec(select(Touch).where(Touch.lead_id == lead_id).order_by(col(Touch.id)))
+        return [(t.campaign, t.kind, t.ref) for t in rows]
+
+
 def events(lead: dict[str, Any]) -> list[dict[str, Any]]:
     return [e["data"] for e in lead["timeline"] if e["kind"] == "event"]
 
@@ -165,6 +171,11 @@ async def test_identify_track_page_and_flush_reach_the_lead(
     assert page_event["properties"] == {"path": "/pricing", "campaign": "pricing-ads"}
     assert webinar_event["occurred_at"] == AT.isoformat()
     assert lead["score"] == 10 + 20 + 15  # sweet-spot size, the webinar once, the pricing page
+    assert touches(engine, row.id) == [  # what attribution credits, each once
+        (CAMPAIGNS[sdk], "intake", f"intake:{CAMPAIGNS[sdk]}"),
+        ("webinar-2026-q4", "webinar_attended", f"w-{sdk}"),
+        ("pricing-ads", "pricing_page_view", f"p-{sdk}"),
+    ]
 
 
 @pytest.mark.parametrize("sdk", ["segment", "rudder"])
