@@ -25,6 +25,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from temporalio.testing import WorkflowEnvironment
 
+from api.main import create_app
 from nurture.mailsink import MailSink
 from nurture.settings import Settings
 from nurture.tables import Lead, Touch
@@ -327,3 +328,22 @@ async def test_without_write_keys_the_sdk_paths_say_what_to_set(
         r = await http.post("/v1/batch", json={"batch": []}, headers=_basic("dev-write-key"))
     status, _, message = _sdk_error(r)
     assert status == 401 and "set NURTURE_SEGMENT_WRITE_KEYS" in message
+
+
+async def test_server_errors_on_the_sdk_paths_keep_the_envelope_and_read_as_sdk_errors(
+    dev_env: WorkflowEnvironment, settings: Settings, http: httpx.AsyncClient
+) -> None:
+    r = await http.get("/v1/batch")  # the method the path lacks: 405, readable by the SDKs
+    assert _sdk_error(r)[:2] == (405, "method_not_allowed")
+    app = create_app(settings, client=dev_env.client)
+
+    @app.get("/v1/track")
+    def broken() -> None:
+        raise RuntimeError("a bug")
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+        r = await client.get("/v1/track")
+    status, code, message = _sdk_error(r)
+    assert (status, code) == (500, "internal_error") and "logged as" in message
+    assert r.json()["error"]["details"]["reference"] in message
