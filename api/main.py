@@ -26,6 +26,7 @@ from api.routes import (
     tracking,
 )
 from api.segment import endpoint as segment
+from api.segment import sdk_endpoint as segment_sdks
 from nurture.db import create_schema, make_engine
 from nurture.settings import Settings, get_settings
 from nurture.temporal import connect
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
     app.include_router(leads.router)
     app.include_router(events.router)
     app.include_router(segment.router)
+    app.include_router(segment_sdks.router)
     app.include_router(handoffs.router)
     app.include_router(health.router)
     app.include_router(tracking.router)
