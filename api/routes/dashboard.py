@@ -6,8 +6,6 @@ manager opens /dashboard and the browser asks; scripts may send the bearer token
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -18,6 +16,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
 
 from api.auth import BrowserAdmin
+from api.csv_export import CSV, csv_response
 from api.deps import DbDep
 from api.responses import errors
 from api.schemas.kpi import CampaignKey, From, To
@@ -88,22 +87,6 @@ async def dashboard(
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
 
-def _csv(rows: list[dict[str, Any]], name: str) -> Response:
-    out = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return Response(
-        out.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-    )
-
-
-CSV = {"type": "string", "description": "a header row, then one row per item"}
-
-
 @router.get(
     "/v1/kpi/{name}.csv",
     response_class=Response,
@@ -126,4 +109,4 @@ async def kpi_csv(
     overall figures rep `(all)`; reject reasons (in the SLA and scoring JSON) are their own
     table.
     """
-    return _csv(await service.table(db, name, start, end, campaign), name)
+    return csv_response(await service.table(db, name, start, end, campaign), name)
