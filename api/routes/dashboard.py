@@ -7,7 +7,7 @@ manager opens /dashboard and the browser asks; scripts may send the bearer token
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlencode
 
 import jinja2

@@ -33,9 +33,7 @@ def attribution(session: Session, period: Period, model: AttributionModel) -> At
         model=model,
         start=period.start,
         end=period.end,
-        campaigns=[
-            AttributedCampaign.model_validate(r, from_attributes=True) for r in table
-        ],
+        campaigns=[AttributedCampaign.model_validate(r, from_attributes=True) for r in table],
         total=AttributionTotal.model_validate(total, from_attributes=True),
     )
 

@@ -33,7 +33,7 @@ WON = HandoffStatus.WON.value
 def _window(
     column: sa.ColumnElement[datetime], start: datetime | None, end: datetime | None
 ) -> sa.ColumnElement[bool]:
-    where = [column.is_not(None)]
+    where: list[sa.ColumnElement[bool]] = [column.is_not(None)]
     if start is not None:
         where.append(column >= start)
     if end is not None:
@@ -66,12 +66,12 @@ def _deals() -> sa.Subquery:
         else_=None,
     )
     return (
-        select(
-            Handoff.lead_id,
+        sa.select(
+            col(Handoff.lead_id),
             sa.func.coalesce(opportunity.c.at, won_at).label("opened_at"),
             sa.func.coalesce(opportunity.c.amount, Handoff.amount).label("pipeline"),
             won_at.label("won_at"),
-            Handoff.amount.label("amount"),  # type: ignore[attr-defined]
+            col(Handoff.amount).label("amount"),
         )
         .outerjoin(opportunity, opportunity.c.handoff_id == Handoff.id)
         .where(sa.or_(opportunity.c.at.is_not(None), col(Handoff.status) == WON))
@@ -99,8 +99,12 @@ def journeys(session: Session, start: datetime | None, end: datetime | None) -> 
         touches[lead_id].append(TouchAt(campaign, at))
     mql_at = dict(session.exec(select(mql.c.lead_id, mql.c.at).where(mql.c.lead_id.in_(ids))).all())
     lead_deals: dict[uuid.UUID, list[Deal]] = defaultdict(list)
-    for lead_id, opened_at, pipeline, won_at, amount in session.exec(
-        select(deals).where(deals.c.lead_id.in_(ids)).order_by(deals.c.opened_at)
+    for lead_id, opened_at, pipeline, won_at, amount in session.execute(
+        sa.select(
+            deals.c.lead_id, deals.c.opened_at, deals.c.pipeline, deals.c.won_at, deals.c.amount
+        )
+        .where(deals.c.lead_id.in_(ids))
+        .order_by(deals.c.opened_at)
     ).all():
         won = Decimal(amount or 0) if won_at is not None else Decimal(0)
         lead_deals[lead_id].append(Deal(opened_at, Decimal(pipeline or 0), won_at, won))
@@ -114,14 +118,16 @@ def touched_leads(
     session: Session, start: datetime | None, end: datetime | None
 ) -> tuple[dict[str, int], int]:
     """Distinct leads a campaign touched in [start, end), per campaign and in all."""
-    window = _window(col(Touch.at), start, end)
+    window = _window(Touch.__table__.c.at, start, end)  # type: ignore[attr-defined]
     per = session.exec(
-        select(Touch.campaign, sa.func.count(sa.distinct(Touch.lead_id)))
+        select(Touch.campaign, sa.func.count(sa.distinct(col(Touch.lead_id))))
         .where(window)
         .group_by(col(Touch.campaign))
     ).all()
-    everyone = session.exec(select(sa.func.count(sa.distinct(Touch.lead_id))).where(window)).one()
-    return {campaign: n for campaign, n in per}, everyone
+    everyone = session.exec(
+        select(sa.func.count(sa.distinct(col(Touch.lead_id)))).where(window)
+    ).one()
+    return dict(per), everyone
 
 
 def campaigns(session: Session) -> dict[str, CampaignInfo]:

@@ -37,7 +37,11 @@ def test_the_four_models_on_three_touches() -> None:
     path = ["wp", "expo", "ads"]
     assert shares(M.FIRST, path) == {"wp": 1}
     assert shares(M.LAST, path) == {"ads": 1}
-    assert shares(M.LINEAR, path) == {"wp": Fraction(1, 3), "expo": Fraction(1, 3), "ads": Fraction(1, 3)}
+    assert shares(M.LINEAR, path) == {
+        "wp": Fraction(1, 3),
+        "expo": Fraction(1, 3),
+        "ads": Fraction(1, 3),
+    }
     assert shares(M.POSITION, path) == {
         "wp": Fraction(2, 5),
         "expo": Fraction(1, 5),
