@@ -19,9 +19,12 @@ from api.auth import BrowserAdmin
 from api.csv_export import CSV, csv_response
 from api.deps import DbDep
 from api.responses import errors
+from api.schemas.attribution import ModelQuery
 from api.schemas.kpi import CampaignKey, From, To
+from api.services import attribution_panel
 from api.services import dashboard as service
 from api.services.kpi import Period
+from nurture.rules.attribution import AttributionModel
 
 router = APIRouter(tags=["dashboard"])
 _templates = jinja2.Environment(
@@ -29,6 +32,7 @@ _templates = jinja2.Environment(
     autoescape=True,
 )
 _templates.filters["pct"] = lambda v: "–" if v is None else f"{v * 100:.1f}%"
+_templates.filters.update(attribution_panel.FILTERS)
 LABELS = {
     "new": "New leads",
     "nurturing": "Nurturing",
@@ -51,11 +55,14 @@ async def dashboard(
     start: From = None,
     end: To = None,
     campaign: CampaignKey = None,
+    model: ModelQuery = AttributionModel.POSITION,
 ) -> HTMLResponse:
-    """Funnel, campaign ROI, email rates, SLA compliance and the scoring review, each filtered
-    by date and campaign (the page says which date each panel means)."""
+    """Funnel, campaign ROI (with revenue by attribution `model`), email rates, SLA compliance
+    and the scoring review, each filtered by date and campaign (the page says which date each
+    panel means)."""
     period = Period.of(start, end, campaign or None)
     data = await service.dashboard(db, period)
+    attribution = await attribution_panel.panel(db, start, end, period.campaign, model)
     funnel = [
         {"stage": s.stage, "label": LABELS[s.stage], "count": s.count, "rate": s.rate_from_previous}
         for s in data.funnel.overall.stages
@@ -83,6 +90,7 @@ async def dashboard(
         sla=data.sla,
         scoring=data.scoring,
         mail=data.mail,
+        attribution=attribution,
     )
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
