@@ -10,14 +10,14 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
-from playwright.async_api import Page
+from playwright.async_api import Page, ViewportSize
 
 from api.services.attribution_panel import credit, money, percent
 from tests.utils.browser import ARTIFACTS, apply_campaign, dashboard_in_chromium
 from tests.utils.journeys import multi_touch_journey
 from tests.utils.stack import ApiServer
 
-PHONE = {"width": 390, "height": 844}
+PHONE = ViewportSize(width=390, height=844)
 
 
 async def _shown(page: Page) -> dict[str, dict[str, str]]:
