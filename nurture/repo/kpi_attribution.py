@@ -19,6 +19,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 
 from nurture.models import HandoffStatus, SlaEventKind
@@ -31,7 +32,9 @@ WON = HandoffStatus.WON.value
 
 
 def _window(
-    column: sa.ColumnElement[datetime], start: datetime | None, end: datetime | None
+    column: sa.ColumnElement[datetime] | Mapped[datetime],
+    start: datetime | None,
+    end: datetime | None,
 ) -> sa.ColumnElement[bool]:
     where: list[sa.ColumnElement[bool]] = [column.is_not(None)]
     if start is not None:
@@ -118,7 +121,7 @@ def touched_leads(
     session: Session, start: datetime | None, end: datetime | None
 ) -> tuple[dict[str, int], int]:
     """Distinct leads a campaign touched in [start, end), per campaign and in all."""
-    window = _window(Touch.__table__.c.at, start, end)  # type: ignore[attr-defined]
+    window = _window(col(Touch.at), start, end)
     per = session.exec(
         select(Touch.campaign, sa.func.count(sa.distinct(col(Touch.lead_id))))
         .where(window)
