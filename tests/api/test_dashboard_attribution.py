@@ -27,7 +27,7 @@ async def _shown(page: Page) -> dict[str, dict[str, str]]:
         key = await row.get_attribute("data-key") or ""
         cells = {}
         for name in ("touched_leads", "mqls", "pipeline", "won_revenue", "cost", "roi"):
-            cells[name] = (await row.locator(f"td.{name}").text_content() or "").strip()
+            cells[name] = (await row.locator(f"td[data-field={name}]").text_content() or "").strip()
         rows[key] = cells
     return rows
 
@@ -82,7 +82,9 @@ async def test_the_model_switch_and_the_csv(stack: ApiServer, http: httpx.AsyncC
         assert seen["first"]["expo"]["won_revenue"] == "900,000"
         assert seen["last"]["wp"]["won_revenue"] == "900,000"
         assert len({s["wp"]["won_revenue"] for s in seen.values()}) == 3  # the switch changes them
-        total = await page.get_attribute("#attribution-total th.won_revenue", "data-value")
+        total = await page.get_attribute(
+            "#attribution-total th[data-field=won_revenue]", "data-value"
+        )
         assert total == "900000.00"
 
         # The page's filters keep the model, and the CSV link follows it.
