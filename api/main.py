@@ -14,6 +14,7 @@ from api.database import Database
 from api.deps import AppState
 from api.responses import APP_WIDE
 from api.routes import (
+    attribution,
     campaigns,
     dashboard,
     events,
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
     app.include_router(health.router)
     app.include_router(tracking.router)
     app.include_router(campaigns.router)
+    app.include_router(attribution.router)  # before the dashboard's /v1/kpi/{name}.csv
     app.include_router(dashboard.router)
     app.include_router(rep_links.router)
     app.include_router(sales_workspace.router)

@@ -6,10 +6,8 @@ manager opens /dashboard and the browser asks; scripts may send the bearer token
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlencode
 
 import jinja2
@@ -18,11 +16,15 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
 
 from api.auth import BrowserAdmin
+from api.csv_export import CSV, csv_response
 from api.deps import DbDep
 from api.responses import errors
+from api.schemas.attribution import ModelQuery
 from api.schemas.kpi import CampaignKey, From, To
+from api.services import attribution_panel
 from api.services import dashboard as service
 from api.services.kpi import Period
+from nurture.rules.attribution import AttributionModel
 
 router = APIRouter(tags=["dashboard"])
 _templates = jinja2.Environment(
@@ -30,6 +32,7 @@ _templates = jinja2.Environment(
     autoescape=True,
 )
 _templates.filters["pct"] = lambda v: "–" if v is None else f"{v * 100:.1f}%"
+_templates.filters.update(attribution_panel.FILTERS)
 LABELS = {
     "new": "New leads",
     "nurturing": "Nurturing",
@@ -52,11 +55,14 @@ async def dashboard(
     start: From = None,
     end: To = None,
     campaign: CampaignKey = None,
+    model: ModelQuery = AttributionModel.POSITION,
 ) -> HTMLResponse:
-    """Funnel, campaign ROI, email rates, SLA compliance and the scoring review, each filtered
-    by date and campaign (the page says which date each panel means)."""
+    """Funnel, campaign ROI (with revenue by attribution `model`), email rates, SLA compliance
+    and the scoring review, each filtered by date and campaign (the page says which date each
+    panel means)."""
     period = Period.of(start, end, campaign or None)
     data = await service.dashboard(db, period)
+    attribution = await attribution_panel.panel(db, start, end, period.campaign, model)
     funnel = [
         {"stage": s.stage, "label": LABELS[s.stage], "count": s.count, "rate": s.rate_from_previous}
         for s in data.funnel.overall.stages
@@ -84,24 +90,9 @@ async def dashboard(
         sla=data.sla,
         scoring=data.scoring,
         mail=data.mail,
+        attribution=attribution,
     )
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
-
-
-def _csv(rows: list[dict[str, Any]], name: str) -> Response:
-    out = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return Response(
-        out.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-    )
-
-
-CSV = {"type": "string", "description": "a header row, then one row per item"}
 
 
 @router.get(
@@ -126,4 +117,4 @@ async def kpi_csv(
     overall figures rep `(all)`; reject reasons (in the SLA and scoring JSON) are their own
     table.
     """
-    return _csv(await service.table(db, name, start, end, campaign), name)
+    return csv_response(await service.table(db, name, start, end, campaign), name)
