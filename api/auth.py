@@ -6,6 +6,8 @@
 - `SignedBody`: the raw body once its `X-Nurture-Signature` (nurture.signing) is checked.
 - `IntakeBody`: lead intake takes a signed body (form tools) or the admin token (people).
 - `SegmentBody`: a CDP proves it holds the webhook secret one of three ways (see there).
+- `SdkSourceDep`: a CDP SDK (Segment's, RudderStack's) names its source by a write key
+  (NURTURE_SEGMENT_WRITE_KEYS), as the Basic user name or `writeKey` in the body.
 - `link_actor`: a rep's one-click link from the handoff mail (nurture.rep_links) stands for
   that rep, on that handoff, for that action only.
 - `BrowserAdmin`: pages a browser opens (the dashboard) take HTTP Basic with the admin token
@@ -20,6 +22,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,10 +32,10 @@ from fastapi import Depends, Request
 
 from api.deps import AppState, StateDep
 from api.errors import Forbidden, SegmentUnauthorized, SignInRequired, Unauthorized
-from api.parsing import read_body
+from api.parsing import decoded_body, read_body
 from nurture import rep_links, signing
 from nurture.repo import reps
-from nurture.settings import Settings
+from nurture.settings import Settings, WriteKey
 from nurture.tables import Rep
 
 SEGMENT_HEADER = "X-Signature"
@@ -172,8 +175,8 @@ async def intake_body(request: Request, state: StateDep) -> bytes:
 IntakeBody = Annotated[bytes, Depends(intake_body)]
 
 
-def _basic_password(header: str, refuse: type[Unauthorized]) -> str | None:
-    """The password of HTTP Basic credentials; None when the header is another scheme."""
+def _basic_credentials(header: str, refuse: type[Unauthorized]) -> tuple[str, str] | None:
+    """The user name and password of HTTP Basic credentials; None for another scheme."""
     scheme, _, encoded = header.partition(" ")
     if scheme.lower() != "basic":
         return None
@@ -181,7 +184,14 @@ def _basic_password(header: str, refuse: type[Unauthorized]) -> str | None:
         decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
         raise refuse("malformed HTTP Basic credentials") from None
-    return decoded.partition(":")[2]
+    user, _, password = decoded.partition(":")
+    return user, password
+
+
+def _basic_password(header: str, refuse: type[Unauthorized]) -> str | None:
+    """The password of HTTP Basic credentials; None when the header is another scheme."""
+    credentials = _basic_credentials(header, refuse)
+    return credentials[1] if credentials else None
 
 
 def _check_segment_signature(header: str, body: bytes, secret: str) -> None:
@@ -226,6 +236,71 @@ async def segment_body(request: Request, state: StateDep) -> bytes:
 
 
 SegmentBody = Annotated[bytes, Depends(segment_body)]
+
+
+@dataclass(frozen=True)
+class SdkSource:
+    """A request from a CDP source's SDK: its (decompressed) body, and the campaign key its
+    write key names for new leads without a `source` trait."""
+
+    body: bytes
+    campaign: str | None
+
+
+NO_WRITE_KEY = (
+    "send the source's write key as the HTTP Basic user name (the SDKs do, given "
+    "write_key) or as writeKey in the JSON body"
+)
+
+
+def _source_of(given: str, keys: list[WriteKey]) -> WriteKey | None:
+    """The configured key equal to `given`, every key compared in constant time."""
+    found = None
+    for key in keys:
+        if hmac.compare_digest(given.encode(), key.key.get_secret_value().encode()):
+            found = key
+    return found
+
+
+def _body_write_key(body: bytes) -> str | None:
+    """`writeKey` of a JSON object body (Segment's HTTP API takes it there too)."""
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return None
+    key = payload.get("writeKey") if isinstance(payload, dict) else None
+    return key if isinstance(key, str) and key else None
+
+
+async def sdk_source(request: Request, state: StateDep) -> SdkSource:
+    """The source a CDP SDK's request comes from, by its write key; 401 when it names none.
+
+    Segment's and RudderStack's SDKs send `Authorization: Basic <writeKey>:` (the key as user
+    name, no password); a key given as the password with an empty user name is taken too.
+    A wrong key in the header is refused before the body is read.
+    """
+    keys = state.settings.segment_write_keys
+    if not keys:
+        raise SegmentUnauthorized(
+            "no write keys are configured: set NURTURE_SEGMENT_WRITE_KEYS "
+            "(key=campaign,key2=campaign-b) and give the SDK one of them as its write key"
+        )
+    credentials = _basic_credentials(request.headers.get("Authorization", ""), SegmentUnauthorized)
+    given = (credentials[0] or credentials[1]) if credentials else None
+    if credentials is not None and not given:
+        raise SegmentUnauthorized(f"the HTTP Basic credentials are empty; {NO_WRITE_KEY}")
+    if given is not None and _source_of(given, keys) is None:
+        raise SegmentUnauthorized("the write key is not one of NURTURE_SEGMENT_WRITE_KEYS")
+    body = await decoded_body(request)
+    given = given or _body_write_key(body)
+    source = _source_of(given, keys) if given else None
+    if source is None:
+        wrong = "the writeKey in the body is not one of NURTURE_SEGMENT_WRITE_KEYS"
+        raise SegmentUnauthorized(wrong if given else NO_WRITE_KEY)
+    return SdkSource(body, source.campaign)
+
+
+SdkSourceDep = Annotated[SdkSource, Depends(sdk_source)]
 
 
 def browser_admin(request: Request, state: StateDep) -> None:

@@ -17,23 +17,23 @@ from starlette.routing import Match
 from temporalio.service import RPCError
 
 from api.errors import DomainError, Unauthorized, from_temporal
+from api.schemas.errors import error_body
 from api.server_errors import CatchAll
 from nurture.validation import describe_validation
 
 
-def _body(code: str, message: str, details: Any = None) -> dict[str, Any]:
-    error: dict[str, Any] = {"code": code, "message": message}
-    if details is not None:
-        error["details"] = details
-    return {"error": error}
+def _body(request: Request, code: str, message: str, details: Any = None) -> dict[str, Any]:
+    return error_body(code, message, details, path=request.url.path)
 
 
-def _domain_response(exc: DomainError) -> JSONResponse:
+def _domain_response(request: Request, exc: DomainError) -> JSONResponse:
     headers = None
     if exc.status_code == 401:
         headers = {"WWW-Authenticate": exc.challenge if isinstance(exc, Unauthorized) else "Bearer"}
     return JSONResponse(
-        _body(exc.code, exc.message, exc.details), status_code=exc.status_code, headers=headers
+        _body(request, exc.code, exc.message, exc.details),
+        status_code=exc.status_code,
+        headers=headers,
     )
 
 
@@ -59,11 +59,11 @@ def install(app: FastAPI) -> None:
     app.add_middleware(CatchAll)
 
     @app.exception_handler(DomainError)
-    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        return _domain_response(exc)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        return _domain_response(request, exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
             {**e, "loc": tuple(e.get("loc", ()))[1:]}
             if tuple(e.get("loc", ()))[:1] in {(p,) for p in _REQUEST_PARTS}
@@ -72,10 +72,10 @@ def install(app: FastAPI) -> None:
         ]
         if any(e.get("type") == "json_invalid" for e in errors):
             return JSONResponse(
-                _body("malformed_body", "the body is not valid JSON"), status_code=400
+                _body(request, "malformed_body", "the body is not valid JSON"), status_code=400
             )
         summary, details = describe_validation(errors)
-        return JSONResponse(_body("invalid", summary, details), status_code=422)
+        return JSONResponse(_body(request, "invalid", summary, details), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
@@ -97,19 +97,21 @@ def install(app: FastAPI) -> None:
                 return HTMLResponse(NO_SUCH_PAGE, status_code=404)
             message = f"no endpoint {request.url.path}; the API is listed at /docs"
         elif exc.status_code == 400 and exc.detail == "There was an error parsing the body":
-            return JSONResponse(_body("malformed_body", "the body is not valid JSON"), 400)
+            return JSONResponse(_body(request, "malformed_body", "the body is not valid JSON"), 400)
         else:
             message = str(exc.detail)
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return JSONResponse(_body(code, message), status_code=exc.status_code, headers=headers)
+        return JSONResponse(
+            _body(request, code, message), status_code=exc.status_code, headers=headers
+        )
 
-    async def _temporal(_: Request, exc: Exception) -> JSONResponse:
+    async def _temporal(request: Request, exc: Exception) -> JSONResponse:
         """A Temporal failure no service gave a meaning of its own: the engine is away (503),
         refused the payload (422); anything else is a bug, for the last-resort 500."""
         mapped = from_temporal(exc)
         if mapped is None:
             raise exc
-        return _domain_response(mapped)
+        return _domain_response(request, mapped)
 
     app.add_exception_handler(RPCError, _temporal)
     app.add_exception_handler(RuntimeError, _temporal)  # the SDK's "Failed client connect"

@@ -89,6 +89,11 @@ class TooLarge(DomainError):
     code = "too_large"
 
 
+class UnsupportedEncoding(DomainError):
+    status_code = 415
+    code = "unsupported_encoding"
+
+
 class Unavailable(DomainError):
     status_code = 503
     code = "unavailable"

@@ -14,6 +14,7 @@ from api.database import Database
 from api.deps import AppState
 from api.responses import APP_WIDE
 from api.routes import (
+    attribution,
     campaigns,
     dashboard,
     events,
@@ -26,6 +27,7 @@ from api.routes import (
     tracking,
 )
 from api.segment import endpoint as segment
+from api.segment import sdk_endpoint as segment_sdks
 from nurture.db import create_schema, make_engine
 from nurture.settings import Settings, get_settings
 from nurture.temporal import connect
@@ -69,10 +71,12 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
     app.include_router(leads.router)
     app.include_router(events.router)
     app.include_router(segment.router)
+    app.include_router(segment_sdks.router)
     app.include_router(handoffs.router)
     app.include_router(health.router)
     app.include_router(tracking.router)
     app.include_router(campaigns.router)
+    app.include_router(attribution.router)  # before the dashboard's /v1/kpi/{name}.csv
     app.include_router(dashboard.router)
     app.include_router(rep_links.router)
     app.include_router(sales_workspace.router)

@@ -5,14 +5,16 @@ Routes that check a signature read the raw bytes first (api.auth), then parse th
 
 from __future__ import annotations
 
+import contextlib
 import json
+import zlib
 from functools import cache
 from typing import Any, TypeVar
 
 from fastapi import Request
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from api.errors import Invalid, MalformedBody, TooLarge
+from api.errors import Invalid, MalformedBody, TooLarge, UnsupportedEncoding
 from nurture.validation import describe_validation
 
 T = TypeVar("T")
@@ -33,6 +35,47 @@ async def read_body(request: Request) -> bytes:
             raise TooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+# zlib's window bits: a gzip member; a zlib stream (HTTP's "deflate"); a raw deflate stream.
+_WINDOWS = {"gzip": (31,), "x-gzip": (31,), "deflate": (15, -15)}
+
+
+async def decoded_body(request: Request) -> bytes:
+    """The body as read_body reads it, then decompressed by its `Content-Encoding` (gzip,
+    as the CDP SDKs send by default, or deflate) to at most MAX_BODY_BYTES: a small body
+    that inflates beyond that (a gzip bomb) is refused while inflating."""
+    body = await read_body(request)
+    encoding = request.headers.get("Content-Encoding", "").strip().lower()
+    if encoding in ("", "identity"):
+        return body
+    windows = _WINDOWS.get(encoding)
+    if windows is None:
+        raise UnsupportedEncoding(
+            f"Content-Encoding {encoding!r} is not supported; send gzip, deflate or none"
+        )
+    for window in windows[:-1]:  # deflate: a zlib stream, as RFC 9110 says, or raw
+        with contextlib.suppress(zlib.error):
+            return _inflate(body, window)
+    try:
+        return _inflate(body, windows[-1])
+    except zlib.error:
+        raise MalformedBody(f"the body is not valid {encoding} data") from None
+
+
+def _inflate(data: bytes, window: int) -> bytes:
+    """Every member of a compressed body (gzip allows several), refusing more than the cap."""
+    out = bytearray()
+    rest = data
+    while rest:
+        inflater = zlib.decompressobj(window)
+        out += inflater.decompress(rest, MAX_BODY_BYTES + 1 - len(out))
+        if len(out) > MAX_BODY_BYTES or inflater.unconsumed_tail:
+            raise TooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes once decompressed")
+        if not inflater.eof:
+            raise zlib.error("truncated")
+        rest = inflater.unused_data
+    return bytes(out)
 
 
 def parse(adapter: TypeAdapter[T], body: bytes) -> T:

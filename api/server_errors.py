@@ -18,6 +18,8 @@ from sqlalchemy import exc as sa_exc
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.schemas.errors import error_body
+
 log = logging.getLogger("nurture.api.errors")
 
 RETRY_AFTER_SECONDS = 5
@@ -60,11 +62,8 @@ def database_unavailable(exc: BaseException) -> str | None:
     return None
 
 
-def _envelope(code: str, message: str, details: Any = None) -> dict[str, Any]:
-    error: dict[str, Any] = {"code": code, "message": message}
-    if details is not None:
-        error["details"] = details
-    return {"error": error}
+def _envelope(scope: Scope, code: str, message: str, details: Any = None) -> dict[str, Any]:
+    return error_body(code, message, details, path=str(scope.get("path", "")))
 
 
 def _where(scope: Scope) -> str:
@@ -88,6 +87,7 @@ def response_for(exc: Exception, scope: Scope) -> JSONResponse:
         log.warning("database unavailable (%s) in %s", reason, _where(scope))
         return JSONResponse(
             _envelope(
+                scope,
                 "database_unavailable",
                 "the database is busy or unreachable; retry the request in a few seconds",
             ),
@@ -109,6 +109,7 @@ def response_for(exc: Exception, scope: Scope) -> JSONResponse:
     )
     return JSONResponse(
         _envelope(
+            scope,
             "internal_error",
             f"the server failed to answer this request; it is logged as {reference}",
             {"reference": reference},

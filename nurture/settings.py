@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 DEV_WEBHOOK_SECRET = "dev-webhook-secret"
 DEV_SECRET_KEY = "dev-secret-key-change-me"
 DEV_ADMIN_TOKEN = "dev-admin-token"
+DEV_SEGMENT_WRITE_KEY = "dev-write-key"
 
 STATE_DIR = Path(".nurture")
 
@@ -35,6 +36,34 @@ class RepConfig(BaseModel):
             except (ZoneInfoNotFoundError, ValueError):
                 raise ValueError(f"{value!r} is not an IANA time zone like Asia/Tokyo") from None
         return value
+
+
+class WriteKey(BaseModel):
+    """A CDP source's write key (what its SDK sends as the Basic user name) and the campaign
+    key its new leads are attributed to when they carry no `source` trait."""
+
+    key: SecretStr = Field(min_length=1)
+    # Held to a lead's `source` rules, so a mistyped one stops the start, not every identify.
+    campaign: str | None = Field(default=None, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$")
+
+
+def _parse_write_keys(value: object) -> object:
+    """Accept `key=campaign,key2=campaign-b,key3` as well as a JSON object `{key: campaign}`."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("{"):
+        import json
+
+        pairs = json.loads(text)
+        if not isinstance(pairs, dict):
+            raise ValueError("NURTURE_SEGMENT_WRITE_KEYS as JSON must be an object")
+        return [{"key": k, "campaign": v or None} for k, v in pairs.items()]
+    keys = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, _, campaign = part.partition("=")
+        keys.append({"key": key.strip(), "campaign": campaign.strip() or None})
+    return keys
 
 
 def _parse_reps(value: object) -> object:
@@ -88,6 +117,8 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
     admin_token: SecretStr = SecretStr(DEV_ADMIN_TOKEN)
     sales_reps: Annotated[list[RepConfig], NoDecode] = Field(default_factory=list)
+    # CDP sources whose official SDKs post to /v1/batch: `key=campaign,...` (see WriteKey).
+    segment_write_keys: Annotated[list[WriteKey], NoDecode] = Field(default_factory=list)
     sales_webhook_url: str | None = None
     sales_webhook_secret: SecretStr | None = None
     # A Slack incoming webhook: its URL is its credential, so it is a secret, never logged.
@@ -124,6 +155,8 @@ class Settings(BaseSettings):
     def _split_reps(cls, data: object) -> object:
         if isinstance(data, dict) and "sales_reps" in data:
             data["sales_reps"] = _parse_reps(data["sales_reps"])
+        if isinstance(data, dict) and "segment_write_keys" in data:
+            data["segment_write_keys"] = _parse_write_keys(data["segment_write_keys"])
         return data
 
     @model_validator(mode="after")
@@ -139,12 +172,19 @@ class Settings(BaseSettings):
                         name="Tanaka Ken", email="ken.tanaka@sales.example.com", manager=manager
                     ),
                 ]
+            if not self.segment_write_keys:
+                self.segment_write_keys = [WriteKey(key=SecretStr(DEV_SEGMENT_WRITE_KEY))]
             return self
         dev_values = {
             "NURTURE_WEBHOOK_SECRET": (self.webhook_secret, DEV_WEBHOOK_SECRET),
             "NURTURE_SECRET_KEY": (self.secret_key, DEV_SECRET_KEY),
             "NURTURE_ADMIN_TOKEN": (self.admin_token, DEV_ADMIN_TOKEN),
         }
+        for i, write_key in enumerate(self.segment_write_keys):
+            dev_values[f"NURTURE_SEGMENT_WRITE_KEYS (key {i + 1})"] = (
+                write_key.key,
+                DEV_SEGMENT_WRITE_KEY,
+            )
         weak = [
             name
             for name, (value, dev) in dev_values.items()

@@ -6,10 +6,8 @@ manager opens /dashboard and the browser asks; scripts may send the bearer token
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlencode
 
 import jinja2
@@ -18,12 +16,16 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
 
 from api.auth import BrowserAdmin
+from api.csv_export import CSV, csv_response
 from api.deps import DbDep
 from api.responses import errors
+from api.schemas.attribution import ModelQuery
 from api.schemas.kpi import Bucket, CampaignKey, From, To
+from api.services import attribution_panel
 from api.services import dashboard as service
 from api.services.kpi import ZONE, Period
 from api.services.trend_charts import charts
+from nurture.rules.attribution import AttributionModel
 from nurture.rules.trends import Granularity
 
 router = APIRouter(tags=["dashboard"])
@@ -32,7 +34,7 @@ _templates = jinja2.Environment(
     autoescape=True,
 )
 _templates.filters["pct"] = lambda v: "–" if v is None else f"{v * 100:.1f}%"
-_templates.filters["money"] = lambda v: "–" if v is None else f"{v:,.0f}"
+_templates.filters.update(attribution_panel.FILTERS)
 LABELS = {
     "new": "New leads",
     "nurturing": "Nurturing",
@@ -55,12 +57,15 @@ async def dashboard(
     start: From = None,
     end: To = None,
     campaign: CampaignKey = None,
+    model: ModelQuery = AttributionModel.POSITION,
     granularity: Bucket = Granularity.WEEK,
 ) -> HTMLResponse:
-    """Funnel, campaign ROI, trends, email rates, SLA compliance and the scoring review, each
-    filtered by date and campaign (the page says which date each panel means)."""
+    """Funnel, campaign ROI (with revenue by attribution `model`), trends (by week or month),
+    email rates, SLA compliance and the scoring review, each filtered by date and campaign
+    (the page says which date each panel means)."""
     period = Period.of(start, end, campaign or None)
     data = await service.dashboard(db, period, granularity)
+    attribution = await attribution_panel.panel(db, start, end, period.campaign, model)
     funnel = [
         {"stage": s.stage, "label": LABELS[s.stage], "count": s.count, "rate": s.rate_from_previous}
         for s in data.funnel.overall.stages
@@ -87,28 +92,13 @@ async def dashboard(
         sla=data.sla,
         scoring=data.scoring,
         mail=data.mail,
+        attribution=attribution,
         zone=ZONE.key,
         granularity=granularity.value,
         trends=charts(data.trends),
         trend_query=urlencode({k: v for k, v in {**filters, "period": granularity}.items() if v}),
     )
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
-
-
-def _csv(rows: list[dict[str, Any]], name: str) -> Response:
-    out = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return Response(
-        out.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-    )
-
-
-CSV = {"type": "string", "description": "a header row, then one row per item"}
 
 
 @router.get(
@@ -134,4 +124,4 @@ async def kpi_csv(
     overall figures rep `(all)`; reject reasons (in the SLA and scoring JSON) are their own
     table; the trends' overall buckets are campaign `(all)` (`period` applies to trends only).
     """
-    return _csv(await service.table(db, name, start, end, campaign, granularity), name)
+    return csv_response(await service.table(db, name, start, end, campaign, granularity), name)

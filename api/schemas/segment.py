@@ -12,6 +12,11 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 from api.schemas.events import MAX_EVENTS_PER_REQUEST
 from nurture.wire_types import Instant
 
+# The calls of Segment's HTTP tracking API, each at /v1/<call>, besides /v1/batch: the paths
+# the official SDKs (Segment's, RudderStack's) post to when nurture is their host.
+SDK_CALLS = ("identify", "track", "page", "screen", "group", "alias")
+SDK_PATHS = frozenset({"/v1/batch", *(f"/v1/{call}" for call in SDK_CALLS)})
+
 TEXT_OR_NUMBER_ID: dict[str, Any] = {
     "anyOf": [{"type": "string", "maxLength": 200}, {"type": "integer"}, {"type": "null"}]
 }
@@ -90,3 +95,11 @@ class SegmentResult(BaseModel):
     ignored: int
     rejected: int
     messages: list[MessageResult]
+
+
+class SdkAnswer(SegmentResult):
+    """What the SDK paths answer: Segment's `{"success": true}`, with each message's outcome."""
+
+    success: bool = Field(
+        default=True, description="true: the request was taken (see `rejected` for messages)"
+    )

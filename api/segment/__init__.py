@@ -7,6 +7,8 @@ nurture does not use are accepted and reported as ignored; a message that is wro
 rejected on its own without failing the others (api.segment.service).
 
 - `endpoint`: the route; `service`: one request's messages, dispatched and counted;
+- `sdk_endpoint`, `sdk`: the paths the CDP SDKs post to (/v1/batch, /v1/track...) when
+  nurture is their host, answered as Segment's API answers them;
 - `spec`: what nurture reads from a message (the models are in api.schemas.segment);
 - `leads`: the lead a message names, found by its keys or stored from an identify;
 - `results`: each message's outcome. Who may call is api.auth's `SegmentBody`.

@@ -28,7 +28,8 @@ async def identify(
 
     Args:
         scenario: for new leads without a `scenario` trait (else the long-term track).
-        source: campaign key for leads without a `source` trait.
+        source: campaign key for new leads without a `source` trait (a lead known before
+            keeps the campaign it came from).
     """
     out: dict[int, MessageResult] = {}
     keys: dict[int, LeadKeys] = {}
@@ -40,7 +41,7 @@ async def identify(
             out[i] = rejected(i, m, str(err))
     found = await state.db.run(find_leads, list(keys.values())) if keys else []
     known = dict(zip(keys, found, strict=True))
-    todo: dict[int, tuple[LeadIn, bool]] = {}
+    todo: dict[int, tuple[LeadIn, bool, bool]] = {}
     for i, m in messages.items():
         if i in out:
             continue
@@ -54,6 +55,7 @@ async def identify(
                 continue
             fields["email"] = lead.email
         fields.setdefault("scenario", scenario or DEFAULT_SCENARIO)
+        defaulted = bool(source) and "source" not in fields
         if source:
             fields.setdefault("source", source)
         try:
@@ -65,16 +67,17 @@ async def identify(
         if wrong is not None:
             out[i] = rejected(i, m, wrong)
             continue
-        todo[i] = (data, asked)
+        todo[i] = (data, asked, defaulted)
 
     by_email: dict[str, list[int]] = {}
-    for i, (data, _) in todo.items():
+    for i, (data, _, _) in todo.items():
         by_email.setdefault(str(data.email).lower(), []).append(i)
 
     async def one_person(indices: list[int]) -> None:  # in order, for the same email
         for i in indices:
-            data, asked = todo[i]
-            done = await apply_identity(state, data, profile_attributes(messages[i]), asked)
+            data, asked, defaulted = todo[i]
+            attributes = profile_attributes(messages[i])
+            done = await apply_identity(state, data, attributes, asked, source_defaulted=defaulted)
             out[i] = result(
                 i, messages[i], status="accepted", lead_id=done.lead.id, created=done.created
             )

@@ -80,22 +80,37 @@ class Identified:
     profile_changed: bool
 
 
-def store_identity(session: Session, data: LeadIn, attributes: dict[str, object]) -> Identified:
-    """Create or update the lead by email, keeping the attributes it had (CDP ids, language)."""
+def store_identity(
+    session: Session, data: LeadIn, attributes: dict[str, object], source_defaulted: bool = False
+) -> Identified:
+    """Create or update the lead by email, keeping the attributes it had (CDP ids, language).
+
+    Args:
+        source_defaulted: `data.source` is the destination's or write key's default, not a
+            trait: only a new lead takes it; one known before keeps the campaign it came from.
+    """
     before = repo.leads_by_ids_or_emails(session, (), [str(data.email)])
     old = profile_of(before[0]) if before else None
     kept = before[0].attributes if before else {}
-    fields = data.model_dump(exclude={"email", "scenario"})
+    excluded = {"email", "scenario"}
+    if before and source_defaulted:
+        excluded.add("source")
+    fields = data.model_dump(exclude=excluded)
     fields["attributes"] = {**kept, **data.attributes, **attributes}
     lead, created = repo.upsert_lead(session, str(data.email), data.scenario, fields)
     return Identified(lead, created, created or profile_of(lead) != old)
 
 
 async def apply_identity(
-    state: AppState, data: LeadIn, attributes: dict[str, object], scenario_asked: bool
+    state: AppState,
+    data: LeadIn,
+    attributes: dict[str, object],
+    scenario_asked: bool,
+    *,
+    source_defaulted: bool = False,
 ) -> Identified:
     """Store the identify and tell the lead's workflow what changed (nothing: no call)."""
-    done = await state.db.run(store_identity, data, attributes)
+    done = await state.db.run(store_identity, data, attributes, source_defaulted)
     state.leads.put(done.lead)
     switch = not done.created and scenario_asked and data.scenario != done.lead.scenario
     if done.lead.halted:

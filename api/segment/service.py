@@ -39,7 +39,14 @@ async def take(
     """
     if scenario is not None and unknown_scenario(scenario) is not None:
         raise Invalid(f"unknown scenario {scenario!r} in ?scenario=")
-    items, single = messages_of(parse(_json, body))
+    return await take_payload(state, parse(_json, body), scenario, source)
+
+
+async def take_payload(
+    state: AppState, payload: Any, scenario: str | None, source: str | None
+) -> SegmentResult:
+    """`take` of a body already parsed as JSON (the SDK paths shape theirs first)."""
+    items, single = messages_of(payload)
     results: dict[int, MessageResult] = {}
     parsed: dict[int, SegmentMessage] = {}
     for i, item in enumerate(items):

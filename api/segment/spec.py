@@ -14,6 +14,7 @@ from api.schemas.segment import SegmentMessage
 from nurture.mail import LANGUAGES
 from nurture.models import EventType
 from nurture.repo import segment as identities
+from nurture.rules.touches import campaign_of
 from scenarios import segment_events
 
 
@@ -117,3 +118,31 @@ def event_type_of(message: SegmentMessage) -> tuple[EventType | None, str]:
     found = segment_events.track_event_type(message.event)
     why = f"event {message.event!r} is not in the mapping (scenarios/segment_events.py)"
     return found, "" if found else why
+
+
+# Segment's `context.campaign` (the UTM parameters its libraries collect) as event properties.
+UTM_TAGS = {
+    "name": "utm_campaign",
+    "source": "utm_source",
+    "medium": "utm_medium",
+    "term": "utm_term",
+    "content": "utm_content",
+}
+
+
+def event_properties(message: SegmentMessage, event_type: EventType) -> dict[str, Any]:
+    """A track or page call's properties; when they name no campaign, with the UTM tags of
+    `context.campaign` (`utm_campaign` = its name), so the touch (nurture.rules.touches)
+    is that campaign's."""
+    properties = message.properties
+    campaign = message.context.get("campaign")
+    if not isinstance(campaign, dict) or campaign_of(event_type.value, properties) is not None:
+        return properties
+    tags = {
+        tag: value.strip()
+        for field, tag in UTM_TAGS.items()
+        if isinstance(value := campaign.get(field), str) and value.strip()
+    }
+    if "utm_campaign" not in tags:
+        return properties
+    return {**tags, **properties}

@@ -10,7 +10,7 @@ from api.schemas.events import EventIn
 from api.schemas.segment import MessageResult, SegmentMessage
 from api.segment.leads import LeadKeys, find_leads, keys_of
 from api.segment.results import PARKED, rejected, result
-from api.segment.spec import event_type_of
+from api.segment.spec import event_properties, event_type_of
 from api.services.events import Behaviour, deliver
 from nurture.models import EventType
 from nurture.validation import describe_validation
@@ -50,7 +50,7 @@ async def track(state: AppState, messages: dict[int, SegmentMessage]) -> dict[in
                 lead_id=lead.id,
                 type=event_type,
                 occurred_at=m.occurred_at,
-                properties=m.properties,
+                properties=event_properties(m, event_type),
             )
         except ValidationError as err:
             out[i] = rejected(i, m, describe_validation(list(err.errors()))[0])

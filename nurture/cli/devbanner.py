@@ -8,7 +8,13 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from nurture.settings import DEV_ADMIN_TOKEN, DEV_WEBHOOK_SECRET, STATE_DIR, Settings
+from nurture.settings import (
+    DEV_ADMIN_TOKEN,
+    DEV_SEGMENT_WRITE_KEY,
+    DEV_WEBHOOK_SECRET,
+    STATE_DIR,
+    Settings,
+)
 
 
 def _tool(name: str) -> str:
@@ -23,6 +29,16 @@ def _tool(name: str) -> str:
 def _secret(value: str, dev_default: str, variable: str) -> str:
     # Only the built-in dev values are printed; anything the user set stays unprinted.
     return f"{value}  (dev default)" if value == dev_default else f"(from {variable})"
+
+
+def _write_key_row(settings: Settings, api: str) -> list[tuple[str, str]]:
+    """The dev write key, for a CDP SDK pointed at this stack (`host` = the API's URL)."""
+    keys = [k.key.get_secret_value() for k in settings.segment_write_keys]
+    if DEV_SEGMENT_WRITE_KEY in keys:
+        return [("CDP write key", f"{DEV_SEGMENT_WRITE_KEY}  (dev default; SDK host {api})")]
+    if keys:
+        return [("CDP write keys", f"{len(keys)} (from NURTURE_SEGMENT_WRITE_KEYS)")]
+    return []
 
 
 def _rep_rows(settings: Settings) -> list[tuple[str, str]]:
@@ -69,6 +85,7 @@ def render(
         ("SMTP sink", f"localhost:{smtp_port}"),
         ("Admin token", _secret(admin, DEV_ADMIN_TOKEN, "NURTURE_ADMIN_TOKEN")),
         ("Webhook secret", _secret(webhook, DEV_WEBHOOK_SECRET, "NURTURE_WEBHOOK_SECRET")),
+        *_write_key_row(settings, api),
         *_rep_rows(settings),
         ("Database", database),
         ("Temporal data", str(STATE_DIR / "temporal.db")),

@@ -75,6 +75,8 @@ def test_errors_are_documented_as_the_json_envelope(document: dict[str, Any]) ->
     [
         ("POST", "/v1/events", {"400", "401", "404", "413", "422"}),
         ("POST", "/v1/integrations/segment", {"400", "401", "413", "422"}),
+        ("POST", "/v1/batch", {"200", "400", "401", "413", "415", "422"}),
+        ("POST", "/v1/track", {"200", "400", "401", "413", "415", "422"}),
         ("POST", "/v1/leads", {"400", "401", "413", "422"}),
         ("GET", "/v1/leads/{lead_id}", {"401", "403", "404", "422"}),
         ("GET", "/v1/handoffs/{handoff_id}", {"401", "403", "404"}),

@@ -116,6 +116,7 @@ async def test_a_schema_fuzzer_finds_nothing_wrong_with_the_live_api(
         **os.environ,
         "SCHEMATHESIS_HOOKS": "tests.api.fuzz.hooks",
         "NURTURE_FUZZ_WEBHOOK_SECRET": stack.settings.webhook_secret.get_secret_value(),
+        "NURTURE_FUZZ_WRITE_KEY": stack.settings.segment_write_keys[0].key.get_secret_value(),
         "PYTHONPATH": str(ROOT),
     }
     fuzzer = await asyncio.create_subprocess_exec(

@@ -62,3 +62,27 @@ def test_the_slack_url_is_a_secret_and_blank_means_unset(monkeypatch: pytest.Mon
     assert "the-token" not in settings.model_dump_json() and "the-token" not in repr(settings)
     monkeypatch.setenv("NURTURE_SLACK_WEBHOOK_URL", "  ")  # an .env line left empty
     assert Settings().slack_webhook_url is None
+
+
+def test_write_keys_name_their_campaigns(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NURTURE_SEGMENT_WRITE_KEYS", " key-one=webinar-2026 , key-two ,")
+    keys = Settings().segment_write_keys
+    assert [(k.key.get_secret_value(), k.campaign) for k in keys] == [
+        ("key-one", "webinar-2026"),
+        ("key-two", None),
+    ]
+    monkeypatch.setenv("NURTURE_SEGMENT_WRITE_KEYS", '{"key-three": "expo-2026"}')
+    [key] = Settings().segment_write_keys
+    assert (key.key.get_secret_value(), key.campaign) == ("key-three", "expo-2026")
+    assert "key-three" not in repr(Settings())
+
+
+def test_dev_has_a_dev_write_key_and_production_refuses_it() -> None:
+    [dev] = Settings(_env_file=None).segment_write_keys
+    assert dev.key.get_secret_value() == "dev-write-key"
+    real = Settings(env="production", webhook_secret=STRONG, secret_key=STRONG, admin_token=STRONG)
+    assert real.segment_write_keys == []  # none: the SDK paths refuse every request
+    with pytest.raises(ValidationError, match=r"NURTURE_SEGMENT_WRITE_KEYS \(key 2\)"):
+        Settings.model_validate(
+            {**real.model_dump(), "segment_write_keys": f"{STRONG}=a,dev-write-key=b"}
+        )

@@ -1,10 +1,12 @@
-"""The KPIs' view of sales: leads handed off, accepted, with an opportunity, won, as each
-report tells it through the API. Every view must tell the same numbers for the same filter;
-a new KPI that counts sales outcomes is one more entry of VIEWS."""
+"""The KPIs' view of sales: leads handed off, accepted, with an opportunity, won, and the
+revenue won, as each report tells it through the API. Every view must tell the same numbers
+for the same filter (a figure a view does not count is None, and not compared); a new KPI
+that counts sales outcomes is one more entry of VIEWS."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 import httpx
@@ -13,10 +15,11 @@ from tests.utils.stack import ApiServer
 
 
 class SalesFigures(NamedTuple):
-    handed_off: int
-    accepted: int
-    opportunities: int
-    won: int
+    handed_off: int | None
+    accepted: int | None
+    opportunities: int | None
+    won: int | None
+    won_revenue: Decimal | None = None
 
 
 View = Callable[[httpx.AsyncClient, ApiServer, dict[str, str]], Awaitable[SalesFigures]]
@@ -38,8 +41,41 @@ async def campaign_roi(
     http: httpx.AsyncClient, api: ApiServer, params: dict[str, str]
 ) -> SalesFigures:
     rows = await _get(http, api, "/v1/kpi/campaigns", params)
+    n = {k: sum(r[k] for r in rows) for k in ("handed_off", "accepted", "opportunities", "won")}
+    return SalesFigures(**n, won_revenue=sum((Decimal(r["revenue"]) for r in rows), Decimal(0)))
+
+
+async def trends(http: httpx.AsyncClient, api: ApiServer, params: dict[str, str]) -> SalesFigures:
+    """The weekly buckets added up: every handoff, opportunity, win and yen once."""
+    points = (await _get(http, api, "/v1/kpi/trends", params))["overall"]["points"]
     return SalesFigures(
-        *(sum(r[k] for r in rows) for k in ("handed_off", "accepted", "opportunities", "won"))
+        handed_off=sum(p["handoffs"] for p in points),
+        accepted=None,
+        opportunities=sum(p["opportunities"] for p in points),
+        won=sum(p["won"] for p in points),
+        won_revenue=sum((Decimal(p["won_revenue"]) for p in points), Decimal(0)),
+    )
+
+
+async def attribution(
+    http: httpx.AsyncClient, api: ApiServer, params: dict[str, str]
+) -> SalesFigures:
+    """Every model's totals: the opportunities (deals) and the revenue won. Attribution
+    spans every campaign (a campaign's credit is a share), so it has nothing to tell for a
+    campaign filter."""
+    if params.get("campaign"):
+        return SalesFigures(None, None, None, None)
+    totals = [
+        (await _get(http, api, "/v1/kpi/attribution", {**params, "model": m}))["total"]
+        for m in ("first", "last", "linear", "position")
+    ]
+    assert len({(t["opportunities"], t["won_revenue"]) for t in totals}) == 1, totals
+    return SalesFigures(
+        handed_off=None,
+        accepted=None,
+        opportunities=int(Decimal(totals[0]["opportunities"])),
+        won=None,
+        won_revenue=Decimal(totals[0]["won_revenue"]),
     )
 
 
@@ -47,7 +83,7 @@ async def sla(http: httpx.AsyncClient, api: ApiServer, params: dict[str, str]) -
     report = await _get(http, api, "/v1/kpi/sla", params)
     leads = report["leads"]
     assert report["overall"]["handoffs"] >= leads["handed_off"]  # a lead may be handed twice
-    return SalesFigures(**leads)
+    return SalesFigures(**leads, won_revenue=None)
 
 
 async def scoring_review(
@@ -56,7 +92,7 @@ async def scoring_review(
     """The review's own counts, and that every rule's rows add up to them: with and without
     a rule the leads are all the handed-off ones, and their wins all the wins."""
     report = await _get(http, api, "/v1/kpi/scoring", params)
-    leads = SalesFigures(**report["leads"])
+    leads = SalesFigures(**report["leads"], won_revenue=None)
     for rule in report["rules"]:
         assert rule["leads_with"] + rule["leads_without"] == leads.handed_off, rule
         wins = sum(
@@ -72,6 +108,8 @@ VIEWS: dict[str, View] = {
     "campaign ROI": campaign_roi,
     "SLA": sla,
     "scoring review": scoring_review,
+    "trends": trends,
+    "attribution": attribution,
 }
 
 
@@ -79,3 +117,15 @@ async def figures_by_view(
     http: httpx.AsyncClient, api: ApiServer, params: dict[str, str]
 ) -> dict[str, SalesFigures]:
     return {name: await view(http, api, params) for name, view in VIEWS.items()}
+
+
+def disagreements(seen: dict[str, SalesFigures]) -> dict[str, dict[str, object]]:
+    """Per figure that two views tell differently: what each view told."""
+    out: dict[str, dict[str, object]] = {}
+    for field in SalesFigures._fields:
+        told = {
+            name: getattr(f, field) for name, f in seen.items() if getattr(f, field) is not None
+        }
+        if len(set(told.values())) > 1:
+            out[field] = told
+    return out

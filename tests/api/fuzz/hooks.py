@@ -2,7 +2,8 @@
 
 Every request is signed as a webhook sender signs (`X-Nurture-Signature` over the exact
 bytes sent), so the webhook endpoints are fuzzed past their signature check; the admin
-token comes from the command line. Two rules the document cannot state are left to the
+token comes from the command line; the CDP SDK paths (/v1/batch...) get the write key as
+the Basic user name, as the SDKs send it. Two rules the document cannot state are left to the
 API's own 422, so valid-by-the-document requests breaking them are not generated: a date
 range whose `to` is before its `from` (OpenAPI has no constraint between two parameters),
 and a campaign that ends before it starts (nor between two properties). Batches are kept
@@ -12,16 +13,20 @@ re-measure throughput (the limits themselves have their own tests).
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 import schemathesis
 
+from api.schemas.segment import SDK_PATHS
 from nurture import signing
 
 SECRET = os.environ["NURTURE_FUZZ_WEBHOOK_SECRET"]
+WRITE_KEY = base64.b64encode(f"{os.environ['NURTURE_FUZZ_WRITE_KEY']}:".encode()).decode()
 DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 MOST_ITEMS = 20
 
@@ -34,6 +39,8 @@ class Signed(requests.auth.AuthBase):
         raw = body.encode() if isinstance(body, str) else body
         if isinstance(raw, bytes):
             request.headers[signing.HEADER] = signing.sign(raw, SECRET)
+        if urlsplit(request.url or "").path in SDK_PATHS:
+            request.headers["Authorization"] = f"Basic {WRITE_KEY}"
         return request
 
 
