@@ -265,7 +265,8 @@ class Campaign(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=100)
     name: str
     channel: str = Field(index=True)
-    cost: Decimal = Field(default=Decimal(0), sa_column=Column(sa.Numeric(14, 2), nullable=False))
+    # None: the cost was never recorded (unknown, shown "–"); 0 is a free campaign.
+    cost: Decimal | None = Field(default=None, sa_column=Column(sa.Numeric(14, 2)))
     starts_on: date | None = None
     ends_on: date | None = None
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))

@@ -20,11 +20,13 @@ from api.csv_export import CSV, csv_response
 from api.deps import DbDep
 from api.responses import errors
 from api.schemas.attribution import ModelQuery
-from api.schemas.kpi import CampaignKey, From, To
+from api.schemas.kpi import Bucket, CampaignKey, From, To
 from api.services import attribution_panel
 from api.services import dashboard as service
-from api.services.kpi import Period
+from api.services.kpi import ZONE, Period
+from api.services.trend_charts import charts
 from nurture.rules.attribution import AttributionModel
+from nurture.rules.trends import Granularity
 
 router = APIRouter(tags=["dashboard"])
 _templates = jinja2.Environment(
@@ -56,12 +58,13 @@ async def dashboard(
     end: To = None,
     campaign: CampaignKey = None,
     model: ModelQuery = AttributionModel.POSITION,
+    granularity: Bucket = Granularity.WEEK,
 ) -> HTMLResponse:
-    """Funnel, campaign ROI (with revenue by attribution `model`), email rates, SLA compliance
-    and the scoring review, each filtered by date and campaign (the page says which date each
-    panel means)."""
+    """Funnel, campaign ROI (with revenue by attribution `model`), trends (by week or month),
+    email rates, SLA compliance and the scoring review, each filtered by date and campaign
+    (the page says which date each panel means)."""
     period = Period.of(start, end, campaign or None)
-    data = await service.dashboard(db, period)
+    data = await service.dashboard(db, period, granularity)
     attribution = await attribution_panel.panel(db, start, end, period.campaign, model)
     funnel = [
         {"stage": s.stage, "label": LABELS[s.stage], "count": s.count, "rate": s.rate_from_previous}
@@ -75,9 +78,8 @@ async def dashboard(
         }
         for c in data.campaigns
     ]
-    query = urlencode(
-        {k: v for k, v in {"from": start, "to": end, "campaign": period.campaign}.items() if v}
-    )
+    filters = {"from": start, "to": end, "campaign": period.campaign}
+    query = urlencode({k: v for k, v in filters.items() if v})
     html = _templates.get_template("dashboard.html.j2").render(
         start=start,
         end=end,
@@ -91,6 +93,10 @@ async def dashboard(
         scoring=data.scoring,
         mail=data.mail,
         attribution=attribution,
+        zone=ZONE.key,
+        granularity=granularity.value,
+        trends=charts(data.trends),
+        trend_query=urlencode({k: v for k, v in {**filters, "period": granularity}.items() if v}),
     )
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
@@ -110,11 +116,12 @@ async def kpi_csv(
     start: From = None,
     end: To = None,
     campaign: CampaignKey = None,
+    granularity: Bucket = Granularity.WEEK,
 ) -> Response:
     """Each KPI table as CSV: the rows and numbers of its JSON twin, with the same filters.
 
     Nested JSON is flattened: the funnel's overall stages are campaign `(all)`, the SLA's
     overall figures rep `(all)`; reject reasons (in the SLA and scoring JSON) are their own
-    table.
+    table; the trends' overall buckets are campaign `(all)` (`period` applies to trends only).
     """
-    return csv_response(await service.table(db, name, start, end, campaign), name)
+    return csv_response(await service.table(db, name, start, end, campaign, granularity), name)

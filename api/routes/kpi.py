@@ -1,4 +1,4 @@
-"""Funnel, campaign, SLA, scoring-review and email KPIs for managers (admin token)."""
+"""Funnel, campaign, SLA, scoring-review, email and trend KPIs for managers (admin token)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from api.auth import AdminDep
 from api.deps import DbDep
 from api.responses import errors
 from api.schemas.kpi import (
+    Bucket,
     CampaignKey,
     CampaignKpi,
     From,
@@ -16,9 +17,11 @@ from api.schemas.kpi import (
     SlaReport,
     StepEmailKpi,
     To,
+    TrendReport,
 )
 from api.services import kpi as service
 from api.services.kpi import Period
+from nurture.rules.trends import Granularity
 
 router = APIRouter(prefix="/v1/kpi", tags=["kpi"])
 KPI_ERRORS = errors(401, 422)
@@ -78,3 +81,19 @@ async def email(
     unsubscribes, and their rates; and the mail not delivered: of unknown fate, held, failed.
     """
     return await service.email_report(db, Period.of(start, end, campaign))
+
+
+@router.get("/trends", response_model=TrendReport, responses=KPI_ERRORS)
+async def trends(
+    db: DbDep,
+    _: AdminDep,
+    start: From = None,
+    end: To = None,
+    campaign: CampaignKey = None,
+    granularity: Bucket = Granularity.WEEK,
+) -> TrendReport:
+    """Per week (from Monday) or month, in the business time zone: new leads, MQLs,
+    handoffs, opportunities, wins and won revenue, each in the bucket it happened in;
+    overall and per campaign, and the median days from lead to MQL and from MQL to won.
+    Empty buckets between the first and the last are kept."""
+    return await service.trend_report(db, Period.of(start, end, campaign), granularity)

@@ -20,11 +20,12 @@ ModelQuery = Annotated[
     ),
 ]
 OutcomeFrom = Annotated[
-    QueryDay, Query(alias="from", description="first day (UTC) of the outcomes counted")
+    QueryDay,
+    Query(alias="from", description="first business day (SLA calendar) of the outcomes counted"),
 ]
 OutcomeTo = Annotated[
     QueryDay,
-    Query(alias="to", description="last day (UTC) of the outcomes counted; not before `from`"),
+    Query(alias="to", description="last business day of the outcomes counted; not before `from`"),
 ]
 
 

@@ -27,7 +27,9 @@ class Channel(StrEnum):
 class CampaignIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     channel: Channel
-    cost: Money
+    cost: Money | None = Field(
+        None, description="the whole cost; leave it out when unknown (KPIs show no CPL or ROI)"
+    )
     starts_on: Day = None
     ends_on: Day = None
 

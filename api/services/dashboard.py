@@ -13,11 +13,19 @@ from sqlmodel import Session
 
 from api.database import Database
 from api.errors import NotFound
-from api.schemas.kpi import CampaignKpi, FunnelReport, ScoringReport, SlaReport, StepEmailKpi
+from api.schemas.kpi import (
+    CampaignKpi,
+    FunnelReport,
+    ScoringReport,
+    SlaReport,
+    StepEmailKpi,
+    TrendReport,
+)
 from api.services import kpi as reports
 from api.services.kpi import Period
 from nurture.repo import emails, kpi
 from nurture.repo.emails import MailHealth
+from nurture.rules.trends import Granularity
 
 
 @dataclass(frozen=True)
@@ -29,43 +37,58 @@ class Dashboard:
     scoring: ScoringReport
     campaign_keys: list[str]
     mail: MailHealth
+    trends: TrendReport
 
 
-async def dashboard(db: Database, period: Period) -> Dashboard:
-    return await db.run(_dashboard, period)
+async def dashboard(
+    db: Database, period: Period, granularity: Granularity = Granularity.WEEK
+) -> Dashboard:
+    return await db.run(_dashboard, period, granularity)
 
 
-def _dashboard(session: Session, period: Period) -> Dashboard:
+def _dashboard(session: Session, period: Period, granularity: Granularity) -> Dashboard:
     return Dashboard(
+        trends=reports.trend(session, period, granularity),
         funnel=reports.funnel(session, period),
         campaigns=reports.campaigns(session, period),
         email=reports.email(session, period),
         sla=reports.sla(session, period),
         scoring=reports.scoring(session, period),
-        campaign_keys=[c.key for c in kpi.list_campaigns(session)],
+        campaign_keys=kpi.campaign_keys(session),
         mail=emails.health(session),
     )
 
 
-CSV_NAMES = ("funnel", "campaigns", "email", "sla", "scoring", "reject_reasons")
+CSV_NAMES = ("funnel", "campaigns", "email", "sla", "scoring", "reject_reasons", "trends")
 
 
 async def table(
-    db: Database, name: str, start: date | None, end: date | None, campaign: str | None
+    db: Database,
+    name: str,
+    start: date | None,
+    end: date | None,
+    campaign: str | None,
+    granularity: Granularity = Granularity.WEEK,
 ) -> list[dict[str, Any]]:
     """The rows of one KPI as a flat table, filtered as its JSON twin (404 for a name that
     is no KPI, before the filters are judged).
 
     Nested JSON is flattened: the funnel's overall stages are campaign `(all)`, the SLA's
     overall figures rep `(all)`; reject reasons (in the SLA and scoring JSON) are their own
-    table.
+    table; the trends' overall buckets are campaign `(all)`.
     """
     if name not in CSV_NAMES:
         raise NotFound(f"no KPI {name!r}; KPIs: {', '.join(CSV_NAMES)}")
-    return await db.run(_table, name, Period.of(start, end, campaign or None))
+    return await db.run(_table, name, Period.of(start, end, campaign or None), granularity)
 
 
-def _table(session: Session, name: str, period: Period) -> list[dict[str, Any]]:
+def _table(
+    session: Session, name: str, period: Period, granularity: Granularity
+) -> list[dict[str, Any]]:
+    if name == "trends":
+        trends = reports.trend(session, period, granularity)
+        lines = {"(all)": trends.overall, **trends.by_campaign}
+        return [{"campaign": key, **_plain(p)} for key, t in lines.items() for p in t.points]
     if name == "funnel":
         report = reports.funnel(session, period)
         parts = {"(all)": report.overall, **report.by_campaign}

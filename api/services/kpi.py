@@ -1,8 +1,9 @@
 """The KPI reports for managers: the repositories' rows through the rules, as the API's
 bodies. Each report is one unit of work; the dashboard reads them all in one.
 
-A period is creation days in UTC, from the start of `start` to the end of `end`, and
-optionally the leads' campaign; each report says which date it filters on.
+A period is days of the business calendar's time zone (`scenarios/sla.py`, the zone the
+SLA clock runs in), from the start of `start` to the end of `end`, and optionally the
+leads' campaign; each report says which date it filters on.
 """
 
 from __future__ import annotations
@@ -22,13 +23,17 @@ from api.schemas.kpi import (
     SlaReport,
     StageCount,
     StepEmailKpi,
+    TrendReport,
 )
-from nurture.repo import kpi, kpi_email, kpi_sales
+from nurture.repo import kpi, kpi_email, kpi_sales, kpi_trends
 from nurture.rules.funnel_kpi import FUNNEL, Funnel
 from nurture.rules.scoring_kpi import scoring_review
 from nurture.rules.sla_kpi import SlaKpi, sla_kpi
+from nurture.rules.trends import Granularity, trends
 from scenarios.scoring import MODEL
 from scenarios.sla import SLA
+
+ZONE = SLA.calendar.zone  # the business days the filters and trend buckets mean
 
 
 @dataclass(frozen=True)
@@ -46,14 +51,15 @@ class Period:
 
     @property
     def low(self) -> datetime | None:
-        return datetime.combine(self.start, time(0), tzinfo=UTC) if self.start else None
+        """The start of the first day, in the business time zone."""
+        return datetime.combine(self.start, time(0), tzinfo=ZONE) if self.start else None
 
     @property
     def high(self) -> datetime | None:
         """The end of the last day; the last day there is (9999-12-31) has no end: no bound."""
         if self.end is None or self.end >= date.max:
             return None
-        return datetime.combine(self.end + timedelta(days=1), time(0), tzinfo=UTC)
+        return datetime.combine(self.end + timedelta(days=1), time(0), tzinfo=ZONE)
 
 
 def window_of(priority: str) -> timedelta:
@@ -105,6 +111,7 @@ def sla(session: Session, period: Period) -> SlaReport:
         end=period.end,
         campaign=period.campaign,
         as_of=now,
+        leads=kpi_sales.sales_of_handoffs(session, period.low, period.high, period.campaign),
         overall=figures.overall,
         by_rep=figures.by_rep,
         reject_reasons=figures.reject_reasons,
@@ -118,6 +125,7 @@ def scoring(session: Session, period: Period) -> ScoringReport:
         start=period.start,
         end=period.end,
         campaign=period.campaign,
+        leads=history.sales,
         rules=scoring_review(history, MODEL.rule_keys, MODEL.label),
         reject_reasons=reasons,
     )
@@ -128,6 +136,7 @@ def email(session: Session, period: Period) -> list[StepEmailKpi]:
         StepEmailKpi(
             scenario=r.scenario,
             step=r.step,
+            label=f"{r.scenario} / {r.step}",
             sent=r.sent,
             delivered=r.delivered,
             bounced=r.bounced,
@@ -144,6 +153,24 @@ def email(session: Session, period: Period) -> list[StepEmailKpi]:
         )
         for r in kpi_email.per_step(session, period.low, period.high, period.campaign)
     ]
+
+
+def trend(session: Session, period: Period, granularity: Granularity) -> TrendReport:
+    leads = kpi_trends.milestones(session, period.high, period.campaign)
+    overall, per = trends(leads, granularity, ZONE, period.start, period.end)
+    return TrendReport(
+        period=granularity,
+        zone=ZONE.key,
+        start=period.start,
+        end=period.end,
+        campaign=period.campaign,
+        overall=overall,
+        by_campaign=per,
+    )
+
+
+async def trend_report(db: Database, period: Period, granularity: Granularity) -> TrendReport:
+    return await db.run(trend, period, granularity)
 
 
 async def funnel_report(db: Database, period: Period) -> FunnelReport:

@@ -1,7 +1,8 @@
 """Funnel and campaign KPIs, computed in SQL on SQLite and PostgreSQL alike.
 
-Cohorts are leads created in [start, end); a lead "reached" a stage when its history
-has a stage change into it (or a later funnel stage), so a won lead counts as an MQL too.
+Cohorts are leads created in [start, end); a lead "reached" a stage as
+nurture.repo.sales_reach defines it (a stage change into it or a later stage, or sales'
+record on a handoff), so a won lead counts as an MQL too.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from nurture.repo import sales_reach
 from nurture.rules.funnel_kpi import FUNNEL, CampaignRow, Funnel
-from nurture.tables import Campaign, Handoff, Lead, StageChange
+from nurture.tables import Campaign, Handoff, Lead
 
 
 def _cohort(
@@ -33,20 +35,15 @@ def _cohort(
 def reached(
     session: Session, start: datetime | None, end: datetime | None, campaign: str | None
 ) -> dict[str, dict[str, set[object]]]:
-    """source → stage → lead ids that reached it (funnel stages only)."""
+    """source → stage → lead ids that reached it (funnel stages only; see sales_reach)."""
     cohort = _cohort(start, end, campaign).subquery()
     out: dict[str, dict[str, set[object]]] = defaultdict(lambda: defaultdict(set))
-    for lead_id, source in session.exec(select(cohort.c.id, cohort.c.source)).all():
+    source_of = dict(session.exec(select(cohort.c.id, cohort.c.source)).all())
+    for lead_id, source in source_of.items():
         out[source]["new"].add(lead_id)
-    rows = session.exec(
-        select(StageChange.lead_id, StageChange.to_stage, cohort.c.source)
-        .join(cohort, cohort.c.id == StageChange.lead_id)
-        .where(col(StageChange.to_stage).in_(FUNNEL))
-        .distinct()
-    ).all()
-    for lead_id, stage, source in rows:
-        for earlier in FUNNEL[: FUNNEL.index(stage) + 1]:
-            out[source][earlier].add(lead_id)
+    for lead_id, stages in sales_reach.reached(session, select(cohort.c.id)).items():
+        for stage in stages:
+            out[source_of[lead_id]][stage].add(lead_id)
     return out
 
 
@@ -69,7 +66,8 @@ def funnel(
 def campaigns(
     session: Session, start: datetime | None, end: datetime | None, campaign: str | None
 ) -> list[CampaignRow]:
-    """Cost, leads, MQLs, opportunities, wins and won revenue per campaign."""
+    """Cost, leads, MQLs, handoffs, opportunities, wins and won revenue per campaign: every
+    campaign recorded (with no leads of the range too) and every key seen on a lead."""
     stages = reached(session, start, end, campaign)
     cohort = _cohort(start, end, campaign).subquery()
     revenue_rows = session.exec(
@@ -90,9 +88,11 @@ def campaigns(
                 key=key,
                 name=info.name if info else key or "(no campaign)",
                 channel=info.channel if info else "unknown",
-                cost=Decimal(info.cost) if info else Decimal(0),
+                cost=None if info is None or info.cost is None else Decimal(info.cost),
                 leads=len(s.get("new", set())),
                 mqls=len(s.get("mql", set())),
+                handed_off=len(s.get("sales_pending", set())),
+                accepted=len(s.get("sales_accepted", set())),
                 opportunities=len(s.get("opportunity", set())),
                 won=len(s.get("won", set())),
                 revenue=revenue.get(key, Decimal(0)),
@@ -115,3 +115,11 @@ def upsert_campaign(session: Session, campaign: Campaign) -> bool:
 
 def list_campaigns(session: Session) -> list[Campaign]:
     return list(session.exec(select(Campaign).order_by(col(Campaign.key))).all())
+
+
+def campaign_keys(session: Session) -> list[str]:
+    """Every campaign key: recorded ones and those seen only as a lead's source, in order."""
+    recorded = select(Campaign.key)
+    seen = select(Lead.source).where(Lead.source != "")
+    keys = sa.union(recorded, seen).subquery()
+    return list(session.exec(select(keys.c[0]).order_by(keys.c[0])).all())

@@ -134,8 +134,8 @@ def touched_leads(
 
 
 def campaigns(session: Session) -> dict[str, CampaignInfo]:
-    """The recorded campaigns, with their costs."""
+    """The recorded campaigns, with their costs (None: recorded without one, unknown)."""
     return {
-        c.key: CampaignInfo(c.key, c.name, c.channel, Decimal(c.cost))
+        c.key: CampaignInfo(c.key, c.name, c.channel, None if c.cost is None else Decimal(c.cost))
         for c in session.exec(select(Campaign)).all()
     }

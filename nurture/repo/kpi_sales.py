@@ -15,10 +15,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from nurture.models import Stage
+from nurture.repo import sales_reach
+from nurture.rules.funnel_kpi import SalesCounts
 from nurture.rules.scoring_kpi import ScoringHistory
 from nurture.rules.sla_kpi import SlaHistory
-from nurture.tables import Handoff, Lead, LeadEvent, Rep, SlaEvent, StageChange
+from nurture.tables import Handoff, Lead, LeadEvent, Rep, SlaEvent
 
 
 def _handoff_filter(
@@ -61,27 +62,10 @@ def scoring_history(
 ) -> ScoringHistory:
     """Leads handed off in [start, end) (any of their handoffs), whose source is `campaign`
     when given: only leads sales has decided on, so nurturing leads that simply have not
-    qualified yet do not dilute the rates."""
-    handed_query = select(StageChange.lead_id).where(
-        StageChange.to_stage == Stage.SALES_PENDING.value
-    )
-    if start is not None:
-        handed_query = handed_query.where(col(StageChange.at) >= start)
-    if end is not None:
-        handed_query = handed_query.where(col(StageChange.at) < end)
-    if campaign is not None:
-        handed_query = handed_query.where(
-            col(StageChange.lead_id).in_(select(Lead.id).where(Lead.source == campaign))
-        )
-    handed = handed_query.distinct()
-    reached: dict[str, set[uuid.UUID]] = defaultdict(set)
-    for lead_id, stage in session.exec(
-        select(StageChange.lead_id, StageChange.to_stage).where(
-            col(StageChange.to_stage).in_([Stage.OPPORTUNITY.value, Stage.WON.value]),
-            col(StageChange.lead_id).in_(handed),
-        )
-    ).all():
-        reached[stage].add(lead_id)
+    qualified yet do not dilute the rates. Who counts as handed off, and how far each got,
+    is nurture.repo.sales_reach's one definition."""
+    handed = sales_reach.handed_off_in(start, end, campaign)
+    reach = sales_reach.reached(session, handed)
     breakdowns = dict(
         session.exec(select(Lead.id, Lead.score_breakdown).where(col(Lead.id).in_(handed))).all()
     )
@@ -95,6 +79,16 @@ def scoring_history(
     return ScoringHistory(
         breakdowns=breakdowns,
         triggered=dict(triggered),
-        opportunities=reached[Stage.OPPORTUNITY.value],
-        wins=reached[Stage.WON.value],
+        opportunities={i for i, stages in reach.items() if "opportunity" in stages},
+        wins={i for i, stages in reach.items() if "won" in stages},
+        sales=sales_reach.sales_counts(reach),
+    )
+
+
+def sales_of_handoffs(
+    session: Session, start: datetime | None, end: datetime | None, campaign: str | None = None
+) -> SalesCounts:
+    """The leads behind the SLA's handoffs (handed off in the range) and how far they got."""
+    return sales_reach.sales_counts(
+        sales_reach.reached(session, sales_reach.handed_off_in(start, end, campaign))
     )

@@ -41,7 +41,7 @@ class CampaignInfo:
     key: str
     name: str
     channel: str
-    cost: Decimal | None  # None: no cost recorded (no campaign row)
+    cost: Decimal | None  # None: no cost recorded (no campaign row, or one without a cost)
 
 
 def roi(revenue: Decimal, cost: Decimal | None) -> Decimal | None:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping, Sequence, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel
+
+from nurture.rules.funnel_kpi import SalesCounts
 
 
 # One scoring rule: opportunity and win rates of leads that triggered it vs the rest.
@@ -35,13 +37,14 @@ class ScoringHistory:
     `breakdowns`: each lead's current score breakdown (rule key → points); `triggered`:
     event type → leads with scored events of it (behaviour points are reset when a lead is
     recycled, what it did stays in its events); `opportunities` and `wins`: the leads that
-    reached that stage (a win counts as an opportunity too).
+    reached that stage (a win counts as an opportunity too); `sales`: those counts.
     """
 
     breakdowns: Mapping[uuid.UUID, Mapping[str, int] | None]
     triggered: Mapping[str, Set[uuid.UUID]]
     opportunities: Set[uuid.UUID]
     wins: Set[uuid.UUID]
+    sales: SalesCounts = field(default_factory=SalesCounts)
 
 
 def scoring_review(

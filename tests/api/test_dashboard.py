@@ -8,13 +8,21 @@ import csv
 import io
 import json
 import time
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import httpx
 from playwright.async_api import Page
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
+from nurture.tables import Handoff, Lead, SlaEvent, StageChange
 from tests.utils.api import REP_ONE, lead_when
 from tests.utils.browser import ARTIFACTS, apply_campaign, assert_csv_is_json, dashboard_in_chromium
 from tests.utils.stack import ApiServer
+
+TOKYO = ZoneInfo("Asia/Tokyo")
 
 
 async def _email_when(
@@ -165,3 +173,75 @@ async def test_dashboard_renders_filters_and_exports(
     for params in ({}, {"campaign": "expo"}, {"campaign": "wp"}, {"from": "2030-01-01"}):
         await assert_csv_is_json(http, stack, params)
     assert (await http.get("/v1/kpi/nope.csv", headers=stack.admin)).status_code == 404
+
+
+def _six_weeks(engine: Engine) -> None:
+    """20 leads created on the Tuesdays of six weeks (from Mon 19 Oct 2026, Tokyo time):
+    3, 5, 2, 0, 4 and 6; every second one an MQL two days later. The first of weeks 0 and
+    2 is handed off then and won ten days after (a Sunday): 1,000,000 in the week of 26
+    Oct, 3,000,000 in the week of 9 Nov. Their workflows count as started (nothing runs)."""
+    with Session(engine) as s:
+        for week, n in enumerate((3, 5, 2, 0, 4, 6)):
+            created = datetime(2026, 10, 20, 10, tzinfo=TOKYO) + timedelta(weeks=week)
+            for i in range(n):
+                lead = Lead(
+                    email=f"w{week}-{i}@customer.example.com",
+                    source="wp" if i % 3 else "expo",
+                    created_at=created,
+                    workflow_started_at=created,
+                    stage="nurturing",
+                )
+                s.add(lead)
+                s.flush()
+                if i % 2:
+                    continue
+                mql = created + timedelta(days=2)
+                s.add(StageChange(lead_id=lead.id, at=mql, from_stage="nurturing", to_stage="mql"))
+                if i == 0 and week in (0, 2):
+                    won = mql + timedelta(days=10)
+                    h = Handoff(
+                        id=f"h-{lead.id}",
+                        lead_id=lead.id,
+                        created_at=mql,
+                        status="won",
+                        amount=Decimal(1_000_000 * (week + 1)),
+                    )
+                    s.add(h)
+                    for event, at in (("assigned", mql), ("ack", mql), ("won", won)):
+                        s.add(SlaEvent(handoff_id=h.id, lead_id=lead.id, at=at, event=event))
+        s.commit()
+
+
+async def _points(page: Page, series: str) -> list[float]:
+    """The y of each bucket of a trend line, as drawn."""
+    drawn = await page.get_attribute(f'#trends polyline[data-series="{series}"]', "points")
+    return [float(xy.split(",")[1]) for xy in (drawn or "").split()]
+
+
+async def test_trends_over_weeks_and_months_in_chromium(stack: ApiServer, engine: Engine) -> None:
+    _six_weeks(engine)
+    async with dashboard_in_chromium(stack.base_url) as page:
+        new = await _points(page, "new_leads")
+        assert len(new) == 6 and new[3] == max(new) and new[5] == min(new)  # 0 and 6 leads
+        total = await page.get_attribute('#trends polyline[data-series="new_leads"]', "data-total")
+        assert total == "20"
+        revenue = {
+            await b.get_attribute("data-start"): float(await b.get_attribute("height") or 0)
+            for b in await page.locator("#trends rect.revenue-bar").all()
+        }
+        assert [k for k, h in revenue.items() if h] == ["2026-10-26", "2026-11-09"]
+        assert abs(revenue["2026-11-09"] - 3 * revenue["2026-10-26"]) < 0.5  # 3 M vs 1 M
+        assert await _text(page, "#median-mql-to-won") == "10.0"
+        assert await _text(page, "#median-lead-to-mql") == "2.0"
+        assert await page.locator("#trends rect.campaign-bar").count() == 5 * 2  # 5 weeks, 2 keys
+        ARTIFACTS.mkdir(exist_ok=True)
+        await page.locator("#trends").screenshot(path=str(ARTIFACTS / "dashboard-trends-weeks.png"))
+        await page.click("#trends a:text('By month')")
+        await page.wait_for_url("**period=month**")
+        assert len(await _points(page, "new_leads")) == 2  # October, November
+        await page.fill("input[name=from]", "2026-11-02")
+        await page.fill("input[name=to]", "2026-11-15")
+        await page.click("#filters button")
+        await page.wait_for_url("**from=2026-11-02**")
+        total = await page.get_attribute('#trends polyline[data-series="new_leads"]', "data-total")
+        assert total == "2" and "period=month" in page.url  # the two leads of 3 Nov

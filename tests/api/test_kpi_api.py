@@ -166,3 +166,49 @@ async def test_sla_and_scoring_reports_after_a_rejected_lead(
     for params in ({}, {"campaign": "ads"}):
         await assert_csv_is_json(http, stack, params)
     assert (await http.get("/v1/kpi/sla")).status_code == 401
+
+
+async def test_a_campaign_without_a_cost_shows_no_cpl_or_roi(
+    stack: ApiServer, http: httpx.AsyncClient
+) -> None:
+    """Unknown cost (PUT without one, or no campaign recorded at all) is not free: no cost,
+    CPL, cost per MQL or ROI; a cost of 0 is a free campaign."""
+    for key, cost in (("seo", None), ("referral", "0")):
+        body = {"name": key.upper(), "channel": key, **({"cost": cost} if cost else {})}
+        r = await http.put(f"/v1/campaigns/{key}", json=body, headers=stack.admin)
+        assert r.status_code == 201, r.text
+    listed = {
+        c["key"]: c["cost"] for c in (await http.get("/v1/campaigns", headers=stack.admin)).json()
+    }
+    assert listed == {"referral": "0.00", "seo": None}
+    for n, source in enumerate(("seo", "referral", "partner-fair")):
+        lead = {
+            "email": f"cost{n}@customer.example.com",
+            "source": source,
+            "scenario": "whitepaper",
+        }
+        assert (await http.post("/v1/leads", json=lead, headers=stack.admin)).status_code in (
+            201,
+            202,
+        )
+    rows = {r["key"]: r for r in (await http.get("/v1/kpi/campaigns", headers=stack.admin)).json()}
+    for key in ("seo", "partner-fair"):
+        row = rows[key]
+        assert (row["leads"], row["cost"], row["cpl"], row["cost_per_mql"], row["roi"]) == (
+            1,
+            None,
+            None,
+            None,
+            None,
+        )
+    free = rows["referral"]
+    assert (free["cost"], free["cpl"], free["roi"]) == ("0.00", "0.00", None)
+    page = await http.get("/dashboard", auth=("manager", "dev-admin-token"))
+    for key in ("seo", "partner-fair"):
+        assert f'<option value="{key}"' in page.text  # a key seen only on a lead is filterable
+        row = page.text.split(f'data-campaign="{key}"')[1].split("</tr>")[0]
+        assert '<td class="cost">–</td>' in row and '<td class="cpl">–</td>' in row
+        assert '<td class="roi-text">–</td>' in row
+    row = page.text.split('data-campaign="referral"')[1].split("</tr>")[0]
+    assert '<td class="cost">0</td>' in row and '<td class="cpl">0</td>' in row
+    await assert_csv_is_json(http, stack, {})

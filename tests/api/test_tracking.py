@@ -114,6 +114,7 @@ async def test_clicks_and_opens_score_for_people_only(
         {
             "scenario": "whitepaper",
             "step": "thanks",
+            "label": "whitepaper / thanks",
             "sent": 1,
             "delivered": 1,
             "bounced": 0,

@@ -18,6 +18,7 @@ from nurture.mailsink import MailSink
 from nurture.settings import Settings
 from scenarios.email_policy import SEND_WINDOW
 from tests.utils.browser import ARTIFACTS, apply_campaign, dashboard_in_chromium
+from tests.utils.kpi_agreement import disagreements, figures_by_view
 from tests.utils.processes import cli as run
 from tests.utils.stack import ApiServer, serve_api
 
@@ -57,6 +58,7 @@ async def test_demo_fills_the_dashboard(
     pending = [h for h in handoffs if h["status"] == "pending"]
     assert len(handoffs) >= 3 and len(pending) <= max(1, len(handoffs) // 10), handoffs
     assert f"sales: {len(handoffs)} handoffs" in result.stdout
+    await _kpis_agree(stack, http, campaigns, handoffs)
 
     page = await http.get("/dashboard", auth=("manager", "dev-admin-token"))
     assert page.status_code == 200
@@ -64,6 +66,27 @@ async def test_demo_fills_the_dashboard(
     assert page.text.count('class="bar"') == 7 and page.text.count('class="roi"') == 5
     assert 'class="open-rate"' in page.text and 'class="click-rate"' in page.text
     await _in_chromium(stack, campaigns)
+
+
+async def _kpis_agree(
+    stack: ApiServer,
+    http: httpx.AsyncClient,
+    campaigns: list[dict[str, Any]],
+    handoffs: list[dict[str, Any]],
+) -> None:
+    """Funnel, campaign ROI, SLA, scoring review, trends and attribution tell the same
+    handed-off, accepted, opportunity and won leads and won revenue (what each counts), for
+    all campaigns and for each; and the same as the handoffs sales worked."""
+    handed = {h["lead_id"] for h in handoffs}
+    won = {h["lead_id"] for h in handoffs if h["status"] == "won"}
+    for params in [{}, *({"campaign": c["key"]} for c in campaigns)]:
+        seen = await figures_by_view(http, stack, params)
+        assert not disagreements(seen), (params, disagreements(seen))
+        if not params:
+            agreed = seen["funnel"]
+            assert (agreed.handed_off, agreed.won) == (len(handed), len(won)), seen
+            assert seen["campaign ROI"].won_revenue, seen  # some revenue, told alike
+    assert won and len(handed) >= 3
 
 
 async def _in_chromium(stack: ApiServer, campaigns: list[dict[str, Any]]) -> None:
@@ -79,10 +102,35 @@ async def _in_chromium(stack: ApiServer, campaigns: list[dict[str, Any]]) -> Non
         assert len(bars) == 7 and bars[0] > 0 and bars[0] >= bars[-1]
         assert await page.locator("#campaigns rect.roi").count() == 5
         assert await page.locator("#email rect.open-rate").count() >= 1
+        rows = await page.locator("#email tr.step").all()
+        steps = [await r.get_attribute("data-step") or "" for r in rows]
+        labels = await page.locator("#email svg text").all_text_contents()
+        assert steps and all(s.replace("/", " / ") in labels for s in steps), (steps, labels)
+        seo = page.locator('#campaigns tr[data-campaign="seo-blog"]')  # no cost recorded
+        for cell in ("cost", "cpl", "per-mql", "roi-text"):
+            assert await seo.locator(f"td.{cell}").text_content() == "–"
+        expo = page.locator('#campaigns tr[data-campaign="expo-tokyo"]')
+        assert await expo.locator("td.cost").text_content() == "1,800,000"
+        lines = page.locator("#trends polyline.trend-line")
+        assert await lines.count() == 5
+        new = await page.get_attribute('#trends polyline[data-series="new_leads"]', "points")
+        assert new and int(await lines.first.get_attribute("data-total") or 0) == 30
+        revenue = [
+            float(await b.get_attribute("height") or 0)
+            for b in await page.locator("#trends rect.revenue-bar").all()
+        ]
+        assert revenue and max(revenue) > 0
+        assert await page.locator("#trends rect.campaign-bar").count() >= 5
+        handed = await page.text_content("#scoring-leads b.handed-off")
+        assert handed == await page.text_content('#funnel tspan[data-stage="sales_pending"]')
         ARTIFACTS.mkdir(exist_ok=True)
         await page.screenshot(path=str(ARTIFACTS / "dashboard-demo.png"), full_page=True)
+        await page.locator("#trends").screenshot(path=str(ARTIFACTS / "dashboard-trends.png"))
         await apply_campaign(page, largest["key"])
         assert await page.text_content("#new-leads") == str(largest["leads"])
+        total = await page.get_attribute("#trends polyline.trend-line", "data-total")
+        assert total == str(largest["leads"])
+        await page.screenshot(path=str(ARTIFACTS / "dashboard-demo-campaign.png"), full_page=True)
 
 
 async def test_demo_without_a_worker_stops_with_a_clear_error(

@@ -33,6 +33,13 @@ def test_campaign_cost_per_lead_per_mql_and_roi() -> None:
     assert (free.cpl, free.cost_per_mql, free.roi) == (None, None, None)
 
 
+def test_an_unknown_cost_is_not_free() -> None:
+    unknown = CampaignRow("fair", "fair", "unknown", None, 40, 4, 1, 1, Decimal("900000"))
+    assert (unknown.cpl, unknown.cost_per_mql, unknown.roi) == (None, None, None)
+    free = CampaignRow("seo", "SEO", "seo", Decimal("0"), 40, 4, 1, 1, Decimal("900000"))
+    assert (free.cpl, free.cost_per_mql, free.roi) == (Decimal("0.00"), Decimal("0.00"), None)
+
+
 def test_mail_rates_are_of_delivered_mail_and_bounces_of_sent() -> None:
     step = StepMail(
         "whitepaper",

@@ -67,6 +67,11 @@ async def assert_csv_is_json(
     reasons = await get("/v1/kpi/reject_reasons.csv")
     assert reasons == [_cells({"reason": k, "count": n}) for k, n in sla["reject_reasons"].items()]
     assert scoring["reject_reasons"] == sla["reject_reasons"]
+    trends = await get("/v1/kpi/trends")
+    lines = {"(all)": trends["overall"], **trends["by_campaign"]}
+    assert await get("/v1/kpi/trends.csv") == [
+        _cells({"campaign": k, **p}) for k, t in lines.items() for p in t["points"]
+    ]
 
 
 @asynccontextmanager

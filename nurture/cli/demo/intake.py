@@ -19,7 +19,9 @@ NO_WORKER_AFTER = 16  # this many leads answered 202 (no worker) and none answer
 
 async def campaigns(demo: DemoSession) -> None:
     for key, name, channel, cost, _ in CAMPAIGNS:
-        body = {"name": name, "channel": channel, "cost": str(cost)}
+        body = {"name": name, "channel": channel}
+        if cost is not None:
+            body["cost"] = str(cost)
         r = await demo.http.put(
             f"{demo.api.base}/v1/campaigns/{key}", headers=demo.api.headers, json=body
         )

@@ -8,12 +8,14 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-CAMPAIGNS = [
+# (key, name, channel, cost, scenario); the SEO blog's cost is staff time nobody recorded:
+# unknown, so the dashboard shows no CPL or ROI for it rather than a free campaign's.
+CAMPAIGNS: list[tuple[str, str, str, int | None, str]] = [
     ("wp-dx-guide", "DX guide whitepaper", "whitepaper", 450_000, "whitepaper"),
     ("webinar-nov", "November webinar", "webinar", 300_000, "webinar"),
     ("expo-tokyo", "Tokyo DX Expo booth", "expo", 1_800_000, "whitepaper"),
     ("search-ads", "Search ads", "ads", 600_000, "whitepaper"),
-    ("seo-blog", "SEO blog", "seo", 150_000, "whitepaper"),
+    ("seo-blog", "SEO blog", "seo", None, "whitepaper"),
 ]
 # (IANA zone, share in %, language): wide enough that on any weekday, whatever the hour,
 # some leads are inside their 9:00-18:00 send window and their mail goes out at once.
@@ -37,6 +39,22 @@ AGENTS = [
     "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 "
     "(KHTML, like Gecko) Mobile/15E148",
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0",
+]
+
+
+# Other campaigns that reach a lead after its first one, for multi-touch attribution to
+# tell apart: (campaign, chance, event type, properties naming the campaign as the site's
+# analytics, the webinar tool or a clicked link would).
+JOURNEYS: list[tuple[str, float, str, dict[str, Any]]] = [
+    ("search-ads", 0.3, "page_view", {"path": "/product", "utm_campaign": "search-ads"}),
+    (
+        "seo-blog",
+        0.25,
+        "page_view",
+        {"url": "https://www.example.com/blog/dx-roadmap?utm_source=google&utm_campaign=seo-blog"},
+    ),
+    ("webinar-nov", 0.2, "webinar_registered", {"campaign": "webinar-nov"}),
+    ("wp-dx-guide", 0.15, "whitepaper_download", {"campaign": {"key": "wp-dx-guide"}}),
 ]
 
 
@@ -89,4 +107,27 @@ def make_lead(rnd: random.Random, n: int) -> tuple[dict[str, Any], list[dict[str
     ]
     keen = min(len(kinds), 5) / 5
     reader = Reader(0.25 + 0.25 * keen, 0.1 + 0.2 * keen, rnd.choice(AGENTS))
+    events += [
+        {
+            "event_id": f"demo-{n}-{len(events) + i}",
+            "email": body["email"],
+            "type": t,
+            "properties": p,
+        }
+        for i, (t, p) in enumerate(journey(rnd, key))
+    ]
     return body, events, reader
+
+
+def journey(rnd: random.Random, source: str) -> list[tuple[str, dict[str, Any]]]:
+    """The other campaigns that reach the lead after `source`, in order (drawn after the
+    rest of the lead, so a seed's profiles and readers stay what they were)."""
+    steps = [
+        (kind, props)
+        for key, chance, kind, props in JOURNEYS
+        if key != source and rnd.random() < chance
+    ]
+    rnd.shuffle(steps)
+    if steps and rnd.random() < 0.3:  # back to the first campaign: its last touch too
+        steps.append(("page_view", {"path": "/pricing-overview", "utm_campaign": source}))
+    return steps
