@@ -1,12 +1,14 @@
 """Settings: dev runs on built-in secrets; anything else must bring real ones."""
 
+from typing import Any
+
 import pytest
 from pydantic import ValidationError
 
 from nurture.settings import Settings
 
 STRONG = "x" * 32
-PRODUCTION = {
+PRODUCTION: dict[str, Any] = {
     "env": "production",
     "webhook_secret": STRONG,
     "secret_key": STRONG,
