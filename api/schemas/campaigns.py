@@ -11,11 +11,10 @@ from pydantic import (
     Field,
     StringConstraints,
     WithJsonSchema,
-    field_validator,
     model_validator,
 )
 
-from nurture.rules.content_links import ATTRIBUTE_PREFIX, is_web_url
+from nurture.rules.content_links import WEB_URL, is_web_url
 from nurture.wire_types import Day, Money
 
 
@@ -29,7 +28,14 @@ WebUrl = Annotated[
     str,
     Field(max_length=2000),
     AfterValidator(_web_url),
-    WithJsonSchema({"type": "string", "format": "uri", "maxLength": 2000}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": f"^{WEB_URL.pattern}$",
+            "maxLength": 2000,
+            "description": "an absolute http(s) URL",
+        }
+    ),
 ]
 LinkName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 
@@ -70,6 +76,7 @@ class CampaignIn(BaseModel):
     links: dict[LinkName, WebUrl] = Field(
         default_factory=dict,
         max_length=20,
+        json_schema_extra={"additionalProperties": False},
         description="named links the mails use, e.g. a webinar's `recording` and `slides`",
         examples=[
             {
@@ -78,14 +85,6 @@ class CampaignIn(BaseModel):
             }
         ],
     )
-
-    @field_validator("links")
-    @classmethod
-    def _not_the_asset(cls, links: dict[str, str]) -> dict[str, str]:
-        taken = sorted(set(links) & set(ATTRIBUTE_PREFIX))
-        if taken:
-            raise ValueError(f"{', '.join(taken)}: give the campaign's own content as `asset`")
-        return links
 
     @model_validator(mode="after")
     def _period(self) -> CampaignIn:

@@ -8,11 +8,14 @@ touch. Nurture's four tags replace any the URL already had: they describe this m
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote_plus, urlencode, urlsplit, urlunsplit
 
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_content")
+# http(s), a host name (or address) and an optional port, then anything but white space.
+WEB_URL = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?([/?#]\S*)?")
 WEBINAR_CHANNEL = "webinar"  # a webinar campaign's asset is the webinar; others' a document
 
 
@@ -35,11 +38,8 @@ def utm_for(source: str | None, scenario: str, step: str) -> Utm:
 
 
 def is_web_url(url: object) -> bool:
-    """An absolute http(s) URL with a host."""
-    if not isinstance(url, str):
-        return False
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
+    """An absolute http(s) URL with a host (WEB_URL: as the API documents it)."""
+    return isinstance(url, str) and WEB_URL.fullmatch(url) is not None
 
 
 def tagged(url: str, utm: Utm) -> str:

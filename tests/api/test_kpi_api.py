@@ -69,9 +69,6 @@ async def test_a_campaign_carries_its_asset_and_named_links(
         assert "asset.url" in message and "absolute http(s) URL" in message
     message = await refused({"links": {"slides": "/slides.pdf"}})
     assert "links.slides" in message and "absolute http(s) URL" in message
-    assert "give the campaign's own content as `asset`" in await refused(
-        {"links": {"paper": "https://www.example.com/p.pdf"}}
-    )
     assert "links" in await refused({"links": {"Bad Name": "https://www.example.com/"}})
     assert "asset.title" in await refused({"asset": {"url": asset["url"]}})
     assert (await http.get("/v1/campaigns", headers=stack.admin)).json()[0]["key"] == "dx-live"
