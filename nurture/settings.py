@@ -22,7 +22,10 @@ DEV_SITE_PATH = "/site"  # where the dev API serves placeholder pages of the com
 
 def is_web_base(url: str) -> bool:
     """An absolute http(s) address with a host and neither query nor fragment."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "https://[": not even a URL
+        return False
     return (
         parts.scheme in ("http", "https")
         and bool(parts.hostname)

@@ -99,7 +99,8 @@ def test_production_needs_the_site_that_content_links_go_to() -> None:
 
 
 def test_the_site_url_is_a_web_address() -> None:
-    for bad in ("www.example.com", "ftp://example.com", "https://example.com/?a=1", "https://"):
+    bad_ones = ("www.example.com", "ftp://example.com", "https://example.com/?a=1", "https://[")
+    for bad in (*bad_ones, "https://"):
         with pytest.raises(ValidationError, match="NURTURE_SITE_URL must be an http"):
             Settings(**{**PRODUCTION, "site_url": bad})
 
