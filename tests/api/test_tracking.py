@@ -16,6 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 from nurture.db import session_scope
 from nurture.mailsink import MailSink, ReceivedMail
 from nurture.repo import leads as lead_repo
+from nurture.repo import touches
 from nurture.settings import Settings
 from nurture.tables import EmailMessage, TrackingHit
 from tests.utils.api import lead_when
@@ -163,7 +164,10 @@ async def test_the_day_one_mail_names_and_links_the_campaigns_paper(
     await lead_when(http, stack, lead_id, lambda s: s["score"] == 3)
     with session_scope(engine) as session:
         clicks = lead_repo.recent_events(session, uuid.UUID(lead_id), "email_click")
-    assert [e.properties["url"] for e in clicks] == [tagged]  # the touch names the campaign
+        touched = [(t.campaign, t.kind) for t in touches.of_leads(session, [uuid.UUID(lead_id)])]
+    assert [e.properties["url"] for e in clicks] == [tagged]
+    # The click is a touch of the lead's campaign, read from its utm_campaign.
+    assert touched == [("wp-dx-guide", "intake"), ("wp-dx-guide", "email_click")]
 
 
 async def test_a_click_right_after_delivery_is_a_gateway(
