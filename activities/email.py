@@ -29,8 +29,8 @@ from nurture.models import (
     SendStepInput,
     SlaEventKind,
 )
-from nurture.repo import emails, handoffs, leads, reps, tracking
-from nurture.rules import rep_words
+from nurture.repo import campaigns, emails, handoffs, leads, reps, tracking
+from nurture.rules import content_links, rep_words
 from nurture.settings import Settings
 from nurture.smtp_errors import scrub
 from nurture.tables import Handoff, Lead, Rep
@@ -263,13 +263,18 @@ class EmailActivities:
             ]
             rep = reps.get_rep(session, lead.rep_id) if lead.rep_id else None
             language = language_of(lead, self._settings.default_language)
+            # Content links go to the site, tagged; paper and webinar titles None when
+            # neither the lead nor its campaign names one (the template's own words then).
+            content = content_links.template_values(
+                self._settings.content_base,
+                content_links.utm_for(lead.source, input.scenario, input.step),
+                lead.attributes,
+                campaigns.asset_of(session, lead.source),
+            )
             context = {
                 "lead": _lead_context(lead),
                 "rep": {"name": rep.name, "email": rep.email} if rep else None,
-                "public_url": self._public,
-                # None when absent: each template says it in its own language.
-                "paper": lead.attributes.get("whitepaper_title"),
-                "webinar": lead.attributes.get("webinar_title"),
+                **content,
                 "questions": questions,
                 "unsubscribe_url": self._tracker(str(lead.id), row.tracking_id).unsubscribe_url(),
             }

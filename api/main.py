@@ -17,6 +17,7 @@ from api.routes import (
     attribution,
     campaigns,
     dashboard,
+    dev_site,
     events,
     handoffs,
     health,
@@ -81,4 +82,5 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
     app.include_router(rep_links.router)
     app.include_router(sales_workspace.router)
     app.include_router(kpi.router)
+    app.include_router(dev_site.router)
     return app

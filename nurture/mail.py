@@ -16,6 +16,7 @@ import aiosmtplib
 import jinja2
 from aiosmtplib.email import extract_recipients, extract_sender, flatten_message
 
+from nurture.rules.content_links import BadContentLink
 from nurture.settings import Settings
 from nurture.smtp_errors import Stage
 
@@ -85,7 +86,7 @@ def _render(env: jinja2.Environment, file: str, context: dict[str, Any]) -> str:
         return env.get_template(file).render(**context)
     except jinja2.TemplateNotFound as err:
         raise TemplateMissing(f"no template {err.name} under {TEMPLATE_DIR}") from None
-    except jinja2.TemplateError as err:
+    except (jinja2.TemplateError, BadContentLink) as err:
         raise TemplateBroken(f"{file}: {type(err).__name__}: {err}") from None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, EmailStr, Field, SecretStr, field_validator, model_validator
@@ -16,6 +17,20 @@ DEV_ADMIN_TOKEN = "dev-admin-token"
 DEV_SEGMENT_WRITE_KEY = "dev-write-key"
 
 STATE_DIR = Path(".nurture")
+DEV_SITE_PATH = "/site"  # where the dev API serves placeholder pages of the company's site
+
+
+def is_web_base(url: str) -> bool:
+    """An absolute http(s) address with a host and neither query nor fragment."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "https://[": not even a URL
+        return False
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and not (parts.query or parts.fragment)
+    )
 
 
 class RepConfig(BaseModel):
@@ -112,6 +127,9 @@ class Settings(BaseSettings):
     smtp_hold_days: float = 3.0
     mail_from: str = "Nurture <nurture@localhost>"
     public_url: str = "http://localhost:8000"
+    # The company's website, base of every content link in mail. Required outside dev; in dev
+    # it defaults to the API's placeholder pages, `<public_url>/site` (api.routes.dev_site).
+    site_url: str | None = None
     webhook_secret: SecretStr = SecretStr(DEV_WEBHOOK_SECRET)
     webhook_tolerance_seconds: int = 300
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
@@ -150,6 +168,21 @@ class Settings(BaseSettings):
             return text.strip() or None
         return value
 
+    @field_validator("site_url", mode="before")
+    @classmethod
+    def _site_is_a_web_address(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if not text:
+                return None
+            if not is_web_base(text):
+                raise ValueError(
+                    f"NURTURE_SITE_URL must be an http(s) address without query or fragment, "
+                    f"like https://www.example.com, not {text!r}"
+                )
+            return text.rstrip("/")
+        return value
+
     @model_validator(mode="before")
     @classmethod
     def _split_reps(cls, data: object) -> object:
@@ -162,6 +195,8 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_dev_secrets_outside_dev(self) -> Settings:
         if self.env == "dev":
+            if self.site_url is None:
+                self.site_url = f"{self.public_url.rstrip('/')}{DEV_SITE_PATH}"
             if not self.sales_reps:
                 manager = "sales.manager@sales.example.com"
                 self.sales_reps = [
@@ -192,12 +227,25 @@ class Settings(BaseSettings):
             or len(value.get_secret_value()) < 16
             or value.get_secret_value().startswith("change-me")
         ]
+        problems = []
         if weak:
-            raise ValueError(
+            problems.append(
                 f"NURTURE_ENV={self.env!r} needs real secrets (16+ characters, not the dev "
                 f"defaults or a change-me placeholder) in: {', '.join(weak)}"
             )
+        if self.site_url is None:
+            problems.append(
+                f"NURTURE_ENV={self.env!r} needs NURTURE_SITE_URL, the company's website that "
+                "content links in mail lead to (e.g. https://www.example.com)"
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
+
+    @property
+    def content_base(self) -> str:
+        """The site every content link starts with (set in dev, required elsewhere)."""
+        return self.site_url or f"{self.public_url.rstrip('/')}{DEV_SITE_PATH}"
 
 
 @lru_cache

@@ -270,6 +270,11 @@ class Campaign(SQLModel, table=True):
     starts_on: date | None = None
     ends_on: date | None = None
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
+    # The content the campaign offers (the whitepaper, the webinar) and named links
+    # (recording, slides): what its leads' mails name and link (nurture.rules.content_links).
+    asset_title: str | None = Field(default=None, max_length=300)
+    asset_url: str | None = Field(default=None, max_length=2000)
+    links: dict[str, str] | None = Field(default=None, sa_column=Column(JSON))
 
 
 class ParkedEvent(SQLModel, table=True):

@@ -18,7 +18,7 @@ from nurture.mailsink import MailSink
 from nurture.settings import Settings
 from nurture.temporal import register_search_attributes
 from tests.kit import ScenarioKit
-from tests.utils.stack import REPS, ApiServer, running_worker, serve_api
+from tests.utils.stack import REPS, SITE_URL, ApiServer, running_worker, serve_api
 from worker import prepare_database
 
 
@@ -67,6 +67,7 @@ def settings(tmp_path: Path, smtp: MailSink) -> Settings:
         task_queue=f"test-{uuid.uuid4()}",
         sales_reps=REPS,
         public_url="http://nurture.test",
+        site_url=SITE_URL,
         send_window=False,  # tests of the window turn it on; the rest send at once
     )
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from api.database import Database
-from api.schemas.campaigns import CampaignIn, CampaignOut, Channel
+from api.schemas.campaigns import CampaignAsset, CampaignIn, CampaignOut, Channel
 from nurture.repo import kpi
 from nurture.tables import Campaign, utcnow
 
 
 async def put_campaign(db: Database, key: str, body: CampaignIn) -> bool:
     """Create or replace the campaign of leads whose `source` is `key`; True when new."""
-    row = Campaign(key=key, **body.model_dump(), updated_at=utcnow())
+    row = Campaign(**CampaignOut(key=key, **body.model_dump()).columns(), updated_at=utcnow())
     return await db.run(kpi.upsert_campaign, row)
 
 
@@ -24,6 +24,10 @@ async def list_campaigns(db: Database) -> list[CampaignOut]:
             cost=c.cost,
             starts_on=c.starts_on,
             ends_on=c.ends_on,
+            asset=CampaignAsset(title=c.asset_title, url=c.asset_url)
+            if c.asset_title and c.asset_url
+            else None,
+            links=c.links or {},
         )
         for c in rows
     ]

@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 from nurture.settings import (
     DEV_ADMIN_TOKEN,
     DEV_SEGMENT_WRITE_KEY,
+    DEV_SITE_PATH,
     DEV_WEBHOOK_SECRET,
     STATE_DIR,
     Settings,
@@ -55,6 +56,13 @@ def _rep_rows(settings: Settings) -> list[tuple[str, str]]:
     return rows
 
 
+def _website(settings: Settings, api: str) -> str:
+    """Where the mails' content links go: the user's site, else the API's placeholder pages."""
+    if os.environ.get("NURTURE_SITE_URL", "").strip():
+        return f"{settings.content_base}  (NURTURE_SITE_URL: content links in mail)"
+    return f"{api}{DEV_SITE_PATH}  (placeholder pages; set NURTURE_SITE_URL to your website)"
+
+
 def render(
     settings: Settings,
     *,
@@ -79,6 +87,7 @@ def render(
         ("OpenAPI docs", f"{api}/docs"),
         ("Sales workspace", f"{api}/sales  (a rep signs in with their email; the link is mailed)"),
         ("Dashboard", f"{api}/dashboard  (any user name; the password is the admin token)"),
+        ("Website", _website(settings, api)),
         ("Temporal UI", f"http://localhost:{ui_port}"),
         ("Temporal", f"127.0.0.1:{temporal_port} (namespace {settings.temporal_namespace})"),
         ("Mail viewer", viewer),

@@ -190,7 +190,8 @@ def preview(
             typer.echo(f"error: {lead} must hold a JSON object of lead fields", err=True)
             raise typer.Exit(2)
     try:
-        rendered = previews.render(scenario, step, fields, language)
+        site_url = _settings_or_exit().content_base
+        rendered = previews.render(scenario, step, fields, language, site_url)
     except previews.PreviewError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from None

@@ -7,6 +7,8 @@ from typing import Any
 
 from nurture import mail
 from nurture.cli.preview_handoff import handoff_context
+from nurture.rules import content_links
+from nurture.rules.content_links import CampaignAsset
 from scenarios import SCENARIOS
 
 SAMPLE_LEAD: dict[str, Any] = {
@@ -37,8 +39,14 @@ def steps(scenario: str) -> list[str]:
 
 
 def render(
-    scenario: str, step: str, lead: dict[str, Any] | None = None, language: str = "en"
+    scenario: str,
+    step: str,
+    lead: dict[str, Any] | None = None,
+    language: str = "en",
+    site_url: str = "https://www.example.com",
+    campaign: CampaignAsset | None = None,
 ) -> mail.RenderedMail:
+    """The mail a lead gets; its content links go to `site_url`, tagged as a send would."""
     if scenario.startswith("_") or not steps(scenario):
         if scenario in SCENARIOS or scenario == HANDOFF:
             raise PreviewError(f"scenario {scenario!r} has no templates in {mail.TEMPLATE_DIR}")
@@ -51,14 +59,13 @@ def render(
         raise PreviewError(f"language must be one of {', '.join(mail.LANGUAGES)}")
     person = {**SAMPLE_LEAD, "scenario": scenario, **(lead or {})}
     attributes = person.get("attributes") or {}
+    utm = content_links.utm_for(person.get("source"), scenario, step)
     context = {
         "lead": person,
         "rep": None,
-        "public_url": "https://www.example.com",
-        "paper": attributes.get("whitepaper_title"),  # None: the template's own words
-        "webinar": attributes.get("webinar_title"),
+        **content_links.template_values(site_url, utm, attributes, campaign),
         "questions": attributes.get("questions", []),
-        "unsubscribe_url": "https://www.example.com/u/preview",
+        "unsubscribe_url": "http://localhost:8000/u/preview",
     }
     if scenario == HANDOFF:
         context = {**context, **handoff_context(language, "http://localhost:8000")}

@@ -107,7 +107,17 @@ def upsert_campaign(session: Session, campaign: Campaign) -> bool:
     if existing is None:
         session.add(campaign)
         return True
-    for name in ("name", "channel", "cost", "starts_on", "ends_on", "updated_at"):
+    for name in (
+        "name",
+        "channel",
+        "cost",
+        "starts_on",
+        "ends_on",
+        "updated_at",
+        "asset_title",
+        "asset_url",
+        "links",
+    ):
         setattr(existing, name, getattr(campaign, name))
     session.add(existing)
     return False

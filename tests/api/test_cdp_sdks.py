@@ -318,6 +318,7 @@ async def test_without_write_keys_the_sdk_paths_say_what_to_set(
         webhook_secret=strong,
         secret_key=strong,
         admin_token=strong,
+        site_url="https://www.example.com",  # required outside dev
         database_url=f"sqlite:///{tmp_path / 'nurture.db'}",
         task_queue=f"test-{uuid.uuid4()}",
     )

@@ -45,6 +45,35 @@ async def test_campaign_put_validates_and_upserts(
     assert r.status_code == 422
 
 
+async def test_a_campaign_carries_its_asset_and_named_links(
+    stack: ApiServer, http: httpx.AsyncClient
+) -> None:
+    asset = {"title": "DX Live", "url": "https://www.example.com/webinars/dx-live"}
+    links = {"recording": "https://video.example.com/dx-live"}
+    body = {"name": "DX Live", "channel": "webinar", "cost": 0, "asset": asset, "links": links}
+    assert (await http.put("/v1/campaigns/dx-live", json=body, headers=stack.admin)).is_success
+    listed = (await http.get("/v1/campaigns", headers=stack.admin)).json()
+    assert [(c["asset"], c["links"]) for c in listed] == [(asset, links)]
+    bare = {k: v for k, v in body.items() if k not in ("asset", "links")}
+    assert (await http.put("/v1/campaigns/dx-live", json=bare, headers=stack.admin)).is_success
+    listed = (await http.get("/v1/campaigns", headers=stack.admin)).json()
+    assert [(c["asset"], c["links"]) for c in listed] == [(None, {})]  # replaced, whole
+
+    async def refused(change: dict[str, object]) -> str:
+        r = await http.put("/v1/campaigns/x", json={**body, **change}, headers=stack.admin)
+        assert r.status_code == 422, r.text
+        return str(r.json()["error"]["message"])
+
+    for url in ("www.example.com/guide", "javascript:alert(1)", "ftp://example.com/x"):
+        message = await refused({"asset": {**asset, "url": url}})
+        assert "asset.url" in message and "absolute http(s) URL" in message
+    message = await refused({"links": {"slides": "/slides.pdf"}})
+    assert "links.slides" in message and "absolute http(s) URL" in message
+    assert "links" in await refused({"links": {"Bad Name": "https://www.example.com/"}})
+    assert "asset.title" in await refused({"asset": {"url": asset["url"]}})
+    assert (await http.get("/v1/campaigns", headers=stack.admin)).json()[0]["key"] == "dx-live"
+
+
 async def test_a_won_deal_shows_in_the_funnel_and_the_roi(
     stack: ApiServer, http: httpx.AsyncClient
 ) -> None:

@@ -15,11 +15,13 @@ from temporalio.testing import WorkflowEnvironment
 
 from nurture.db import session_scope
 from nurture.mailsink import MailSink, ReceivedMail
+from nurture.repo import leads as lead_repo
+from nurture.repo import touches
 from nurture.settings import Settings
 from nurture.tables import EmailMessage, TrackingHit
 from tests.utils.api import lead_when
 from tests.utils.factories import link_targets, sent_mails
-from tests.utils.stack import ApiServer, running_worker, serve_api
+from tests.utils.stack import SITE_URL, ApiServer, running_worker, serve_api
 
 BROWSER = {"User-Agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15"}
 SCANNER = {"User-Agent": "Mozilla/5.0 (compatible; Barracuda Sentinel link scanner)"}
@@ -66,8 +68,12 @@ async def test_clicks_and_opens_score_for_people_only(
     await _delivered_a_minute_ago(engine)
     links = _tracked(mail, "c")
     real = link_targets(mail.html(), settings)
-    assert real == ["http://nurture.test/resources/whitepaper"]  # the link, tracked
-    assert "http://nurture.test/resources/whitepaper" not in mail.html()
+    # On the company's site, tagged (the lead has no campaign: the scenario names it).
+    assert real == [
+        f"{SITE_URL}/resources/whitepaper?utm_source=nurture&utm_medium=email"
+        "&utm_campaign=whitepaper&utm_content=whitepaper%2Fthanks"
+    ]
+    assert f"{SITE_URL}/resources/whitepaper" not in mail.html()  # only behind /t/c/
     human_link = next(link for link in links if link_targets(link, settings) == real)
 
     r = await http.get(human_link, headers=BROWSER)
@@ -130,6 +136,39 @@ async def test_clicks_and_opens_score_for_people_only(
             "failed": 0,
         }
     ]
+
+
+async def test_the_day_one_mail_names_and_links_the_campaigns_paper(
+    stack: ApiServer, http: httpx.AsyncClient, smtp: MailSink, engine: Engine, settings: Settings
+) -> None:
+    """The paper the lead downloaded, from its campaign; the click lands on it, tagged, and
+    the click's event names the campaign (so it is a touch of that campaign)."""
+    paper = {"title": "The DX Guide 2026", "url": f"{SITE_URL}/resources/dx-guide?lang=en"}
+    campaign = {"name": "DX guide", "channel": "whitepaper", "cost": "450000", "asset": paper}
+    r = await http.put("/v1/campaigns/wp-dx-guide", json=campaign, headers=stack.admin)
+    assert r.status_code == 201
+    r = await http.post("/v1/leads", json={**LEAD, "source": "wp-dx-guide"}, headers=stack.admin)
+    lead_id = r.json()["id"]
+    mail = (await smtp.received(1))[0]
+    assert mail.subject == "Thank you for downloading The DX Guide 2026"
+    assert 'thank you for downloading "The DX Guide 2026"' in mail.text()
+    await _delivered_a_minute_ago(engine)
+
+    tagged = (
+        f"{SITE_URL}/resources/dx-guide?lang=en&utm_source=nurture&utm_medium=email"
+        "&utm_campaign=wp-dx-guide&utm_content=whitepaper%2Fthanks"
+    )
+    assert link_targets(mail.html(), settings) == link_targets(mail.text(), settings) == [tagged]
+    link = next(link for link in _tracked(mail, "c") if link_targets(link, settings))
+    r = await http.get(link, headers=BROWSER)
+    assert r.status_code == 302 and r.headers["location"] == tagged
+    await lead_when(http, stack, lead_id, lambda s: s["score"] == 3)
+    with session_scope(engine) as session:
+        clicks = lead_repo.recent_events(session, uuid.UUID(lead_id), "email_click")
+        touched = [(t.campaign, t.kind) for t in touches.of_leads(session, [uuid.UUID(lead_id)])]
+    assert [e.properties["url"] for e in clicks] == [tagged]
+    # The click is a touch of the lead's campaign, read from its utm_campaign.
+    assert touched == [("wp-dx-guide", "intake"), ("wp-dx-guide", "email_click")]
 
 
 async def test_a_click_right_after_delivery_is_a_gateway(

@@ -84,6 +84,31 @@ def test_preview_renders_a_step_in_japanese(tmp_path: Path) -> None:
     assert result.returncode == 0 and "<html" in out.read_text()
 
 
+def test_preview_shows_the_content_links_on_the_site_tagged(tmp_path: Path) -> None:
+    lead = tmp_path / "lead.json"
+    lead.write_text('{"source": "wp-dx-guide"}')
+    env = {"NURTURE_SITE_URL": "https://www.example.com"}
+    result = run("preview", "whitepaper", "demo-offer", "--lead", str(lead), env=env)
+    assert result.returncode == 0, result.stderr
+    assert (
+        "- https://www.example.com/book-a-demo?utm_source=nurture&utm_medium=email"
+        "&utm_campaign=wp-dx-guide&utm_content=whitepaper%2Fdemo-offer"
+    ) in result.stdout
+    bad = run("preview", "whitepaper", "demo-offer", env={"NURTURE_SITE_URL": "example.com"})
+    assert bad.returncode == 2 and "NURTURE_SITE_URL must be an http(s) address" in bad.stderr
+
+
+def test_production_without_a_site_refuses_to_start() -> None:
+    strong = "s" * 32
+    secrets = {
+        f"NURTURE_{name}": strong for name in ("WEBHOOK_SECRET", "SECRET_KEY", "ADMIN_TOKEN")
+    }
+    result = run("api", env={"NURTURE_ENV": "production", **secrets})
+    assert result.returncode == 2
+    assert "needs NURTURE_SITE_URL, the company's website" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_preview_says_what_exists(tmp_path: Path) -> None:
     """In this process (typer's runner), so that a scenario a test registers is listed."""
     runner = CliRunner()

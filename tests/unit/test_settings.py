@@ -1,11 +1,20 @@
 """Settings: dev runs on built-in secrets; anything else must bring real ones."""
 
+from typing import Any
+
 import pytest
 from pydantic import ValidationError
 
 from nurture.settings import Settings
 
 STRONG = "x" * 32
+PRODUCTION: dict[str, Any] = {
+    "env": "production",
+    "webhook_secret": STRONG,
+    "secret_key": STRONG,
+    "admin_token": STRONG,
+    "site_url": "https://www.example.com/",
+}
 
 
 def test_dev_defaults_work_and_bring_demo_reps() -> None:
@@ -22,10 +31,9 @@ def test_production_refuses_the_dev_secrets() -> None:
 
 
 def test_production_accepts_real_secrets() -> None:
-    settings = Settings(
-        env="production", webhook_secret=STRONG, secret_key=STRONG, admin_token=STRONG
-    )
+    settings = Settings(**PRODUCTION)
     assert settings.sales_reps == []  # no demo reps outside dev
+    assert settings.content_base == "https://www.example.com"
 
 
 def test_reps_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -45,12 +53,7 @@ def test_bad_rep_email_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_production_refuses_the_example_placeholders() -> None:
     with pytest.raises(ValidationError, match="NURTURE_ADMIN_TOKEN"):
-        Settings(
-            env="production",
-            webhook_secret=STRONG,
-            secret_key=STRONG,
-            admin_token="change-me-to-a-third-long-random-string",
-        )
+        Settings(**{**PRODUCTION, "admin_token": "change-me-to-a-third-long-random-string"})
 
 
 def test_the_slack_url_is_a_secret_and_blank_means_unset(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -80,9 +83,30 @@ def test_write_keys_name_their_campaigns(monkeypatch: pytest.MonkeyPatch) -> Non
 def test_dev_has_a_dev_write_key_and_production_refuses_it() -> None:
     [dev] = Settings(_env_file=None).segment_write_keys
     assert dev.key.get_secret_value() == "dev-write-key"
-    real = Settings(env="production", webhook_secret=STRONG, secret_key=STRONG, admin_token=STRONG)
+    real = Settings(**PRODUCTION)
     assert real.segment_write_keys == []  # none: the SDK paths refuse every request
     with pytest.raises(ValidationError, match=r"NURTURE_SEGMENT_WRITE_KEYS \(key 2\)"):
         Settings.model_validate(
             {**real.model_dump(), "segment_write_keys": f"{STRONG}=a,dev-write-key=b"}
         )
+
+
+def test_production_needs_the_site_that_content_links_go_to() -> None:
+    with pytest.raises(ValidationError, match="needs NURTURE_SITE_URL, the company's website"):
+        Settings(**{**PRODUCTION, "site_url": None})
+    with pytest.raises(ValidationError, match="needs NURTURE_SITE_URL"):
+        Settings(**{**PRODUCTION, "site_url": "  "})  # an .env line left empty
+
+
+def test_the_site_url_is_a_web_address() -> None:
+    bad_ones = ("www.example.com", "ftp://example.com", "https://example.com/?a=1", "https://[")
+    for bad in (*bad_ones, "https://"):
+        with pytest.raises(ValidationError, match="NURTURE_SITE_URL must be an http"):
+            Settings(**{**PRODUCTION, "site_url": bad})
+
+
+def test_dev_links_content_to_the_placeholder_site_on_the_api() -> None:
+    """`make run` with no site: content links land on the dev API's placeholder pages."""
+    settings = Settings(_env_file=None, public_url="http://localhost:8001/")
+    assert settings.site_url == settings.content_base == "http://localhost:8001/site"
+    assert Settings(site_url="https://www.example.com").content_base == "https://www.example.com"

@@ -10,6 +10,7 @@ import pytest
 from nurture import mail
 from nurture.authoring.scenario_spec import Scenario
 from nurture.cli.preview_handoff import handoff_context
+from nurture.rules import content_links
 from scenarios import SCENARIOS
 from tests.utils.template_folder import en_only_step, use_templates
 
@@ -50,9 +51,12 @@ CONTEXT = {
         "scenario": "whitepaper",
         "attributes": {},
     },
-    "public_url": "http://nurture.test",
-    "paper": "The DX Guide",
-    "webinar": "DX Live",
+    **content_links.template_values(
+        "https://www.site.test",
+        content_links.utm_for("wp", "whitepaper", "thanks"),
+        {"whitepaper_title": "The DX Guide", "webinar_title": "DX Live"},
+        None,
+    ),
     "questions": ["<script>alert(1)</script>"],
     "unsubscribe_url": UNSUBSCRIBE,
     "rep": None,

@@ -17,6 +17,7 @@ from nurture.mailsink import free_port
 from nurture.settings import RepConfig, Settings
 from worker import build_worker
 
+SITE_URL = "https://www.site.test"  # the company's website the tests' mails link to
 REPS = [
     RepConfig(name="Rep One", email="rep.one@sales.example.com", manager="boss@sales.example.com"),
     RepConfig(name="Rep Two", email="rep.two@sales.example.com"),

@@ -17,7 +17,7 @@ from tests.utils.factories import (
     sent_mails,
     start_lead,
 )
-from tests.utils.stack import running_worker
+from tests.utils.stack import SITE_URL, running_worker
 from workflows.lead import LeadWorkflow
 
 DAY = timedelta(days=1)
@@ -80,7 +80,11 @@ async def test_no_show_gets_the_recording_and_the_next_session(
     assert DAY + grace <= mails[0].scheduled_at - started < DAY + grace + MINUTE
     received = await smtp.received(1)
     assert "here is the recording" in received[0].subject
-    assert "http://nurture.test/webinars/next" in link_targets(received[0].text(), settings)
+    next_session = (
+        f"{SITE_URL}/webinars/next?utm_source=nurture&utm_medium=email&utm_campaign=wp-2026"
+        "&utm_content=webinar%2Fmissed-recording"  # the lead's source, as the site reads it
+    )
+    assert next_session in link_targets(received[0].text(), settings)
 
 
 async def test_session_end_comes_from_the_lead_attributes(

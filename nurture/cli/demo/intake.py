@@ -10,16 +10,24 @@ from datetime import UTC, datetime
 import httpx
 
 from nurture import signing
-from nurture.cli.demo.population import CAMPAIGNS, make_lead
+from nurture.cli.demo.population import ASSETS, CAMPAIGNS, make_lead
 from nurture.cli.demo.session import DemoError, DemoSession
+from nurture.settings import DEV_SITE_PATH
 from scenarios.email_policy import SEND_WINDOW
 
 NO_WORKER_AFTER = 16  # this many leads answered 202 (no worker) and none answered 201
 
 
 async def campaigns(demo: DemoSession) -> None:
+    site = f"{demo.api.base}{DEV_SITE_PATH}"
     for key, name, channel, cost, _ in CAMPAIGNS:
-        body = {"name": name, "channel": channel}
+        title, path, links = ASSETS[key]
+        body: dict[str, object] = {
+            "name": name,
+            "channel": channel,
+            "asset": {"title": title, "url": f"{site}{path}"},
+            "links": {link: f"{site}{to}" for link, to in links.items()},
+        }
         if cost is not None:
             body["cost"] = str(cost)
         r = await demo.http.put(

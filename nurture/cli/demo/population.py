@@ -17,6 +17,19 @@ CAMPAIGNS: list[tuple[str, str, str, int | None, str]] = [
     ("search-ads", "Search ads", "ads", 600_000, "whitepaper"),
     ("seo-blog", "SEO blog", "seo", None, "whitepaper"),
 ]
+# Each campaign's content: its asset (title, path) and named links (paths), on the site the
+# demo stack's mails link to (the dev API's placeholder pages, NURTURE_SITE_URL's default).
+ASSETS: dict[str, tuple[str, str, dict[str, str]]] = {
+    "wp-dx-guide": ("The DX Guide 2026", "/resources/dx-guide", {}),
+    "webinar-nov": (
+        "DX Live: November",
+        "/webinars/dx-live-november",
+        {"recording": "/webinars/dx-live-november/recording", "slides": "/webinars/dx-live.pdf"},
+    ),
+    "expo-tokyo": ("Tokyo DX Expo: the booth talk", "/resources/expo-talk", {}),
+    "search-ads": ("Cutting lead time: a checklist", "/resources/lead-time-checklist", {}),
+    "seo-blog": ("The DX roadmap", "/blog/dx-roadmap", {}),
+}
 # (IANA zone, share in %, language): wide enough that on any weekday, whatever the hour,
 # some leads are inside their 9:00-18:00 send window and their mail goes out at once.
 ZONES = [
