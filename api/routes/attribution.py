@@ -15,6 +15,7 @@ from api.csv_export import CSV, csv_response
 from api.deps import DbDep
 from api.responses import errors
 from api.schemas.attribution import AttributionReport, ModelQuery, OutcomeFrom, OutcomeTo
+from api.schemas.kpi import CampaignKey
 from api.services import attribution as service
 from api.services.kpi import Period
 from nurture.rules.attribution import AttributionModel
@@ -29,6 +30,7 @@ async def attribution(
     model: ModelQuery = AttributionModel.POSITION,
     start: OutcomeFrom = None,
     end: OutcomeTo = None,
+    campaign: CampaignKey = None,
 ) -> AttributionReport:
     """Per campaign, under the attribution model: distinct leads it touched in the range,
     and its share of the MQLs, opportunities (count and pipeline) and revenue won in the
@@ -39,8 +41,10 @@ async def attribution(
     `utm_campaign`). Each outcome credits the lead's touches at or before it; a deal's
     opportunity and revenue credit the touches up to the opportunity (the touch that created
     it is the last). Outcomes no campaign touched are credited to key "" `(no campaign)`.
+    `campaign` keeps the leads that came from that campaign (their source), as in the
+    other KPIs: the rows then say which campaigns earned their outcomes.
     """
-    return await service.report(db, Period.of(start, end, None), model)
+    return await service.report(db, Period.of(start, end, campaign), model)
 
 
 @router.get(
@@ -57,7 +61,8 @@ async def attribution_csv(
     model: ModelQuery = AttributionModel.POSITION,
     start: OutcomeFrom = None,
     end: OutcomeTo = None,
+    campaign: CampaignKey = None,
 ) -> Response:
     """The campaigns of /v1/kpi/attribution as CSV: the same rows and numbers."""
-    report = await service.report(db, Period.of(start, end, None), model)
+    report = await service.report(db, Period.of(start, end, campaign), model)
     return csv_response(service.csv_rows(report), f"attribution-{model.value}")

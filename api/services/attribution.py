@@ -2,7 +2,9 @@
 journeys through the attribution rules, as the report's body.
 
 The range selects outcomes: MQLs, opportunities and revenue won in it, each credited to
-the touches before it whenever they were; touched leads are the touches in it. Cost is a
+the touches before it whenever they were; touched leads are the touches in it. The campaign
+filter, as in the other KPIs, keeps the leads that came from the campaign (their source):
+how the credit for their outcomes spreads over every campaign that touched them. Cost is a
 campaign's whole recorded cost (not prorated to the range, as in the campaign KPI).
 """
 
@@ -24,8 +26,10 @@ from nurture.rules.attribution import AttributionModel, attribute
 
 def attribution(session: Session, period: Period, model: AttributionModel) -> AttributionReport:
     """The per-campaign credit under `model` for the outcomes of the period."""
-    journeys = kpi_attribution.journeys(session, period.low, period.high)
-    touched, everyone = kpi_attribution.touched_leads(session, period.low, period.high)
+    journeys = kpi_attribution.journeys(session, period.low, period.high, period.campaign)
+    touched, everyone = kpi_attribution.touched_leads(
+        session, period.low, period.high, period.campaign
+    )
     credits = attribute(journeys, model, period.low, period.high)
     table = figures.rows(credits, touched, kpi_attribution.campaigns(session))
     total = figures.total(table, everyone)

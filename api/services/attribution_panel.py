@@ -70,9 +70,9 @@ async def panel(
     campaign: str | None,
     model: AttributionModel,
 ) -> AttributionPanel:
-    """The block for the page's filters; attribution spans every campaign, so the page's
-    campaign is only kept in the links, not applied."""
-    figures = await report(db, Period.of(start, end, None), model)
+    """The block for the page's filters: with a campaign, the outcomes of the leads that
+    came from it, credited to every campaign that touched them."""
+    figures = await report(db, Period.of(start, end, campaign), model)
     top = max((c.won_revenue for c in figures.campaigns), default=Decimal(0)) or Decimal(1)
     links = [
         ModelLink(
@@ -89,7 +89,7 @@ async def panel(
         report=figures,
         links=links,
         csv_href="/v1/kpi/attribution.csv?"
-        + _query(**{"model": model.value, "from": start, "to": end}),
+        + _query(**{"model": model.value, "from": start, "to": end, "campaign": campaign}),
         bars={c.key: round(float(c.won_revenue / top) * BAR_WIDTH, 1) for c in figures.campaigns},
     )
 

@@ -26,7 +26,7 @@ from nurture.models import HandoffStatus, SlaEventKind
 from nurture.rules.attribution import Deal, Journey, TouchAt
 from nurture.rules.attribution_figures import CampaignInfo
 from nurture.rules.funnel_kpi import LATER
-from nurture.tables import Campaign, Handoff, SlaEvent, StageChange, Touch
+from nurture.tables import Campaign, Handoff, Lead, SlaEvent, StageChange, Touch
 
 WON = HandoffStatus.WON.value
 
@@ -82,9 +82,18 @@ def _deals() -> sa.Subquery:
     )
 
 
-def journeys(session: Session, start: datetime | None, end: datetime | None) -> list[Journey]:
-    """The journeys of the leads with an outcome in [start, end): touches of any time, in
-    time order; the first MQL; every deal."""
+def _of_campaign(campaign: str | None) -> list[sa.ColumnElement[bool]]:
+    """Leads that came from `campaign` (their source), as the other KPIs' campaign filter."""
+    if campaign is None:
+        return []
+    return [col(Touch.lead_id).in_(select(Lead.id).where(Lead.source == campaign))]
+
+
+def journeys(
+    session: Session, start: datetime | None, end: datetime | None, campaign: str | None = None
+) -> list[Journey]:
+    """The journeys of the leads (from `campaign`, when given) with an outcome in
+    [start, end): touches of any time, in time order; the first MQL; every deal."""
     mql, deals = _mql(), _deals()
     leads = sa.union(
         select(mql.c.lead_id).where(_window(mql.c.at, start, end)),
@@ -93,6 +102,8 @@ def journeys(session: Session, start: datetime | None, end: datetime | None) -> 
         ),
     ).subquery("outcome_leads")
     ids = select(leads.c.lead_id)
+    if campaign is not None:
+        ids = ids.where(leads.c.lead_id.in_(select(Lead.id).where(Lead.source == campaign)))
     touches: dict[uuid.UUID, list[TouchAt]] = defaultdict(list)
     for lead_id, campaign, at in session.exec(
         select(Touch.lead_id, Touch.campaign, Touch.at)
@@ -118,10 +129,11 @@ def journeys(session: Session, start: datetime | None, end: datetime | None) -> 
 
 
 def touched_leads(
-    session: Session, start: datetime | None, end: datetime | None
+    session: Session, start: datetime | None, end: datetime | None, campaign: str | None = None
 ) -> tuple[dict[str, int], int]:
-    """Distinct leads a campaign touched in [start, end), per campaign and in all."""
-    window = _window(col(Touch.at), start, end)
+    """Distinct leads (from `campaign`, when given) a campaign touched in [start, end), per
+    campaign and in all."""
+    window = sa.and_(_window(col(Touch.at), start, end), *_of_campaign(campaign))
     per = session.exec(
         select(Touch.campaign, sa.func.count(sa.distinct(col(Touch.lead_id))))
         .where(window)

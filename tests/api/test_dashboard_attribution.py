@@ -54,8 +54,9 @@ def _expected(report: dict[str, Any]) -> dict[str, dict[str, str]]:
 async def test_the_model_switch_and_the_csv(stack: ApiServer, http: httpx.AsyncClient) -> None:
     await multi_touch_journey(http, stack)
 
-    async def api(model: str) -> dict[str, Any]:
-        r = await http.get("/v1/kpi/attribution", params={"model": model}, headers=stack.admin)
+    async def api(model: str, **filters: str) -> dict[str, Any]:
+        params = {"model": model, **filters}
+        r = await http.get("/v1/kpi/attribution", params=params, headers=stack.admin)
         assert r.status_code == 200, r.text
         return dict(r.json())
 
@@ -87,16 +88,18 @@ async def test_the_model_switch_and_the_csv(stack: ApiServer, http: httpx.AsyncC
         )
         assert total == "900000.00"
 
-        # The page's filters keep the model, and the CSV link follows it.
+        # The page's filters keep the model, apply to the block, and the CSV link follows.
         await apply_campaign(page, "wp")
         assert await page.get_attribute("#attribution", "data-model") == "last"
+        assert await _shown(page) == _expected(await api("last", campaign="wp"))
         href = await page.get_attribute("#attribution-csv", "href") or ""
         assert href.startswith("/v1/kpi/attribution.csv?") and "model=last" in href
+        assert "campaign=wp" in href
         r = await http.get(href, headers=stack.admin)
         assert r.status_code == 200, r.text
         cells = [
             {k: "" if v is None else str(v) for k, v in c.items()}
-            for c in (await api("last"))["campaigns"]
+            for c in (await api("last", campaign="wp"))["campaigns"]
         ]
         assert list(csv.DictReader(io.StringIO(r.text))) == cells
 

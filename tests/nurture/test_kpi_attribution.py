@@ -44,7 +44,10 @@ class Story:
 
 
 def _write(session: Session, story: Story) -> None:
-    lead = Lead(email=f"{uuid.uuid4().hex[:10]}@customer.example.com", created_at=_day(8, 1))
+    source = story.touches[0][0] if story.touches else ""  # its first touch was its intake
+    lead = Lead(
+        email=f"{uuid.uuid4().hex[:10]}@customer.example.com", created_at=_day(8, 1), source=source
+    )
     session.add(lead)
     session.flush()
     for i, (campaign, at) in enumerate(story.touches):
@@ -241,6 +244,23 @@ def _deal(story: Story) -> tuple[datetime, Decimal] | None:
         at, amount = story.opportunity
         return at, amount or (story.won[1] if story.won else Decimal(0))
     return story.won
+
+
+def test_the_campaign_filter_keeps_the_leads_that_came_from_it(history: Engine) -> None:
+    """As in every KPI, `campaign` picks the leads by source (A and D came from wp; B from
+    the seminar): their outcomes, credited to every campaign that touched them."""
+    wp = Period(NOV.start, NOV.end, "wp")
+    position = _report(history, wp, M.POSITION)
+    assert _column(position, "won_revenue") == {
+        "wp": Decimal(400_000),
+        "expo": Decimal(200_000),
+        "ads": Decimal(400_000),
+    }
+    assert position.total.won_revenue == A_WON and position.total.mqls == 1
+    assert _column(position, "touched_leads") == {"wp": 2, "expo": 1, "ads": 1, "seo": 1}
+    assert _column(_report(history, wp, M.FIRST), "won_revenue") == {"wp": A_WON}
+    seminar = _report(history, Period(NOV.start, NOV.end, "seminar"), M.LAST)
+    assert _column(seminar, "won_revenue") == {"seminar": Decimal(300_000)}
 
 
 @pytest.mark.parametrize("period", [EVERYTHING, NOV], ids=["everything", "november"])

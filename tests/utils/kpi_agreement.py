@@ -60,11 +60,8 @@ async def trends(http: httpx.AsyncClient, api: ApiServer, params: dict[str, str]
 async def attribution(
     http: httpx.AsyncClient, api: ApiServer, params: dict[str, str]
 ) -> SalesFigures:
-    """Every model's totals: the opportunities (deals) and the revenue won. Attribution
-    spans every campaign (a campaign's credit is a share), so it has nothing to tell for a
-    campaign filter."""
-    if params.get("campaign"):
-        return SalesFigures(None, None, None, None)
+    """Every model's totals: the opportunities (deals) and the revenue won (under a campaign
+    filter: of the leads that came from it, whichever campaigns earn the credit)."""
     totals = [
         (await _get(http, api, "/v1/kpi/attribution", {**params, "model": m}))["total"]
         for m in ("first", "last", "linear", "position")
