@@ -9,6 +9,20 @@ from typing import Any
 from fastapi.responses import Response
 
 CSV = {"type": "string", "description": "a header row, then one row per item"}
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    """A text that a spreadsheet would run as a formula (a campaign key sent by anyone's
+    UTM tags, say `=HYPERLINK(...)`) is kept as text with a leading apostrophe; numbers,
+    negative ones included, stay numbers."""
+    if not isinstance(value, str) or not value.startswith(FORMULA_START):
+        return value
+    try:
+        float(value)
+    except ValueError:
+        return "'" + value
+    return value
 
 
 def csv_response(rows: list[dict[str, Any]], name: str) -> Response:
@@ -17,7 +31,7 @@ def csv_response(rows: list[dict[str, Any]], name: str) -> Response:
     if rows:
         writer = csv.DictWriter(out, fieldnames=list(rows[0]))
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: _cell(v) for k, v in row.items()} for row in rows)
     return Response(
         out.getvalue(),
         media_type="text/csv; charset=utf-8",

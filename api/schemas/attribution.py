@@ -49,7 +49,9 @@ class AttributionTotal(BaseModel):
     pipeline: Decimal
     won_revenue: Decimal = Field(description="all revenue won in the range: the rows' sum")
     cost: Decimal = Field(description="the campaigns' recorded costs")
-    roi: Decimal | None
+    roi: Decimal | None = Field(
+        description="over the campaigns with a recorded cost: (their won revenue − cost) / cost"
+    )
 
 
 class AttributionReport(BaseModel):

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 
 from nurture.models import HandoffStatus, SlaEventKind
+from nurture.repo import sales_reach
 from nurture.rules.attribution import Deal, Journey, TouchAt
 from nurture.rules.attribution_figures import CampaignInfo
 from nurture.rules.funnel_kpi import LATER
@@ -64,8 +65,12 @@ def _deals() -> sa.Subquery:
         .group_by(col(SlaEvent.handoff_id))
         .subquery("opportunity")
     )
+    won_event = sales_reach.won_event_times()
     won_at = sa.case(
-        (col(Handoff.status) == WON, sa.func.coalesce(Handoff.closed_at, Handoff.created_at)),
+        (
+            col(Handoff.status) == WON,
+            sa.func.coalesce(won_event.c.at, Handoff.closed_at, Handoff.created_at),
+        ),
         else_=None,
     )
     return (
@@ -77,6 +82,7 @@ def _deals() -> sa.Subquery:
             col(Handoff.amount).label("amount"),
         )
         .outerjoin(opportunity, opportunity.c.handoff_id == Handoff.id)
+        .outerjoin(won_event, won_event.c.handoff_id == Handoff.id)
         .where(sa.or_(opportunity.c.at.is_not(None), col(Handoff.status) == WON))
         .subquery("deal")
     )

@@ -1,9 +1,11 @@
 """The rows behind the KPI trends: each lead's creation, the first moment it reached each
 milestone (nurture.repo.sales_reach, the one definition every KPI counts by) and the
-revenue of its won deals. Queries only; nurture.rules.trends buckets them."""
+won deals (when, how much). Queries only; nurture.rules.trends buckets them."""
 
 from __future__ import annotations
 
+import uuid
+from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
 
@@ -24,13 +26,18 @@ def milestones(session: Session, end: datetime | None, campaign: str | None) -> 
     if campaign is not None:
         leads = leads.where(Lead.source == campaign)
     firsts = sales_reach.first_reached(session, leads)
-    revenue = dict(
-        session.exec(
-            select(Handoff.lead_id, sa.func.sum(Handoff.amount))
-            .where(col(Handoff.lead_id).in_(leads), Handoff.status == HandoffStatus.WON.value)
-            .group_by(col(Handoff.lead_id))
-        ).all()
-    )
+    wins: dict[uuid.UUID, list[tuple[datetime, Decimal]]] = defaultdict(list)
+    won_event = sales_reach.won_event_times()
+    for lead_id, at, amount in session.execute(
+        sa.select(
+            col(Handoff.lead_id),
+            sa.func.coalesce(won_event.c.at, Handoff.closed_at, Handoff.created_at),
+            col(Handoff.amount),
+        )
+        .outerjoin(won_event, won_event.c.handoff_id == Handoff.id)
+        .where(col(Handoff.lead_id).in_(leads), col(Handoff.status) == HandoffStatus.WON.value)
+    ).all():
+        wins[lead_id].append((at, Decimal(amount or 0)))
     rows = session.exec(
         select(Lead.id, Lead.source, Lead.created_at).where(col(Lead.id).in_(leads))
     ).all()
@@ -39,7 +46,7 @@ def milestones(session: Session, end: datetime | None, campaign: str | None) -> 
             source=source,
             created_at=created_at,
             reached={s: at for s, at in firsts.get(lead_id, {}).items() if s in MILESTONES},
-            revenue=Decimal(revenue.get(lead_id) or 0),
+            wins=tuple(sorted(wins.get(lead_id, []))),
         )
         for lead_id, source, created_at in rows
     ]

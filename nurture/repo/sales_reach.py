@@ -93,10 +93,17 @@ def sales_counts(reach: dict[uuid.UUID, set[str]]) -> SalesCounts:
 
 def handed_off_in(start: datetime | None, end: datetime | None, campaign: str | None) -> LeadIds:
     """Leads handed off in [start, end), whose source is `campaign` when given: a handoff
-    made in the range, or a move into a sales stage in it (what the SLA and the scoring
-    review count)."""
+    made in the range, or a move from outside the sales stages into one of them in it (what
+    the SLA and the scoring review count). A lead handed off before the range and won in it
+    was not handed off in it."""
     made = select(Handoff.lead_id)
-    moved = select(StageChange.lead_id).where(col(StageChange.to_stage).in_(SALES_STAGES))
+    moved = select(StageChange.lead_id).where(
+        col(StageChange.to_stage).in_(SALES_STAGES),
+        sa.or_(
+            col(StageChange.from_stage).is_(None),
+            col(StageChange.from_stage).not_in(SALES_STAGES),
+        ),
+    )
     if start is not None:
         made = made.where(col(Handoff.created_at) >= start)
         moved = moved.where(col(StageChange.at) >= start)
@@ -108,3 +115,14 @@ def handed_off_in(start: datetime | None, end: datetime | None, campaign: str | 
     if campaign is not None:
         query = query.where(both.c.lead_id.in_(select(Lead.id).where(Lead.source == campaign)))
     return query
+
+
+def won_event_times() -> sa.Subquery:
+    """handoff_id → when sales recorded the win (its `won` SLA event). Trends and
+    attribution date a won deal's revenue by it, else by the handoff's `closed_at`."""
+    return (
+        select(SlaEvent.handoff_id, sa.func.min(SlaEvent.at).label("at"))
+        .where(SlaEvent.event == SlaEventKind.WON.value)
+        .group_by(col(SlaEvent.handoff_id))
+        .subquery("won_event")
+    )

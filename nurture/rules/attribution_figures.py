@@ -118,10 +118,13 @@ class AttributedTotal:
     pipeline: Decimal
     won_revenue: Decimal
     cost: Decimal  # of the campaigns with a recorded cost
+    costed_revenue: Decimal = Decimal("0.00")  # the revenue credited to those campaigns
 
     @property
     def roi(self) -> Decimal | None:
-        return roi(self.won_revenue, self.cost)
+        """Over the campaigns with a recorded cost only: revenue credited to a campaign of
+        unknown cost, or to none, would otherwise inflate it."""
+        return roi(self.costed_revenue, self.cost)
 
 
 def total(table: list[AttributedRow], touched_leads: int) -> AttributedTotal:
@@ -133,4 +136,5 @@ def total(table: list[AttributedRow], touched_leads: int) -> AttributedTotal:
         pipeline=sum((r.pipeline for r in table), Decimal("0.00")),
         won_revenue=sum((r.won_revenue for r in table), Decimal("0.00")),
         cost=sum((r.cost for r in table if r.cost is not None), Decimal("0.00")),
+        costed_revenue=sum((r.won_revenue for r in table if r.cost is not None), Decimal("0.00")),
     )

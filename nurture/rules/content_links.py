@@ -94,17 +94,29 @@ class ContentLinks:
 ATTRIBUTE_PREFIX = {"paper": "whitepaper", "webinar": "webinar"}
 
 
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
 def resolve_assets(
-    attributes: Mapping[str, object], campaign: CampaignAsset | None
+    attributes: Mapping[str, object],
+    campaign: CampaignAsset | None,
+    site_url: str | None = None,
 ) -> tuple[dict[str, str | None], dict[str, str]]:
     """The titles (`paper`, `webinar`) and named links a mail shows.
 
     The lead's own `whitepaper_title` / `webinar_title` (and `..._url`) win: the form tool
     said which paper the lead took. The campaign's asset fills in unless the lead names a
-    different title, so a mail never names one paper and links another.
+    different title, so a mail never names one paper and links another. A lead's own URL
+    is linked only on a host the company's mail already links (the site's, the campaign's
+    asset and links): intake attributes come from forms anyone fills in, and the company's
+    mail must not send a lead to a host someone typed.
     """
     titles: dict[str, str | None] = {}
     links: dict[str, str] = {}
+    trusted = {_host(site_url)} if site_url else set()
+    if campaign is not None:
+        trusted |= {_host(u) for u in (campaign.url, *campaign.links.values()) if u}
     for kind, prefix in ATTRIBUTE_PREFIX.items():
         own_title = _text(attributes.get(f"{prefix}_title"))
         own_url = attributes.get(f"{prefix}_url")
@@ -114,7 +126,7 @@ def resolve_assets(
             if mine.url:
                 links[kind] = mine.url
             own_title = own_title or mine.title
-        if isinstance(own_url, str) and is_web_url(own_url):
+        if isinstance(own_url, str) and is_web_url(own_url) and _host(own_url) in trusted:
             links[kind] = own_url
         titles[kind] = own_title
     return titles, links
@@ -128,7 +140,7 @@ def template_values(
 ) -> dict[str, object]:
     """What a step template gets for content: `site`, `link`, and the `paper` and `webinar`
     titles (None: the template's own generic words)."""
-    titles, named = resolve_assets(attributes, campaign)
+    titles, named = resolve_assets(attributes, campaign, site_url)
     links = ContentLinks(site_url=site_url, utm=utm, named=named)
     return {"site": links.site, "link": links.link, **titles}
 

@@ -40,12 +40,12 @@ MILESTONES = {
 @dataclass(frozen=True)
 class Milestones:
     """One lead: its campaign, when it was created, when it first reached each stage of
-    MILESTONES, and the revenue of its won deals."""
+    MILESTONES, and its won deals (a recycled lead may win twice, in different weeks)."""
 
     source: str
     created_at: datetime
     reached: dict[str, datetime] = field(default_factory=dict)
-    revenue: Decimal = Decimal(0)
+    wins: tuple[tuple[datetime, Decimal], ...] = ()  # each won deal: when, and its amount
 
 
 # One bucket of a trend. (A comment, not a docstring: the API documents this model.)
@@ -130,10 +130,11 @@ def trend(
             setattr(p, name, getattr(p, name) + 1)
             if stage == "mql":
                 to_mql.append(_days(at, lead.created_at))
-            if stage == "won":
-                p.won_revenue += lead.revenue
-                if "mql" in lead.reached:
-                    to_won.append(_days(at, lead.reached["mql"]))
+            if stage == "won" and "mql" in lead.reached:
+                to_won.append(_days(at, lead.reached["mql"]))
+        for won_at, amount in lead.wins:  # revenue in the week of each win
+            if (d := day(won_at)) is not None:
+                point(d).won_revenue += amount
     filled = []
     if counts:
         starts = sorted(counts)

@@ -134,3 +134,30 @@ def test_handed_off_in_a_range_is_by_the_handoff_moment(skipped: Engine) -> None
         assert kpi_sales.sales_of_handoffs(session, DAY, later) == SalesCounts(
             handed_off=4, accepted=2, opportunities=2, won=1
         )
+
+
+def test_a_lead_handed_off_before_the_range_and_won_in_it_was_not_handed_off_in_it(
+    empty_db: Engine,
+) -> None:
+    """Handed off and accepted on Jan 5, won on Feb 10: February's SLA and scoring review
+    have no handoff of it; January's have it, with its win."""
+    create_schema(empty_db)
+    jan5, feb10 = datetime(2026, 1, 5, 1, tzinfo=UTC), datetime(2026, 2, 10, 1, tzinfo=UTC)
+    feb1, mar1 = datetime(2026, 2, 1, tzinfo=UTC), datetime(2026, 3, 1, tzinfo=UTC)
+    with Session(empty_db) as s:
+        lead = Lead(email="late-win@x.example.com", source="wp", created_at=jan5)
+        s.add(lead)
+        s.flush()
+        for at, before, after in (
+            (jan5, "nurturing", "mql"),
+            (jan5 + timedelta(seconds=1), "mql", "sales_accepted"),
+            (feb10, "sales_accepted", "won"),
+        ):
+            s.add(StageChange(lead_id=lead.id, at=at, from_stage=before, to_stage=after))
+        s.add(Handoff(id="h-late", lead_id=lead.id, created_at=jan5, status="won"))
+        s.commit()
+    with Session(empty_db) as session:
+        assert kpi_sales.scoring_history(session, feb1, mar1).sales == SalesCounts()
+        assert kpi_sales.sales_of_handoffs(session, feb1, mar1) == SalesCounts()
+        january = kpi_sales.scoring_history(session, datetime(2026, 1, 1, tzinfo=UTC), feb1)
+        assert january.sales == SalesCounts(handed_off=1, accepted=1, opportunities=1, won=1)

@@ -76,7 +76,10 @@ def test_the_leads_own_paper_wins_and_is_never_linked_to_another() -> None:
     other = {"whitepaper_title": "Cloud Costs 101"}
     assert resolve_assets(other, PAPER) == ({"paper": "Cloud Costs 101", "webinar": None}, {})
     with_url = {**other, "whitepaper_url": "https://www.example.com/cloud.pdf"}
-    assert resolve_assets(with_url, PAPER)[1] == {"paper": "https://www.example.com/cloud.pdf"}
+    site = "https://www.example.com"
+    assert resolve_assets(with_url, PAPER, site)[1] == {
+        "paper": "https://www.example.com/cloud.pdf"
+    }
     same = {"whitepaper_title": "The DX Guide"}
     assert resolve_assets(same, PAPER)[1] == {"paper": "https://cdn.example.com/dx.pdf"}
 
@@ -86,3 +89,14 @@ def test_neither_lead_nor_campaign_leaves_the_templates_words() -> None:
         {"paper": None, "webinar": None},
         {},
     )
+
+
+def test_a_leads_own_url_is_linked_only_on_a_host_the_company_links() -> None:
+    """Intake attributes come from forms anyone fills in: a typed URL on another host is
+    not put into the company's mail (the title still is)."""
+    site = "https://www.example.com"
+    typed = {"whitepaper_title": "Free prizes", "whitepaper_url": "https://evil.example.net/x"}
+    assert resolve_assets(typed, None, site) == ({"paper": "Free prizes", "webinar": None}, {})
+    assert resolve_assets(typed, PAPER, site)[1] == {}
+    on_cdn = {"whitepaper_url": "https://CDN.example.com/other.pdf"}  # the campaign's host
+    assert resolve_assets(on_cdn, PAPER, site)[1] == {"paper": "https://CDN.example.com/other.pdf"}

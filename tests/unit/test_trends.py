@@ -25,7 +25,8 @@ def test_buckets_start_on_monday_or_the_first_of_the_month() -> None:
 
 
 def _lead(created: datetime, source: str = "wp", **reached: datetime) -> Milestones:
-    return Milestones(source, created, reached, Decimal(500000) if "won" in reached else Decimal(0))
+    wins = ((reached["won"], Decimal(500000)),) if "won" in reached else ()
+    return Milestones(source, created, reached, wins)
 
 
 def test_a_lead_late_on_sunday_in_utc_is_monday_in_tokyo() -> None:
@@ -69,3 +70,22 @@ def test_a_range_counts_only_what_happened_inside_it() -> None:
         (date(2026, 11, 1), 0, 1, 0)
     ]
     assert overall.median_days_lead_to_mql == 8.0 and overall.median_days_mql_to_won is None
+
+
+def test_a_lead_won_twice_has_each_wins_revenue_in_its_own_week() -> None:
+    """Recycled and won again: the second deal's revenue is in the second win's week, as
+    attribution counts revenue won in a range."""
+    created = datetime(2026, 11, 2, 1, tzinfo=UTC)
+    first, second = datetime(2026, 11, 4, 1, tzinfo=UTC), datetime(2026, 11, 18, 1, tzinfo=UTC)
+    lead = Milestones("wp", created, {"won": first}, ((first, Decimal(100)), (second, Decimal(7))))
+    overall, _ = trends([lead], WEEK, TOKYO)
+    revenue = {p.start: p.won_revenue for p in overall.points}
+    assert revenue == {
+        date(2026, 11, 2): Decimal(100),
+        date(2026, 11, 9): Decimal(0),
+        date(2026, 11, 16): Decimal(7),
+    }
+    later, _ = trends([lead], WEEK, TOKYO, low=date(2026, 11, 16))
+    assert [(p.start, p.won, p.won_revenue) for p in later.points] == [
+        (date(2026, 11, 16), 0, Decimal(7))
+    ]
