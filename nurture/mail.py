@@ -6,6 +6,8 @@ import contextlib
 import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from email import policy as email_policy
+from email.headerregistry import HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from functools import lru_cache
@@ -97,6 +99,28 @@ def message_id_for(outbox_key: str, mail_from: str) -> str:
     return f"<{digest}@{domain}>"
 
 
+class _UnfoldedHeader(UnstructuredHeader):
+    """A header written as given, on one line. `List-Unsubscribe` holds a signed URL longer
+    than the 78-character fold width; folding cannot break a URL, so Python's generator
+    would RFC 2047-encode it (`=?utf-8?q?=3Chttp...`), which mail providers do not read as
+    the one-click unsubscribe (RFC 2369 and 8058 want `<URL>`). One line of up to 998
+    characters is within RFC 5322."""
+
+    max_count = 1
+
+    def fold(self, *, policy: Any) -> str:
+        text = str(self)
+        if not text.isascii() or len(self.name) + 2 + len(text) > 998:
+            return super().fold(policy=policy)
+        return f"{self.name}: {text}{policy.linesep}"
+
+
+_HEADERS = HeaderRegistry()
+for _name in ("List-Unsubscribe", "List-Unsubscribe-Post"):
+    _HEADERS.map_to_type(_name.lower(), _UnfoldedHeader)
+MAIL_POLICY = email_policy.default.clone(header_factory=_HEADERS)
+
+
 def build_message(
     *,
     settings: Settings,
@@ -105,7 +129,7 @@ def build_message(
     message_id: str,
     headers: dict[str, str] | None = None,
 ) -> EmailMessage:
-    msg = EmailMessage()
+    msg = EmailMessage(policy=MAIL_POLICY)
     msg["From"] = settings.mail_from
     msg["To"] = to
     msg["Subject"] = rendered.subject

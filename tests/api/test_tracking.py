@@ -196,6 +196,10 @@ async def test_one_click_unsubscribe_stops_the_next_step(
         lead_id, mail = await _first_mail(http, api, smtp)
         header = mail.message["List-Unsubscribe"]
         assert mail.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        # As received, on the wire: `<URL>`, not RFC 2047 encoded-words, which mail
+        # providers do not read as a one-click unsubscribe.
+        raw = dict(mail.message.raw_items())["List-Unsubscribe"]
+        assert raw == header and raw.startswith("<http://nurture.test/u/") and "=?" not in raw
         url = header.strip("<>").removeprefix("http://nurture.test")
         page = await http.get(url)
         assert page.status_code == 200 and '<form method="post"' in page.text
