@@ -107,17 +107,19 @@ class _UnfoldedHeader(UnstructuredHeader):
     characters is within RFC 5322."""
 
     max_count = 1
+    name: str  # set by email.headerregistry.BaseHeader, which the registry mixes in
 
     def fold(self, *, policy: Any) -> str:
         text = str(self)
         if not text.isascii() or len(self.name) + 2 + len(text) > 998:
-            return super().fold(policy=policy)
+            folded: str = super().fold(policy=policy)  # type: ignore[misc]
+            return folded
         return f"{self.name}: {text}{policy.linesep}"
 
 
 _HEADERS = HeaderRegistry()
 for _name in ("List-Unsubscribe", "List-Unsubscribe-Post"):
-    _HEADERS.map_to_type(_name.lower(), _UnfoldedHeader)
+    _HEADERS.map_to_type(_name.lower(), _UnfoldedHeader)  # type: ignore[arg-type]
 MAIL_POLICY = email_policy.default.clone(header_factory=_HEADERS)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 import signal
 import threading
 from email.message import EmailMessage
@@ -33,7 +34,8 @@ body { font-family: system-ui, sans-serif; margin: 2rem; color: #1f2933; }
 table { border-collapse: collapse; width: 100%; }
 td, th { text-align: left; padding: .35rem .6rem; border-bottom: 1px solid #d9e2ec; }
 th { background: #f0f4f8; } a { color: #1f5fbf; }
-pre { background: #f7f9fb; padding: 1rem; white-space: pre-wrap; border: 1px solid #d9e2ec; }
+pre { background: #f7f9fb; padding: 1rem; white-space: pre-wrap; overflow-wrap: anywhere;
+  border: 1px solid #d9e2ec; }
 iframe { width: 100%; height: 70vh; border: 1px solid #d9e2ec; }
 </style>"""
 
@@ -50,6 +52,31 @@ def _part(msg: EmailMessage, kind: str) -> str:
         return str(body.get_content())
     except (LookupError, ValueError):  # unknown charset or broken encoding: show what we can
         return body.get_payload(decode=True).decode("utf-8", "replace")  # type: ignore[union-attr]
+
+
+_URL = re.compile(r"https?://[^\s<>\"']+")
+_NEW_TAB = '<base target="_blank">'
+
+
+def _new_tab(body: str) -> str:
+    """The mail's links open in a new tab, as in a mail client: inside the sandboxed frame
+    a followed link would be framed, which the page's CSP (rightly) refuses."""
+    head = re.search(r"<head[^>]*>", body, re.IGNORECASE)
+    if head:
+        return body[: head.end()] + _NEW_TAB + body[head.end() :]
+    return _NEW_TAB + body
+
+
+def _linked(text: str) -> str:
+    """The text part, escaped, with its URLs as links that open in a new tab."""
+    out, last = [], 0
+    for m in _URL.finditer(text):
+        url = m.group(0)
+        out += [html.escape(text[last : m.start()]), f'<a href="{html.escape(url)}" ']
+        out.append(f'target="_blank" rel="noopener">{html.escape(url)}</a>')
+        last = m.end()
+    out.append(html.escape(text[last:]))
+    return "".join(out)
 
 
 def _summary(index: int, msg: EmailMessage) -> dict[str, Any]:
@@ -113,15 +140,16 @@ def create_viewer(folder: Path) -> FastAPI:
         )
         text, body = _part(msg, "plain"), _part(msg, "html")
         frame = (
-            f'<iframe sandbox="allow-popups allow-popups-to-escape-sandbox" '
-            f'srcdoc="{html.escape(body, quote=True)}"></iframe>'
+            f'<iframe title="The mail as HTML" sandbox="allow-popups '
+            f'allow-popups-to-escape-sandbox" srcdoc="{html.escape(_new_tab(body), quote=True)}">'
+            "</iframe>"
             if body
             else "<p>(no HTML part)</p>"
         )
         return _page(
             str(msg.get("Subject", "Mail")),
             f'<p><a href="/">&larr; All mail</a> &middot; <a href="/messages/{n}/raw">Raw</a></p>'
-            f"<table>{heads}</table><h2>Text</h2><pre>{html.escape(text or '(no text part)')}</pre>"
+            f"<table>{heads}</table><h2>Text</h2><pre>{_linked(text) or '(no text part)'}</pre>"
             f"<h2>HTML</h2>{frame}",
         )
 
