@@ -10,6 +10,7 @@ campaign's whole recorded cost (not prorated to the range, as in the campaign KP
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -31,7 +32,13 @@ def attribution(session: Session, period: Period, model: AttributionModel) -> At
         session, period.low, period.high, period.campaign
     )
     credits = attribute(journeys, model, period.low, period.high)
-    table = figures.rows(credits, touched, kpi_attribution.campaigns(session))
+    known = kpi_attribution.campaigns(session)
+    if period.campaign is not None:
+        # A campaign's cost was spent on all its leads, not on the few of one source: with
+        # a filter the rows are the campaigns that reached those leads, without cost or ROI.
+        active = set(touched) | set(credits)
+        known = {k: replace(c, cost=None) for k, c in known.items() if k in active}
+    table = figures.rows(credits, touched, known)
     total = figures.total(table, everyone)
     return AttributionReport(
         model=model,

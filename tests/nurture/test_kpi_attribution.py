@@ -258,6 +258,10 @@ def test_the_campaign_filter_keeps_the_leads_that_came_from_it(history: Engine) 
     }
     assert position.total.won_revenue == A_WON and position.total.mqls == 1
     assert _column(position, "touched_leads") == {"wp": 2, "expo": 1, "ads": 1, "seo": 1}
+    # only the campaigns that reached these leads; their costs were spent on all leads
+    assert {c.key for c in position.campaigns} == {"wp", "expo", "ads", "seo"}
+    assert all(c.cost is None and c.roi is None for c in position.campaigns)
+    assert position.total.roi is None
     assert _column(_report(history, wp, M.FIRST), "won_revenue") == {"wp": A_WON}
     seminar = _report(history, Period(NOV.start, NOV.end, "seminar"), M.LAST)
     assert _column(seminar, "won_revenue") == {"seminar": Decimal(300_000)}
