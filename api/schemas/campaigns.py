@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import (
     AfterValidator,
     BaseModel,
+    ConfigDict,
     Field,
     StringConstraints,
     WithJsonSchema,
@@ -58,11 +59,15 @@ class Channel(StrEnum):
 class CampaignAsset(BaseModel):
     """The content the campaign offers: the whitepaper, the webinar (its page)."""
 
+    model_config = ConfigDict(extra="forbid")
+
     title: str = Field(min_length=1, max_length=300, examples=["The DX Guide 2026"])
     url: WebUrl = Field(examples=["https://www.example.com/resources/dx-guide.pdf"])
 
 
 class CampaignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # `costs` is refused, not read as no cost
+
     name: str = Field(min_length=1, max_length=200)
     channel: Channel
     cost: Money | None = Field(

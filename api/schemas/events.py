@@ -21,12 +21,13 @@ EVENT_TYPES = tuple(t.value for t in EventType)
 class EventIn(BaseModel):
     # Documented as it is checked: the lead is named by its id, its email, or both.
     model_config = ConfigDict(
+        extra="forbid",  # a misspelt `propertiez` is refused, not silently dropped
         json_schema_extra={
             "anyOf": [
                 {"required": ["lead_id"], "properties": {"lead_id": {"type": "string"}}},
                 {"required": ["email"], "properties": {"email": {"type": "string"}}},
             ]
-        }
+        },
     )
 
     event_id: str = Field(min_length=1, max_length=200)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import zoneinfo
 from typing import Any
 
-from pydantic import BaseModel, Field, JsonValue, field_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator
 
 from nurture.mail import LANGUAGES
 from nurture.wire_types import Email, HeadCount
@@ -16,6 +16,10 @@ TIME_ZONES: list[JsonValue] = [*sorted(zoneinfo.available_timezones())]
 
 
 class LeadIn(BaseModel):
+    # A misspelt field (`jobtitle`) would lose its points without a word: refused instead,
+    # naming it; free-form data goes in `attributes`.
+    model_config = ConfigDict(extra="forbid")
+
     email: Email
     name: str = Field(default="", max_length=200)
     company: str = Field(default="", max_length=200)

@@ -15,7 +15,10 @@ from urllib.parse import unquote_plus, urlencode, urlsplit, urlunsplit
 
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_content")
 # http(s), a host name (or address) and an optional port, then anything but white space.
-WEB_URL = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?([/?#]\S*)?")
+# After the host, no space and no control character; written so that Python's `re` and
+# the ECMAScript regex of the API document (JSON Schema `pattern`) accept the same URLs
+# (their `\s` differ on U+001C-U+001F, U+0085 and U+FEFF).
+WEB_URL = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?([/?#][^\s\x00-\x1f\x7f-\x9f\ufeff]*)?")
 WEBINAR_CHANNEL = "webinar"  # a webinar campaign's asset is the webinar; others' a document
 
 

@@ -9,10 +9,14 @@ links in nurture's own mails carry it).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 MAX_KEY = 100  # Campaign.key's length
+# A lead's `source` (a campaign key) has this form; a value that could not be one (anyone's
+# UTM tags reach the site: `=HYPERLINK(...)`, prose) names no campaign and is no touch.
+KEY = re.compile(r"^[A-Za-z0-9_.:-]+$")
 
 
 def _key(value: Any) -> str | None:
@@ -20,8 +24,8 @@ def _key(value: Any) -> str | None:
         value = value.get("key") or value.get("name")
     if not isinstance(value, str):
         return None
-    text = value.strip()
-    return text[:MAX_KEY] if text else None
+    text = value.strip()[:MAX_KEY]
+    return text if KEY.match(text) else None
 
 
 def _from_url(value: Any) -> str | None:

@@ -6,6 +6,7 @@ from nurture.rules.content_links import (
     BadContentLink,
     CampaignAsset,
     ContentLinks,
+    is_web_url,
     resolve_assets,
     tagged,
     utm_for,
@@ -100,3 +101,14 @@ def test_a_leads_own_url_is_linked_only_on_a_host_the_company_links() -> None:
     assert resolve_assets(typed, PAPER, site)[1] == {}
     on_cdn = {"whitepaper_url": "https://CDN.example.com/other.pdf"}  # the campaign's host
     assert resolve_assets(on_cdn, PAPER, site)[1] == {"paper": "https://CDN.example.com/other.pdf"}
+
+
+def test_a_url_with_a_control_character_is_not_a_web_url() -> None:
+    """The API document's pattern and the check agree: no control character, no BOM."""
+    assert is_web_url("https://www.example.com/guide_(2026).pdf?x=1#top")
+    for bad in (
+        "https://www.example.com/a\u001fb",
+        "https://www.example.com/\u0085",
+        "https://x.example/\ufeff",
+    ):
+        assert not is_web_url(bad), repr(bad)

@@ -12,7 +12,14 @@ def test_utm_campaign_in_the_properties_names_it() -> None:
 def test_a_tools_campaign_field_as_key_or_object() -> None:
     assert campaign_of("webinar_registered", {"campaign": "dx-webinar"}) == "dx-webinar"
     assert campaign_of("whitepaper_download", {"campaign": {"key": "wp-2026"}}) == "wp-2026"
-    assert campaign_of("ad_click", {"campaign": {"name": "Spring ads"}}) == "Spring ads"
+    assert campaign_of("ad_click", {"campaign": {"name": "spring-ads"}}) == "spring-ads"
+
+
+def test_a_value_that_cannot_be_a_campaign_key_names_none() -> None:
+    """Keys have a lead source's form; prose or a spreadsheet formula is no campaign."""
+    assert campaign_of("page_view", {"utm_campaign": "Spring ads"}) is None
+    assert campaign_of("page_view", {"utm_campaign": '=HYPERLINK("x")'}) is None
+    assert campaign_of("page_view", {"campaign": "wp:2026.q4_a-b"}) == "wp:2026.q4_a-b"
 
 
 def test_a_clicked_urls_utm_campaign_names_it() -> None:
