@@ -141,7 +141,7 @@ async def run(args: argparse.Namespace, stack: Stack, argv: Sequence[str]) -> di
         if not args.no_counts:
             print("goal 2: one sample lead to its first mail, MQL, handoff and the rep's ack")
             try:
-                counts = asdict(await count_sample_lead(bench))
+                counts = asdict(await count_sample_lead(bench, bench.last_reference))
             except BenchError as err:
                 errors.append(f"counts: {err}")
                 print(f"  error: {err}", file=sys.stderr)

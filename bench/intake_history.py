@@ -10,7 +10,9 @@ Counted:
 
 - events to the first mail: the lead's history up to and including the `ActivityTaskCompleted`
   of its first `send_step` (the mail is at the sink before that event is written, so this
-  is the history that records it as sent), by event type;
+  is the history that records it as sent), by event type; also its length once the lead
+  is at rest after that mail (the workflow task that follows and what it records), and
+  the same two for a reference workflow;
 - billable actions to the ack: the lead's and the handoff child's whole histories once the
   ack has settled (the ack and the work it causes), by action, under this rule after
   Temporal Cloud's "Actions" page:
@@ -50,6 +52,7 @@ from ingest_load import WARM
 from ingest_read_model import wait_quiet
 from ingest_stack import REP, BenchError, Stack
 from intake_load import IntakeBench
+from intake_reference_workflow import ACTIVITY_NAME
 
 from nurture import signing
 from nurture.binaries import find_binary
@@ -107,14 +110,15 @@ async def show(stack: Stack, workflow_id: str) -> list[dict[str, Any]]:
     return list(events)
 
 
-def until_first_mail(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The events up to the completion of the first `send_step` activity."""
+def until_first_mail(
+    events: list[dict[str, Any]], activity_name: str = "send_step"
+) -> list[dict[str, Any]]:
+    """The events up to the completion of the first `activity_name` activity (the mail)."""
     send_id = None
     for ev in events:
         kind, attrs = event_type(ev), attributes(ev)
-        if kind == "ActivityTaskScheduled" and attrs.get("activityType", {}).get("name") == (
-            "send_step"
-        ):
+        name = attrs.get("activityType", {}).get("name")
+        if kind == "ActivityTaskScheduled" and name == activity_name:
             send_id = str(ev.get("eventId"))
         if (
             kind == "ActivityTaskCompleted"
@@ -122,7 +126,7 @@ def until_first_mail(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
             and str(attrs.get("scheduledEventId")) == send_id
         ):
             return events[: events.index(ev) + 1]
-    raise BenchError("no completed send_step in the lead's history")
+    raise BenchError(f"no completed {activity_name} in the history")
 
 
 def billable_actions(events: list[dict[str, Any]], counted_ids: set[str]) -> Counter[str]:
@@ -201,6 +205,12 @@ class Counts:
     handoff_workflow_id: str
     events_to_first_mail: int
     events_to_first_mail_by_type: dict[str, int]
+    events_at_rest_after_first_mail: int
+    reference_workflow_id: str
+    reference_events_to_first_mail: int
+    reference_events_at_rest: int
+    reference_events_by_type: dict[str, int]
+    reference_billable_actions: int
     lead_events_to_ack: int
     handoff_events_to_ack: int
     events_to_ack_by_type: dict[str, int]
@@ -221,7 +231,9 @@ async def wait_rep_mail(bench: IntakeBench, before: int, timeout: float = 60.0) 
     raise BenchError(f"no rep mail within {timeout:.0f} s (see the worker log)")
 
 
-async def count_sample_lead(bench: IntakeBench) -> Counts:
+async def count_sample_lead(bench: IntakeBench, reference_id: str) -> Counts:
+    """Goal 2's counts for one new lead, and the same for the reference workflow
+    `reference_id` (a finished first mail, asleep on its timer)."""
     stack, http = bench.stack, bench.http
     timings: dict[str, float] = {}
     (email,) = bench.addresses("sample", 1)
@@ -232,6 +244,7 @@ async def count_sample_lead(bench: IntakeBench) -> Counts:
     lead_id = r.json()["id"]
     timings["post_to_first_mail"] = round(await bench.mails.wait(email) - t0, 3)
     await wait_quiet(stack, timeout=60.0)
+    at_rest = len(await show(stack, lead_workflow_id(lead_id)))
     before = len([m for m in stack.sink.messages if REP[1] in m.envelope_to])
     event = {"event_id": f"intake-{bench.run_tag}-mql", "lead_id": lead_id}
     event["type"] = QUALIFYING_EVENT.value
@@ -268,11 +281,19 @@ async def count_sample_lead(bench: IntakeBench) -> Counts:
         child_events, {lead_wf, child_wf}
     )
     markers = local_activity_names(both)
+    ref_events = await show(stack, reference_id)
+    ref_first = until_first_mail(ref_events, ACTIVITY_NAME)
     return Counts(
         lead_workflow_id=lead_wf,
         handoff_workflow_id=child_wf,
         events_to_first_mail=len(first),
         events_to_first_mail_by_type=dict(Counter(event_type(e) for e in first).most_common()),
+        events_at_rest_after_first_mail=at_rest,
+        reference_workflow_id=reference_id,
+        reference_events_to_first_mail=len(ref_first),
+        reference_events_at_rest=len(ref_events),
+        reference_events_by_type=dict(Counter(event_type(e) for e in ref_events).most_common()),
+        reference_billable_actions=sum(billable_actions(ref_events, {reference_id}).values()),
         lead_events_to_ack=len(lead_events),
         handoff_events_to_ack=len(child_events),
         events_to_ack_by_type=dict(Counter(event_type(e) for e in both).most_common()),

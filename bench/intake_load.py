@@ -128,6 +128,7 @@ class IntakeBench:
         self.mails = MailWatch(stack.sink)
         self.run_tag = uuid.uuid4().hex[:8]
         self.seq = 0
+        self.last_reference = ""  # a reference workflow's ID, for goal 2's comparison
 
     async def __aenter__(self) -> IntakeBench:
         self.mails.start()
@@ -159,9 +160,10 @@ class IntakeBench:
     # --- the paths -----------------------------------------------------------------------
 
     async def start_ref(self, email: str) -> None:
-        await self.client.start_workflow(
+        handle = await self.client.start_workflow(
             WORKFLOW_NAME, email, id=f"intake-ref-{email}", task_queue=self.ref_queue
         )
+        self.last_reference = handle.id
 
     async def post_lead(self, email: str) -> None:
         r = await self.http.post_json("/v1/leads", self.lead_body(email), self.admin)

@@ -194,6 +194,12 @@ def print_report(result: dict[str, Any]) -> None:
         for kind, n in counts["events_to_first_mail_by_type"].items():
             print(f"  {n:>4}  {kind}")
         print(
+            f"  at rest after it: {counts['events_at_rest_after_first_mail']} events; the "
+            f"reference: {counts['reference_events_to_first_mail']} to its mail, "
+            f"{counts['reference_events_at_rest']} asleep on its timer, "
+            f"{counts['reference_billable_actions']} billable actions"
+        )
+        print(
             f"to the rep's ack: {counts['lead_events_to_ack']} lead + "
             f"{counts['handoff_events_to_ack']} handoff events; "
             f"{counts['billable_actions_to_ack']} billable actions"
