@@ -24,7 +24,7 @@ counted from `temporal workflow show -o json` (rules in `intake_history`). The g
 are a report, never an assertion.
 
     make bench-intake                       # = .venv/bin/python bench/intake.py
-    .venv/bin/python bench/intake.py --quick   # about a minute
+    .venv/bin/python bench/intake.py --quick   # about 40 s
     .venv/bin/python bench/intake.py --concurrency 8 --leads 200
 
 Results: tables on stdout, a one-line markdown summary for the README, and JSON in
@@ -83,7 +83,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--warmup", type=int, default=20, help="unmeasured leads per path first")
     p.add_argument("--no-counts", action="store_true", help="skip goal 2's sample lead")
-    p.add_argument("--quick", action="store_true", help="about a minute: --leads 40 --warmup 8")
+    p.add_argument("--quick", action="store_true", help="about 40 s: --leads 40 --warmup 8")
     p.add_argument("--max-seconds", type=float, default=1800.0, help="abort the run after this")
     p.add_argument("--keep", action="store_true", help="keep the temp dir (logs, SQLite)")
     p.add_argument("--no-json", action="store_true", help="do not write bench/results/*.json")

@@ -40,6 +40,8 @@ from nurture.settings import DEV_ADMIN_TOKEN
 
 MAIL_TIMEOUT_S = 120.0
 POLL_S = 0.005
+PAUSE_S = 0.5  # after a phase's last mail, before looking for the worker to settle
+STILL_S = 1.0  # the read model unchanged this long: the worker has settled
 KINDS = ("ref", "api", "import")
 # The part that runs a phase's workflows: the reference worker, or nurture's.
 WORKER_OF = {"ref": "ref_worker", "api": "worker", "import": "worker"}
@@ -241,10 +243,11 @@ class IntakeBench:
         mailed = meter.snapshot()
         seconds = last_mail - t0
         t_settle = time.monotonic()
-        await asyncio.sleep(0.5)  # the workflow task after the mail (the reference's timer)
-        await wait_quiet(self.stack, timeout=max(120.0, leads / 2), still=1.0)
+        await asyncio.sleep(PAUSE_S)  # the workflow task after the mail (the reference's timer)
+        await wait_quiet(self.stack, timeout=max(120.0, leads / 2), still=STILL_S)
         settled = meter.snapshot()
-        settle = time.monotonic() - t_settle - 1.0  # wait_quiet's own stillness, not work
+        # how long the read model kept changing after the pause (wait_quiet's stillness off)
+        settle = time.monotonic() - t_settle - PAUSE_S - STILL_S
         self.stack.check_alive()
         per_lead = {k: round(1000 * v / leads, 2) for k, v in meter.used(start, mailed).items()}
         per_lead_settled = {

@@ -134,7 +134,10 @@ def print_report(result: dict[str, Any]) -> None:
             f"{ph['leads_per_s']:>9.2f}{lat['p50_ms']:>9.0f}ms{lat['p99_ms']:>9.0f}ms"
             f"{req['p50_ms']:>9.0f}ms{ph['settle_seconds']:>9.2f}"
         )
-    print("  (start p50: SDK start / POST answer; for import, the whole command)")
+    print(
+        "  (start p50: SDK start / POST answer; for import, the whole command. settle s: how "
+        "long after the last mail + 0.5 s the read model still changed)"
+    )
     print()
     cols = (*PARTS, "other", "steal")
     print(f"{'':<10}{'CPU ms per lead, start -> last first mail (worker = the phase own)':^63}")
@@ -250,8 +253,8 @@ def markdown_line(result: dict[str, Any]) -> str:
     cli = re.search(r"(\d+\.\d+\.\d+) \(Server (\d+\.\d+\.\d+)", m["temporal_cli"])
     server = f"Temporal CLI {cli[1]} (server {cli[2]})" if cli else "Temporal CLI"
     machine = (
-        f"{m['nproc']} vCPU, Python {m['python']}, temporalio {m['temporalio']}, {server} "
-        "dev server in memory, SQLite"
+        f"{m['nproc']} vCPU {m['cpu_model'] or ''}, Python {m['python']}, "
+        f"temporalio {m['temporalio']}, {server} dev server in memory, SQLite"
     )
     noisy = ""
     if s["max_other_cpu_percent"] > NOISY_OTHER_PERCENT:
