@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench chaos clean
+.PHONY: run test lint format bench bench-intake chaos clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+
+# Lead intake against a minimal reference workflow: make bench-intake INTAKE="--quick"
+INTAKE ?=
+bench-intake: $(STAMP)
+	$(BIN)/python bench/intake.py $(INTAKE)
 
 # The fault suite, on demand (not part of `make test`): make chaos CHAOS="kill-worker --leads 300"
 CHAOS ?=

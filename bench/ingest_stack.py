@@ -129,8 +129,7 @@ async def wait_until(
 
 async def start_stack(stack: Stack) -> Client:
     """Temporal, then the worker, then the API; returns this process's Temporal client."""
-    venv_bin = Path(sys.executable).parent
-    nurture = str(venv_bin / "nurture") if (venv_bin / "nurture").exists() else "nurture"
+    nurture = nurture_command()
     stack.start(
         "temporal",
         [
@@ -164,19 +163,7 @@ async def start_stack(stack: Stack) -> Client:
     await wait_until("Temporal dev server", temporal_ready, stack, 60)
     assert client is not None
     worker = stack.start("worker", [nurture, "worker"])
-
-    async def worker_polling() -> bool:
-        assert client is not None
-        resp = await client.workflow_service.describe_task_queue(
-            DescribeTaskQueueRequest(
-                namespace=client.namespace,
-                task_queue=TaskQueue(name=stack.task_queue),
-                task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-            )
-        )
-        return any(p.identity.startswith(f"{worker.proc.pid}@") for p in resp.pollers)
-
-    await wait_until("worker", worker_polling, stack, 60)
+    await wait_polling(stack, client, worker, stack.task_queue)
     stack.start("api", [nurture, "api", "--host", LOOPBACK, "--port", str(stack.api_port)])
 
     async def api_ready() -> bool:
@@ -188,3 +175,25 @@ async def start_stack(stack: Stack) -> Client:
 
     await wait_until("API", api_ready, stack, 60)
     return client
+
+
+async def wait_polling(stack: Stack, client: Client, worker: Child, task_queue: str) -> None:
+    """Wait until `worker` (a started process) polls `task_queue` for workflow tasks."""
+
+    async def polling() -> bool:
+        resp = await client.workflow_service.describe_task_queue(
+            DescribeTaskQueueRequest(
+                namespace=client.namespace,
+                task_queue=TaskQueue(name=task_queue),
+                task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+            )
+        )
+        return any(p.identity.startswith(f"{worker.proc.pid}@") for p in resp.pollers)
+
+    await wait_until(worker.name, polling, stack, 60)
+
+
+def nurture_command() -> str:
+    """The `nurture` CLI of this venv (or the one on PATH)."""
+    venv_bin = Path(sys.executable).parent
+    return str(venv_bin / "nurture") if (venv_bin / "nurture").exists() else "nurture"
