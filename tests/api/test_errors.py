@@ -237,6 +237,7 @@ async def test_lead_intake_requires_a_token_or_a_signature(
             "attributes: language 'fr' is not one we write mail in; one of: en, ja",
         ),
         ({"attributes": {"language": 7}}, "one of: en, ja"),
+        ({"jobtitle": "CEO"}, "jobtitle: is not a known field"),  # its points were lost
     ],
 )
 async def test_invalid_leads_are_422(
