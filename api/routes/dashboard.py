@@ -21,7 +21,7 @@ from api.deps import DbDep
 from api.responses import errors
 from api.schemas.attribution import ModelQuery
 from api.schemas.kpi import Bucket, CampaignKey, From, To
-from api.services import attribution_panel
+from api.services import attribution_panel, dashboard_words
 from api.services import dashboard as service
 from api.services.kpi import ZONE, Period
 from api.services.trend_charts import charts
@@ -35,6 +35,7 @@ _templates = jinja2.Environment(
 )
 _templates.filters["pct"] = lambda v: "–" if v is None else f"{v * 100:.1f}%"
 _templates.filters.update(attribution_panel.FILTERS)
+_templates.filters["lift"] = dashboard_words.lift
 LABELS = {
     "new": "New leads",
     "nurturing": "Nurturing",
@@ -62,10 +63,26 @@ async def dashboard(
 ) -> HTMLResponse:
     """Funnel, campaign ROI (with revenue by attribution `model`), trends (by week or month),
     email rates, SLA compliance and the scoring review, each filtered by date and campaign
-    (the page says which date each panel means)."""
+    (the page says which date each panel means). A reversed date range is a 422 page with
+    the filter form to correct it (a browser shows it; the JSON KPIs answer JSON)."""
+    form = {
+        "start": start,
+        "end": end,
+        "campaign": campaign or None,
+        "model": model.value,
+        "granularity": granularity.value,
+    }
+    if start and end and end < start:
+        keys = await service.campaign_keys(db)
+        html = _templates.get_template("dashboard.html.j2").render(
+            **form, campaign_keys=keys, error=dashboard_words.REVERSED_RANGE, zone=ZONE.key
+        )
+        return HTMLResponse(html, status_code=422, headers={"Cache-Control": "no-store"})
     period = Period.of(start, end, campaign or None)
     data = await service.dashboard(db, period, granularity)
-    attribution = await attribution_panel.panel(db, start, end, period.campaign, model)
+    attribution = await attribution_panel.panel(
+        db, start, end, period.campaign, model, granularity
+    )
     funnel = [
         {"stage": s.stage, "label": LABELS[s.stage], "count": s.count, "rate": s.rate_from_previous}
         for s in data.funnel.overall.stages
@@ -81,9 +98,7 @@ async def dashboard(
     filters = {"from": start, "to": end, "campaign": period.campaign}
     query = urlencode({k: v for k, v in filters.items() if v})
     html = _templates.get_template("dashboard.html.j2").render(
-        start=start,
-        end=end,
-        campaign=period.campaign,
+        **form,
         query=query,
         funnel=funnel,
         campaigns=campaigns,
@@ -94,8 +109,7 @@ async def dashboard(
         mail=data.mail,
         attribution=attribution,
         zone=ZONE.key,
-        granularity=granularity.value,
-        trends=charts(data.trends),
+        trends=charts(data.trends, {c.key: c.name for c in data.campaigns}),
         trend_query=urlencode({k: v for k, v in {**filters, "period": granularity}.items() if v}),
     )
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})

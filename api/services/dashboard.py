@@ -59,6 +59,11 @@ def _dashboard(session: Session, period: Period, granularity: Granularity) -> Da
     )
 
 
+async def campaign_keys(db: Database) -> list[str]:
+    """The campaign filter's choices, for a page that shows no panel (a filter to fix)."""
+    return await db.run(kpi.campaign_keys)
+
+
 CSV_NAMES = ("funnel", "campaigns", "email", "sla", "scoring", "reject_reasons", "trends")
 
 
