@@ -80,9 +80,7 @@ async def dashboard(
         return HTMLResponse(html, status_code=422, headers={"Cache-Control": "no-store"})
     period = Period.of(start, end, campaign or None)
     data = await service.dashboard(db, period, granularity)
-    attribution = await attribution_panel.panel(
-        db, start, end, period.campaign, model, granularity
-    )
+    attribution = await attribution_panel.panel(db, start, end, period.campaign, model, granularity)
     funnel = [
         {"stage": s.stage, "label": LABELS[s.stage], "count": s.count, "rate": s.rate_from_previous}
         for s in data.funnel.overall.stages

@@ -29,7 +29,6 @@ def lift(rule: RuleKpi) -> Worded:
     if with_rule > 0:
         return Worded(
             "only with",
-            "wins came only from leads with this rule (none without it): "
-            "the lift is infinite (∞)",
+            "wins came only from leads with this rule (none without it): the lift is infinite (∞)",
         )
     return Worded("–", "no win with or without this rule yet")
