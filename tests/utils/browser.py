@@ -117,15 +117,17 @@ async def phone_in_chromium() -> AsyncIterator[Page]:
 PHONE_WIDTH = 375
 
 # Each chart label's size as drawn: its font size in the chart's units times the chart's
-# scale (its width on screen over its viewBox width). Labels not drawn are left out.
+# scale (its width on screen over its viewBox width), its height on screen, and whether it
+# lies inside its chart (not cut off). Labels not drawn are left out.
 _CHART_TEXT_SIZES = """() => [...document.querySelectorAll("svg text")]
   .filter((t) => t.getBoundingClientRect().width > 0)
   .map((t) => {
     const svg = t.ownerSVGElement;
-    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    const box = svg.getBoundingClientRect(), drawn = t.getBoundingClientRect();
+    const scale = box.width / svg.viewBox.baseVal.width;
     return [svg.closest("section").id, t.textContent.trim(),
-            parseFloat(getComputedStyle(t).fontSize) * scale,
-            t.getBoundingClientRect().height];
+            parseFloat(getComputedStyle(t).fontSize) * scale, drawn.height,
+            drawn.left >= box.left - 1 && drawn.right <= box.right + 1];
   })"""
 
 
@@ -143,3 +145,5 @@ async def assert_fits_a_phone(page: Page) -> None:
     assert sizes, "no chart text drawn"
     small = [s for s in sizes if s[2] < 11 or s[3] < 11]
     assert not small, small
+    cut = [s for s in sizes if not s[4]]  # larger text still inside its chart
+    assert not cut, cut
