@@ -73,9 +73,9 @@ async def dashboard(
         "granularity": granularity.value,
     }
     if start and end and end < start:
-        keys = await service.campaign_keys(db)
+        choices = await service.campaign_choices(db)
         html = _templates.get_template("dashboard.html.j2").render(
-            **form, campaign_keys=keys, error=dashboard_words.REVERSED_RANGE, zone=ZONE.key
+            **form, campaign_choices=choices, error=dashboard_words.REVERSED_RANGE, zone=ZONE.key
         )
         return HTMLResponse(html, status_code=422, headers={"Cache-Control": "no-store"})
     period = Period.of(start, end, campaign or None)
@@ -100,7 +100,7 @@ async def dashboard(
         query=query,
         funnel=funnel,
         campaigns=campaigns,
-        campaign_keys=data.campaign_keys,
+        campaign_choices=data.campaigns_named,
         email=data.email,
         sla=data.sla,
         scoring=data.scoring,

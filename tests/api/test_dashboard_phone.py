@@ -66,6 +66,7 @@ async def test_the_dashboard_on_a_phone_and_its_words(
         assert set(attributed) <= set(names) and "WP" in attributed
         assert await _texts(page, "#campaign-legend li") == names
         assert "(none)" not in (await page.content())
+        assert await page.text_content("select[name=campaign] option[value=wp]") == "WP"
 
         # One week of data: a labelled bar per series, each its own colour, legend alike.
         bars = page.locator("#trends rect.trend-bar")
