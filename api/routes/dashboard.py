@@ -7,16 +7,17 @@ manager opens /dashboard and the browser asks; scripts may send the bearer token
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import jinja2
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
 
 from api.auth import BrowserAdmin
 from api.csv_export import CSV, csv_response
+from api.database import Database
 from api.deps import DbDep
 from api.responses import errors
 from api.schemas.attribution import ModelQuery
@@ -50,9 +51,14 @@ LABELS = {
 @router.get(
     "/dashboard",
     response_class=HTMLResponse,
-    responses=errors(422, e401="sign in: HTTP Basic with the admin token as the password"),
+    responses=errors(
+        e401="sign in: HTTP Basic with the admin token as the password",
+        e422="a parameter is invalid; a browser (`Accept: text/html`) asking for a reversed date "
+        "range (`to` before `from`) gets the page instead: the filter form and what to correct",
+    ),
 )
 async def dashboard(
+    request: Request,
     db: DbDep,
     _: BrowserAdmin,
     start: From = None,
@@ -63,8 +69,8 @@ async def dashboard(
 ) -> HTMLResponse:
     """Funnel, campaign ROI (with revenue by attribution `model`), trends (by week or month),
     email rates, SLA compliance and the scoring review, each filtered by date and campaign
-    (the page says which date each panel means). A reversed date range is a 422 page with
-    the filter form to correct it (a browser shows it; the JSON KPIs answer JSON)."""
+    (the page says which date each panel means). A browser asking for a reversed date range
+    gets a 422 page with the filter form to correct it; a script, the JSON envelope."""
     form = {
         "start": start,
         "end": end,
@@ -72,12 +78,8 @@ async def dashboard(
         "model": model.value,
         "granularity": granularity.value,
     }
-    if start and end and end < start:
-        choices = await service.campaign_choices(db)
-        html = _templates.get_template("dashboard.html.j2").render(
-            **form, campaign_choices=choices, error=dashboard_words.REVERSED_RANGE, zone=ZONE.key
-        )
-        return HTMLResponse(html, status_code=422, headers={"Cache-Control": "no-store"})
+    if start and end and end < start and "text/html" in request.headers.get("accept", ""):
+        return await _filters_to_fix(db, form, dashboard_words.REVERSED_RANGE)
     period = Period.of(start, end, campaign or None)
     data = await service.dashboard(db, period, granularity)
     attribution = await attribution_panel.panel(db, start, end, period.campaign, model, granularity)
@@ -111,6 +113,16 @@ async def dashboard(
         trend_query=urlencode({k: v for k, v in {**filters, "period": granularity}.items() if v}),
     )
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+
+
+async def _filters_to_fix(db: Database, form: dict[str, Any], error: str) -> HTMLResponse:
+    """The page with the filter form as the manager filled it in and what to correct: a
+    browser shows it (a JSON error page would leave them stuck)."""
+    choices = await service.campaign_choices(db)
+    html = _templates.get_template("dashboard.html.j2").render(
+        **form, campaign_choices=choices, error=error, zone=ZONE.key
+    )
+    return HTMLResponse(html, status_code=422, headers={"Cache-Control": "no-store"})
 
 
 @router.get(
