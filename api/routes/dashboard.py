@@ -7,21 +7,22 @@ manager opens /dashboard and the browser asks; scripts may send the bearer token
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import jinja2
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
 
 from api.auth import BrowserAdmin
 from api.csv_export import CSV, csv_response
+from api.database import Database
 from api.deps import DbDep
 from api.responses import errors
 from api.schemas.attribution import ModelQuery
 from api.schemas.kpi import Bucket, CampaignKey, From, To
-from api.services import attribution_panel
+from api.services import attribution_panel, dashboard_words
 from api.services import dashboard as service
 from api.services.kpi import ZONE, Period
 from api.services.trend_charts import charts
@@ -35,6 +36,7 @@ _templates = jinja2.Environment(
 )
 _templates.filters["pct"] = lambda v: "–" if v is None else f"{v * 100:.1f}%"
 _templates.filters.update(attribution_panel.FILTERS)
+_templates.filters["lift"] = dashboard_words.lift
 LABELS = {
     "new": "New leads",
     "nurturing": "Nurturing",
@@ -49,9 +51,14 @@ LABELS = {
 @router.get(
     "/dashboard",
     response_class=HTMLResponse,
-    responses=errors(422, e401="sign in: HTTP Basic with the admin token as the password"),
+    responses=errors(
+        e401="sign in: HTTP Basic with the admin token as the password",
+        e422="a parameter is invalid; a browser (`Accept: text/html`) asking for a reversed date "
+        "range (`to` before `from`) gets the page instead: the filter form and what to correct",
+    ),
 )
 async def dashboard(
+    request: Request,
     db: DbDep,
     _: BrowserAdmin,
     start: From = None,
@@ -62,10 +69,20 @@ async def dashboard(
 ) -> HTMLResponse:
     """Funnel, campaign ROI (with revenue by attribution `model`), trends (by week or month),
     email rates, SLA compliance and the scoring review, each filtered by date and campaign
-    (the page says which date each panel means)."""
+    (the page says which date each panel means). A browser asking for a reversed date range
+    gets a 422 page with the filter form to correct it; a script, the JSON envelope."""
+    form = {
+        "start": start,
+        "end": end,
+        "campaign": campaign or None,
+        "model": model.value,
+        "granularity": granularity.value,
+    }
+    if start and end and end < start and "text/html" in request.headers.get("accept", ""):
+        return await _filters_to_fix(db, form, dashboard_words.REVERSED_RANGE)
     period = Period.of(start, end, campaign or None)
     data = await service.dashboard(db, period, granularity)
-    attribution = await attribution_panel.panel(db, start, end, period.campaign, model)
+    attribution = await attribution_panel.panel(db, start, end, period.campaign, model, granularity)
     funnel = [
         {"stage": s.stage, "label": LABELS[s.stage], "count": s.count, "rate": s.rate_from_previous}
         for s in data.funnel.overall.stages
@@ -81,24 +98,31 @@ async def dashboard(
     filters = {"from": start, "to": end, "campaign": period.campaign}
     query = urlencode({k: v for k, v in filters.items() if v})
     html = _templates.get_template("dashboard.html.j2").render(
-        start=start,
-        end=end,
-        campaign=period.campaign,
+        **form,
         query=query,
         funnel=funnel,
         campaigns=campaigns,
-        campaign_keys=data.campaign_keys,
+        campaign_choices=data.campaigns_named,
         email=data.email,
         sla=data.sla,
         scoring=data.scoring,
         mail=data.mail,
         attribution=attribution,
         zone=ZONE.key,
-        granularity=granularity.value,
-        trends=charts(data.trends),
+        trends=charts(data.trends, {c.key: c.name for c in data.campaigns}),
         trend_query=urlencode({k: v for k, v in {**filters, "period": granularity}.items() if v}),
     )
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+
+
+async def _filters_to_fix(db: Database, form: dict[str, Any], error: str) -> HTMLResponse:
+    """The page with the filter form as the manager filled it in and what to correct: a
+    browser shows it (a JSON error page would leave them stuck)."""
+    choices = await service.campaign_choices(db)
+    html = _templates.get_template("dashboard.html.j2").render(
+        **form, campaign_choices=choices, error=error, zone=ZONE.key
+    )
+    return HTMLResponse(html, status_code=422, headers={"Cache-Control": "no-store"})
 
 
 @router.get(

@@ -1,6 +1,6 @@
 """The dashboard's attribution block inside the ROI panel: the report of one model, the
-links that switch the model (keeping the page's filters), bars of attributed revenue, and
-the figures worded as the table shows them."""
+links that switch the model (keeping every filter of the page: dates, campaign and the
+trends' period), bars of attributed revenue, and the figures worded as the table shows them."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from api.schemas.attribution import AttributionReport
 from api.services.attribution import report
 from api.services.kpi import Period
 from nurture.rules.attribution import AttributionModel
+from nurture.rules.trends import Granularity
 
 LABELS = {
     AttributionModel.FIRST: "First touch",
@@ -21,7 +22,7 @@ LABELS = {
     AttributionModel.LINEAR: "Linear",
     AttributionModel.POSITION: "Position 40/20/40",
 }
-BAR_WIDTH = 150  # the widest bar, in the chart's 340 units (room for its figure after it)
+BAR_WIDTH = 320  # the widest bar, in the chart's 460 units (room for its figure after it)
 
 
 def money(value: Decimal | None) -> str:
@@ -69,6 +70,7 @@ async def panel(
     end: date | None,
     campaign: str | None,
     model: AttributionModel,
+    granularity: Granularity = Granularity.WEEK,
 ) -> AttributionPanel:
     """The block for the page's filters: with a campaign, the outcomes of the leads that
     came from it, credited to every campaign that touched them."""
@@ -79,7 +81,15 @@ async def panel(
             m.value,
             LABELS[m],
             "/dashboard?"
-            + _query(**{"from": start, "to": end, "campaign": campaign, "model": m.value})
+            + _query(
+                **{
+                    "from": start,
+                    "to": end,
+                    "campaign": campaign,
+                    "period": granularity.value,
+                    "model": m.value,
+                }
+            )
             + "#attribution",
             m is model,
         )

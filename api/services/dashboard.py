@@ -35,7 +35,7 @@ class Dashboard:
     email: list[StepEmailKpi]
     sla: SlaReport
     scoring: ScoringReport
-    campaign_keys: list[str]
+    campaigns_named: list[tuple[str, str]]  # (key, name) of the campaign filter
     mail: MailHealth
     trends: TrendReport
 
@@ -54,9 +54,14 @@ def _dashboard(session: Session, period: Period, granularity: Granularity) -> Da
         email=reports.email(session, period),
         sla=reports.sla(session, period),
         scoring=reports.scoring(session, period),
-        campaign_keys=kpi.campaign_keys(session),
+        campaigns_named=kpi.campaign_choices(session),
         mail=emails.health(session),
     )
+
+
+async def campaign_choices(db: Database) -> list[tuple[str, str]]:
+    """The campaign filter's choices, for a page that shows no panel (a filter to fix)."""
+    return await db.run(kpi.campaign_choices)
 
 
 CSV_NAMES = ("funnel", "campaigns", "email", "sla", "scoring", "reject_reasons", "trends")

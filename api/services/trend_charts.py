@@ -1,5 +1,9 @@
 """The dashboard's trend charts as shapes to draw: SVG coordinates worked out here, so the
-template only places them (no script, no CDN: the page draws offline)."""
+template only places them (no script, no CDN: the page draws offline).
+
+Every series has its own colour (won revenue too), and the legends are the same colours.
+One bucket alone (a new install, a short range) is drawn as labelled bars side by side:
+single dots of equal counts would hide one another."""
 
 from __future__ import annotations
 
@@ -18,6 +22,8 @@ SERIES = (  # (field, legend, colour)
     ("opportunities", "Opportunities", "#3ebd93"),
     ("won", "Won", "#e12d39"),
 )
+REVENUE_COLOUR = "#243b53"  # none of the series' colours: revenue is not a count
+NO_CAMPAIGN = "(no campaign)"  # the wording of key "" in every panel
 PALETTE = ("#2680c2", "#f0b429", "#3ebd93", "#8662c7", "#e12d39", "#7b8794", "#f7d070")
 
 
@@ -28,9 +34,8 @@ class Line:
     colour: str
     points: str  # "x,y x,y ..." for <polyline>
     total: int
-    legend_x: float
-    dots: list[tuple[float, float, int]]  # (x, y, value): one mark per bucket, so a single
-    # week still shows
+    dots: list[tuple[float, float, int]]  # (x, y, value): one mark per bucket
+    radius: float  # later series draw smaller dots, so equal counts show as rings
 
 
 @dataclass(frozen=True)
@@ -40,8 +45,9 @@ class Bar:
     width: float
     height: float
     colour: str
-    key: str  # the bucket's first day, or the campaign
+    key: str  # the bucket's first day, the campaign, or the series
     value: str
+    label: str = ""  # what a person reads: the campaign's name, the series' legend
 
 
 @dataclass(frozen=True)
@@ -55,7 +61,8 @@ class TrendCharts:
     lines: list[Line]
     revenue: list[Bar]
     by_campaign: list[Bar]
-    legend: list[tuple[str, str]]  # (campaign, colour) of the stacked bars
+    legend: list[tuple[str, str, str]]  # (campaign key, name, colour) of the stacked bars
+    single: list[Bar]  # one bucket only: a bar per series, instead of lone dots
     ticks: list[Tick]
     top_count: int
     top_revenue: Decimal
@@ -84,14 +91,38 @@ def _ticks(points: list[TrendPoint]) -> list[Tick]:
     ]
 
 
-def charts(report: TrendReport) -> TrendCharts:
+def _single(points: list[TrendPoint], top: int) -> list[Bar]:
+    """The one bucket's counts as bars side by side, each labelled with its value."""
+    if len(points) != 1:
+        return []
+    span = WIDTH - LEFT - RIGHT
+    slot = span / len(SERIES)
+    bars = []
+    for i, (f, label, colour) in enumerate(SERIES):
+        value = getattr(points[0], f)
+        y = _y(value, top)
+        x = LEFT + slot * i + slot * 0.15
+        bars.append(
+            Bar(
+                round(x, 1),
+                y,
+                round(slot * 0.7, 1),
+                round(HEIGHT - BOTTOM - y, 1),
+                colour,
+                f,
+                str(value),
+                label,
+            )
+        )
+    return bars
+
+
+def charts(report: TrendReport, names: dict[str, str] | None = None) -> TrendCharts:
+    """The shapes of the trend panel; `names` words each campaign key (its name)."""
+    names = names or {}
     points = report.overall.points
     n = len(points)
     top = max((getattr(p, f) for p in points for f, _, _ in SERIES), default=0) or 1
-    lefts, x = [], float(LEFT)
-    for _, label, _ in SERIES:  # legend entries side by side, as wide as their words
-        lefts.append(x)
-        x += 20 + 7 * len(label)
     lines = [
         Line(
             series=f,
@@ -99,10 +130,10 @@ def charts(report: TrendReport) -> TrendCharts:
             colour=colour,
             points=" ".join(f"{_x(i, n)},{_y(getattr(p, f), top)}" for i, p in enumerate(points)),
             total=sum(getattr(p, f) for p in points),
-            legend_x=left,
             dots=[(_x(i, n), _y(getattr(p, f), top), getattr(p, f)) for i, p in enumerate(points)],
+            radius=round(5.5 - 0.8 * k, 1),
         )
-        for (f, label, colour), left in zip(SERIES, lefts, strict=True)
+        for k, (f, label, colour) in enumerate(SERIES)
     ]
     slot = min((WIDTH - LEFT - RIGHT) / max(n, 1) * 0.7, 48)
     top_revenue = max((p.won_revenue for p in points), default=Decimal(0)) or Decimal(1)
@@ -115,7 +146,7 @@ def charts(report: TrendReport) -> TrendCharts:
                 y,
                 round(slot, 1),
                 round(HEIGHT - BOTTOM - y, 1),
-                "#3ebd93",
+                REVENUE_COLOUR,
                 p.start.isoformat(),
                 f"{p.won_revenue:,.0f}",
             )
@@ -140,6 +171,7 @@ def charts(report: TrendReport) -> TrendCharts:
                     colours[key],
                     key,
                     str(value),
+                    names.get(key) or key or NO_CAMPAIGN,
                 )
             )
             base += value
@@ -147,7 +179,8 @@ def charts(report: TrendReport) -> TrendCharts:
         lines=lines,
         revenue=revenue,
         by_campaign=stacked,
-        legend=list(colours.items()),
+        legend=[(k, names.get(k) or k or NO_CAMPAIGN, c) for k, c in colours.items()],
+        single=_single(points, top),
         ticks=_ticks(points),
         top_count=top,
         top_revenue=top_revenue,

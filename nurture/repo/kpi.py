@@ -133,3 +133,10 @@ def campaign_keys(session: Session) -> list[str]:
     seen = select(Lead.source).where(Lead.source != "")
     keys = sa.union(recorded, seen).subquery()
     return list(session.exec(select(keys.c[0]).order_by(keys.c[0])).all())
+
+
+def campaign_choices(session: Session) -> list[tuple[str, str]]:
+    """Every campaign key with its name, for a filter that names campaigns as the tables do
+    (the key itself for one seen only as a lead's source)."""
+    names: dict[str, str] = dict(session.exec(select(Campaign.key, Campaign.name)).all())
+    return [(key, names.get(key) or key) for key in campaign_keys(session)]

@@ -17,7 +17,12 @@ from nurture.cli.demo.population import ZONES
 from nurture.mailsink import MailSink
 from nurture.settings import Settings
 from scenarios.email_policy import SEND_WINDOW
-from tests.utils.browser import ARTIFACTS, apply_campaign, dashboard_in_chromium
+from tests.utils.browser import (
+    ARTIFACTS,
+    apply_campaign,
+    assert_fits_a_phone,
+    dashboard_in_chromium,
+)
 from tests.utils.kpi_agreement import disagreements, figures_by_view
 from tests.utils.processes import cli as run
 from tests.utils.stack import ApiServer, serve_api
@@ -100,8 +105,9 @@ async def _kpis_agree(
 
 
 async def _in_chromium(stack: ApiServer, campaigns: list[dict[str, Any]]) -> None:
-    """What a manager sees right after the demo: charts drawn from its data, and a campaign
-    filter that narrows them. The screenshot is kept in test-artifacts/."""
+    """What a manager sees right after the demo: charts drawn from its data, on a desktop
+    and at phone width, and a campaign filter that narrows them. Screenshots are kept in
+    test-artifacts/."""
     largest = max(campaigns, key=lambda c: c["leads"])
     async with dashboard_in_chromium(stack.base_url) as page:
         assert await page.text_content("#new-leads") == "30"
@@ -136,6 +142,11 @@ async def _in_chromium(stack: ApiServer, campaigns: list[dict[str, Any]]) -> Non
         ARTIFACTS.mkdir(exist_ok=True)
         await page.screenshot(path=str(ARTIFACTS / "dashboard-demo.png"), full_page=True)
         await page.locator("#trends").screenshot(path=str(ARTIFACTS / "dashboard-trends.png"))
+        names = [c["name"] for c in campaigns]  # the charts name campaigns as the tables do
+        assert await page.locator("#campaigns g.roi-row text.name").all_text_contents() == names
+        await assert_fits_a_phone(page)  # what the first phone user saw overflow
+        await page.screenshot(path=str(ARTIFACTS / "dashboard-demo-phone.png"), full_page=True)
+        await page.set_viewport_size({"width": 1280, "height": 900})
         await apply_campaign(page, largest["key"])
         assert await page.text_content("#new-leads") == str(largest["leads"])
         total = await page.get_attribute("#trends polyline.trend-line", "data-total")

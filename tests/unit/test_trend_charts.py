@@ -39,3 +39,37 @@ def test_lines_bars_and_stacks_share_the_weeks() -> None:
     assert first_week[1].y + first_week[1].height == first_week[0].y  # wp stacked on ads
     assert [t.text for t in c.ticks] == ["11-02", "11-09", "11-16"]
     assert c.median_lead_to_mql == 2.5 and c.median_mql_to_won is None
+
+
+def test_one_bucket_is_bars_of_distinct_colours_and_names_word_campaigns() -> None:
+    """A single week draws a labelled bar per series (lone dots of equal counts would hide
+    one another); no two series share a colour, revenue included; campaigns by name."""
+    point = TrendPoint(start=MON, new_leads=6, mqls=2, handoffs=2, won=1)
+    one = Trend(points=[point], median_days_lead_to_mql=None, median_days_mql_to_won=None)
+    report = TrendReport(
+        period=Granularity.WEEK,
+        zone="Asia/Tokyo",
+        overall=one,
+        by_campaign={"": _trend([2]), "wp": _trend([4])},
+    )
+    c = charts(report, {"wp": "DX guide"})
+    assert [(b.key, b.value) for b in c.single] == [
+        ("new_leads", "6"),
+        ("mqls", "2"),
+        ("handoffs", "2"),
+        ("opportunities", "0"),
+        ("won", "1"),
+    ]
+    mqls, handoffs = c.single[1], c.single[2]
+    assert mqls.height == handoffs.height and mqls.x + mqls.width < handoffs.x  # side by side
+    assert len({b.colour for b in c.single} | {c.revenue[0].colour}) == 6
+    assert [name for _, name, _ in c.legend] == ["(no campaign)", "DX guide"]
+    assert [b.label for b in c.by_campaign] == ["(no campaign)", "DX guide"]
+    assert (
+        charts(
+            TrendReport(
+                period=Granularity.WEEK, zone="Asia/Tokyo", overall=_trend([1, 2]), by_campaign={}
+            )
+        ).single
+        == []
+    )

@@ -112,3 +112,38 @@ async def phone_in_chromium() -> AsyncIterator[Page]:
             yield await context.new_page()
         finally:
             await browser.close()
+
+
+PHONE_WIDTH = 375
+
+# Each chart label's size as drawn: its font size in the chart's units times the chart's
+# scale (its width on screen over its viewBox width), its height on screen, and whether it
+# lies inside its chart (not cut off). Labels not drawn are left out.
+_CHART_TEXT_SIZES = """() => [...document.querySelectorAll("svg text")]
+  .filter((t) => t.getBoundingClientRect().width > 0)
+  .map((t) => {
+    const svg = t.ownerSVGElement;
+    const box = svg.getBoundingClientRect(), drawn = t.getBoundingClientRect();
+    const scale = box.width / svg.viewBox.baseVal.width;
+    return [svg.closest("section").id, t.textContent.trim(),
+            parseFloat(getComputedStyle(t).fontSize) * scale, drawn.height,
+            drawn.left >= box.left - 1 && drawn.right <= box.right + 1];
+  })"""
+
+
+async def assert_fits_a_phone(page: Page) -> None:
+    """At phone width the page is no wider than the screen (wide tables scroll in their own
+    box, with the hint shown), and every chart label renders at 11 px or more."""
+    await page.set_viewport_size({"width": PHONE_WIDTH, "height": 800})
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE_WIDTH, f"the page is {width} px wide at {PHONE_WIDTH} px"
+    for box in await page.locator(".wide").all():  # what is cut off says so
+        if await box.evaluate("b => b.scrollWidth > b.clientWidth + 1"):
+            hint = box.locator("xpath=preceding-sibling::*[1][contains(@class, 'scroll-hint')]")
+            assert await hint.is_visible(), await box.get_attribute("aria-label")
+    sizes = await page.evaluate(_CHART_TEXT_SIZES)
+    assert sizes, "no chart text drawn"
+    small = [s for s in sizes if s[2] < 11 or s[3] < 11]
+    assert not small, small
+    cut = [s for s in sizes if not s[4]]  # larger text still inside its chart
+    assert not cut, cut
