@@ -19,6 +19,10 @@ with workflow.unsafe.imports_passed_through():
     from workflows.lead_state import NURTURE_STAGES, LeadInput, LeadState, ThisRun
 
 
+# Patch: a deferred step that will not go out says so on the timeline (2026-12-01).
+DEFERRED_NOT_SENT = "deferred-step-not-sent-note"
+
+
 class LeadMail:
     """Sends the scenario's steps to the lead, and stops its marketing mail for good."""
 
@@ -128,7 +132,22 @@ class LeadMail:
                     lambda: self.stopped or state.switching, timeout=when - now
                 )
             if self.stopped or state.switching:
+                await self._say_not_sent(step)
                 raise ScenarioStopped()
+
+    async def _say_not_sent(self, step: str) -> None:
+        """A deferred step the lead will not get: the timeline said "deferred to Monday 9:00",
+        so it says this too, rather than leave the mail looking on its way. (Ops stops and
+        unsubscribes have their own notes.)"""
+        state = self._state
+        if state.qualified:
+            why = "the lead qualified and went to sales first"
+        elif state.switching:
+            why = "the lead moved to another scenario"
+        else:
+            return
+        if workflow.patched(DEFERRED_NOT_SENT):
+            await self._records.note("deferred", f"{self._lead.scenario}/{step} not sent: {why}")
 
     async def stop_mail(self, stage: Stage, reason: str) -> None:
         """Unsubscribed or bounced: no marketing mail ever again; the stage says why."""

@@ -16,6 +16,8 @@ same paths (and an ops stop) recorded by the code after it. `v5-waited-for-rep-*
 `v5-reassigned-*` are the paths `handoff-visible-state` added (issue 11): a lead that waited
 for a rep, a manager's reassignment; `v5-handoff-chat-won` was recorded after
 `handoff-chat`, with NURTURE_SLACK_WEBHOOK_URL set: the notices go to Slack.
+`v5-deferred-then-qualified` (a lead whose deferred thank-you it qualified before) was
+recorded before `deferred-step-not-sent-note`, `v6-deferred-then-qualified` after it.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ from nurture.orchestration.lead_runs import profile_of
 from nurture.repo import reps
 from nurture.settings import RepConfig, Settings
 from nurture.temporal import register_search_attributes
+from tests.utils.clock import skip_to
 from tests.utils.factories import COLD_PROFILE, HOT_PROFILE, event, make_lead, start_lead
 from tests.utils.http_receiver import HttpReceiver
 from worker import build_worker, prepare_database
@@ -320,6 +323,30 @@ async def _reassigned(env: WorkflowEnvironment, s: Settings, engine: Engine) -> 
     }
 
 
+async def _deferred_then_qualified(
+    env: WorkflowEnvironment, s: Settings, engine: Engine
+) -> dict[str, Any]:
+    """A hot lead arriving on a Saturday night in Tokyo: its thank-you waits for Monday, and
+    it qualifies first; the deferred step is not sent (after `deferred-step-not-sent-note`
+    the timeline says so)."""
+    await skip_to(env, 5, 22)
+    lead = make_lead(engine, timezone="Asia/Tokyo", **HOT_PROFILE)
+    handle = await start_lead(env.client, s, lead)
+    await env.sleep(timedelta(minutes=30))
+    await handle.signal(LeadWorkflow.behaviour, event("pricing_page_view"))
+    await env.sleep(timedelta(minutes=5))
+    return {"deferred-then-qualified": await handle.fetch_history()}
+
+
+def _named(recording: Recording, era: str) -> Recording:
+    """A recording whose files are prefixed with the era of the code that made it."""
+
+    async def record(env: WorkflowEnvironment, s: Settings, engine: Engine) -> dict[str, Any]:
+        return {f"{era}-{k}": v for k, v in (await recording(env, s, engine)).items()}
+
+    return record
+
+
 def _again(recording: Recording, era: str) -> Recording:
     """A recording made again by later code, its files named for that code's era."""
 
@@ -355,6 +382,8 @@ RECORDINGS: dict[str, Recording] = {
     "v5-waited-for-rep-lead": _waited_for_rep,
     "v5-reassigned-lead": _reassigned,
     "v5-handoff-chat-won": _chat_won,
+    "v5-deferred-then-qualified": _named(_deferred_then_qualified, "v5"),
+    "v6-deferred-then-qualified": _named(_deferred_then_qualified, "v6"),
 }
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 from temporalio.testing import WorkflowEnvironment
 
 import scenarios
@@ -34,7 +34,11 @@ from workflows.lead import LeadWorkflow
 
 def _notes(engine: Engine, lead_id: object) -> list[str]:
     with session_scope(engine) as session:
-        rows = session.exec(select(TimelineNote).where(TimelineNote.lead_id == lead_id)).all()
+        rows = session.exec(
+            select(TimelineNote)
+            .where(TimelineNote.lead_id == lead_id)
+            .order_by(col(TimelineNote.id))
+        ).all()
     return [r.text for r in rows if r.kind == "deferred"]
 
 
@@ -108,6 +112,9 @@ async def test_mail_to_reps_ignores_windows_caps_and_unsubscribes(
 
     assert len(notified) == 1 and notified[0].scheduled_at - start < timedelta(minutes=5)
     assert marketing == []  # it qualified before its thank-you could go out on Monday
+    deferred, dropped = _notes(engine, lead.id)  # the timeline does not leave it "deferred"
+    assert "whitepaper/thanks deferred to" in deferred
+    assert dropped == "whitepaper/thanks not sent: the lead qualified and went to sales first"
     assert [m.outbox_key.rsplit(":", 1)[-1] for m in rep_mails][:2] == ["assigned", "reminder"]
 
 
