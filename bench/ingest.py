@@ -34,30 +34,19 @@ The parts, one module each beside this entry point: `ingest_stack` (the processe
 `ingest_http` (a lean HTTP/1.1 client), `ingest_load` (leads and rate phases),
 `ingest_latency` (the latency probes), `ingest_cpu` (CPU from /proc), `ingest_read_model`
 (how far the worker got), `ingest_stats`, `ingest_machine`, `ingest_report` and
-`ingest_run` (one run, start to result).
+`ingest_run` (one run, start to result); `bench_main` (a run's life on a fresh stack, shared
+with `intake.py`).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
-import shutil
 import sys
-import tempfile
-import uuid
 from collections.abc import Sequence
-from pathlib import Path
 
-from bench_signals import stopping_uninterrupted, terminate_on_sigterm
+from bench_main import run_bench
 from ingest_report import print_report
 from ingest_run import run
-from ingest_stack import LOOPBACK, BenchError, Stack
-
-from nurture.mailsink import MailSink, free_port
-
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS_DIR = ROOT / "bench" / "results"
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -108,56 +97,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = parse_args(argv)
-    workdir = Path(tempfile.mkdtemp(prefix="nurture-bench-"))
-    db_path = workdir / "nurture.db"
-    stack = Stack(
-        workdir=workdir,
-        temporal_port=free_port(),
-        api_port=free_port(),
-        task_queue=f"bench-{uuid.uuid4().hex[:8]}",
-        database_url=f"sqlite:///{db_path}",
-        db_path=db_path,
-        sink=MailSink(host=LOOPBACK, port=0),
-    )
-    keep = args.keep
-    with terminate_on_sigterm():
-        try:
-            stack.sink.start()
-            result = asyncio.run(asyncio.wait_for(run(args, stack, argv), args.max_seconds))
-        except KeyboardInterrupt:
-            print("\ninterrupted; stopping the stack", file=sys.stderr)
-            return 130
-        except TimeoutError:
-            print(
-                f"error: the run took longer than --max-seconds {args.max_seconds:.0f}",
-                file=sys.stderr,
-            )
-            keep = True
-            return 1
-        except BenchError as err:
-            print(f"error: {err}", file=sys.stderr)
-            keep = True
-            return 1
-        except BaseException:
-            keep = True
-            raise
-        finally:
-            with stopping_uninterrupted():
-                stack.stop()
-            if keep:
-                print(f"logs and database kept in {workdir}", file=sys.stderr)
-            else:
-                shutil.rmtree(workdir, ignore_errors=True)
-    print_report(result)
-    for error in result["errors"]:
-        print(f"error: {error}", file=sys.stderr)
-    if not args.no_json:
-        RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-        path = RESULTS_DIR / f"ingest-{result['date']}.json"
-        path.write_text(json.dumps(result, indent=2) + "\n")
-        print(f"\nwrote {path.relative_to(ROOT)}")
-    return 1 if result["errors"] else 0
+    return run_bench(parse_args(argv), argv, run, print_report, "ingest")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,32 @@ GOAL_RATIO = 0.9
 NOISY_OTHER_PERCENT = 15  # % of one core used by other processes that makes a run noisy
 
 
+def warn_if_noisy(summary: dict[str, Any]) -> None:
+    """Say so when other processes took enough CPU to make the rates noisy."""
+    if summary["max_other_cpu_percent"] > NOISY_OTHER_PERCENT:
+        print(
+            f"warning: other processes (or the hypervisor) took up to "
+            f"{summary['max_other_cpu_percent']:.0f}% of a core during a phase; the rates are noisy"
+        )
+
+
+def machine_words(m: dict[str, Any]) -> str:
+    """The machine and versions as the README's result lines name them."""
+    cli = re.search(r"(\d+\.\d+\.\d+) \(Server (\d+\.\d+\.\d+)", m["temporal_cli"])
+    server = f"Temporal CLI {cli[1]} (server {cli[2]})" if cli else "Temporal CLI"
+    return (
+        f"{m['nproc']} vCPU {m['cpu_model'] or ''}, Python {m['python']}, "
+        f"temporalio {m['temporalio']}, {server} dev server in memory, SQLite"
+    )
+
+
+def noise_words(summary: dict[str, Any]) -> str:
+    """ " (noisy: ...)" for a result line when other processes took CPU, else ""."""
+    if summary["max_other_cpu_percent"] <= NOISY_OTHER_PERCENT:
+        return ""
+    return f" (noisy: other processes took up to {summary['max_other_cpu_percent']:.0f}% of a core)"
+
+
 def command_line(argv: Sequence[str]) -> str:
     return shlex.join([".venv/bin/python", "bench/ingest.py", *argv])
 
@@ -75,11 +101,7 @@ def print_report(result: dict[str, Any]) -> None:
             + "  "
             + "".join(f"{per.get(p, 0):>9.2f}" for p in parts)
         )
-    if summary["max_other_cpu_percent"] > NOISY_OTHER_PERCENT:
-        print(
-            f"warning: other processes (or the hypervisor) took up to "
-            f"{summary['max_other_cpu_percent']:.0f}% of a core during a phase; the rates are noisy"
-        )
+    warn_if_noisy(summary)
     print()
     raw = summary["raw_events_per_s"]
     print(f"raw signal-with-start     {raw:8.0f} events/s   ({args['concurrency']} in flight)")
@@ -138,15 +160,7 @@ def markdown_line(result: dict[str, Any]) -> str:
             f"threshold→rep mail p50 **{rm['p50_ms']:.0f} ms** / p99 {rm['p99_ms']:.0f} ms "
             f"(n={rm['n']})"
         )
-    cli = re.search(r"(\d+\.\d+\.\d+) \(Server (\d+\.\d+\.\d+)", m["temporal_cli"])
-    server = f"Temporal CLI {cli[1]} (server {cli[2]})" if cli else "Temporal CLI"
-    machine = (
-        f"{m['nproc']} vCPU {m['cpu_model'] or ''}, Python {m['python']}, "
-        f"temporalio {m['temporalio']}, {server} dev server in memory, SQLite"
-    )
-    noisy = ""
-    if s["max_other_cpu_percent"] > NOISY_OTHER_PERCENT:
-        noisy = f" (noisy: other processes took up to {s['max_other_cpu_percent']:.0f}% of a core)"
+    machine, noisy = machine_words(m), noise_words(s)
     return (
         f"Ingest, {result['date']} ({machine}; `{result['command']}`, "
         f"{c['events']} events per phase){noisy}: " + "; ".join(parts) + "."

@@ -37,30 +37,21 @@ machine record are the ingest benchmark's (`ingest_*`).
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
-import shutil
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench_signals import stopping_uninterrupted, terminate_on_sigterm
+from bench_main import run_bench
 from ingest_machine import machine_info
-from ingest_stack import LOOPBACK, BenchError, Stack, start_stack, wait_polling
+from ingest_stack import BenchError, Stack, start_stack, wait_polling
 from intake_history import count_sample_lead
 from intake_load import KINDS, IntakeBench, IntakePhase
 from intake_report import command_line, goals, markdown_line, print_report, summarise
 
-from nurture.mailsink import MailSink, free_port
-
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS_DIR = ROOT / "bench" / "results"
 HERE = Path(__file__).resolve().parent
 
 
@@ -173,56 +164,7 @@ async def run(args: argparse.Namespace, stack: Stack, argv: Sequence[str]) -> di
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = parse_args(argv)
-    workdir = Path(tempfile.mkdtemp(prefix="nurture-intake-"))
-    db_path = workdir / "nurture.db"
-    stack = Stack(
-        workdir=workdir,
-        temporal_port=free_port(),
-        api_port=free_port(),
-        task_queue=f"bench-{uuid.uuid4().hex[:8]}",
-        database_url=f"sqlite:///{db_path}",
-        db_path=db_path,
-        sink=MailSink(host=LOOPBACK, port=0),
-    )
-    keep = args.keep
-    with terminate_on_sigterm():
-        try:
-            stack.sink.start()
-            result = asyncio.run(asyncio.wait_for(run(args, stack, argv), args.max_seconds))
-        except KeyboardInterrupt:
-            print("\ninterrupted; stopping the stack", file=sys.stderr)
-            return 130
-        except TimeoutError:
-            print(
-                f"error: the run took longer than --max-seconds {args.max_seconds:.0f}",
-                file=sys.stderr,
-            )
-            keep = True
-            return 1
-        except BenchError as err:
-            print(f"error: {err}", file=sys.stderr)
-            keep = True
-            return 1
-        except BaseException:
-            keep = True
-            raise
-        finally:
-            with stopping_uninterrupted():
-                stack.stop()
-            if keep:
-                print(f"logs and database kept in {workdir}", file=sys.stderr)
-            else:
-                shutil.rmtree(workdir, ignore_errors=True)
-    print_report(result)
-    for error in result["errors"]:
-        print(f"error: {error}", file=sys.stderr)
-    if not args.no_json:
-        RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-        path = RESULTS_DIR / f"intake-{result['date']}.json"
-        path.write_text(json.dumps(result, indent=2) + "\n")
-        print(f"\nwrote {path.relative_to(ROOT)}")
-    return 1 if result["errors"] else 0
+    return run_bench(parse_args(argv), argv, run, print_report, "intake")
 
 
 if __name__ == "__main__":

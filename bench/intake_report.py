@@ -3,12 +3,11 @@ goal lines, the event and action counts, the tables on stdout and the README lin
 
 from __future__ import annotations
 
-import re
 import shlex
 from collections.abc import Sequence
 from typing import Any
 
-from ingest_report import NOISY_OTHER_PERCENT
+from ingest_report import machine_words, noise_words, warn_if_noisy
 from ingest_stats import mean
 from intake_load import IntakePhase
 
@@ -153,11 +152,7 @@ def print_report(result: dict[str, Any]) -> None:
         pct = ph["cpu_percent"]
         row = {**pct, "worker": pct.get(ph["worker"], 0.0)}
         print(f"{ph['name']:<10}" + "".join(f"{row.get(p, 0.0):>9.0f}" for p in cols))
-    if summary["max_other_cpu_percent"] > NOISY_OTHER_PERCENT:
-        print(
-            f"warning: other processes (or the hypervisor) took up to "
-            f"{summary['max_other_cpu_percent']:.0f}% of a core during a phase; the rates are noisy"
-        )
+    warn_if_noisy(summary)
     print()
     print(
         f"{'path':<18}{'leads/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'worker':>8}{'api':>7}"
@@ -250,15 +245,7 @@ def markdown_line(result: dict[str, Any]) -> str:
             f"**{counts['billable_actions_to_ack']} billable actions** (lead + handoff) "
             "to the rep's ack"
         )
-    cli = re.search(r"(\d+\.\d+\.\d+) \(Server (\d+\.\d+\.\d+)", m["temporal_cli"])
-    server = f"Temporal CLI {cli[1]} (server {cli[2]})" if cli else "Temporal CLI"
-    machine = (
-        f"{m['nproc']} vCPU {m['cpu_model'] or ''}, Python {m['python']}, "
-        f"temporalio {m['temporalio']}, {server} dev server in memory, SQLite"
-    )
-    noisy = ""
-    if s["max_other_cpu_percent"] > NOISY_OTHER_PERCENT:
-        noisy = f" (noisy: other processes took up to {s['max_other_cpu_percent']:.0f}% of a core)"
+    machine, noisy = machine_words(m), noise_words(s)
     return (
         f"Intake, {result['date']} ({machine}; `{result['command']}`, {c['leads']} leads per "
         f"phase, {c['concurrency']} in flight){noisy}: " + "; ".join(parts) + "."
