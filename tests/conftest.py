@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from nurture.mailsink import MailSink
 from nurture.settings import Settings
 from nurture.temporal import register_search_attributes
 from tests.kit import ScenarioKit
-from tests.utils.stack import REPS, SITE_URL, ApiServer, running_worker, serve_api
+from tests.utils.stack import ApiServer, running_worker, serve_api, suite_settings
 from worker import prepare_database
 
 
@@ -59,17 +58,7 @@ def smtp() -> Iterator[MailSink]:
 
 @pytest.fixture
 def settings(tmp_path: Path, smtp: MailSink) -> Settings:
-    return Settings(
-        env="dev",
-        database_url=f"sqlite:///{tmp_path / 'nurture.db'}",
-        smtp_host=smtp.host,
-        smtp_port=smtp.port,
-        task_queue=f"test-{uuid.uuid4()}",
-        sales_reps=REPS,
-        public_url="http://nurture.test",
-        site_url=SITE_URL,
-        send_window=False,  # tests of the window turn it on; the rest send at once
-    )
+    return suite_settings(tmp_path / "nurture.db", smtp)
 
 
 @pytest.fixture

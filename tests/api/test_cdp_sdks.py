@@ -30,7 +30,7 @@ from nurture.mailsink import MailSink
 from nurture.settings import Settings
 from nurture.tables import Lead, Touch
 from tests.utils.api import lead_when
-from tests.utils.stack import REPS, ApiServer, running_worker, serve_api
+from tests.utils.stack import ApiServer, running_worker, serve_api, suite_settings
 from worker import prepare_database
 
 SEGMENT_KEY = "seg-wk-" + "a" * 25
@@ -43,15 +43,9 @@ Errors = list[tuple[Exception, list[dict[str, Any]]]]
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     with MailSink() as sink:
-        yield Settings(
-            env="dev",
-            database_url=f"sqlite:///{tmp_path_factory.mktemp('sdks') / 'nurture.db'}",
-            smtp_host=sink.host,
-            smtp_port=sink.port,
-            task_queue=f"test-{uuid.uuid4()}",
-            sales_reps=REPS,
-            public_url="http://nurture.test",
-            send_window=False,
+        yield suite_settings(
+            tmp_path_factory.mktemp("sdks") / "nurture.db",
+            sink,
             segment_write_keys=(
                 f"{SEGMENT_KEY}={CAMPAIGNS['segment']},{RUDDER_KEY}={CAMPAIGNS['rudder']}"
             ),

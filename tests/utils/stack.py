@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
 
 import uvicorn
 from sqlalchemy.engine import Engine
@@ -13,7 +16,7 @@ from temporalio.worker import Worker
 
 from api.main import create_app
 from nurture import signing
-from nurture.mailsink import free_port
+from nurture.mailsink import MailSink, free_port
 from nurture.settings import RepConfig, Settings
 from worker import build_worker
 
@@ -23,6 +26,23 @@ REPS = [
     RepConfig(name="Rep Two", email="rep.two@sales.example.com"),
     RepConfig(name="Rep Three", email="rep.three@sales.example.com"),
 ]  # dev tokens dev-rep-1, dev-rep-2, dev-rep-3
+
+
+def suite_settings(database: Path, sink: MailSink, **more: Any) -> Settings:
+    """The settings every stack of the suite runs on: a SQLite file, the sink, the test reps
+    and site, mail at once (tests of the send window turn it on); `more` on top."""
+    return Settings(
+        env="dev",
+        database_url=f"sqlite:///{database}",
+        smtp_host=sink.host,
+        smtp_port=sink.port,
+        task_queue=f"test-{uuid.uuid4()}",
+        sales_reps=REPS,
+        public_url="http://nurture.test",
+        site_url=SITE_URL,
+        send_window=False,
+        **more,
+    )
 
 
 @asynccontextmanager
