@@ -16,11 +16,10 @@ from temporalio.testing import WorkflowEnvironment
 from nurture.db import session_scope
 from nurture.mailsink import MailSink, ReceivedMail
 from nurture.repo import leads as lead_repo
-from nurture.repo import touches
 from nurture.settings import Settings
 from nurture.tables import EmailMessage, TrackingHit
 from tests.utils.api import lead_when
-from tests.utils.factories import link_targets, sent_mails
+from tests.utils.factories import link_targets, sent_mails, touches_of
 from tests.utils.stack import SITE_URL, ApiServer, running_worker, serve_api
 
 BROWSER = {"User-Agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15"}
@@ -165,7 +164,7 @@ async def test_the_day_one_mail_names_and_links_the_campaigns_paper(
     await lead_when(http, stack, lead_id, lambda s: s["score"] == 3)
     with session_scope(engine) as session:
         clicks = lead_repo.recent_events(session, uuid.UUID(lead_id), "email_click")
-        touched = [(t.campaign, t.kind) for t in touches.of_leads(session, [uuid.UUID(lead_id)])]
+    touched = touches_of(engine, uuid.UUID(lead_id))
     assert [e.properties["url"] for e in clicks] == [tagged]
     # The click is a touch of the lead's campaign, read from its utm_campaign.
     assert touched == [("wp-dx-guide", "intake"), ("wp-dx-guide", "email_click")]

@@ -12,15 +12,10 @@ from sqlmodel import col, select
 from nurture.db import alembic_config, create_schema, session_scope
 from nurture.models import AppliedEvent, BehaviourEvent, ScoreRecord
 from nurture.repo import leads as repo
-from nurture.repo import touches
 from nurture.tables import Lead, LeadEvent, Touch
+from tests.utils.factories import touches_of
 
 AT = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-
-
-def _touches(engine: Engine, lead_id: uuid.UUID) -> list[tuple[str, str]]:
-    with session_scope(engine) as session:
-        return [(t.campaign, t.kind) for t in touches.of_leads(session, [lead_id])]
 
 
 def _record(engine: Engine, lead_id: uuid.UUID, version: int, *events: BehaviourEvent) -> None:
@@ -55,7 +50,7 @@ def test_intake_and_events_record_touches_once(empty_db: Engine) -> None:
     plain = BehaviourEvent(event_id="pv-1", type="page_view", occurred_at=AT, properties={})
     _record(empty_db, lead.id, 1, click, plain)
     _record(empty_db, lead.id, 2, click)  # a retried write after a lost acknowledgement
-    got = _touches(empty_db, lead.id)
+    got = touches_of(empty_db, lead.id)
     assert sorted(got) == [("expo", "intake"), ("wp", "email_click"), ("wp", "intake")]
     assert got[-1] == ("wp", "email_click")  # in time order: the click came three days later
 
@@ -64,7 +59,7 @@ def test_a_lead_without_a_source_has_no_intake_touch(empty_db: Engine) -> None:
     create_schema(empty_db)
     with session_scope(empty_db) as session:
         lead, _ = repo.upsert_lead(session, "b@customer.example.com", "whitepaper", {})
-    assert _touches(empty_db, lead.id) == []
+    assert touches_of(empty_db, lead.id) == []
 
 
 def test_the_migration_fills_touches_from_existing_leads_and_events(empty_db: Engine) -> None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 from temporalio.client import Client, WorkflowHandle
 
 from nurture import tokens
@@ -17,7 +17,7 @@ from nurture.models import BehaviourEvent, EventType, lead_workflow_id
 from nurture.orchestration.lead_runs import input_of
 from nurture.repo import leads as repo
 from nurture.settings import Settings
-from nurture.tables import EmailMessage, Lead, StageChange, TimelineNote
+from nurture.tables import EmailMessage, Lead, StageChange, TimelineNote, Touch
 from workflows.lead import LeadWorkflow
 
 HOT_PROFILE: dict[str, Any] = {
@@ -70,6 +70,15 @@ def sent_mails(engine: Engine, lead_id: uuid.UUID, kind: str = "nurture") -> lis
             )
         ).all()
     return sorted(rows, key=lambda r: r.scheduled_at)
+
+
+def touches_of(engine: Engine, lead_id: uuid.UUID) -> list[tuple[str, str]]:
+    """(campaign, kind) of the lead's touches, in time order, as attribution reads them."""
+    with session_scope(engine) as session:
+        rows = session.exec(
+            select(Touch).where(Touch.lead_id == lead_id).order_by(col(Touch.at), col(Touch.id))
+        ).all()
+    return [(t.campaign, t.kind) for t in rows]
 
 
 def outbox(engine: Engine, lead_id: uuid.UUID, kind: str = "nurture") -> list[EmailMessage]:
