@@ -65,6 +65,7 @@ def build_worker(
             read_model.record_stage,
             read_model.record_step,
             read_model.record_note,
+            read_model.record_lead,
             read_model.record_handoff,
             read_model.record_split,
             read_model.record_sent,

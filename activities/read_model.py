@@ -11,6 +11,7 @@ from nurture.db import session_scope
 from nurture.models import (
     HaltRecord,
     HandoffRecord,
+    LeadWrites,
     NoteRecord,
     ScoreRecord,
     SendFailedRecord,
@@ -42,6 +43,21 @@ class ReadModelActivities:
     def record_step(self, rec: StepRecord) -> None:
         with session_scope(self._engine) as session:
             leads.record_step(session, rec)
+
+    @activity.defn
+    def record_lead(self, batch: LeadWrites) -> None:
+        """A workflow task's writes in one transaction, in order (leads after the
+        lead-records-batched patch): the same rows the single writes above make."""
+        with session_scope(self._engine) as session:
+            for write in batch.writes:
+                if write.score is not None:
+                    leads.record_score(session, write.score)
+                if write.stage is not None:
+                    leads.record_stage(session, write.stage)
+                if write.step is not None:
+                    leads.record_step(session, write.step)
+                if write.note is not None:
+                    leads.record_note(session, write.note)
 
     @activity.defn
     def record_note(self, rec: NoteRecord) -> None:

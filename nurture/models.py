@@ -147,6 +147,23 @@ class NoteRecord(BaseModel):
     text: str
 
 
+class LeadWrite(BaseModel):
+    """One of a lead's read-model writes, as a batch carries it: exactly one field is set."""
+
+    score: ScoreRecord | None = None
+    stage: StageRecord | None = None
+    step: StepRecord | None = None
+    note: NoteRecord | None = None
+
+
+class LeadWrites(BaseModel):
+    """What one workflow task of a lead writes to the read model, in the order it happened:
+    one local activity, one transaction."""
+
+    lead_id: str
+    writes: list[LeadWrite] = Field(default_factory=list)
+
+
 class SendStepInput(BaseModel):
     lead_id: str
     scenario: str

@@ -64,6 +64,10 @@ NOTICES_ASIDE = "handoff-notices-aside"
 # one nobody can take says so (the lead's timeline, the manager told once) and is assigned
 # as soon as a rep becomes available, not on the next hourly try.
 VISIBLE_STATE = "handoff-visible-state"
+# Handoffs started from here on (2026-12-01) take their HandoffState from their start (a
+# lead that took lead-records-batched sets it there) and upsert only changes; they take the
+# three patches above and handoff-chat too, with this one marker.
+START_STATE = "handoff-start-state"
 OPEN = (HandoffStatus.PENDING, HandoffStatus.ACCEPTED, HandoffStatus.OPPORTUNITY)
 ACTED, MOVED, RAN_OUT = "acted", "moved", "ran_out"  # how a walk up the ladder ended
 
@@ -88,12 +92,16 @@ class SalesHandoffWorkflow:
         self._moving = False  # a reassignment is choosing the next rep
         self._moves = 0  # a manager's reassignments, which restart the clock's ladder
         self._attempt = 0  # the last assignment attempt asked for (visible handoffs)
-        self._shown: str | None = None  # the HandoffState last upserted
+        self._shown: str | None = None  # the HandoffState last upserted (or set at start)
+        self._current = False  # START_STATE: the handoff's older patches without their markers
 
     @workflow.run
     async def run(self, input: HandoffInput) -> HandoffResult:
-        self._aside = workflow.patched(NOTICES_ASIDE)
-        self._visible = workflow.patched(VISIBLE_STATE)
+        self._current = workflow.patched(START_STATE)
+        self._aside = self._current or workflow.patched(NOTICES_ASIDE)
+        self._visible = self._current or workflow.patched(VISIBLE_STATE)
+        if self._current:
+            self._shown = workflow.info().typed_search_attributes.get(HANDOFF_STATE)
         self._rep = await self._assign(first=True)
         await self._started_clock(SlaEventKind.ASSIGNED, self._rep.reason)
         await self._notify(NoticeKind.ASSIGNED)
@@ -121,13 +129,17 @@ class SalesHandoffWorkflow:
             for kind, task in self._notices:
                 if kind != NoticeKind.WITHDRAWN:
                     task.cancel()
-            if workflow.patched(CLOSE_SIGNAL):  # always, beside the clock; keeps its marker
+            if self._patched(CLOSE_SIGNAL):  # always, beside the clock; keeps its marker
                 await self._tell_lead_closed(result)
             await asyncio.gather(*(t for _, t in self._notices), return_exceptions=True)
             return result
-        if workflow.patched(CLOSE_SIGNAL):
+        if self._patched(CLOSE_SIGNAL):
             await self._tell_lead_closed(result)
         return result
+
+    def _patched(self, patch: str) -> bool:
+        """An older patch, taken by every handoff that took START_STATE."""
+        return self._current or workflow.patched(patch)
 
     @workflow.query(name=HANDOFF_STATE_QUERY)
     def state(self) -> HandoffState:
@@ -568,7 +580,7 @@ class SalesHandoffWorkflow:
         wanted = self._aside and self._rep is not None and self._rep.chat
         if not wanted or notice.kind not in handoff_chat.KINDS:
             return None
-        if not workflow.patched(handoff_chat.PATCH):
+        if not self._patched(handoff_chat.PATCH):
             return None
         chat = asyncio.create_task(self._post_chat(notice))
         notice_task = asyncio.current_task()

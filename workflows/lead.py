@@ -40,7 +40,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.lead_handoff import LeadHandoff
     from workflows.lead_legacy import LONG_LIVED, PrePatch
     from workflows.lead_mail import LeadMail
-    from workflows.lead_records import LeadRecords
+    from workflows.lead_records import BATCHED, LeadRecords
     from workflows.lead_scenarios import LeadScenarios
     from workflows.lead_scoring import LeadScoring
     from workflows.lead_state import (
@@ -108,9 +108,10 @@ class LeadWorkflow:
     async def run(self, input: LeadInput) -> None:
         state, this_run = self.state, self.this_run
         resumed = input.carry is not None
+        this_run.batched = workflow.patched(BATCHED)  # old histories: False, no command
         if not resumed:
             self.scenarios.refuse_unknown(input.scenario)
-        this_run.long_lived = workflow.patched(LONG_LIVED)
+        this_run.long_lived = this_run.batched or workflow.patched(LONG_LIVED)
         if not resumed:
             await self.scoring.apply_profile(input.profile, cause="intake")
             this_run.ready = True
@@ -205,9 +206,12 @@ class LeadWorkflow:
 
         A reset run gets its signals again in its first task, beside the intake update, and
         a replay orders those two differently; a handler acting before the run began would
-        make the reset lead's history fail to replay.
+        make the reset lead's history fail to replay. (BATCHED is the marker run() asks
+        for first: a run that takes it waits too, and records one marker.)
         """
-        if not self.this_run.ready and workflow.patched(HANDLERS_WAIT):
+        if not self.this_run.ready and (
+            workflow.patched(BATCHED) or workflow.patched(HANDLERS_WAIT)
+        ):
             await workflow.wait_condition(lambda: self.this_run.ready)
 
     @workflow.signal(name=HANDOFF_CLOSED_SIGNAL)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import WorkflowIDReusePolicy
+from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
 from temporalio.exceptions import ChildWorkflowError, WorkflowAlreadyStartedError
 from temporalio.workflow import ParentClosePolicy
 
@@ -18,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.handoff_lookup import HandoffLookupActivities
     from nurture.models import HandoffInput, HandoffResult, HandoffStatus, SalesProgress, Stage
     from nurture.rules.sales_rules import LEAD_STAGE
+    from nurture.search_attributes import HANDOFF_STATE
     from scenarios.sla import SLA
     from workflows import policies
     from workflows.handoff import SalesHandoffWorkflow
@@ -29,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.lead_state import LeadInput, LeadState, ThisRun
 
 HANDOFF_RETRY_EVERY = timedelta(hours=1)
+PENDING_STATE = HandoffStatus.PENDING.value  # a new handoff's HandoffState
 SALES_ORDER = {
     Stage.MQL: 1,
     Stage.SALES_PENDING: 2,
@@ -99,6 +101,8 @@ class LeadHandoff:
                         await self._failed(handoff_id, err)
                         continue
                 state.active_handoff, state.closed_handoff = handoff_id, None
+                # The child's activities read the lead's record: the MQL stage goes first.
+                await self._records.flush()
                 try:
                     with self._records.in_flight():
                         this_run.child = await workflow.start_child_workflow(
@@ -108,6 +112,7 @@ class LeadHandoff:
                             parent_close_policy=ParentClosePolicy.ABANDON,
                             # ended or not, a handoff of this ID is adopted, never redone
                             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                            search_attributes=self._child_attributes(),
                         )
                 except WorkflowAlreadyStartedError:
                     # A reset run replays to before its handoff and starts it again: the
@@ -212,6 +217,12 @@ class LeadHandoff:
         """The handoff child started by this run has ended (after continue-as-new there is
         none: its end arrives as a signal)."""
         return self._run.child is not None and self._run.child.done()
+
+    def _child_attributes(self) -> TypedSearchAttributes | None:
+        """BATCHED: the handoff starts showing where it stands, so it need not upsert it."""
+        if not self._run.batched:
+            return None
+        return TypedSearchAttributes([SearchAttributePair(HANDOFF_STATE, PENDING_STATE)])
 
     def _handoff_input(self, handoff_id: str) -> HandoffInput:
         return HandoffInput(

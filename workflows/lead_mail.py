@@ -60,6 +60,7 @@ class LeadMail:
         now = workflow.now()
         state.step = step
         await self._records.record_step(now)
+        await self._records.flush()  # the send reads the read model: it goes out after it
         if self.stopped or state.switching:
             raise ScenarioStopped()
         try:
@@ -146,7 +147,7 @@ class LeadMail:
             why = "the lead moved to another scenario"
         else:
             return
-        if workflow.patched(DEFERRED_NOT_SENT):
+        if self._run.batched or workflow.patched(DEFERRED_NOT_SENT):
             await self._records.note("deferred", f"{self._lead.scenario}/{step} not sent: {why}")
 
     async def stop_mail(self, stage: Stage, reason: str) -> None:

@@ -2,10 +2,19 @@
 
 Read-model writes are local activities retried for an hour, then given up (logged)
 rather than failing the lead: the workflow's state is the truth.
+
+Runs that began after `BATCHED` write less: the stage, step, score and note writes of one
+workflow task are held and written together by one local activity (`record_lead`, one
+transaction, in order) once everything that task can run has run, with one upsert of the
+search attributes as they are then (lead_index: only what ops search by). Each local
+activity is a history event and each upsert one more; a new lead used to make four of each
+in its first task. Whatever reads the read model (a send, a child, the ops stop) has the
+held writes written first (`flush`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -19,6 +28,8 @@ with workflow.unsafe.imports_passed_through():
     from nurture import search_attributes as sa
     from nurture.models import (
         AppliedEvent,
+        LeadWrite,
+        LeadWrites,
         NoteRecord,
         ScoreLine,
         ScoreRecord,
@@ -26,10 +37,14 @@ with workflow.unsafe.imports_passed_through():
         StageRecord,
         StepRecord,
     )
-    from workflows import policies
+    from workflows import lead_index, policies
     from workflows.lead_state import LeadInput, LeadState, ThisRun
 
 R = TypeVar("R")
+# Patch (2026-12-01): a task's read-model writes in one local activity, one upsert, the
+# attributes set at the start. Runs that take it also take every older patch of the lead
+# (LONG_LIVED, HANDLERS_WAIT, UNKNOWN_SCENARIO_RETRIES, DEFERRED_NOT_SENT): one marker.
+BATCHED = "lead-records-batched"
 
 
 class LeadRecords:
@@ -46,31 +61,30 @@ class LeadRecords:
         self, stage: Stage, reason: str, rep_id: str | None = None, clear_rep: bool = False
     ) -> None:
         previous, self._state.stage = self._state.stage, stage
-        self.upsert_search_attributes()
-        await self.record(
-            ReadModelActivities.record_stage,
-            StageRecord(
-                lead_id=self._lead.lead_id,
-                at=workflow.now(),
-                from_stage=previous,
-                to_stage=stage,
-                reason=reason,
-                rep_id=rep_id,
-                clear_rep=clear_rep,
-            ),
+        record = StageRecord(
+            lead_id=self._lead.lead_id,
+            at=workflow.now(),
+            from_stage=previous,
+            to_stage=stage,
+            reason=reason,
+            rep_id=rep_id,
+            clear_rep=clear_rep,
         )
+        if self._run.batched:
+            self._hold(LeadWrite(stage=record))
+            return
+        self.upsert_search_attributes()
+        await self.record(ReadModelActivities.record_stage, record)
 
     async def record_step(self, at: datetime) -> None:
-        self.upsert_search_attributes()
-        await self.record(
-            ReadModelActivities.record_step,
-            StepRecord(
-                lead_id=self._lead.lead_id,
-                at=at,
-                scenario=self._lead.scenario,
-                step=self._state.step,
-            ),
+        record = StepRecord(
+            lead_id=self._lead.lead_id, at=at, scenario=self._lead.scenario, step=self._state.step
         )
+        if self._run.batched:
+            self._hold(LeadWrite(step=record))
+            return
+        self.upsert_search_attributes()
+        await self.record(ReadModelActivities.record_step, record)
 
     async def record_score(
         self,
@@ -78,20 +92,22 @@ class LeadRecords:
         lines: list[ScoreLine] | None = None,
         events: list[AppliedEvent] | None = None,
     ) -> None:
-        self.upsert_search_attributes()
+        if not self._run.batched:
+            self.upsert_search_attributes()
         self._state.score_version += 1
-        await self.record(
-            ReadModelActivities.record_score,
-            ScoreRecord(
-                lead_id=self._lead.lead_id,
-                at=at,
-                version=self._write_version(),
-                score=self._state.score.score,
-                breakdown=dict(self._state.score.breakdown),
-                lines=lines or [],
-                events=events or [],
-            ),
+        record = ScoreRecord(
+            lead_id=self._lead.lead_id,
+            at=at,
+            version=self._write_version(),
+            score=self._state.score.score,
+            breakdown=dict(self._state.score.breakdown),
+            lines=lines or [],
+            events=events or [],
         )
+        if self._run.batched:
+            self._hold(LeadWrite(score=record))
+            return
+        await self.record(ReadModelActivities.record_score, record)
 
     def _write_version(self) -> int:
         """Orders score writes: by the workflow task's time, then a sequence.
@@ -104,10 +120,75 @@ class LeadRecords:
         return (millis << 12) | (self._state.score_version & 0xFFF)
 
     async def note(self, kind: str, text: str) -> None:
-        await self.record(
-            ReadModelActivities.record_note,
-            NoteRecord(lead_id=self._lead.lead_id, at=workflow.now(), kind=kind, text=text),
+        record = NoteRecord(lead_id=self._lead.lead_id, at=workflow.now(), kind=kind, text=text)
+        if self._run.batched:
+            self._hold(LeadWrite(note=record))
+            return
+        await self.record(ReadModelActivities.record_note, record)
+
+    # --- BATCHED: held writes, one flush per workflow task ---------------------------
+
+    def _hold(self, write: LeadWrite) -> None:
+        self._run.held.append(write)
+        self._run.held_total += 1
+        self._flush_when_settled()
+
+    def _flush_when_settled(self) -> None:
+        """Flush once everything this task can run has run (held writes count as in flight:
+        continue-as-new and the ops stop wait for them)."""
+        if self._run.settling:
+            return
+        self._run.settling = True
+        self._run.busy += 1
+        asyncio.create_task(self._settle_then_flush())  # noqa: RUF006 - ends with its flush
+
+    async def _settle_then_flush(self) -> None:
+        try:
+            while True:
+                held = self._run.held_total
+                # A condition that is always true resolves only when no task of the
+                # workflow is ready to run (the SDK checks conditions after its ready
+                # queue drains), so this waits for the rest of the activation, and again
+                # while the tasks it woke still hold new writes.
+                await workflow.wait_condition(lambda: True)
+                if self._run.held_total == held:
+                    break
+            await self.flush()
+        finally:
+            self._run.settling = False
+            self._run.busy -= 1
+
+    async def flush(self) -> None:
+        """Write what is held now (and upsert the attributes as they are), before whatever
+        reads the read model or leaves the run. A no-op for runs before BATCHED."""
+        if not self._run.batched:
+            return
+        while True:
+            if self._run.flushing:  # writes held meanwhile go in the next batch, after it
+                await workflow.wait_condition(lambda: not self._run.flushing)
+                continue
+            self._upsert_changed()
+            if not self._run.held:
+                return
+            batch, self._run.held = self._run.held, []
+            self._run.flushing = True
+            try:
+                await self._execute(
+                    ReadModelActivities.record_lead,
+                    LeadWrites(lead_id=self._lead.lead_id, writes=batch),
+                )
+            finally:
+                self._run.flushing = False
+
+    def _upsert_changed(self) -> None:
+        state = self._state
+        new = lead_index.values(
+            state.score.score, state.stage.value, self._lead.scenario, self._lead.profile.source
         )
+        attributes = workflow.info().typed_search_attributes  # kept current by each upsert
+        if new == lead_index.indexed(attributes) and not lead_index.stale(attributes):
+            return  # as set at the start, carried from the last run, or last upserted
+        workflow.upsert_search_attributes(lead_index.updates(new, attributes))
 
     @contextlib.contextmanager
     def in_flight(self) -> Iterator[None]:
@@ -119,6 +200,11 @@ class LeadRecords:
             self._run.busy -= 1
 
     async def record(self, activity: Callable[[Any, R], None], record: R) -> None:
+        """Write to the read model, after the writes held before it (BATCHED)."""
+        await self.flush()
+        await self._execute(activity, record)
+
+    async def _execute(self, activity: Callable[[Any, R], None], record: R) -> None:
         """Write to the read model; after an hour of failures give up rather than fail the lead."""
         try:
             with self.in_flight():
@@ -133,6 +219,9 @@ class LeadRecords:
             workflow.logger.error("read model write %s given up: %s", type(record).__name__, err)
 
     def upsert_search_attributes(self) -> None:
+        if self._run.batched:
+            self._flush_when_settled()  # the attributes go with the task's flush
+            return
         values = (
             self._state.score.score,
             self._state.stage.value,

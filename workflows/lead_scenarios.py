@@ -119,8 +119,12 @@ class LeadScenarios:
         A lead that could not enter it anyway (with sales, stopped) is not held up."""
         if name in SCENARIOS or self._state.phase != Phase.NURTURE or self.stopped:
             return
-        if workflow.patched(UNKNOWN_SCENARIO_RETRIES):
+        if self._retries_unknown():
             raise UnknownScenario(name)
+
+    def _retries_unknown(self) -> bool:
+        """UNKNOWN_SCENARIO_RETRIES, taken by every run that took BATCHED (one marker)."""
+        return self._run.batched or workflow.patched(UNKNOWN_SCENARIO_RETRIES)
 
     def move_to(self, scenario: str, why: str) -> None:
         if scenario not in SCENARIOS:
@@ -131,6 +135,7 @@ class LeadScenarios:
         splits = self._state.splits
         if split in splits:
             return splits[split]
+        await self._records.flush()  # the timeline keeps the order things happened in
         with self._records.in_flight():
             chosen: str = await workflow.execute_local_activity_method(
                 ReadModelActivities.record_split,
@@ -201,7 +206,7 @@ class LeadScenarios:
     async def _run_one(self, run: ScenarioRun) -> None:
         spec = SCENARIOS.get(run.scenario)
         if spec is None:
-            if workflow.patched(UNKNOWN_SCENARIO_RETRIES):
+            if self._retries_unknown():
                 raise UnknownScenario(run.scenario)
             await self._records.note("scenario_missing", f"no scenario named {run.scenario!r}")
             return
@@ -237,7 +242,7 @@ class LeadScenarios:
         """Enrol the lead in `name` if it is being nurtured and the scenario's policy allows."""
         state = self._state
         spec = SCENARIOS.get(name)
-        if spec is None and not workflow.patched(UNKNOWN_SCENARIO_RETRIES):
+        if spec is None and not self._retries_unknown():
             return f"not enrolled: no scenario named {name!r}"
         if state.phase != Phase.NURTURE or self.stopped:
             return f"not enrolled in {name}: the lead is {state.stage.value}"

@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 
 from nurture.authoring.journal import CARRIED_EVENTS
 from nurture.authoring.state import LoggedEvent, ScenarioRun
-from nurture.models import BehaviourEvent, HandoffResult, LeadProfile, Stage
+from nurture.models import BehaviourEvent, HandoffResult, LeadProfile, LeadWrite, Stage
 from nurture.rules.score_state import ScoreState
 
 if TYPE_CHECKING:
@@ -121,10 +121,20 @@ class ThisRun:
     # `workflow.patched(LONG_LIVED)`, asked by every run in its first task (the marker is
     # per history); False until run() asks, as it always was (see lead_legacy).
     long_lived: bool = False
+    # `workflow.patched(BATCHED)` (lead_records), asked first thing by run(): held writes,
+    # one flush and one upsert per task; implies long_lived and the lead's older patches.
+    batched: bool = False
     # Activities and child starts in flight: a run continues only when none is.
     busy: int = 0
     # Search attribute values last upserted: a new run upserts them again.
     indexed: tuple[object, ...] = ()
+    # BATCHED: read-model writes held for the task's flush, how many were ever held, a flush
+    # due when the task has run all it can, one in flight. Never carried: a run continues
+    # (or stops) only once they are written (they count in `busy`).
+    held: list[LeadWrite] = field(default_factory=list)
+    held_total: int = 0
+    settling: bool = False
+    flushing: bool = False
     # Ops asked to stop (`nurture leads stop`), and the stop is done: the run then completes,
     # it never continues.
     stopping: str | None = None

@@ -54,3 +54,4 @@ class LeadStop:
         this_run.halted = True
         workflow.set_current_details(f"stopped by ops: {reason}")
         await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._records.flush()  # what the last handlers noted (BATCHED)

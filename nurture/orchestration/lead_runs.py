@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from temporalio.client import (
@@ -36,6 +36,7 @@ from nurture.models import (
 from nurture.settings import Settings
 from nurture.tables import Lead
 from scenarios.scoring import email_kind
+from workflows import lead_index
 from workflows.lead import LeadWorkflow
 from workflows.lead_state import LeadInput
 
@@ -115,6 +116,7 @@ async def enrol(
         task_queue=settings.task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         id_reuse_policy=ONCE,
+        search_attributes=lead_index.at_start(input_of(lead, settings), datetime.now(UTC)),
     )
     try:
         return await client.execute_update_with_start_workflow(
@@ -173,6 +175,7 @@ async def _start_once(client: Client, settings: Settings, lead: Lead, **how: Any
             id=lead_workflow_id(lead.id),
             task_queue=settings.task_queue,
             id_reuse_policy=ONCE,
+            search_attributes=lead_index.at_start(input_of(lead, settings), datetime.now(UTC)),
             **how,
         )
 

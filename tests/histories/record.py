@@ -18,6 +18,11 @@ for a rep, a manager's reassignment; `v5-handoff-chat-won` was recorded after
 `handoff-chat`, with NURTURE_SLACK_WEBHOOK_URL set: the notices go to Slack.
 `v5-deferred-then-qualified` (a lead whose deferred thank-you it qualified before) was
 recorded before `deferred-step-not-sent-note`, `v6-deferred-then-qualified` after it.
+`v7-*` were recorded after `lead-records-batched` and `handoff-start-state` (issue 13: a
+task's writes in one local activity, one upsert per task, one patch marker per run):
+`v7-intake-asleep` is a lead taken in as the API does it (its search attributes set at the
+start) to its first mail and asleep; `v7-continued-run-1`/`-2` a run that continues as new
+after a burst of events whose writes it held, and the run after it.
 """
 
 from __future__ import annotations
@@ -52,8 +57,9 @@ from nurture.models import (
     ReassignRequest,
     SalesAction,
     StopRequest,
+    lead_workflow_id,
 )
-from nurture.orchestration import lead_ops
+from nurture.orchestration import lead_ops, lead_runs
 from nurture.orchestration.lead_runs import profile_of
 from nurture.repo import reps
 from nurture.settings import RepConfig, Settings
@@ -338,6 +344,43 @@ async def _deferred_then_qualified(
     return {"deferred-then-qualified": await handle.fetch_history()}
 
 
+async def _intake_asleep(env: WorkflowEnvironment, s: Settings, engine: Engine) -> dict[str, Any]:
+    """A lead taken in as the API takes it (update-with-start, its search attributes set at
+    the start), to its first mail and asleep after it (the send window off: not held)."""
+    lead = make_lead(engine, **COLD_PROFILE)
+    anytime = s.model_copy(update={"send_window": False})
+    status = await lead_runs.enrol(env.client, anytime, lead)
+    if status is None:
+        raise RuntimeError("the intake update was not answered")
+    handle = env.client.get_workflow_handle(lead_workflow_id(lead.id))
+    for _ in range(100):  # the dev server does not skip time: wait for the mail's send
+        await asyncio.sleep(0.1)
+        history = await handle.fetch_history()
+        if any(e.HasField("activity_task_completed_event_attributes") for e in history.events):
+            break
+    await asyncio.sleep(1.0)  # the task after the mail, and the scenario's timer
+    return {"v7-intake-asleep": await handle.fetch_history()}
+
+
+async def _continued_runs(env: WorkflowEnvironment, s: Settings, engine: Engine) -> dict[str, Any]:
+    """As `_continued`, both runs: the first continues as new right after a burst of events
+    whose writes it held (it hands over only once they are written)."""
+    lead = make_lead(engine, **COLD_PROFILE)
+    handle = await start_lead(env.client, s, lead, continue_as_new_after=40)
+    await env.sleep(DAY)
+    for n in range(30):
+        await handle.signal(LeadWorkflow.behaviour, event("page_view", path=f"/p/{n}"))
+    await env.sleep(10 * DAY)
+    first = await env.client.get_workflow_handle(
+        handle.id, run_id=handle.first_execution_run_id
+    ).fetch_history()
+    second_run = first.events[
+        -1
+    ].workflow_execution_continued_as_new_event_attributes.new_execution_run_id
+    second = env.client.get_workflow_handle(handle.id, run_id=second_run)
+    return {"v7-continued-run-1": first, "v7-continued-run-2": await second.fetch_history()}
+
+
 def _named(recording: Recording, era: str) -> Recording:
     """A recording whose files are prefixed with the era of the code that made it."""
 
@@ -363,6 +406,7 @@ ON_DEV_SERVER = {
     "v3-resumed-with-sales",
     "v4-sales-run-1",
     "v4-resumed-with-sales",
+    "v7-intake-asleep",
 }
 RECORDINGS: dict[str, Recording] = {
     "v2-whitepaper-longterm": _long_term,
@@ -384,6 +428,14 @@ RECORDINGS: dict[str, Recording] = {
     "v5-handoff-chat-won": _chat_won,
     "v5-deferred-then-qualified": _named(_deferred_then_qualified, "v5"),
     "v6-deferred-then-qualified": _named(_deferred_then_qualified, "v6"),
+    # lead-records-batched and handoff-start-state (issue 13): one marker, one write and one
+    # upsert per task; the handoff's state set at its start.
+    "v7-intake-asleep": _intake_asleep,
+    "v7-whitepaper-won": _again(_won, "v7"),
+    "v7-continued-run-1": _continued_runs,
+    "v7-stopped": _again(_stopped, "v7"),
+    "v7-deferred-then-qualified": _named(_deferred_then_qualified, "v7"),
+    "v7-waited-for-rep-lead": _again(_waited_for_rep, "v7"),
 }
 
 

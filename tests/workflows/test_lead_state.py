@@ -239,8 +239,13 @@ HELPERS = {
 PER_RUN = [
     "ready",
     "long_lived",
+    "batched",
     "busy",
     "indexed",
+    "held",
+    "held_total",
+    "settling",
+    "flushing",
     "stopping",
     "halted",
     "seen_ids",

@@ -19,9 +19,18 @@ from temporalio.testing import WorkflowEnvironment
 from nurture import search_attributes as sa
 from nurture.binaries import find_binary
 from nurture.mailsink import MailSink
-from nurture.models import LeadStatus
+from nurture.models import LeadStatus, lead_workflow_id
+from nurture.orchestration import lead_runs
 from nurture.settings import Settings
-from tests.utils.factories import COLD_PROFILE, HOT_PROFILE, event, make_lead, start_lead
+from tests.utils.factories import (
+    COLD_PROFILE,
+    HOT_PROFILE,
+    event,
+    load,
+    make_lead,
+    stages,
+    start_lead,
+)
 from tests.utils.stack import REPS, running_worker
 from workflows.lead import LeadWorkflow
 
@@ -97,7 +106,7 @@ async def test_search_attributes_and_current_details(
         "LeadScore": 60,
         "LeadStage": "sales_pending",
         "Scenario": "whitepaper",
-        "ScenarioStep": "thanks",
+        "ScenarioStep": None,  # not searched by: the details line names the step
         "Source": "wp-2026",
     }
     assert not any("hot.lead" in str(v) or "Kato" in str(v) for v in values.values())
@@ -114,3 +123,45 @@ async def test_search_attributes_and_current_details(
     personal = ["hot.lead@customer.example.com", "Kato Rin", "Acme KK", cold.email]
     personal += [rep.name for rep in REPS] + [str(rep.email) for rep in REPS]
     assert not [p for p in personal for h in histories if p in h]
+
+
+async def test_a_lead_taken_in_by_the_api_is_found_at_once_and_costs_one_write(
+    dev_env: WorkflowEnvironment, settings: Settings, engine: Engine, smtp: MailSink
+) -> None:
+    """Intake as the API does it (update-with-start): ops find the lead by score, stage,
+    scenario and source from its start; its first task, to the first mail, records one
+    patch marker, the scoring and one read-model write, and upserts nothing (issue 13)."""
+    client = dev_env.client
+    lead = make_lead(engine, **HOT_PROFILE)
+    anytime = settings.model_copy(update={"send_window": False})
+    async with running_worker(client, settings, engine):
+        status = await lead_runs.enrol(client, anytime, lead)
+        handle = client.get_workflow_handle(lead_workflow_id(lead.id))
+        await _until(handle, lambda s: s.step == "thanks")
+        await smtp.received(1, timeout=30)
+        listed = await _listed(
+            client,
+            f"LeadScore = {status.score if status else -1} AND LeadStage='nurturing' "
+            "AND Scenario='whitepaper' AND Source='wp-2026'",
+            handle.id,
+        )
+        history = await handle.fetch_history()
+
+    assert status is not None and status.score == 45
+    assert listed
+    upserted = [
+        set(e.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields)
+        for e in history.events
+        if e.HasField("upsert_workflow_search_attributes_event_attributes")
+    ]
+    assert upserted == [{"TemporalChangeVersion"}]  # the SDK's, with the patch marker
+    markers = [
+        e.marker_recorded_event_attributes.marker_name
+        for e in history.events
+        if e.HasField("marker_recorded_event_attributes")
+    ]
+    assert markers == ["core_patch", "core_local_activity", "core_local_activity"]
+    # The one write holds what the four did: the score, the stage, the step.
+    row = load(engine, lead.id)
+    assert (row.score, row.stage, row.step) == (45, "nurturing", "thanks")
+    assert stages(engine, lead.id) == ["nurturing"]
