@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench bench-intake chaos clean
+.PHONY: run test lint format bench bench-intake bench-held chaos clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ bench: $(STAMP)
 INTAKE ?=
 bench-intake: $(STAMP)
 	$(BIN)/python bench/intake.py $(INTAKE)
+
+# Sleeping leads held in steps, their memory and disk: make bench-held HELD="--steps 1000,5000"
+HELD ?=
+bench-held: $(STAMP)
+	$(BIN)/python bench/held.py $(HELD)
 
 # The fault suite, on demand (not part of `make test`): make chaos CHAOS="kill-worker --leads 300"
 CHAOS ?=

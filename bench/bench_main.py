@@ -32,9 +32,12 @@ def run_bench(
     run: Run,
     print_report: Callable[[dict[str, Any]], None],
     name: str,
+    *,
+    keep_mails: int | None = None,
 ) -> int:
     """Run `run` on a fresh stack; print its report and write `results/<name>-<date>.json`
-    (unless --no-json). The exit status: 0, 1 on an error, 130 when interrupted."""
+    (unless --no-json). `keep_mails` bounds the mails the sink keeps in memory (it counts
+    them all). The exit status: 0, 1 on an error, 130 when interrupted."""
     workdir = Path(tempfile.mkdtemp(prefix=f"nurture-{name}-"))
     db_path = workdir / "nurture.db"
     stack = Stack(
@@ -44,7 +47,7 @@ def run_bench(
         task_queue=f"bench-{uuid.uuid4().hex[:8]}",
         database_url=f"sqlite:///{db_path}",
         db_path=db_path,
-        sink=MailSink(host=LOOPBACK, port=0),
+        sink=MailSink(host=LOOPBACK, port=0, keep=keep_mails),
     )
     keep = args.keep
     with terminate_on_sigterm():

@@ -48,6 +48,8 @@ class Stack:
     db_path: Path
     sink: MailSink
     children: list[Child] = field(default_factory=list)
+    # The dev server's SQLite file (`--db-filename`), so its size can be read; None: in memory.
+    temporal_db: Path | None = None
 
     @property
     def temporal_address(self) -> str:
@@ -148,6 +150,7 @@ async def start_stack(stack: Stack) -> Client:
             "--log-level",
             "warn",
             *cli_flags(),
+            *(["--db-filename", str(stack.temporal_db)] if stack.temporal_db else []),
         ],
     )
     client: Client | None = None

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
@@ -92,10 +93,21 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+# PostgreSQL advisory lock held while migrating: the API and the worker both migrate at start,
+# and two processes creating the same tables at once make one of them fail.
+MIGRATION_LOCK = 0x6E7572747572  # "nurtur"
+
+
 def create_schema(engine: Engine) -> None:
-    """Bring the database to the newest schema (Alembic `upgrade head`); safe to repeat."""
+    """Bring the database to the newest schema (Alembic `upgrade head`); safe to repeat, and
+    on PostgreSQL safe to run from several processes at once (one migrates, the others then
+    find nothing to do). SQLite serialises writers by itself."""
     config = alembic_config(engine)
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(
+                sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+            )
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 

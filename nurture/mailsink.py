@@ -1,7 +1,9 @@
 """A local SMTP server that keeps every message it receives, for development and tests.
 
 Messages are kept in memory and, given a folder, as `.eml` files there so the
-`nurture mail` command and the mail viewer can read them after the fact.
+`nurture mail` command and the mail viewer can read them after the fact. Given `keep`, only
+the newest `keep` stay in memory (a benchmark holding 50,000 leads gets 50,000 mails), while
+`received_count` still counts every one.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import logging
 import socket
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -65,11 +68,18 @@ class _Handler:
 class MailSink:
     """A real SMTP server on `host:port` (0 picks a free port) that keeps what it receives."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, folder: Path | None = None) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        folder: Path | None = None,
+        keep: int | None = None,
+    ) -> None:
         self.host = host
         self._requested_port = port
         self.folder = folder
-        self._messages: list[ReceivedMail] = []
+        self._messages: deque[ReceivedMail] = deque(maxlen=keep)
+        self._received = 0
         self._lock = threading.Lock()
         self._controller: Controller | None = None
 
@@ -107,14 +117,21 @@ class MailSink:
         with self._lock:
             return list(self._messages)
 
+    @property
+    def received_count(self) -> int:
+        """Messages received since the start (or `clear`), also those no longer kept."""
+        with self._lock:
+            return self._received
+
     def clear(self) -> None:
         with self._lock:
             self._messages.clear()
+            self._received = 0
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[ReceivedMail]:
         """Block (a thread, never an event loop) until `count` messages arrived or `timeout`."""
         deadline = time.monotonic() + timeout
-        while len(self.messages) < count and time.monotonic() < deadline:
+        while self.received_count < count and time.monotonic() < deadline:
             time.sleep(0.01)
         return self.messages
 
@@ -124,7 +141,7 @@ class MailSink:
         Polls without blocking the event loop: the sender may be running on it.
         """
         deadline = time.monotonic() + timeout
-        while len(self.messages) < count and time.monotonic() < deadline:
+        while self.received_count < count and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
         return self.messages
 
@@ -136,6 +153,7 @@ class MailSink:
             (self.folder / name).write_bytes(raw)
         with self._lock:
             self._messages.append(received)
+            self._received += 1
 
 
 def free_port(host: str = "127.0.0.1") -> int:

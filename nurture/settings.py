@@ -112,6 +112,12 @@ class Settings(BaseSettings):
     temporal_address: str = "localhost:7233"
     temporal_namespace: str = "default"
     task_queue: str = "nurture"
+    # Temporal Cloud, or a cluster behind TLS: an API key, or a client certificate (mTLS).
+    temporal_api_key: SecretStr | None = None
+    temporal_tls: bool = False  # implied by an API key or any of the files below
+    temporal_tls_cert_file: str | None = None
+    temporal_tls_key_file: str | None = None
+    temporal_tls_ca_file: str | None = None  # a private CA of the frontend's certificate
     database_url: str = f"sqlite:///{STATE_DIR / 'nurture.db'}"
     # The API's waits on the database; the worker keeps longer ones (nurture.db.make_engine).
     database_busy_timeout_seconds: float = Field(default=3.0, gt=0)
@@ -167,6 +173,27 @@ class Settings(BaseSettings):
             text = value.get_secret_value() if isinstance(value, SecretStr) else value
             return text.strip() or None
         return value
+
+    @field_validator(
+        "temporal_api_key",
+        "temporal_tls_cert_file",
+        "temporal_tls_key_file",
+        "temporal_tls_ca_file",
+        mode="before",
+    )
+    @classmethod
+    def _blank_temporal_tls_is_unset(cls, value: object) -> object:
+        """An .env line left empty (`NURTURE_TEMPORAL_API_KEY=`) means none."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _client_certificate_pair(self) -> Settings:
+        if bool(self.temporal_tls_cert_file) != bool(self.temporal_tls_key_file):
+            raise ValueError(
+                "NURTURE_TEMPORAL_TLS_CERT_FILE and NURTURE_TEMPORAL_TLS_KEY_FILE go together "
+                "(a client certificate and its private key, for mTLS); set both or neither"
+            )
+        return self
 
     @field_validator("site_url", mode="before")
     @classmethod

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # What the test suite needs besides the virtual environment: PostgreSQL on 127.0.0.1:5432
 # with trust auth (the KPI and migration tests run on it as well as on SQLite) and Debian's
-# headless Chromium (the dashboard test drives it; never a browser download).
+# headless Chromium (the dashboard test drives it; never a browser download), and Docker
+# Compose (tests/test_docker_compose.py resolves docker-compose.yml with it): the `docker
+# compose` plugin if Docker has it, else Debian's `docker-compose`.
 # Starts the machine's cluster, or installs the packages from Debian's archive (as root).
 set -euo pipefail
 
@@ -33,12 +35,22 @@ ensure_chromium() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 }
 
+ensure_compose() {
+  if command -v docker >/dev/null && docker compose version >/dev/null 2>&1; then return 0; fi
+  if command -v docker-compose >/dev/null; then return 0; fi
+  need_root "Docker Compose"
+  apt-get update -qq
+  # Without recommends: `config` needs no Docker daemon, and Debian's would bring one.
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose >/dev/null
+}
+
 need_root() {
   if [ "$(id -u)" -ne 0 ]; then
-    echo "the tests need $1; install it (Debian: apt-get install postgresql chromium) or run as root" >&2
+    echo "the tests need $1; install it (Debian: apt-get install postgresql chromium docker-compose) or run as root" >&2
     exit 1
   fi
 }
 
 ensure_postgres
 ensure_chromium
+ensure_compose

@@ -172,7 +172,7 @@ def serve_sink(host: str, port: int, web_port: int, folder: Path) -> None:
     # these afterwards, so both paths end in the `finally` below.
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, on_signal)
-    sink = MailSink(host, port, folder).start()
+    sink = MailSink(host, port, folder, keep=0).start()  # the viewer reads the folder
     log.info("SMTP sink on %s:%d, keeping mail in %s", host, sink.port, folder)
     try:
         if web_port:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -12,8 +16,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
-from nurture.db import alembic_config, create_schema
+from nurture.db import alembic_config, create_schema, make_engine
 from nurture.tables import Handoff, Lead
+from tests.utils.db_trouble import fresh_postgres_database
 
 
 def test_upgrade_from_empty_matches_the_models(empty_db: Engine) -> None:
@@ -41,3 +46,49 @@ def test_types_survive_the_round_trip(empty_db: Engine) -> None:
         assert loaded.amount == Decimal("1200000.50")
         again = session.exec(select(Lead)).one()
         assert again.attributes == {"language": "ja", "n": 1} and again.id == lead.id
+
+
+# Each process connects, says it is ready, waits for the go, then migrates: the API and the
+# worker starting together against a fresh PostgreSQL.
+MIGRATE_ON_GO = """
+import sys, time
+from pathlib import Path
+from nurture.db import create_schema, make_engine
+engine = make_engine(sys.argv[1])
+engine.connect().close()
+Path(sys.argv[2]).touch()
+while not Path(sys.argv[3]).exists():
+    time.sleep(0.001)
+create_schema(engine)
+"""
+
+
+def test_two_processes_migrating_a_fresh_postgresql_at_once_both_start(tmp_path: Path) -> None:
+    with fresh_postgres_database() as url:
+        go = tmp_path / "go"
+        ready = [tmp_path / f"ready-{i}" for i in range(2)]
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", MIGRATE_ON_GO, url, str(flag), str(go)],
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for flag in ready
+        ]
+        try:
+            while not all(flag.exists() for flag in ready):
+                assert all(p.poll() is None for p in procs), "a process died before the go"
+                time.sleep(0.01)
+            go.touch()
+            errors = [p.communicate(timeout=120)[1] for p in procs]
+        finally:
+            for p in procs:
+                p.kill()
+        assert [p.returncode for p in procs] == [0, 0], "\n".join(errors)
+        engine = make_engine(url)
+        try:
+            with engine.connect() as conn:
+                version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+        finally:
+            engine.dispose()
+        assert ScriptDirectory.from_config(alembic_config(engine)).get_heads() == [version]
