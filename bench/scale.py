@@ -393,7 +393,8 @@ async def run(args: argparse.Namespace, stack: Stack, argv: Sequence[str]) -> di
         print(f"starting Temporal, worker and API on PostgreSQL (logs in {stack.workdir})")
         client = await scale.start()
         phases: list[ScalePhase] = []
-        async with ScaleLoad(args, stack, client, ref_queue="") as bench:
+        bench = ScaleLoad(args, stack, client, ref_queue="")
+        async with bench:
             if args.warmup:
                 for n in dict.fromkeys(args.counts):
                     print(f"warm-up: {args.warmup} leads on {n} worker process(es)")
