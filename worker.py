@@ -1,7 +1,7 @@
 """The nurture worker: runs lead and handoff workflows and their activities.
 
-`nurture worker` starts it from NURTURE_* settings alone; tests build one with
-`build_worker` on their own task queue.
+`nurture worker` starts it from NURTURE_* settings alone (`--processes N`: N of them on one
+task queue, see `run_processes`); tests build one with `build_worker` on their own task queue.
 """
 
 from __future__ import annotations
@@ -10,6 +10,9 @@ import asyncio
 import contextlib
 import logging
 import signal
+import subprocess
+import sys
+import time
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -33,6 +36,7 @@ from nurture.db import create_schema, make_engine, session_scope
 from nurture.orchestration.reconciler import Reconciler
 from nurture.orchestration.rep_availability import wake_waiting
 from nurture.repo import reps
+from nurture.scenario_check import check_workflow_code
 from nurture.settings import Settings, get_settings
 from nurture.temporal import connect, missing_search_attributes
 from workflows.registry import WORKFLOWS, workflow_runner
@@ -81,7 +85,7 @@ def build_worker(
             read_model.record_send_failed,
         ],
         activity_executor=executor or owned,
-        workflow_runner=workflow_runner(),
+        workflow_runner=workflow_runner(settings.workflow_runner),
         max_concurrent_activities=64,
         # Few workflow activations at once: they share one GIL, and each must finish within
         # the SDK's fixed 2 s deadlock timer; a burst of 30 new leads in 30 threads did not.
@@ -118,8 +122,30 @@ def prepare_database(settings: Settings) -> Engine:
     return engine
 
 
-async def run(settings: Settings) -> None:
-    engine = prepare_database(settings)
+def refuse_unchecked_workflow_code(settings: Settings) -> None:
+    """Without the SDK's sandbox, nothing at run time stops workflow or scenario code from
+    reading the clock or doing I/O: start only when the static check finds none."""
+    if settings.workflow_runner != "unsandboxed":
+        return
+    report = check_workflow_code()
+    if not report.ok:
+        lines = "\n".join(f"  {finding}" for finding in report.findings)
+        raise SystemExit(
+            f"NURTURE_WORKFLOW_RUNNER=unsandboxed, but workflow or scenario code would break "
+            f"leads on replay (`nurture check` tells the same):\n{lines}\n"
+            "Fix the code, or run the worker with NURTURE_WORKFLOW_RUNNER=sandbox."
+        )
+
+
+async def run(settings: Settings, *, process_index: int | None = None) -> None:
+    """One worker process. `process_index` is set in a child of `run_processes`: the parent
+    prepared the database, and only child 0 runs the once-per-deployment loops."""
+    refuse_unchecked_workflow_code(settings)
+    if process_index is None:
+        engine = prepare_database(settings)
+    else:
+        engine = make_engine(settings.database_url)
+    once_per_deployment = process_index in (None, 0)
     client = await connect(settings)
     missing = await missing_search_attributes(client)
     if missing:
@@ -130,17 +156,75 @@ async def run(settings: Settings) -> None:
             "(see README, 'Production')."
         )
     worker = build_worker(client, settings, engine)
-    with contextlib.suppress(RPCError):  # the configured reps may be new: waiting leads try
-        await wake_waiting(client, again_after=0)
+    if once_per_deployment:
+        with contextlib.suppress(RPCError):  # the configured reps may be new: waiting leads try
+            await wake_waiting(client, again_after=0)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    log.info("worker polling task queue %s on %s", settings.task_queue, settings.temporal_address)
-    reconciler = Reconciler(client, settings, engine)
+    log.info(
+        "worker polling task queue %s on %s (workflow runner: %s)",
+        settings.task_queue,
+        settings.temporal_address,
+        settings.workflow_runner,
+    )
     async with worker:
-        await reconciler.run(stop)
+        if once_per_deployment:
+            # Safe to run in several workers (idempotent starts), but once per host is enough.
+            await Reconciler(client, settings, engine).run(stop)
+        else:
+            await stop.wait()
+    engine.dispose()
     log.info("worker stopped")
+
+
+CHILD_POLL_SECONDS = 0.2
+
+
+def run_processes(settings: Settings, processes: int) -> int:
+    """`nurture worker --processes N`: N worker processes on one task queue, each with its
+    own Temporal client, database engine and GIL (a worker's Python is what limits intake).
+
+    This process prepares the database once (migrations are not raced), then only supervises:
+    SIGTERM/SIGINT are passed to every child and it waits for them (each drains its in-flight
+    sends); a child that dies unasked stops the others the same way and the exit status is 1,
+    so the service manager restarts the whole worker. Exit 0 only when every child stopped
+    cleanly after being asked."""
+    refuse_unchecked_workflow_code(settings)
+    prepare_database(settings).dispose()
+    argv = [sys.executable, "-m", "nurture", "worker", "--process-index"]
+    children = [subprocess.Popen([*argv, str(i)]) for i in range(processes)]
+    asked = False
+    failed = False
+
+    def forward(signum: int, _frame: object) -> None:
+        nonlocal asked
+        asked = True
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signum)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, forward)
+    log.info("started %d worker processes: pids %s", processes, [c.pid for c in children])
+    while any(child.poll() is None for child in children):
+        for child in children:
+            if child.returncode is not None and not asked:
+                log.error(
+                    "worker process %d exited with code %s unasked; stopping the others",
+                    child.pid,
+                    child.returncode,
+                )
+                failed = True
+                forward(signal.SIGTERM, None)
+        time.sleep(CHILD_POLL_SECONDS)
+    codes = [child.returncode for child in children]
+    if failed or any(code != 0 for code in codes):
+        log.error("worker processes exited with codes %s", codes)
+        return 1
+    log.info("all %d worker processes stopped", processes)
+    return 0
 
 
 def main() -> None:

@@ -50,6 +50,7 @@ class Stack:
     children: list[Child] = field(default_factory=list)
     # The dev server's SQLite file (`--db-filename`), so its size can be read; None: in memory.
     temporal_db: Path | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)  # a run's own NURTURE_* choices
 
     @property
     def temporal_address(self) -> str:
@@ -81,6 +82,7 @@ class Stack:
             # same work (the send window would turn the welcome mails into timers at night).
             NURTURE_SEND_WINDOW="false",
         )
+        env.update(self.extra_env)
         return env
 
     def settings(self) -> Settings:

@@ -43,7 +43,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from bench_main import run_bench
 from ingest_machine import machine_info
@@ -51,6 +51,8 @@ from ingest_stack import BenchError, Stack, start_stack, wait_polling
 from intake_history import count_sample_lead
 from intake_load import KINDS, IntakeBench, IntakePhase
 from intake_report import command_line, goals, markdown_line, print_report, summarise
+
+from nurture.settings import DEFAULT_WORKFLOW_RUNNER, WorkflowRunnerKind
 
 HERE = Path(__file__).resolve().parent
 
@@ -74,6 +76,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--warmup", type=int, default=20, help="unmeasured leads per path first")
     p.add_argument("--no-counts", action="store_true", help="skip goal 2's sample lead")
+    p.add_argument(
+        "--workflow-runner",
+        choices=get_args(WorkflowRunnerKind),
+        default=DEFAULT_WORKFLOW_RUNNER,
+        help="nurture worker's NURTURE_WORKFLOW_RUNNER (the reference keeps the sandbox)",
+    )
     p.add_argument("--quick", action="store_true", help="about 40 s: --leads 40 --warmup 8")
     p.add_argument("--max-seconds", type=float, default=1800.0, help="abort the run after this")
     p.add_argument("--keep", action="store_true", help="keep the temp dir (logs, SQLite)")
@@ -95,6 +103,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 async def run(args: argparse.Namespace, stack: Stack, argv: Sequence[str]) -> dict[str, Any]:
     started = datetime.now(UTC)
+    stack.extra_env["NURTURE_WORKFLOW_RUNNER"] = args.workflow_runner
     print(
         f"starting Temporal dev server, worker, API and reference worker (logs in {stack.workdir})"
     )
@@ -151,6 +160,7 @@ async def run(args: argparse.Namespace, stack: Stack, argv: Sequence[str]) -> di
             "scenario": "whitepaper (first mail at once: NURTURE_SEND_WINDOW=false)",
             "temporal": "dev server in memory (temporal server start-dev --headless)",
             "database": "SQLite file (temp dir)",
+            "workflow_runner": args.workflow_runner,
         },
         "summary": summarise(phases),
         "phases": [asdict(p) for p in phases],

@@ -3,7 +3,8 @@ from nurture's: `python bench/intake_reference.py --task-queue Q`, with the NURT
 settings the benchmark gives every part (Temporal address, SMTP sink).
 
 It runs `ReferenceWorkflow` with the SDK settings of nurture's worker (`worker.build_worker`):
-the pydantic data converter, nurture's sandboxed workflow runner, as many concurrent
+the pydantic data converter, nurture's sandboxed workflow runner (`sandbox`, whatever
+`--workflow-runner` the benchmark gives nurture's worker), as many concurrent
 workflow tasks (`NURTURE_WORKER_WORKFLOW_TASKS`), 64 concurrent activities and a 64-thread
 activity executor. Its one activity delivers a plain mail with aiosmtplib, as nurture's
 mail does, to the same sink.
@@ -57,7 +58,8 @@ async def run(task_queue: str) -> None:
             workflows=[ReferenceWorkflow],
             activities=[deliver(settings)],
             activity_executor=executor,
-            workflow_runner=workflow_runner(),
+            # The SDK's sandbox whatever nurture's worker runs, so the floor stays put.
+            workflow_runner=workflow_runner("sandbox"),
             max_concurrent_activities=64,
             max_concurrent_workflow_tasks=settings.worker_workflow_tasks,
         )

@@ -53,10 +53,12 @@ class Report:
         return not self.findings
 
 
-def check(paths: Iterable[Path]) -> Report:
+def check(paths: Iterable[Path], *, skip: Iterable[Path] = ()) -> Report:
     """Check the scenario files (or folders of them) in `paths`, and the modules of the same
     project that they import, transitively (the project's root is the folder above the
-    outermost package holding the files)."""
+    outermost package holding the files); imported modules under a folder in `skip` are
+    not read."""
+    skipped = [s.resolve() for s in skip]
     asked = [p.resolve() for path in paths for p in _python_files(path)]
     queue = list(asked)
     seen: set[Path] = set()
@@ -73,16 +75,33 @@ def check(paths: Iterable[Path]) -> Report:
             continue
         root, package = _root_and_package(path)
         findings += check_tree(tree, path, package)
-        queue += [m for m in _project_imports(tree, root, package) if m not in seen]
+        queue += [
+            m
+            for m in _project_imports(tree, root, package)
+            if m not in seen and not any(m.is_relative_to(s) for s in skipped)
+        ]
     imported = sorted(seen.difference(asked))
     return Report(findings=findings, files=sorted(set(asked)), imported=imported)
 
 
 def scenarios_folder() -> Path:
     """The project's `scenarios/` package, found without importing it."""
-    spec = importlib.util.find_spec("scenarios")
+    return _package_folder("scenarios")
+
+
+def check_workflow_code() -> Report:
+    """The check a worker without the SDK's sandbox runs before it starts: the scenarios and
+    the workflow modules (`workflows/`), and what they import, but not the activities they
+    name (activities do I/O by design; workflow code only schedules them)."""
+    return check(
+        [scenarios_folder(), _package_folder("workflows")], skip=[_package_folder("activities")]
+    )
+
+
+def _package_folder(name: str) -> Path:
+    spec = importlib.util.find_spec(name)
     if spec is None or not spec.submodule_search_locations:
-        raise LookupError("the scenarios package is not installed")
+        raise LookupError(f"the {name} package is not installed")
     return Path(next(iter(spec.submodule_search_locations)))
 
 

@@ -86,7 +86,7 @@ MODULES: dict[str, Kind] = {
             "sqlite3",
             "http.client",
             "http.server",
-            "urllib",
+            "urllib.request",  # urllib.parse is string handling, pure
             "urllib3",
             "requests",
             "httpx",

@@ -16,6 +16,10 @@ DEV_SECRET_KEY = "dev-secret-key-change-me"
 DEV_ADMIN_TOKEN = "dev-admin-token"
 DEV_SEGMENT_WRITE_KEY = "dev-write-key"
 
+# How the worker and the replayer run workflow code (workflows/registry.py says what each is).
+WorkflowRunnerKind = Literal["sandbox", "passthrough", "unsandboxed"]
+DEFAULT_WORKFLOW_RUNNER: WorkflowRunnerKind = "unsandboxed"
+
 STATE_DIR = Path(".nurture")
 DEV_SITE_PATH = "/site"  # where the dev API serves placeholder pages of the company's site
 
@@ -157,6 +161,9 @@ class Settings(BaseSettings):
     # Workflow activations the worker runs at once (threads sharing one GIL; each must end
     # within the SDK's 2 s deadlock timer). More workers scale out, not more threads.
     worker_workflow_tasks: int = Field(default=8, ge=1, le=100)
+    # The SDK's sandbox, or none (then the worker refuses scenario or workflow code that
+    # nurture's static check faults): see workflows/registry.py and the README.
+    workflow_runner: WorkflowRunnerKind = DEFAULT_WORKFLOW_RUNNER
     # Told when a lead waits because no rep can take it; unset: every rep's manager.
     sales_admin_email: str | None = None
     # How long a sales rep's one-click link in the handoff mail works (nurture.rep_links).

@@ -53,6 +53,9 @@ def _logging(level: str) -> None:
 def api(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
+    workers: int = typer.Option(
+        1, min=1, max=64, help="API processes sharing the port (uvicorn workers)."
+    ),
 ) -> None:
     """Run the HTTP API (settings from NURTURE_* variables)."""
     import uvicorn
@@ -61,11 +64,41 @@ def api(
 
     settings = _settings_or_exit()
     _logging(settings.log_level)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+    level = settings.log_level.lower()
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level=level)
+        return
+    from nurture.db import create_schema, make_engine
+
+    # Migrate once here, so the processes' own start-up finds the schema at head.
+    engine = make_engine(settings.database_url)
+    create_schema(engine)
+    engine.dispose()
+    # Each process builds its app (its own engine and Temporal client) from NURTURE_*.
+    uvicorn.run(
+        "api.main:create_app",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level=level,
+        # A process's start (imports, the app, its Temporal client) must answer uvicorn's
+        # health check in time; the default 5 s was missed on a busy 2-core machine.
+        timeout_worker_healthcheck=60,
+    )
 
 
 @app.command()
-def worker() -> None:
+def worker(
+    processes: int = typer.Option(
+        1,
+        min=1,
+        max=64,
+        help="Worker processes on the task queue (each its own Python, so its own core); "
+        "this process then supervises them.",
+    ),
+    process_index: int | None = typer.Option(None, hidden=True),  # set by --processes
+) -> None:
     """Run the Temporal worker (settings from NURTURE_* variables)."""
     import asyncio
 
@@ -73,8 +106,10 @@ def worker() -> None:
 
     settings = _settings_or_exit()
     _logging(settings.log_level)
+    if processes > 1:
+        raise typer.Exit(worker_module.run_processes(settings, processes))
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(worker_module.run(settings))
+        asyncio.run(worker_module.run(settings, process_index=process_index))
 
 
 @app.command()
@@ -333,7 +368,8 @@ def replay(
     if not named and not from_server:
         typer.echo("error: no histories found", err=True)
         raise typer.Exit(2)
-    results = asyncio.run(replays.replay(named + from_server))
+    runner = _settings_or_exit().workflow_runner  # the worker's, so the verdict is its
+    results = asyncio.run(replays.replay(named + from_server, runner))
     # The replayer's Temporal runtime must be gone before the interpreter exits: its
     # thread releasing Python objects during finalization crashes the exit (seen: -6).
     gc.collect()

@@ -20,6 +20,8 @@ from temporalio.client import Client, WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from nurture.settings import WorkflowRunnerKind
+
 LEAD_WORKFLOW = "LeadWorkflow"
 PATCH_MARKER = "core_patch"  # the marker `workflow.patched` records (its details name the patch)
 CLOSING = {
@@ -142,14 +144,17 @@ def took_pre_patch_path(history: WorkflowHistory) -> bool | None:
     return True if any(e.event_type == done for e in history.events) else None
 
 
-async def replay(histories: Iterable[tuple[str, WorkflowHistory]]) -> list[Replayed]:
-    """Replay each history with today's workflows; failures are reported, not raised."""
+async def replay(
+    histories: Iterable[tuple[str, WorkflowHistory]], runner: WorkflowRunnerKind
+) -> list[Replayed]:
+    """Replay each history with today's workflows in the worker's runner (`runner`, from
+    NURTURE_WORKFLOW_RUNNER); failures are reported, not raised."""
     from workflows.registry import WORKFLOWS, workflow_runner
 
     replayer = Replayer(
         workflows=WORKFLOWS,
         data_converter=pydantic_data_converter,
-        workflow_runner=workflow_runner(),
+        workflow_runner=workflow_runner(runner),
     )
     results = []
     for name, history in histories:

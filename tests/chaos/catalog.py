@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from tests.chaos import api_faults, infra_faults, mail_faults, ops_faults
+from tests.chaos import api_faults, infra_faults, mail_faults, ops_faults, scale_faults
 from tests.chaos.run import Run
 
 
@@ -32,6 +32,14 @@ SCENARIOS = {
             240,
             1.0,
             "worker kill -9 at random moments during the sends, restarted each time",
+        ),
+        Scenario(
+            "kill-one-of-two",
+            scale_faults.kill_one_of_two,
+            100,
+            240,
+            1.0,
+            "two workers on one task queue, one kill -9ed mid-send, the other carries on",
         ),
         Scenario(
             "kill-after-250",

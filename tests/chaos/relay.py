@@ -51,6 +51,7 @@ class Relay(Scripted):
         self.refused: set[str] = set()  # recipients answered 550
         self.data_delay = 0.0  # seconds each DATA is held before its answer
         self.in_data = 0  # sessions inside DATA right now
+        self.data_peers: set[int] = set()  # their senders' source ports
         self.auth_failures = 0
         self.temporary_replies = 0
         self._temporary_until = 0.0
@@ -143,6 +144,8 @@ class Relay(Scripted):
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.in_data += 1
+        port = int(session.peer[1])
+        self.data_peers.add(port)
         try:
             if self.data_delay:
                 await asyncio.sleep(self.data_delay)
@@ -166,6 +169,7 @@ class Relay(Scripted):
             return reply
         finally:
             self.in_data -= 1
+            self.data_peers.discard(port)
 
     def _take(self, moment: str) -> Callable[[], None] | None:
         with self._lock:

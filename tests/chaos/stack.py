@@ -57,6 +57,7 @@ class Stack:
         self._http_port, self._metrics_port = free_port(), free_port()
         self.temporal: Child | None = None
         self.worker: Child | None = None
+        self.peer: Child | None = None  # a second worker on the same task queue, if started
         self.api: Child | None = None
         self.worker_env: dict[str, str] = {}
         self._starts: Counter[str] = Counter()
@@ -171,6 +172,15 @@ class Stack:
     async def kill_worker(self, sig: signal.Signals = signal.SIGKILL) -> None:
         await _kill(self.worker, sig, wait=60.0)
 
+    async def start_peer(self) -> None:
+        """A second `nurture worker` on the same task queue (scale-out by processes)."""
+        argv = [sys.executable, "-m", "nurture", "worker"]
+        self.peer = child = self._spawn("peer", argv, self.env(self.worker_env))
+        await self._wait(child, "second worker", lambda: self._polling(child.proc.pid))
+
+    async def kill_peer(self) -> None:
+        await _kill(self.peer, signal.SIGKILL, wait=60.0)
+
     @property
     def worker_pid(self) -> int:
         if self.worker is None:
@@ -197,7 +207,7 @@ class Stack:
 
     def stop(self) -> None:
         """API, worker, Temporal, each SIGTERMed and SIGKILLed if it lingers."""
-        for child in (self.api, self.worker, self.temporal):
+        for child in (self.api, self.peer, self.worker, self.temporal):
             if child is not None:
                 child.stop(grace=10.0)
 
@@ -205,7 +215,7 @@ class Stack:
         """Parts that died without being told to, with their exit codes."""
         return [
             f"{c.name} exited with code {c.proc.returncode}"
-            for c in (self.temporal, self.worker, self.api)
+            for c in (self.temporal, self.worker, self.peer, self.api)
             if c is not None and not c.alive()
         ]
 

@@ -7,7 +7,7 @@ import inspect
 from pathlib import Path
 from typing import get_type_hints
 
-from nurture.scenario_check import check, scenarios_folder
+from nurture.scenario_check import check, check_workflow_code, scenarios_folder
 from scenarios import SCENARIOS
 from tests.utils.processes import cli
 
@@ -21,6 +21,16 @@ def test_the_scenarios_use_no_clock_randomness_io_or_threads() -> None:
     lead_class = get_type_hints(SCENARIOS["whitepaper"].run)["lead"]  # wherever Lead lives
     authoring_api = Path(inspect.getsourcefile(lead_class) or "")
     assert authoring_api in report.imported  # checked too: scenarios import it
+
+
+def test_the_code_an_unsandboxed_worker_runs_passes_the_check_it_starts_with() -> None:
+    """NURTURE_WORKFLOW_RUNNER=unsandboxed starts only when this holds (worker.py)."""
+    report = check_workflow_code()
+    assert report.ok, "\n" + "\n".join(str(f.relative_to(PROJECT)) for f in report.findings)
+    read = {p.relative_to(PROJECT).as_posix() for p in report.files + report.imported}
+    assert {"workflows/lead.py", "workflows/handoff.py", "scenarios/whitepaper.py"} <= read
+    assert "nurture/authoring/runtime.py" in read
+    assert not any(p.startswith("activities/") for p in read)  # scheduled, never run inline
 
 
 def test_nurture_check_says_ok_and_exits_0() -> None:

@@ -162,3 +162,17 @@ def _write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     return path
+
+
+def test_modules_under_a_skipped_folder_are_not_read(tmp_path: Path) -> None:
+    """Workflow code names its activities, which do I/O by design: the worker's check skips
+    them, and only them."""
+    _write(tmp_path / "jobs" / "__init__.py", "")
+    _write(tmp_path / "jobs" / "send.py", "import smtplib\n")
+    _write(tmp_path / "flows" / "__init__.py", "")
+    _write(tmp_path / "flows" / "clock.py", "import time\n")
+    _write(tmp_path / "flows" / "lead.py", "from jobs.send import X\nfrom flows.clock import Y\n")
+    skipping = check([tmp_path / "flows"], skip=[tmp_path / "jobs"])
+    assert [(f.path.name, f.line) for f in skipping.findings] == [("clock.py", 1)]
+    everything = check([tmp_path / "flows"])
+    assert {f.path.name for f in everything.findings} == {"clock.py", "send.py"}
