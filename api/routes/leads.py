@@ -77,7 +77,14 @@ _bulk_in = TypeAdapter(BulkIn)
     status_code=202,
     responses={
         207: {"description": "some leads were rejected (see `rows`), the rest taken"},
-        **errors(400, 401, 413, e422="no lead was taken: each one's reason is in `details`"),
+        **errors(
+            400,
+            401,
+            413,
+            e422="no lead was taken: each one's reason is in `details`",
+            e429="the workers are behind (NURTURE_INTAKE_MAX_BACKLOG): nothing was taken; "
+            "send it again after `Retry-After` seconds",
+        ),
     },
     openapi_extra=json_body(TypeAdapter(_BulkDoc)),
 )
@@ -87,8 +94,8 @@ async def bulk_intake(body: IntakeBody, state: StateDep, response: Response) -> 
     For loads (`nurture import`, a CRM sync): 202 once Temporal holds every lead's work,
     not after its first workflow task; read a lead's state with `GET /v1/leads/{id}`.
     207 when some rows were rejected (each with its `http_status` and `reason`: 422 fix
-    the row, 503 send it again), 422 when all were. `backlog` says how far the workers
-    are behind: a client with more to send waits while it is high.
+    the row, 503 send it again), 422 when all were; 429 while the workers are too far
+    behind (`Retry-After`). `backlog`: the workflow tasks waiting for a worker.
     """
     leads = parse(_bulk_in, body).leads
     if len(leads) > MAX_BULK_LEADS:

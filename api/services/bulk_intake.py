@@ -11,21 +11,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
 
 from api.deps import AppState
-from api.errors import TEMPORAL_FAILURES, DomainError, from_temporal
+from api.errors import TEMPORAL_FAILURES, Busy, DomainError, from_temporal
 from api.schemas.leads import BulkIntake, BulkRow
+from api.services import leads as lead_service
 from api.services.leads import unknown_scenario
 from nurture.models import EnrolRequest
 from nurture.orchestration import lead_runs
 from nurture.orchestration.backlog import workflow_backlog
 from nurture.orchestration.intake import LeadIn
 from nurture.repo import leads as repo
-from nurture.repo import lifecycle
 from nurture.tables import Lead
 from nurture.validation import describe_validation
 
@@ -34,7 +33,23 @@ IN_FLIGHT = 16  # rows of one request in the API at once (each a short write, th
 
 
 async def take_bulk(state: AppState, items: list[Any]) -> BulkIntake:
-    """Every row's outcome, the counts, and how far the workers are behind."""
+    """Every row's outcome, the counts, and how far the workers are behind.
+
+    Raises Busy (429, nothing taken) while the workers are NURTURE_INTAKE_MAX_BACKLOG
+    workflow tasks behind: a load then goes in at the rate they absorb it, and a form's
+    new lead (POST /v1/leads) never queues behind a whole file.
+    """
+    backlog = None
+    with contextlib.suppress(*TEMPORAL_FAILURES):  # unknown: the rows' own calls will tell
+        backlog = await workflow_backlog(state.client, state.settings.task_queue)
+    most = state.settings.intake_max_backlog
+    if backlog is not None and backlog >= most:
+        raise Busy(
+            f"the workers are {backlog} workflow tasks behind (at most {most}); "
+            "send this batch again in a moment",
+            retry_after=1,
+            details={"backlog": backlog, "max_backlog": most},
+        )
     rows: dict[int, BulkRow] = {}
     todo: dict[int, LeadIn] = {}
     for i, item in enumerate(items):
@@ -59,9 +74,6 @@ async def take_bulk(state: AppState, items: list[Any]) -> BulkIntake:
                 rows[i] = await _one(state, i, todo[i])
 
     await asyncio.gather(*(one_person(indices) for indices in by_email.values()))
-    backlog = None
-    with contextlib.suppress(*TEMPORAL_FAILURES):  # the rows are in; pacing is a hint
-        backlog = await workflow_backlog(state.client, state.settings.task_queue)
     ordered = [rows[i] for i in range(len(items))]
     counts = {s: sum(r.status == s for r in ordered) for s in ("accepted", "halted", "rejected")}
     if counts["rejected"]:  # indices and reasons only: never an address
@@ -80,7 +92,7 @@ async def _one(state: AppState, index: int, data: LeadIn) -> BulkRow:
     again = None if created or unstarted else data.scenario
     request = None if created else EnrolRequest(profile=lead_runs.profile_of(lead), scenario=again)
     try:
-        await enrol_later(state, lead, request)
+        await lead_service.enrol_later(state, lead, request)
     except lead_runs.LeadHalted as halted:
         return BulkRow(index=index, status="halted", id=lead.id, reason=str(halted))
     except DomainError as err:
@@ -93,20 +105,6 @@ async def _one(state: AppState, index: int, data: LeadIn) -> BulkRow:
         # the same row sent again is the same lead (by email): safe to retry.
         return _rejected(index, mapped.status_code, mapped.message, lead)
     return BulkRow(index=index, status="accepted", id=lead.id, created=created or unstarted)
-
-
-async def enrol_later(state: AppState, lead: Lead, request: EnrolRequest | None) -> None:
-    """Enrol the stored lead without waiting for a worker, noting in the read model what
-    Temporal said (started, or halted: LeadHalted is raised)."""
-    if lead.halted:  # never ask Temporal, which may have purged the closed run by now
-        raise lead_runs.LeadHalted(lead.halted)
-    try:
-        await lead_runs.enrol_later(state.client, state.settings, lead, request)
-    except lead_runs.LeadHalted as halted:
-        await state.db.run(lifecycle.mark_halted, lead.id, halted.how, datetime.now(UTC))
-        raise
-    if lead.workflow_started_at is None:
-        await state.db.run(lifecycle.mark_started, lead.id, datetime.now(UTC))
 
 
 def _rejected(index: int, status: int, reason: str, lead: Lead | None = None) -> BulkRow:

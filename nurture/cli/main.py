@@ -385,7 +385,9 @@ def import_leads(
     scenario: str = typer.Option("whitepaper", help="Scenario new leads join."),
     api_url: str = typer.Option("http://localhost:8000", "--api", help="The running API."),
     encoding: str | None = typer.Option(None, help="The file's encoding, when not guessed."),
-    concurrency: int = typer.Option(4, min=1, max=32, help="Requests in flight."),
+    concurrency: int = typer.Option(
+        2, min=1, max=32, help="Batches (of 100 rows) in flight; the API paces them."
+    ),
 ) -> None:
     """Import offline leads (trade shows, business cards) from a CSV through the running API.
 
