@@ -18,6 +18,8 @@ for a rep, a manager's reassignment; `v5-handoff-chat-won` was recorded after
 `handoff-chat`, with NURTURE_SLACK_WEBHOOK_URL set: the notices go to Slack.
 `v5-deferred-then-qualified` (a lead whose deferred thank-you it qualified before) was
 recorded before `deferred-step-not-sent-note`, `v6-deferred-then-qualified` after it.
+`v6-intake-signalled` is the intake signal bulk intake and CDP identify send a known lead
+(issue 13): a new profile, a scenario entered, the same asked again.
 """
 
 from __future__ import annotations
@@ -357,6 +359,24 @@ def _again(recording: Recording, era: str) -> Recording:
     return again
 
 
+async def _intake_signalled(
+    env: WorkflowEnvironment, s: Settings, engine: Engine
+) -> dict[str, Any]:
+    """A lead of a bulk intake (a plain start), told by the intake signal, as a re-import
+    or a CDP's identify tells it: a new title (the profile's points), the webinar scenario
+    asked for (entered), and the same again (already in it)."""
+    lead = make_lead(engine, **COLD_PROFILE)
+    handle = await start_lead(env.client, s, lead)
+    await env.sleep(DAY)
+    hot = make_lead(engine, email=lead.email, **HOT_PROFILE)
+    request = EnrolRequest(profile=profile_of(hot), scenario="webinar")
+    await handle.signal(LeadWorkflow.intake, request)
+    await env.sleep(timedelta(hours=1))
+    await handle.signal(LeadWorkflow.intake, request)
+    await env.sleep(2 * DAY)
+    return {"v6-intake-signalled": await handle.fetch_history()}
+
+
 # Recorded on the real dev server (the rest on the time-skipping server).
 ON_DEV_SERVER = {
     "v3-sales-run-1",
@@ -384,6 +404,7 @@ RECORDINGS: dict[str, Recording] = {
     "v5-handoff-chat-won": _chat_won,
     "v5-deferred-then-qualified": _named(_deferred_then_qualified, "v5"),
     "v6-deferred-then-qualified": _named(_deferred_then_qualified, "v6"),
+    "v6-intake-signalled": _intake_signalled,
 }
 
 
