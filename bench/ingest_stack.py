@@ -48,6 +48,7 @@ class Stack:
     db_path: Path
     sink: MailSink
     children: list[Child] = field(default_factory=list)
+    extra_env: dict[str, str] = field(default_factory=dict)  # NURTURE_* a benchmark varies
 
     @property
     def temporal_address(self) -> str:
@@ -79,6 +80,7 @@ class Stack:
             # same work (the send window would turn the welcome mails into timers at night).
             NURTURE_SEND_WINDOW="false",
         )
+        env.update(self.extra_env)
         return env
 
     def settings(self) -> Settings:

@@ -156,8 +156,9 @@ class Settings(BaseSettings):
     # read-model writes: each in an activity thread). See the README's settings table.
     worker_activities: int = Field(default=16, ge=1, le=500)
     worker_local_activities: int = Field(default=8, ge=1, le=500)
-    # Bulk intake (POST /v1/leads/bulk) answers 429 while this many workflow tasks wait on
-    # the lead task queue for a worker: a load goes in at the rate the workers absorb it.
+    # Bulk intake (POST /v1/leads/bulk) answers 429 while this many workflow and activity
+    # tasks wait on the lead task queue for a worker: a load goes in at the rate the
+    # workers absorb it.
     intake_max_backlog: int = Field(default=100, ge=1)
     # Told when a lead waits because no rep can take it; unset: every rep's manager.
     sales_admin_email: str | None = None

@@ -95,7 +95,7 @@ async def bulk_intake(body: IntakeBody, state: StateDep, response: Response) -> 
     not after its first workflow task; read a lead's state with `GET /v1/leads/{id}`.
     207 when some rows were rejected (each with its `http_status` and `reason`: 422 fix
     the row, 503 send it again), 422 when all were; 429 while the workers are too far
-    behind (`Retry-After`). `backlog`: the workflow tasks waiting for a worker.
+    behind (`Retry-After`). `backlog`: the tasks waiting for a worker.
     """
     leads = parse(_bulk_in, body).leads
     if len(leads) > MAX_BULK_LEADS:

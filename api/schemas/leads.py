@@ -108,6 +108,6 @@ class BulkIntake(BaseModel):
     rows: list[BulkRow]
     backlog: int | None = Field(
         default=None,
-        description="workflow tasks queued that no worker has taken yet (null: unknown); a "
-        "client pacing a large load waits while it is high",
+        description="workflow and activity tasks queued that no worker has taken yet when "
+        "the request came (null: unknown)",
     )

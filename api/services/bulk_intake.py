@@ -22,7 +22,7 @@ from api.services import leads as lead_service
 from api.services.leads import unknown_scenario
 from nurture.models import EnrolRequest
 from nurture.orchestration import lead_runs
-from nurture.orchestration.backlog import workflow_backlog
+from nurture.orchestration.backlog import backlog as tasks_behind
 from nurture.orchestration.intake import LeadIn
 from nurture.repo import leads as repo
 from nurture.tables import Lead
@@ -36,16 +36,16 @@ async def take_bulk(state: AppState, items: list[Any]) -> BulkIntake:
     """Every row's outcome, the counts, and how far the workers are behind.
 
     Raises Busy (429, nothing taken) while the workers are NURTURE_INTAKE_MAX_BACKLOG
-    workflow tasks behind: a load then goes in at the rate they absorb it, and a form's
-    new lead (POST /v1/leads) never queues behind a whole file.
+    tasks behind (nurture.orchestration.backlog): a load then goes in at the rate they
+    absorb it, and a form's new lead (POST /v1/leads) never queues behind a whole file.
     """
     backlog = None
     with contextlib.suppress(*TEMPORAL_FAILURES):  # unknown: the rows' own calls will tell
-        backlog = await workflow_backlog(state.client, state.settings.task_queue)
+        backlog = await tasks_behind(state.client, state.settings.task_queue)
     most = state.settings.intake_max_backlog
     if backlog is not None and backlog >= most:
         raise Busy(
-            f"the workers are {backlog} workflow tasks behind (at most {most}); "
+            f"the workers are {backlog} tasks behind (at most {most}); "
             "send this batch again in a moment",
             retry_after=1,
             details={"backlog": backlog, "max_backlog": most},

@@ -36,10 +36,10 @@ from rich.text import Text
 
 from nurture.lead_csv import Rejected
 
-BATCH = 100  # rows per request
+BATCH = 50  # rows per request: small enough for a smooth rate, large enough to save requests
 RETRIES = 3  # a 5xx or a dropped connection; pacing waits (429) are not counted
 GIVE_UP_WAITING_S = 300.0  # the workers absorbed nothing for this long: stop, say so
-LOG_EVERY_S = 10.0  # a plain progress line this often when stderr is not a terminal
+LOG_EVERY_S = 10.0  # a plain progress line this often when stderr is not a terminal (default)
 
 Row = tuple[int, list[str], dict[str, Any]]  # line number, cells as read, request body
 
@@ -94,7 +94,13 @@ class Sender:
     """Sends the batches and counts the answers (one import run)."""
 
     def __init__(
-        self, http: httpx.AsyncClient, base: str, token: str, outcome: Outcome, concurrency: int
+        self,
+        http: httpx.AsyncClient,
+        base: str,
+        token: str,
+        outcome: Outcome,
+        concurrency: int,
+        log_every: float = LOG_EVERY_S,
     ) -> None:
         self.http = http
         self.url = f"{base}/v1/leads/bulk"
@@ -103,6 +109,7 @@ class Sender:
         self.gate = asyncio.Semaphore(concurrency)
         self.waiting = ""  # what the importer waits for now (shown beside the bar)
         self.last_progress = time.monotonic()
+        self.log_every = log_every
 
     async def send_all(self, rows: list[Row], total: int, done_before: int) -> None:
         plan = batches(rows)
@@ -122,12 +129,10 @@ class Sender:
         ) as progress:
             task = progress.add_task("importing leads", total=total, waiting="")
             progress.advance(task, done_before)
-            log = _PlainLog(progress, task) if not sys.stderr.isatty() else None
+            log = _PlainLog(progress, task, self.log_every) if not sys.stderr.isatty() else None
 
             def advance(n: int) -> None:
                 progress.update(task, advance=n, waiting=self.waiting)
-                if log is not None:
-                    log.maybe(self.waiting)
 
             async def one(i: int) -> None:
                 chunk, after = plan[i]
@@ -137,7 +142,12 @@ class Sender:
                     await self._batch(chunk, advance)
                 finished[i].set()
 
-            await asyncio.gather(*(one(i) for i in range(len(plan))))
+            ticker = asyncio.create_task(log.every_so_often(self)) if log else None
+            try:
+                await asyncio.gather(*(one(i) for i in range(len(plan))))
+            finally:
+                if ticker is not None:
+                    ticker.cancel()
             if log is not None:
                 log.line("done")
 
@@ -231,15 +241,15 @@ def _retry_after(response: httpx.Response) -> float:
 class _PlainLog:
     """Progress as plain lines for a log file (stderr not a terminal): done, rate, ETA."""
 
-    def __init__(self, progress: Progress, task_id: Any) -> None:
+    def __init__(self, progress: Progress, task_id: Any, every: float) -> None:
         self.progress = progress
         self.task_id = task_id
-        self.next_at = time.monotonic() + LOG_EVERY_S
+        self.every = every
 
-    def maybe(self, waiting: str) -> None:
-        if time.monotonic() >= self.next_at:
-            self.next_at = time.monotonic() + LOG_EVERY_S
-            self.line(waiting)
+    async def every_so_often(self, sender: Sender) -> None:
+        while True:
+            await asyncio.sleep(self.every)
+            self.line(sender.waiting)
 
     def line(self, note: str) -> None:
         task = next(t for t in self.progress.tasks if t.id == self.task_id)

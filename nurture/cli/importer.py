@@ -14,7 +14,7 @@ import httpx
 import typer
 from pydantic import ValidationError
 
-from nurture.cli.import_send import ApiUnreachable, Outcome, Row, Sender
+from nurture.cli.import_send import LOG_EVERY_S, ApiUnreachable, Outcome, Row, Sender
 from nurture.lead_csv import (
     CsvFileError,
     LeadTable,
@@ -73,7 +73,13 @@ async def preflight(http: httpx.AsyncClient, base: str, token: str) -> None:
 
 
 async def send(
-    table: LeadTable, base: str, token: str, source: str, scenario: str, concurrency: int = 2
+    table: LeadTable,
+    base: str,
+    token: str,
+    source: str,
+    scenario: str,
+    concurrency: int = 2,
+    log_every: float = LOG_EVERY_S,
 ) -> Outcome:
     """Every row to the API in batches (import_send); the same email twice goes in file order."""
     outcome = Outcome()
@@ -85,7 +91,7 @@ async def send(
             outcome.rejected.append(Rejected(line, cells, str(err)))
     async with httpx.AsyncClient(timeout=120) as http:
         await preflight(http, base, token)
-        sender = Sender(http, base, token, outcome, concurrency)
+        sender = Sender(http, base, token, outcome, concurrency, log_every)
         await sender.send_all(ready, len(table.rows), len(outcome.rejected))
     outcome.rejected.sort(key=lambda r: r.line)
     return outcome
@@ -100,6 +106,7 @@ def run(
     token: str,
     encoding: str | None = None,
     concurrency: int = 2,
+    log_every: float = LOG_EVERY_S,
 ) -> int:
     """Import the file and say how it went; the exit code (0 all in, 1 rows rejected, 2 failed)."""
     if scenario not in SCENARIOS:
@@ -118,7 +125,9 @@ def run(
     if table.unused:
         typer.echo(f"columns not imported: {', '.join(table.unused)}")
     try:
-        outcome = asyncio.run(send(table, api.rstrip("/"), token, source, scenario, concurrency))
+        outcome = asyncio.run(
+            send(table, api.rstrip("/"), token, source, scenario, concurrency, log_every)
+        )
     except ApiUnreachable as err:
         typer.echo(f"error: {err}", err=True)
         return 2

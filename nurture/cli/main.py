@@ -388,6 +388,9 @@ def import_leads(
     concurrency: int = typer.Option(
         2, min=1, max=32, help="Batches (of 100 rows) in flight; the API paces them."
     ),
+    progress_every: float = typer.Option(
+        10.0, min=0.5, help="Seconds between plain progress lines when stderr is not a terminal."
+    ),
 ) -> None:
     """Import offline leads (trade shows, business cards) from a CSV through the running API.
 
@@ -406,6 +409,7 @@ def import_leads(
             token=token,
             encoding=encoding,
             concurrency=concurrency,
+            log_every=progress_every,
         )
     )
 

@@ -141,5 +141,5 @@ async def test_a_load_waits_while_the_workers_are_behind(
         assert r.status_code == 429, r.text
         assert r.headers["Retry-After"] == "1"
         error = r.json()["error"]
-        assert error["code"] == "workers_behind" and "workflow tasks behind" in error["message"]
+        assert error["code"] == "workers_behind" and "tasks behind" in error["message"]
         assert error["details"]["backlog"] >= 2
