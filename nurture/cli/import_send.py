@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,7 +31,6 @@ from rich.progress import (
     TaskProgressColumn,
     TextColumn,
     TimeElapsedColumn,
-    TimeRemainingColumn,
 )
 from rich.text import Text
 
@@ -82,12 +82,53 @@ def error_text(response: httpx.Response) -> str:
         return response.text[:200]
 
 
+class Pace:
+    """Rows done per second over the last WINDOW_S of wall time, pauses included (rich's own
+    speed stands still while nothing advances, so a paced import's ETA would too)."""
+
+    WINDOW_S = 60.0
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.samples: deque[tuple[float, float]] = deque([(self.started, 0.0)])
+
+    def note(self, done: float) -> None:
+        now = time.monotonic()
+        self.samples.append((now, done))
+        while len(self.samples) > 2 and self.samples[1][0] < now - self.WINDOW_S:
+            self.samples.popleft()
+
+    def rate(self, done: float) -> float | None:
+        """None until a few seconds have passed: too early to say."""
+        now = time.monotonic()
+        since, then = self.samples[0]
+        if now - since < 2.0:
+            return None
+        return (done - then) / (now - since)
+
+    def eta(self, done: float, total: float) -> float | None:
+        rate = self.rate(done)
+        return (total - done) / rate if rate else None
+
+
 class RateColumn(ProgressColumn):
-    """Leads per second over the bar's recent window: the rate the workers absorb."""
+    """Leads per second and the ETA, from the Pace: the rate the workers absorb."""
+
+    def __init__(self, pace: Pace) -> None:
+        super().__init__()
+        self.pace = pace
 
     def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text(f"{speed:5.1f} leads/s" if speed else "  ... leads/s", style="progress.data")
+        rate = self.pace.rate(task.completed)
+        eta = self.pace.eta(task.completed, task.total or 0)
+        words = f"{rate:5.1f} leads/s" if rate is not None else "  ... leads/s"
+        words += f"  ETA {_clock(eta)}" if eta is not None else "  ETA -:--:--"
+        return Text(words, style="progress.data")
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}"
 
 
 class Sender:
@@ -110,6 +151,7 @@ class Sender:
         self.waiting = ""  # what the importer waits for now (shown beside the bar)
         self.last_progress = time.monotonic()
         self.log_every = log_every
+        self.pace = Pace()
 
     async def send_all(self, rows: list[Row], total: int, done_before: int) -> None:
         plan = batches(rows)
@@ -119,20 +161,20 @@ class Sender:
             BarColumn(),
             MofNCompleteColumn(),
             TaskProgressColumn(),
-            RateColumn(),
             TimeElapsedColumn(),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
+            RateColumn(self.pace),
             TextColumn("{task.fields[waiting]}"),
             console=Console(stderr=True),
-            speed_estimate_period=60,
         ) as progress:
             task = progress.add_task("importing leads", total=total, waiting="")
             progress.advance(task, done_before)
-            log = _PlainLog(progress, task, self.log_every) if not sys.stderr.isatty() else None
+            self.pace.note(done_before)
+            plain = not sys.stderr.isatty()
+            log = _PlainLog(progress, self.pace, self.log_every) if plain else None
 
             def advance(n: int) -> None:
                 progress.update(task, advance=n, waiting=self.waiting)
+                self.pace.note(progress.tasks[0].completed)
 
             async def one(i: int) -> None:
                 chunk, after = plan[i]
@@ -241,9 +283,9 @@ def _retry_after(response: httpx.Response) -> float:
 class _PlainLog:
     """Progress as plain lines for a log file (stderr not a terminal): done, rate, ETA."""
 
-    def __init__(self, progress: Progress, task_id: Any, every: float) -> None:
+    def __init__(self, progress: Progress, pace: Pace, every: float) -> None:
         self.progress = progress
-        self.task_id = task_id
+        self.pace = pace
         self.every = every
 
     async def every_so_often(self, sender: Sender) -> None:
@@ -252,12 +294,13 @@ class _PlainLog:
             self.line(sender.waiting)
 
     def line(self, note: str) -> None:
-        task = next(t for t in self.progress.tasks if t.id == self.task_id)
-        speed = task.speed or 0.0
-        eta = task.time_remaining
+        task = self.progress.tasks[0]
+        rate = self.pace.rate(task.completed) or 0.0
+        total = task.total or 0
+        eta = 0.0 if task.completed >= total else self.pace.eta(task.completed, total)
         eta_text = f"{eta:.0f} s" if eta is not None else "unknown"
         typer.echo(
-            f"progress: {task.completed:.0f}/{task.total:.0f} rows, {speed:.1f} leads/s, "
+            f"progress: {task.completed:.0f}/{task.total:.0f} rows, {rate:.1f} leads/s, "
             f"ETA {eta_text}" + (f" ({note})" if note else ""),
             err=True,
         )
