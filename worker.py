@@ -93,6 +93,10 @@ def build_worker(
         max_concurrent_workflow_tasks=settings.worker_workflow_tasks,  # and as many threads
         max_concurrent_activities=settings.worker_activities,
         max_concurrent_local_activities=settings.worker_local_activities,
+        # A send's heartbeat reaches the server at most 2 s apart, not every 8 s (the SDK's
+        # 0.8 x its 10 s timeout): on a busy machine a 2 s late event loop or a slow server
+        # no longer times the send out, which left its mail's fate unknown (not re-sent).
+        max_heartbeat_throttle_interval=timedelta(seconds=2),
         # Let in-flight sends finish on shutdown instead of cancelling them mid-SMTP.
         graceful_shutdown_timeout=timedelta(seconds=45),
         plugins=[_closing(http, owned)],
