@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from api.deps import AppState
 from api.errors import TEMPORAL_FAILURES, Busy, DomainError, from_temporal
 from api.schemas.leads import BulkIntake, BulkRow
+from api.server_errors import database_unavailable
 from api.services import leads as lead_service
 from api.services.leads import unknown_scenario
 from nurture.models import EnrolRequest
@@ -82,11 +83,19 @@ async def take_bulk(state: AppState, items: list[Any]) -> BulkIntake:
 
 
 async def _one(state: AppState, index: int, data: LeadIn) -> BulkRow:
-    fields = data.model_dump(exclude={"email", "scenario"})
+    """One row's outcome; a database that is busy or away fails this row (503), not the
+    request, so the rows before it are not answered as failed although they were taken."""
     try:
-        lead, created = await state.db.run(repo.upsert_lead, str(data.email), data.scenario, fields)
-    except DomainError as err:  # the database is busy or away: this row, later
-        return _rejected(index, err.status_code, err.message)
+        return await _take(state, index, data)
+    except Exception as err:
+        if database_unavailable(err) is None:
+            raise
+        return _rejected(index, 503, "the database is busy; send the row again")
+
+
+async def _take(state: AppState, index: int, data: LeadIn) -> BulkRow:
+    fields = data.model_dump(exclude={"email", "scenario"})
+    lead, created = await state.db.run(repo.upsert_lead, str(data.email), data.scenario, fields)
     unstarted = lead.workflow_started_at is None and lead.halted is None
     # As POST /v1/leads: a new lead starts in its scenario; a known one asks to enter it.
     again = None if created or unstarted else data.scenario

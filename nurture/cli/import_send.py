@@ -203,28 +203,38 @@ class Sender:
 
         if outcome.stopped is not None:
             return not_sent()
-        try:
-            response = await self._post([body for _, _, body in chunk])
-        except httpx.TransportError as err:
-            outcome.stopped = outcome.stopped or f"the API stopped answering ({err})"
-            return not_sent()
-        except _GaveUp as err:
-            outcome.stopped = outcome.stopped or str(err)
-            return not_sent()
-        if response.status_code in (202, 207) or (
-            response.status_code == 422 and _per_row(response) is not None
-        ):
-            for (line, cells, _), row in zip(chunk, _per_row(response) or [], strict=True):
-                if row["status"] == "rejected":
+        pending = chunk
+        for attempt in range(RETRIES + 1):
+            try:
+                response = await self._post([body for _, _, body in pending])
+            except httpx.TransportError as err:
+                outcome.stopped = outcome.stopped or f"the API stopped answering ({err})"
+                chunk = pending
+                return not_sent()
+            except _GaveUp as err:
+                outcome.stopped = outcome.stopped or str(err)
+                chunk = pending
+                return not_sent()
+            rows = _per_row(response) if response.status_code in (202, 207, 422) else None
+            if rows is None:
+                reason = f"API {response.status_code}: {error_text(response)}"
+                outcome.rejected.extend(Rejected(ln, c, reason) for ln, c, _ in pending)
+                break
+            again: list[Row] = []
+            for item, row in zip(pending, rows, strict=True):
+                line, cells, _ = item
+                if row["status"] != "rejected":
+                    outcome.imported += bool(row.get("created"))
+                    outcome.updated += not row.get("created")
+                elif row.get("http_status") == 503 and attempt < RETRIES:
+                    again.append(item)  # stored or not, the same row again is the same lead
+                else:
                     reason = f"API {row.get('http_status')}: {row.get('reason')}"
                     outcome.rejected.append(Rejected(line, cells, reason))
-                elif row.get("created"):
-                    outcome.imported += 1
-                else:
-                    outcome.updated += 1
-        else:
-            reason = f"API {response.status_code}: {error_text(response)}"
-            outcome.rejected.extend(Rejected(ln, c, reason) for ln, c, _ in chunk)
+            if not again:
+                break
+            pending = again
+            await asyncio.sleep(0.5 * 2**attempt)
         self.last_progress = time.monotonic()
         advance(len(chunk))
 
