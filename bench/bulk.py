@@ -66,6 +66,8 @@ WARNINGS = {
     "workflow task duration exceeded": re.compile(r"TMPRL1104|Workflow task duration exceeded"),
     "deadlock": re.compile(r"TMPRL1101|[Dd]eadlock"),
     "heartbeat timeout": re.compile(r"[Hh]eartbeat.{0,40}time|HEARTBEAT|heartbeat_timeout"),
+    "send cancelled (heartbeat timed out)": re.compile(r"CancelledError: Activity cancelled"),
+    "mail of unknown fate": re.compile(r"fate unknown"),
     "any WARNING or ERROR line": re.compile(r"\b(WARN|WARNING|ERROR|CRITICAL)\b"),
 }
 QUIET_S = 20.0  # the worker changed nothing this long: a missing first mail is lost
