@@ -59,7 +59,10 @@ def build_worker(
     sales_webhook = SalesWebhookActivities(engine, settings, http)
     chat = ChatActivities(engine, settings, http)
     lookup = HandoffLookupActivities(client)
-    owned = None if executor is not None else ThreadPoolExecutor(max_workers=64)
+    # A thread for every activity that may run at once (the read-model writes and scoring
+    # are sync; the sends async, on the event loop): never an activity waiting for a thread.
+    threads = settings.worker_activities + settings.worker_local_activities
+    owned = None if executor is not None else ThreadPoolExecutor(max_workers=threads)
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
@@ -86,10 +89,19 @@ def build_worker(
         ],
         activity_executor=executor or owned,
         workflow_runner=workflow_runner(settings.workflow_runner),
-        max_concurrent_activities=64,
-        # Few workflow activations at once: they share one GIL, and each must finish within
-        # the SDK's fixed 2 s deadlock timer; a burst of 30 new leads in 30 threads did not.
+        # Few of each at once: activations, activity threads and the event loop (where the
+        # sends run and heartbeat) share one GIL. Activations must finish within the SDK's
+        # fixed 2 s deadlock timer (a burst of 30 new leads in 30 threads did not); 64
+        # activities and 100 local activities at once (the old figure, the SDK's default)
+        # starved the loop: sends missed their 10 s heartbeat and were cancelled, and first
+        # workflow tasks waited on local-activity threads past their timeout.
         max_concurrent_workflow_tasks=settings.worker_workflow_tasks,  # and as many threads
+        max_concurrent_activities=settings.worker_activities,
+        max_concurrent_local_activities=settings.worker_local_activities,
+        # A send's heartbeat reaches the server at most 2 s apart, not every 8 s (the SDK's
+        # 0.8 x its 10 s timeout): on a busy machine a 2 s late event loop or a slow server
+        # no longer times the send out, which left its mail's fate unknown (not re-sent).
+        max_heartbeat_throttle_interval=timedelta(seconds=2),
         # Let in-flight sends finish on shutdown instead of cancelling them mid-SMTP.
         graceful_shutdown_timeout=timedelta(seconds=45),
         plugins=[_closing(http, owned)],

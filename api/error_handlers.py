@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from temporalio.service import RPCError
 
-from api.errors import DomainError, Unauthorized, from_temporal
+from api.errors import Busy, DomainError, Unauthorized, from_temporal
 from api.schemas.errors import error_body
 from api.server_errors import CatchAll
 from nurture.validation import describe_validation
@@ -30,6 +30,8 @@ def _domain_response(request: Request, exc: DomainError) -> JSONResponse:
     headers = None
     if exc.status_code == 401:
         headers = {"WWW-Authenticate": exc.challenge if isinstance(exc, Unauthorized) else "Bearer"}
+    if isinstance(exc, Busy):
+        headers = {"Retry-After": str(exc.retry_after)}
     return JSONResponse(
         _body(request, exc.code, exc.message, exc.details),
         status_code=exc.status_code,

@@ -94,6 +94,17 @@ class UnsupportedEncoding(DomainError):
     code = "unsupported_encoding"
 
 
+class Busy(DomainError):
+    """The workers are too far behind to take more now; the client waits `retry_after`."""
+
+    status_code = 429
+    code = "workers_behind"
+
+    def __init__(self, message: str, retry_after: int, details: Any = None) -> None:
+        super().__init__(message, details)
+        self.retry_after = retry_after
+
+
 class Unavailable(DomainError):
     status_code = 503
     code = "unavailable"

@@ -402,6 +402,8 @@ def lead_workflow_id(lead_id: object) -> str:
 BEHAVIOUR_SIGNAL = "behaviour"
 SALES_PROGRESS_SIGNAL = "sales_progress"
 UNSUBSCRIBE_SIGNAL = "unsubscribe"
+# An intake whose sender needs no answer (bulk intake, a CDP batch): `enrol` by signal.
+INTAKE_SIGNAL = "intake"
 HANDOFF_CLOSED_SIGNAL = "handoff_closed"
 
 

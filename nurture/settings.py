@@ -164,6 +164,15 @@ class Settings(BaseSettings):
     # The SDK's sandbox, or none (then the worker refuses scenario or workflow code that
     # nurture's static check faults): see workflows/registry.py and the README.
     workflow_runner: WorkflowRunnerKind = DEFAULT_WORKFLOW_RUNNER
+    # Activities a worker runs at once (mail sends, the sales webhook, Slack: async, on the
+    # worker's event loop, beside the workflow activations) and local activities (scoring,
+    # read-model writes: each in an activity thread). See the README's settings table.
+    worker_activities: int = Field(default=16, ge=1, le=500)
+    worker_local_activities: int = Field(default=8, ge=1, le=500)
+    # Bulk intake (POST /v1/leads/bulk) answers 429 while this many workflow and activity
+    # tasks wait on the lead task queue for a worker: a load goes in at the rate the
+    # workers absorb it.
+    intake_max_backlog: int = Field(default=100, ge=1)
     # Told when a lead waits because no rep can take it; unset: every rep's manager.
     sales_admin_email: str | None = None
     # How long a sales rep's one-click link in the handoff mail works (nurture.rep_links).

@@ -20,11 +20,13 @@ import hashlib
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
+from temporalio.workflow import HandlerUnfinishedPolicy
 
 with workflow.unsafe.imports_passed_through():
     from nurture.models import (
         BEHAVIOUR_SIGNAL,
         HANDOFF_CLOSED_SIGNAL,
+        INTAKE_SIGNAL,
         SALES_PROGRESS_SIGNAL,
         UNSUBSCRIBE_SIGNAL,
         BehaviourEvent,
@@ -226,13 +228,26 @@ class LeadWorkflow:
         when its re-enrolment policy allows, and answer with the lead's state."""
         self.state.intakes += 1
         first = self.state.intakes == 1
+        decision = await self._take_intake(request)
+        return self.status().model_copy(update={"enrolment": decision, "first_intake": first})
+
+    @workflow.signal(name=INTAKE_SIGNAL, unfinished_policy=HandlerUnfinishedPolicy.ABANDON)
+    async def intake(self, request: EnrolRequest) -> None:
+        """Intake of a lead that ran before, for a sender that needs no answer (bulk intake,
+        a CDP batch): what `enrol` does, without anyone waiting for a worker. It does not
+        count in `intakes`: that tells the first *waiting* sender that the lead is new.
+        Abandoned if the run ends first (a stop): the stop wins, as it would over `enrol`."""
+        await self._take_intake(request)
+
+    async def _take_intake(self, request: EnrolRequest) -> str | None:
+        """Apply profile changes, enter the scenario asked for when its re-enrolment policy
+        allows; what was decided about the scenario (None: none asked for)."""
         await workflow.wait_condition(lambda: self.this_run.ready)
         if request.scenario:
             self.scenarios.refuse_unknown(request.scenario)
         if request.profile != self.lead.profile:
             await self.scoring.apply_profile(request.profile, cause="profile update")
-        decision = await self.scenarios.reenrol(request.scenario) if request.scenario else None
-        return self.status().model_copy(update={"enrolment": decision, "first_intake": first})
+        return await self.scenarios.reenrol(request.scenario) if request.scenario else None
 
     @workflow.update
     async def stop(self, request: StopRequest) -> LeadStatus:

@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from pydantic import TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from api.auth import AdminDep, IntakeBody, ReaderDep
 from api.deps import DbDep, StateDep
+from api.errors import Invalid, TooLarge
 from api.openapi_docs import json_body
 from api.parsing import parse
 from api.responses import errors
-from api.schemas.leads import MAX_OFFSET, LeadCreated, LeadDetail, LeadPage
+from api.schemas.leads import (
+    MAX_BULK_LEADS,
+    MAX_OFFSET,
+    BulkIntake,
+    LeadCreated,
+    LeadDetail,
+    LeadPage,
+)
 from api.services import leads as service
+from api.services.bulk_intake import take_bulk
 from api.services.leads import LeadFilters, Outcome
 from nurture.models import Stage
 from nurture.orchestration.intake import LeadIn
@@ -45,6 +54,59 @@ async def create_or_update_lead(
     done = await service.intake(state, parse(_lead_in, body))
     response.status_code = STATUS[done.outcome]
     return done.answer
+
+
+class BulkIn(BaseModel):
+    """Up to MAX_BULK_LEADS leads; each is judged on its own (a bad one is rejected alone)."""
+
+    model_config = ConfigDict(extra="forbid")
+    leads: list[Any] = Field(min_length=1)
+
+
+class _BulkDoc(BaseModel):  # what the document shows: each row is a lead intake body
+    model_config = ConfigDict(extra="forbid", title="BulkIn")
+    leads: list[LeadIn] = Field(min_length=1, max_length=MAX_BULK_LEADS)
+
+
+_bulk_in = TypeAdapter(BulkIn)
+
+
+@router.post(
+    "/bulk",
+    response_model=BulkIntake,
+    status_code=202,
+    responses={
+        207: {"description": "some leads were rejected (see `rows`), the rest taken"},
+        **errors(
+            400,
+            401,
+            413,
+            e422="no lead was taken: each one's reason is in `details`",
+            e429="the workers are behind (NURTURE_INTAKE_MAX_BACKLOG): nothing was taken; "
+            "send it again after `Retry-After` seconds",
+        ),
+    },
+    openapi_extra=json_body(TypeAdapter(_BulkDoc)),
+)
+async def bulk_intake(body: IntakeBody, state: StateDep, response: Response) -> BulkIntake:
+    """Create or update many leads (by email) and enrol them, without waiting for a worker.
+
+    For loads (`nurture import`, a CRM sync): 202 once Temporal holds every lead's work,
+    not after its first workflow task; read a lead's state with `GET /v1/leads/{id}`.
+    207 when some rows were rejected (each with its `http_status` and `reason`: 422 fix
+    the row, 503 send it again), 422 when all were; 429 while the workers are too far
+    behind (`Retry-After`). `backlog`: the tasks waiting for a worker.
+    """
+    leads = parse(_bulk_in, body).leads
+    if len(leads) > MAX_BULK_LEADS:
+        raise TooLarge(f"at most {MAX_BULK_LEADS} leads per request, got {len(leads)}")
+    taken = await take_bulk(state, leads)
+    if taken.rejected and not (taken.accepted or taken.halted):
+        details = [r.model_dump(mode="json", exclude_none=True) for r in taken.rows]
+        raise Invalid(f"no lead was taken: {taken.rows[0].reason}", details)
+    if taken.rejected:
+        response.status_code = 207
+    return taken
 
 
 @router.get("", response_model=LeadPage, responses=errors(401, 422))

@@ -79,3 +79,35 @@ class LeadDetail(LeadSummary):
 class LeadPage(BaseModel):
     total: int
     items: list[LeadSummary]
+
+
+MAX_BULK_LEADS = 500  # one request's rows: a few hundred KB, a few seconds of the API's work
+
+
+class BulkRow(BaseModel):
+    """What became of one lead of a bulk intake, by its place in the request."""
+
+    index: int
+    status: str = Field(
+        description="accepted: stored and enrolled (its workflow runs it once a worker takes "
+        "it); halted: stored, not enrolled (ops closed its workflow); rejected: see "
+        "http_status and reason"
+    )
+    id: uuid.UUID | None = None
+    created: bool = False
+    http_status: int | None = Field(
+        default=None, description="for a rejected row: 422 bad field, 503 retry it later"
+    )
+    reason: str | None = None
+
+
+class BulkIntake(BaseModel):
+    accepted: int
+    halted: int
+    rejected: int
+    rows: list[BulkRow]
+    backlog: int | None = Field(
+        default=None,
+        description="workflow and activity tasks queued that no worker has taken yet when "
+        "the request came (null: unknown)",
+    )

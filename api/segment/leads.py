@@ -12,6 +12,7 @@ from api.deps import AppState
 from api.schemas.segment import SegmentMessage
 from api.segment.spec import lead_id_of
 from api.services import leads as lead_service
+from nurture.models import EnrolRequest
 from nurture.orchestration.intake import LeadIn
 from nurture.orchestration.lead_runs import LeadHalted, profile_of
 from nurture.repo import leads as repo
@@ -116,6 +117,12 @@ async def apply_identity(
     if done.lead.halted:
         return done  # the row is updated; a halted lead takes no enrolment until resumed
     if done.created or switch or done.profile_changed:
+        # Nobody waits for a worker: a CDP reads no state back (see lead_runs.enrol_later).
+        request = None
+        if not done.created:
+            request = EnrolRequest(
+                profile=profile_of(done.lead), scenario=data.scenario if switch else None
+            )
         with contextlib.suppress(LeadHalted):  # the row is updated; no enrolment when halted
-            await lead_service.enrol(state, done.lead, data.scenario if switch else None)
+            await lead_service.enrol_later(state, done.lead, request)
     return done

@@ -26,7 +26,7 @@ from api.schemas.leads import (
     ScoreItem,
     TimelineItem,
 )
-from nurture.models import LeadStatus, Stage
+from nurture.models import EnrolRequest, LeadStatus, Stage
 from nurture.orchestration import lead_runs
 from nurture.orchestration.intake import LeadIn
 from nurture.repo import handoffs, lifecycle
@@ -72,6 +72,20 @@ async def enrol(state: AppState, lead: Lead, scenario: str | None) -> LeadStatus
     if lead.workflow_started_at is None:
         await state.db.run(lifecycle.mark_started, lead.id, datetime.now(UTC))
     return status
+
+
+async def enrol_later(state: AppState, lead: Lead, request: EnrolRequest | None) -> None:
+    """Enrol the stored lead without waiting for a worker, noting in the read model what
+    Temporal said (started, or halted: LeadHalted is raised)."""
+    if lead.halted:  # never ask Temporal, which may have purged the closed run by now
+        raise lead_runs.LeadHalted(lead.halted)
+    try:
+        await lead_runs.enrol_later(state.client, state.settings, lead, request)
+    except lead_runs.LeadHalted as halted:
+        await state.db.run(lifecycle.mark_halted, lead.id, halted.how, datetime.now(UTC))
+        raise
+    if lead.workflow_started_at is None:
+        await state.db.run(lifecycle.mark_started, lead.id, datetime.now(UTC))
 
 
 async def intake(state: AppState, data: LeadIn) -> Intake:

@@ -1,21 +1,20 @@
 """`nurture import`: offline leads (trade-show lists, business cards) from a CSV file into the
-running API, a few requests in flight. No row is lost: those refused, here or by the API, are
-written to `<FILE>.rejected.csv` with their line number and the reason, ready to fix and import.
+running API, in batches paced by the workers (import_send). No row is lost: those refused,
+here or by the API, are written to `<FILE>.rejected.csv` with their line number and the
+reason, ready to fix and import.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 import typer
 from pydantic import ValidationError
-from rich.console import Console
-from rich.progress import Progress
 
+from nurture.cli.import_send import LOG_EVERY_S, ApiUnreachable, Outcome, Row, Sender
 from nurture.lead_csv import (
     CsvFileError,
     LeadTable,
@@ -28,20 +27,6 @@ from nurture.lead_csv import (
 from nurture.orchestration.intake import LeadIn
 from nurture.validation import describe_validation
 from scenarios import SCENARIOS
-
-RETRIES = 3
-
-
-class ApiUnreachable(Exception):
-    """The API cannot take the import at all (down, unhealthy, or the token refused)."""
-
-
-@dataclass
-class Outcome:
-    imported: int = 0
-    updated: int = 0
-    rejected: list[Rejected] = field(default_factory=list)
-    stopped: str | None = None  # why the API stopped answering mid-way
 
 
 def payload(table: LeadTable, cells: list[str], source: str, scenario: str) -> dict[str, Any]:
@@ -62,13 +47,6 @@ def payload(table: LeadTable, cells: list[str], source: str, scenario: str) -> d
             "; ".join(f"{table.header_of(d['field'])}: {d['problem']}" for d in details)
         ) from None
     return lead.model_dump(mode="json", exclude_none=True)
-
-
-def _error_text(response: httpx.Response) -> str:
-    try:
-        return str(response.json()["error"]["message"])
-    except (ValueError, KeyError, TypeError):
-        return response.text[:200]
 
 
 HEALTH_TRIES = 4  # about 7 s
@@ -94,76 +72,29 @@ async def preflight(http: httpx.AsyncClient, base: str, token: str) -> None:
         raise ApiUnreachable(f"the API refused the admin token (NURTURE_ADMIN_TOKEN): {probe.text}")
 
 
-async def _post(http: httpx.AsyncClient, url: str, token: str, body: dict[str, Any]) -> Any:
-    """The response, retried on 429/5xx and dropped connections; the last error otherwise."""
-    attempt = 0
-    while True:
-        try:
-            response = await http.post(url, json=body, headers={"Authorization": f"Bearer {token}"})
-            retry = response.status_code == 429 or response.status_code >= 500
-            if not retry or attempt == RETRIES:
-                return response
-        except httpx.TransportError:
-            if attempt == RETRIES:
-                raise
-        await asyncio.sleep(0.5 * 2**attempt)
-        attempt += 1
-
-
 async def send(
-    table: LeadTable, base: str, token: str, source: str, scenario: str, concurrency: int = 4
+    table: LeadTable,
+    base: str,
+    token: str,
+    source: str,
+    scenario: str,
+    concurrency: int = 2,
+    log_every: float = LOG_EVERY_S,
 ) -> Outcome:
-    """Every row to POST /v1/leads; the same email twice in the file goes in file order."""
+    """Every row to the API in batches (import_send); the same email twice goes in file order."""
     outcome = Outcome()
-    ready: list[tuple[int, list[str], dict[str, Any]]] = []
+    ready: list[Row] = []
     for line, cells in table.rows:
         try:
             ready.append((line, cells, payload(table, cells, source, scenario)))
         except ValueError as err:
             outcome.rejected.append(Rejected(line, cells, str(err)))
-    gate = asyncio.Semaphore(concurrency)
-    locks: dict[str, asyncio.Lock] = {}
-    async with httpx.AsyncClient(timeout=60) as http:
+    async with httpx.AsyncClient(timeout=120) as http:
         await preflight(http, base, token)
-        with Progress(console=Console(stderr=True)) as progress:
-            task = progress.add_task("importing leads", total=len(table.rows))
-            progress.advance(task, len(outcome.rejected))
-
-            async def one(line: int, cells: list[str], body: dict[str, Any]) -> None:
-                async with locks.setdefault(body["email"].lower(), asyncio.Lock()), gate:
-                    await _one(http, f"{base}/v1/leads", token, outcome, line, cells, body)
-                progress.advance(task)
-
-            await asyncio.gather(*(one(*item) for item in ready))
+        sender = Sender(http, base, token, outcome, concurrency, log_every)
+        await sender.send_all(ready, len(table.rows), len(outcome.rejected))
     outcome.rejected.sort(key=lambda r: r.line)
     return outcome
-
-
-async def _one(
-    http: httpx.AsyncClient,
-    url: str,
-    token: str,
-    outcome: Outcome,
-    line: int,
-    cells: list[str],
-    body: dict[str, Any],
-) -> None:
-    if outcome.stopped is not None:
-        outcome.rejected.append(Rejected(line, cells, f"not sent: {outcome.stopped}"))
-        return
-    try:
-        response = await _post(http, url, token, body)
-    except httpx.TransportError as err:
-        outcome.stopped = outcome.stopped or f"the API stopped answering ({err})"
-        outcome.rejected.append(Rejected(line, cells, f"not sent: {outcome.stopped}"))
-        return
-    if response.is_success:
-        created = bool(response.json().get("created"))
-        outcome.imported += created
-        outcome.updated += not created
-    else:
-        reason = f"API {response.status_code}: {_error_text(response)}"
-        outcome.rejected.append(Rejected(line, cells, reason))
 
 
 def run(
@@ -174,7 +105,8 @@ def run(
     api: str,
     token: str,
     encoding: str | None = None,
-    concurrency: int = 4,
+    concurrency: int = 2,
+    log_every: float = LOG_EVERY_S,
 ) -> int:
     """Import the file and say how it went; the exit code (0 all in, 1 rows rejected, 2 failed)."""
     if scenario not in SCENARIOS:
@@ -193,7 +125,9 @@ def run(
     if table.unused:
         typer.echo(f"columns not imported: {', '.join(table.unused)}")
     try:
-        outcome = asyncio.run(send(table, api.rstrip("/"), token, source, scenario, concurrency))
+        outcome = asyncio.run(
+            send(table, api.rstrip("/"), token, source, scenario, concurrency, log_every)
+        )
     except ApiUnreachable as err:
         typer.echo(f"error: {err}", err=True)
         return 2

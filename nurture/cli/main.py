@@ -421,7 +421,12 @@ def import_leads(
     scenario: str = typer.Option("whitepaper", help="Scenario new leads join."),
     api_url: str = typer.Option("http://localhost:8000", "--api", help="The running API."),
     encoding: str | None = typer.Option(None, help="The file's encoding, when not guessed."),
-    concurrency: int = typer.Option(4, min=1, max=32, help="Requests in flight."),
+    concurrency: int = typer.Option(
+        2, min=1, max=32, help="Batches (of 100 rows) in flight; the API paces them."
+    ),
+    progress_every: float = typer.Option(
+        10.0, min=0.5, help="Seconds between plain progress lines when stderr is not a terminal."
+    ),
 ) -> None:
     """Import offline leads (trade shows, business cards) from a CSV through the running API.
 
@@ -440,6 +445,7 @@ def import_leads(
             token=token,
             encoding=encoding,
             concurrency=concurrency,
+            log_every=progress_every,
         )
     )
 

@@ -1,10 +1,12 @@
 """How the API, the worker's reconciler and the CLI reach a lead's workflow.
 
-Intake is update-with-start, events are signal-with-start: both idempotent on the workflow
-ID, so a retried request never makes a second workflow. Both refuse to start a workflow
-that ran before and was closed (terminated, cancelled, failed in Temporal, or stopped with
-`nurture leads stop`): a fresh run would forget the lead's score and history. Such a lead
-is *halted*; its events are parked until `nurture leads resume`.
+Intake is update-with-start (or, for a sender that needs no answer, a plain start of a new
+lead and the intake signal for a known one: `enrol_later`), events are signal-with-start:
+all idempotent on the workflow ID, so a retried request never makes a second workflow.
+All refuse to start a workflow that ran before and was closed (terminated, cancelled,
+failed in Temporal, or stopped with `nurture leads stop`): a fresh run would forget the
+lead's score and history. Such a lead is *halted*; its events are parked until
+`nurture leads resume`.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from nurture.models import (
     BEHAVIOUR_SIGNAL,
+    INTAKE_SIGNAL,
     UNSUBSCRIBE_SIGNAL,
     BehaviourEvent,
     EnrolRequest,
@@ -139,6 +142,24 @@ async def enrol(
             await asyncio.wait_for(start.workflow_handle(), 1.0)
     await start_lead(client, settings, lead)
     return None
+
+
+async def enrol_later(
+    client: Client, settings: Settings, lead: Lead, request: EnrolRequest | None
+) -> None:
+    """Enrol the lead without waiting for a worker: done once the server holds the work.
+
+    A new lead (`request` None) is a plain start: its run applies the profile and begins
+    its scenario in its first workflow task, as the update would. A lead that may run
+    already gets `request` by the intake signal (signal-with-start: it starts a lead whose
+    workflow never ran). Raises LeadHalted.
+    """
+    if request is None:
+        await start_lead(client, settings, lead)
+    else:
+        await _start_once(
+            client, settings, lead, start_signal=INTAKE_SIGNAL, start_signal_args=[request]
+        )
 
 
 async def start_lead(client: Client, settings: Settings, lead: Lead) -> None:

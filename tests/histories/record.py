@@ -23,6 +23,8 @@ task's writes in one local activity, one upsert per task, one patch marker per r
 `v7-intake-asleep` is a lead taken in as the API does it (its search attributes set at the
 start) to its first mail and asleep; `v7-continued-run-1`/`-2` a run that continues as new
 after a burst of events whose writes it held, and the run after it.
+`v6-intake-signalled` is the intake signal bulk intake and CDP identify send a known lead
+(issue 13): a new profile, a scenario entered, the same asked again.
 """
 
 from __future__ import annotations
@@ -400,6 +402,24 @@ def _again(recording: Recording, era: str) -> Recording:
     return again
 
 
+async def _intake_signalled(
+    env: WorkflowEnvironment, s: Settings, engine: Engine
+) -> dict[str, Any]:
+    """A lead of a bulk intake (a plain start), told by the intake signal, as a re-import
+    or a CDP's identify tells it: a new title (the profile's points), the webinar scenario
+    asked for (entered), and the same again (already in it)."""
+    lead = make_lead(engine, **COLD_PROFILE)
+    handle = await start_lead(env.client, s, lead)
+    await env.sleep(DAY)
+    hot = make_lead(engine, email=lead.email, **HOT_PROFILE)
+    request = EnrolRequest(profile=profile_of(hot), scenario="webinar")
+    await handle.signal(LeadWorkflow.intake, request)
+    await env.sleep(timedelta(hours=1))
+    await handle.signal(LeadWorkflow.intake, request)
+    await env.sleep(2 * DAY)
+    return {"v6-intake-signalled": await handle.fetch_history()}
+
+
 # Recorded on the real dev server (the rest on the time-skipping server).
 ON_DEV_SERVER = {
     "v3-sales-run-1",
@@ -436,6 +456,7 @@ RECORDINGS: dict[str, Recording] = {
     "v7-stopped": _again(_stopped, "v7"),
     "v7-deferred-then-qualified": _named(_deferred_then_qualified, "v7"),
     "v7-waited-for-rep-lead": _again(_waited_for_rep, "v7"),
+    "v6-intake-signalled": _intake_signalled,
 }
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from nurture.mailsink import free_port
+from nurture.mailsink import MailSink, free_port
 from tests.utils.api import lead_when
 from tests.utils.processes import cli as run
 from tests.utils.stack import ApiServer
@@ -153,3 +153,32 @@ def test_an_unknown_scenario_or_bad_source_exits_2(tmp_path: Path) -> None:
     assert result.returncode == 2 and "unknown scenario 'cold-calling'" in result.stderr
     result = run("import", str(file), "--source", "expo tokyo!")
     assert result.returncode == 2 and "source" in result.stderr
+
+
+async def test_imported_leads_get_their_first_mail_once_however_often_the_file_goes_in(
+    stack: ApiServer, http: httpx.AsyncClient, smtp: MailSink, tmp_path: Path
+) -> None:
+    file = tmp_path / "expo.csv"
+    file.write_text(
+        "email,name,title\n"
+        "mai@kappa.example.com,Mai,CTO\n"
+        "broken-address,Nobody,CEO\n"
+        "sho@lambda.example.com,Sho,Engineer\n",
+        encoding="utf-8",
+    )
+    first = await nurture_import(file, stack)
+    assert first.returncode == 1
+    assert "imported 2, updated 0, rejected 1 of 3 rows" in first.stdout
+    assert "line 3: email:" in first.stderr.lower()
+    assert "progress: 3/3 rows" in first.stderr and "leads/s, ETA" in first.stderr
+    addresses = ["mai@kappa.example.com", "sho@lambda.example.com"]
+    await smtp.received(2, timeout=30)
+    again = await nurture_import(file, stack)  # a re-run: nothing new, nothing sent twice
+    assert again.returncode == 1 and "imported 0, updated 2, rejected 1" in again.stdout
+    leads = await leads_of(http, stack)
+    assert sorted(leads) == addresses
+    for address in addresses:  # after the re-run's intake is applied (a waiting intake)
+        body = {"email": address, "scenario": "whitepaper", "source": "expo-tokyo"}
+        answer = await http.post("/v1/leads", json=body, headers=stack.admin)
+        assert answer.status_code == 200 and answer.json()["created"] is False
+    assert sorted(to for m in smtp.messages for to in m.envelope_to) == addresses
