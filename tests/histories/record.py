@@ -24,7 +24,8 @@ task's writes in one local activity, one upsert per task, one patch marker per r
 start) to its first mail and asleep; `v7-continued-run-1`/`-2` a run that continues as new
 after a burst of events whose writes it held, and the run after it.
 `v6-intake-signalled` is the intake signal bulk intake and CDP identify send a known lead
-(issue 13): a new profile, a scenario entered, the same asked again.
+(issue 13): a new profile, a scenario entered, the same asked again; recorded before
+`lead-records-batched`, `v7-intake-signalled` after it.
 """
 
 from __future__ import annotations
@@ -457,6 +458,7 @@ RECORDINGS: dict[str, Recording] = {
     "v7-deferred-then-qualified": _named(_deferred_then_qualified, "v7"),
     "v7-waited-for-rep-lead": _again(_waited_for_rep, "v7"),
     "v6-intake-signalled": _intake_signalled,
+    "v7-intake-signalled": _again(_intake_signalled, "v7"),
 }
 
 
