@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import TypeAdapter
 
 from api.auth import AdminDep, IntakeBody, ReaderDep
 from api.deps import DbDep, StateDep
@@ -17,6 +17,8 @@ from api.responses import errors
 from api.schemas.leads import (
     MAX_BULK_LEADS,
     MAX_OFFSET,
+    BulkIn,
+    BulkInDoc,
     BulkIntake,
     LeadCreated,
     LeadDetail,
@@ -56,18 +58,6 @@ async def create_or_update_lead(
     return done.answer
 
 
-class BulkIn(BaseModel):
-    """Up to MAX_BULK_LEADS leads; each is judged on its own (a bad one is rejected alone)."""
-
-    model_config = ConfigDict(extra="forbid")
-    leads: list[Any] = Field(min_length=1)
-
-
-class _BulkDoc(BaseModel):  # what the document shows: each row is a lead intake body
-    model_config = ConfigDict(extra="forbid", title="BulkIn")
-    leads: list[LeadIn] = Field(min_length=1, max_length=MAX_BULK_LEADS)
-
-
 _bulk_in = TypeAdapter(BulkIn)
 
 
@@ -86,7 +76,7 @@ _bulk_in = TypeAdapter(BulkIn)
             "send it again after `Retry-After` seconds",
         ),
     },
-    openapi_extra=json_body(TypeAdapter(_BulkDoc)),
+    openapi_extra=json_body(TypeAdapter(BulkInDoc)),
 )
 async def bulk_intake(body: IntakeBody, state: StateDep, response: Response) -> BulkIntake:
     """Create or update many leads (by email) and enrol them, without waiting for a worker.

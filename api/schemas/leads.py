@@ -7,9 +7,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from nurture.models import Stage
+from nurture.orchestration.intake import LeadIn
 
 MAX_OFFSET = 1_000_000_000  # paging bound: well inside a 64-bit integer on every database
 
@@ -111,3 +112,15 @@ class BulkIntake(BaseModel):
         description="workflow and activity tasks queued that no worker has taken yet when "
         "the request came (null: unknown)",
     )
+
+
+class BulkIn(BaseModel):
+    """Up to MAX_BULK_LEADS leads; each is judged on its own (a bad one is rejected alone)."""
+
+    model_config = ConfigDict(extra="forbid")
+    leads: list[Any] = Field(min_length=1)
+
+
+class BulkInDoc(BaseModel):  # what the document shows: each row is a lead intake body
+    model_config = ConfigDict(extra="forbid", title="BulkIn")
+    leads: list[LeadIn] = Field(min_length=1, max_length=MAX_BULK_LEADS)
