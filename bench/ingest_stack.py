@@ -131,10 +131,9 @@ async def wait_until(
         await asyncio.sleep(0.2)
 
 
-async def start_stack(stack: Stack) -> Client:
-    """Temporal, then the worker, then the API; returns this process's Temporal client."""
-    nurture = nurture_command()
-    stack.start(
+async def start_temporal(stack: Stack) -> tuple[Child, Client]:
+    """The dev server, waited for until it answers with nurture's search attributes."""
+    temporal = stack.start(
         "temporal",
         [
             find_binary("temporal"),
@@ -167,6 +166,13 @@ async def start_stack(stack: Stack) -> Client:
 
     await wait_until("Temporal dev server", temporal_ready, stack, 60)
     assert client is not None
+    return temporal, client
+
+
+async def start_stack(stack: Stack) -> Client:
+    """Temporal, then the worker, then the API; returns this process's Temporal client."""
+    nurture = nurture_command()
+    _, client = await start_temporal(stack)
     worker = stack.start("worker", [nurture, "worker"])
     await wait_polling(stack, client, worker, stack.task_queue)
     stack.start("api", [nurture, "api", "--host", LOOPBACK, "--port", str(stack.api_port)])

@@ -44,6 +44,7 @@ from ingest_stack import (
     BenchError,
     Stack,
     nurture_command,
+    start_temporal,
     wait_until,
 )
 from ingest_stats import distribution, mean
@@ -54,13 +55,9 @@ from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 
-from nurture.binaries import find_binary
-from nurture.cli.devprocs import Child, listening
+from nurture.cli.devprocs import Child
 from nurture.db import make_engine
-from nurture.mailsink import free_port
-from nurture.search_attributes import cli_flags
 from nurture.settings import DEFAULT_WORKFLOW_RUNNER, WorkflowRunnerKind
-from nurture.temporal import connect, missing_search_attributes
 
 STILL_S = 1.0  # the read model unchanged this long: the worker has settled
 PARTS = ("worker", "api", "temporal")
@@ -210,39 +207,7 @@ class ScaleStack:
 
     async def start(self) -> Client:
         stack = self.stack
-        self.temporal = stack.start(
-            "temporal",
-            [
-                find_binary("temporal"),
-                "server",
-                "start-dev",
-                "--headless",
-                "--ip",
-                LOOPBACK,
-                "--port",
-                str(stack.temporal_port),
-                "--http-port",
-                str(free_port()),
-                "--metrics-port",
-                str(free_port()),
-                "--log-level",
-                "warn",
-                *cli_flags(),
-            ],
-        )
-        client: Client | None = None
-
-        async def temporal_ready() -> bool:
-            nonlocal client
-            if not listening(LOOPBACK, stack.temporal_port):
-                return False
-            client = await connect(stack.settings())
-            await client.service_client.check_health()
-            return not await missing_search_attributes(client)
-
-        await wait_until("Temporal dev server", temporal_ready, stack, 60)
-        assert client is not None
-        self.client = client
+        self.temporal, self.client = await start_temporal(stack)
         await self.start_worker(1)  # migrates the database before the API comes up
         self.api = stack.start(
             "api",
@@ -266,7 +231,7 @@ class ScaleStack:
                 await conn.close()
 
         await wait_until("API", api_ready, stack, 60)
-        return client
+        return self.client
 
     async def start_worker(self, processes: int) -> None:
         """Stop the worker (SIGTERM: it drains), start `nurture worker --processes N` and
