@@ -15,6 +15,7 @@ from typing import Any
 
 import psycopg
 from sqlalchemy import exc as sa_exc
+from starlette.requests import ClientDisconnect
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -142,6 +143,8 @@ class CatchAll:
 
         try:
             await self.app(scope, receive, watch)
+        except ClientDisconnect:  # the client left before its body arrived: no one to answer
+            log.info("client disconnected during %s", _where(scope))
         except Exception as exc:
             if started:  # too late for another answer: let the server drop the connection
                 raise

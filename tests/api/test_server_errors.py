@@ -3,6 +3,7 @@ and a method the path lacks a 405 that lists the methods it has."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import httpx
@@ -10,6 +11,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from api.main import create_app
+from nurture import signing
 from nurture.settings import Settings
 from tests.utils.stack import ApiServer
 
@@ -79,3 +81,28 @@ async def test_a_missing_method_is_a_405_that_names_the_real_ones(
         "code": "method_not_allowed",
         "message": "DELETE is not allowed on /v1/leads; use GET, OPTIONS, POST",
     }
+
+
+async def test_a_client_that_leaves_mid_body_is_no_server_error(
+    stack: ApiServer, http: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A CDP or demo client that gives up while sending `POST /v1/events` (its timeout, its
+    process stopped) leaves no 500 and no error in the log: there was no one left to answer."""
+    host, port = stack.base_url.removeprefix("http://").split(":")
+    with caplog.at_level(logging.INFO, logger="nurture.api.errors"):
+        _reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(
+            b"POST /v1/events HTTP/1.1\r\nHost: api\r\nContent-Type: application/json\r\n"
+            + f"{signing.HEADER}: {stack.signed(b'[]')[signing.HEADER]}\r\n".encode()
+            + b'Content-Length: 1000\r\n\r\n[{"type": "track"'
+        )
+        await writer.drain()
+        writer.close()
+        await writer.wait_closed()
+        deadline = asyncio.get_running_loop().time() + 30
+        while "client disconnected during POST /v1/events" not in caplog.text:
+            assert asyncio.get_running_loop().time() < deadline, caplog.text
+            await asyncio.sleep(0.05)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
+    r = await http.get("/healthz")  # and the server serves the next client
+    assert r.status_code == 200

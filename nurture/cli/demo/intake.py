@@ -30,8 +30,8 @@ async def campaigns(demo: DemoSession) -> None:
         }
         if cost is not None:
             body["cost"] = str(cost)
-        r = await demo.http.put(
-            f"{demo.api.base}/v1/campaigns/{key}", headers=demo.api.headers, json=body
+        r = await demo.send(
+            "PUT", f"{demo.api.base}/v1/campaigns/{key}", headers=demo.api.headers, json=body
         )
         r.raise_for_status()
 
@@ -41,7 +41,7 @@ async def intake(demo: DemoSession, n: int) -> None:
     has answered for any lead so far."""
     body, events, reader = make_lead(random.Random(demo.seed * 100_003 + n), n)
     demo.readers[body["email"]] = reader
-    r = await demo.http.post(f"{demo.api.base}/v1/leads", json=body, headers=demo.api.headers)
+    r = await demo.send("POST", f"{demo.api.base}/v1/leads", json=body, headers=demo.api.headers)
     r.raise_for_status()
     demo.lead_ids.add(str(r.json()["id"]))
     demo.summary.leads += 1
@@ -57,7 +57,8 @@ async def intake(demo: DemoSession, n: int) -> None:
             )
     data = json.dumps(events).encode()
     headers = {signing.HEADER: signing.sign(data, demo.api.secret)}
-    r = await demo.http.post(
+    r = await demo.send(
+        "POST",
         f"{demo.api.base}/v1/events",
         content=data,
         headers=headers | {"Content-Type": "application/json"},

@@ -39,7 +39,6 @@ PLAN = [
 REJECT = ["no_budget", "bad_timing", "not_a_fit", "no_authority", "no_need"]
 LOST = ["price", "competitor", "no_decision", "timing"]
 AMOUNTS = [800_000, 1_200_000, 2_500_000, 4_000_000, 6_000_000]
-ACTION_TRIES = 5  # a sales action answered 503 is repeated: the API makes that safe
 
 
 def steps(plan: str, amount: int, rnd: random.Random) -> list[tuple[str, dict[str, Any]]]:
@@ -85,7 +84,7 @@ class SalesDesk:
             for action, body in steps(plan, amount, rnd):
                 url = f"{demo.api.base}/v1/handoffs/{handoff_id}/{action}"
                 try:
-                    r = await self._act(url, body)
+                    r = await demo.send("POST", url, json=body, headers=demo.api.headers)
                 except httpx.HTTPError as err:
                     demo.problem(f"POST {url}", err)
                     return
@@ -95,14 +94,3 @@ class SalesDesk:
         demo.summary.handoffs[plan] += 1
         demo.summary.revenue += amount if plan == "won" else 0
         demo.news()
-
-    async def _act(self, url: str, body: dict[str, object]) -> httpx.Response:
-        """A sales action, repeated on 503 as the API says is safe: one action however many
-        tries (a repeat answers what the first recorded)."""
-        http, headers = self.demo.http, self.demo.api.headers
-        for attempt in range(1, ACTION_TRIES):
-            r = await http.post(url, json=body, headers=headers)
-            if r.status_code != httpx.codes.SERVICE_UNAVAILABLE:
-                return r
-            await asyncio.sleep(float(r.headers.get("Retry-After", attempt)))
-        return await http.post(url, json=body, headers=headers)

@@ -16,6 +16,7 @@ from nurture.cli.demo.population import Reader
 from nurture.cli.demo.summary import Summary
 
 POLL_SECONDS = 0.5
+TRIES = 5  # a write answered 503 (database busy) is sent again: the API makes that safe
 
 
 class DemoError(Exception):
@@ -48,6 +49,17 @@ class DemoSession:
     def news(self) -> None:
         """Something happened: the run is not settled yet."""
         self.last_news = time.monotonic()
+
+    async def send(self, method: str, url: str, **request: Any) -> httpx.Response:
+        """A write, repeated after the Retry-After the API gives with a 503 (the database was
+        busy): a repeat of a campaign, a lead, an event batch or a sales action records it
+        once."""
+        for _ in range(1, TRIES):
+            r = await self.http.request(method, url, **request)
+            if r.status_code != httpx.codes.SERVICE_UNAVAILABLE:
+                return r
+            await asyncio.sleep(min(float(r.headers.get("Retry-After", "1")), 10.0))
+        return await self.http.request(method, url, **request)
 
     def problem(self, what: str, r: httpx.Response | Exception) -> None:
         detail = f"{r.status_code} {r.text[:200]}" if isinstance(r, httpx.Response) else repr(r)
