@@ -115,7 +115,12 @@ class LeadWorkflow:
             self.scenarios.refuse_unknown(input.scenario)
         this_run.long_lived = this_run.batched or workflow.patched(LONG_LIVED)
         if not resumed:
-            await self.scoring.apply_profile(input.profile, cause="intake")
+            # The starter's score of the profile, in the start event, for leads whose first
+            # task runs batched: no worker ever ran batched code without taking it (the
+            # patch and this landed together), so no history has both the marker and a
+            # scoring activity for an input that holds a score. Older starters: scored here.
+            scored = input.intake_score if this_run.batched else None
+            await self.scoring.apply_profile(input.profile, cause="intake", scored=scored)
             this_run.ready = True
         this_run.processor = asyncio.create_task(self.scoring.process_inbox())
         if this_run.long_lived:

@@ -57,12 +57,19 @@ def updates(new: Values, attributes: TypedSearchAttributes) -> list[SearchAttrib
     return wanted
 
 
+def scored_at_intake(lead: LeadInput, now: datetime) -> LeadInput:
+    """The start input of a new lead, its profile scored under this code's model: its first
+    task takes these points as they are (the starter and the attributes agree)."""
+    request = ScoreRequest(state=ScoreState(), at=now, profile=lead.profile, cause="intake")
+    return lead.model_copy(update={"intake_score": MODEL.evaluate(request)})
+
+
 def at_start(lead: LeadInput, now: datetime) -> TypedSearchAttributes:
     """The attributes a new lead's first workflow task would set, given to its start: the
-    profile's score under this code's model (the task upserts the score its own model gave,
-    if that differs) and the stage it enters."""
-    request = ScoreRequest(state=ScoreState(), at=now, profile=lead.profile, cause="intake")
-    score = MODEL.evaluate(request).state.score
+    profile's score (the starter's, or under this code's model; a task whose model gave
+    other points upserts them) and the stage it enters."""
+    scored = lead.intake_score or scored_at_intake(lead, now).intake_score
+    score = scored.state.score if scored is not None else 0
     new = values(score, Stage.NURTURING.value, lead.scenario, lead.profile.source)
     return TypedSearchAttributes(
         [

@@ -94,13 +94,21 @@ class LeadScoring:
             await self._records.record_score(now, lines=outcome.lines)
             await self._note_crossing(outcome)
 
-    async def apply_profile(self, profile: LeadProfile, cause: str) -> None:
+    async def apply_profile(
+        self, profile: LeadProfile, cause: str, scored: ScoreOutcome | None = None
+    ) -> None:
+        """`scored`: the starter's outcome of this very request (a new lead's intake)."""
         self._lead.profile = profile
         now = workflow.now()
         outcome: ScoreOutcome | None = None
         if self._run.long_lived:
-            request = ScoreRequest(state=self._state.score, at=now, profile=profile, cause=cause)
-            outcome = await self._scored(request)
+            if scored is not None:
+                outcome = self._took(scored)
+            else:
+                request = ScoreRequest(
+                    state=self._state.score, at=now, profile=profile, cause=cause
+                )
+                outcome = await self._scored(request)
             lines = outcome.lines
         else:
             lines = self._legacy.apply_profile(profile, cause)
@@ -130,6 +138,9 @@ class LeadScoring:
                 start_to_close_timeout=policies.SCORE_TIMEOUT,
                 retry_policy=policies.SCORE_RETRY,
             )
+        return self._took(outcome)
+
+    def _took(self, outcome: ScoreOutcome) -> ScoreOutcome:
         self._state.score = outcome.state
         if outcome.crossed and self._state.may_qualify():
             self._state.qualified = True  # before any write: a slow database must not delay MQL

@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field
 from nurture.authoring.journal import CARRIED_EVENTS
 from nurture.authoring.state import LoggedEvent, ScenarioRun
 from nurture.models import BehaviourEvent, HandoffResult, LeadProfile, LeadWrite, Stage
-from nurture.rules.score_state import ScoreState
+from nurture.rules.score_state import ScoreOutcome, ScoreState
 
 if TYPE_CHECKING:
     from temporalio.workflow import ChildWorkflowHandle
@@ -98,6 +98,10 @@ class LeadInput(BaseModel):
     # suggests it.
     continue_as_new_after: int | None = None
     carry: LeadState | None = None  # set by continue-as-new, never by a caller
+    # The profile scored at intake by the starter, under its code's model: a first task
+    # after `lead-records-batched` takes it instead of a local activity (one event less).
+    # History holds it in the start event, so a replay gets the same points.
+    intake_score: ScoreOutcome | None = None
 
 
 def next_run(lead: LeadInput, state: LeadState) -> LeadInput:
@@ -109,7 +113,7 @@ def next_run(lead: LeadInput, state: LeadState) -> LeadInput:
     carried = state.model_copy(
         update={"runs": state.runs + 1, "recent_events": state.recent_events[-CARRIED_EVENTS:]}
     )
-    return lead.model_copy(update={"carry": carried})
+    return lead.model_copy(update={"carry": carried, "intake_score": None})
 
 
 @dataclass(slots=True)

@@ -112,14 +112,16 @@ async def enrol(
     None when no worker answered in time: the workflow is then durably started and
     will enrol the lead as soon as a worker runs. Raises LeadHalted.
     """
+    first, now = input_of(lead, settings), datetime.now(UTC)
+    first = lead_index.scored_at_intake(first, now)
     start = WithStartWorkflowOperation(
         LeadWorkflow.run,
-        input_of(lead, settings),
+        first,
         id=lead_workflow_id(lead.id),
         task_queue=settings.task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         id_reuse_policy=ONCE,
-        search_attributes=lead_index.at_start(input_of(lead, settings), datetime.now(UTC)),
+        search_attributes=lead_index.at_start(first, now),
     )
     try:
         return await client.execute_update_with_start_workflow(
@@ -190,13 +192,15 @@ async def _start_once(client: Client, settings: Settings, lead: Lead, **how: Any
     """Start (or signal-with-start) the lead's workflow, never a second life of it."""
 
     async def call() -> object:
+        first, now = input_of(lead, settings), datetime.now(UTC)
+        first = lead_index.scored_at_intake(first, now)
         return await client.start_workflow(
             LeadWorkflow.run,
-            input_of(lead, settings),
+            first,
             id=lead_workflow_id(lead.id),
             task_queue=settings.task_queue,
             id_reuse_policy=ONCE,
-            search_attributes=lead_index.at_start(input_of(lead, settings), datetime.now(UTC)),
+            search_attributes=lead_index.at_start(first, now),
             **how,
         )
 

@@ -23,6 +23,8 @@ task's writes in one local activity, one upsert per task, one patch marker per r
 `v7-intake-asleep` is a lead taken in as the API does it (its search attributes set at the
 start) to its first mail and asleep; `v7-continued-run-1`/`-2` a run that continues as new
 after a burst of events whose writes it held, and the run after it.
+`v8-intake-asleep` and `v8-bulk-started` (a plain start, then the intake signal) were
+recorded after the starter began to score a new lead's profile into its start input.
 `v6-intake-signalled` is the intake signal bulk intake and CDP identify send a known lead
 (issue 13): a new profile, a scenario entered, the same asked again; recorded before
 `lead-records-batched`, `v7-intake-signalled` after it.
@@ -421,6 +423,19 @@ async def _intake_signalled(
     return {"v6-intake-signalled": await handle.fetch_history()}
 
 
+async def _bulk_started(env: WorkflowEnvironment, s: Settings, engine: Engine) -> dict[str, Any]:
+    """A lead of a bulk intake as the API starts it (a plain start, the profile scored by
+    the starter), told again by the intake signal a day later (a new title)."""
+    lead = make_lead(engine, **COLD_PROFILE)
+    await lead_runs.enrol_later(env.client, s, lead, None)
+    handle = env.client.get_workflow_handle(lead_workflow_id(lead.id))
+    await env.sleep(DAY)
+    hot = make_lead(engine, email=lead.email, **HOT_PROFILE)
+    await handle.signal(LeadWorkflow.intake, EnrolRequest(profile=profile_of(hot)))
+    await env.sleep(2 * DAY)
+    return {"v8-bulk-started": await handle.fetch_history()}
+
+
 # Recorded on the real dev server (the rest on the time-skipping server).
 ON_DEV_SERVER = {
     "v3-sales-run-1",
@@ -428,6 +443,7 @@ ON_DEV_SERVER = {
     "v4-sales-run-1",
     "v4-resumed-with-sales",
     "v7-intake-asleep",
+    "v8-intake-asleep",
 }
 RECORDINGS: dict[str, Recording] = {
     "v2-whitepaper-longterm": _long_term,
@@ -459,6 +475,10 @@ RECORDINGS: dict[str, Recording] = {
     "v7-waited-for-rep-lead": _again(_waited_for_rep, "v7"),
     "v6-intake-signalled": _intake_signalled,
     "v7-intake-signalled": _again(_intake_signalled, "v7"),
+    # The intake's score from the starter, in the start input (issue 13: no scoring
+    # activity in a new lead's first task).
+    "v8-intake-asleep": _again(_intake_asleep, "v8"),
+    "v8-bulk-started": _bulk_started,
 }
 
 

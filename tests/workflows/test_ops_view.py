@@ -130,7 +130,8 @@ async def test_a_lead_taken_in_by_the_api_is_found_at_once_and_costs_one_write(
 ) -> None:
     """Intake as the API does it (update-with-start): ops find the lead by score, stage,
     scenario and source from its start; its first task, to the first mail, records one
-    patch marker, the scoring and one read-model write, and upserts nothing (issue 13)."""
+    patch marker and one read-model write, and upserts nothing: the profile's points came
+    with the start, scored by the starter (issue 13)."""
     client = dev_env.client
     lead = make_lead(engine, **HOT_PROFILE)
     anytime = settings.model_copy(update={"send_window": False})
@@ -160,7 +161,7 @@ async def test_a_lead_taken_in_by_the_api_is_found_at_once_and_costs_one_write(
         for e in history.events
         if e.HasField("marker_recorded_event_attributes")
     ]
-    assert markers == ["core_patch", "core_local_activity", "core_local_activity"]
+    assert markers == ["core_patch", "core_local_activity"]
     # The one write holds what the four did: the score, the stage, the step.
     row = load(engine, lead.id)
     assert (row.score, row.stage, row.step) == (45, "nurturing", "thanks")
