@@ -139,6 +139,21 @@ class _HeaderClasses(HeaderRegistry):
             made = self._made[key] = super().__getitem__(key)
         return made
 
+    def __call__(self, name: str, value: str) -> BaseHeader:
+        """The parsed header, once per name and value: a header is an immutable string
+        with its parse tree, and many of a mail's headers are the same in every mail
+        (From, MIME-Version, the parts' Content-Type and -Transfer-Encoding, the subject
+        of a step), while the stdlib's parser is most of a mail's build time."""
+        if not isinstance(value, str):
+            return super().__call__(name, value)
+        return _parsed(self, name, value)
+
+
+@lru_cache(maxsize=512)
+def _parsed(registry: HeaderRegistry, name: str, value: str) -> BaseHeader:
+    header: BaseHeader = registry[name](name, value)
+    return header
+
 
 _HEADERS = _HeaderClasses()
 for _name in ("List-Unsubscribe", "List-Unsubscribe-Post"):
