@@ -257,9 +257,9 @@ class EmailActivities:
             if blocked and unsent:
                 emails.mark_skipped(session, key, blocked)
             questions = [
-                str(e.properties["question"])
-                for e in leads.recent_events(session, lead.id, "webinar_question")
-                if e.properties.get("question")
+                str(properties["question"])
+                for properties in leads.recent_properties(session, lead.id, "webinar_question")
+                if properties.get("question")
             ]
             rep = reps.get_rep(session, lead.rep_id) if lead.rep_id else None
             language = language_of(lead, self._settings.default_language)

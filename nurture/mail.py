@@ -7,7 +7,7 @@ import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from email import policy as email_policy
-from email.headerregistry import HeaderRegistry, UnstructuredHeader
+from email.headerregistry import BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from functools import lru_cache
@@ -117,7 +117,45 @@ class _UnfoldedHeader(UnstructuredHeader):
         return f"{self.name}: {text}{policy.linesep}"
 
 
-_HEADERS = HeaderRegistry()
+class _HeaderClasses(HeaderRegistry):
+    """The stdlib's registry, with each header's class made once. `HeaderRegistry` builds
+    a new class for every header it parses (`type(...)` per `msg[name] = value`, some 15
+    per mail with its MIME parts), and those classes are cyclic garbage that only the
+    collector frees: most of a mail's build time. The classes hold no state (each header's
+    is on its instance), so one per name serves every mail."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._made: dict[str, type[BaseHeader]] = {}
+
+    def map_to_type(self, name: str, cls: type[BaseHeader]) -> None:
+        super().map_to_type(name, cls)
+        self._made.clear()
+
+    def __getitem__(self, name: str) -> type[BaseHeader]:
+        key = name.lower()
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = super().__getitem__(key)
+        return made
+
+    def __call__(self, name: str, value: str) -> BaseHeader:
+        """The parsed header, once per name and value: a header is an immutable string
+        with its parse tree, and many of a mail's headers are the same in every mail
+        (From, MIME-Version, the parts' Content-Type and -Transfer-Encoding, the subject
+        of a step), while the stdlib's parser is most of a mail's build time."""
+        if not isinstance(value, str):
+            return super().__call__(name, value)
+        return _parsed(self, name, value)
+
+
+@lru_cache(maxsize=512)
+def _parsed(registry: HeaderRegistry, name: str, value: str) -> BaseHeader:
+    header: BaseHeader = registry[name](name, value)
+    return header
+
+
+_HEADERS = _HeaderClasses()
 for _name in ("List-Unsubscribe", "List-Unsubscribe-Post"):
     _HEADERS.map_to_type(_name.lower(), _UnfoldedHeader)  # type: ignore[arg-type]
 MAIL_POLICY = email_policy.default.clone(header_factory=_HEADERS)

@@ -6,11 +6,57 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from nurture.tables import EmailMessage, utcnow
+
+# The statements a send runs for every mail, built once (Core, bound parameters): as ORM
+# statements, building and cache-keying them cost more than the database's work.
+_OUTBOX = EmailMessage.__table__  # type: ignore[attr-defined]
+_BY_KEY = _OUTBOX.c.outbox_key == sa.bindparam("p_key", type_=_OUTBOX.c.outbox_key.type)
+_CLAIMED = sa.select(_OUTBOX.c.message_id, _OUTBOX.c.status, _OUTBOX.c.tracking_id).where(_BY_KEY)
+_ADD = sa.insert(_OUTBOX).values(
+    {c.name: sa.bindparam(f"p_{c.name}", type_=c.type) for c in _OUTBOX.c if c.name != "id"}
+)
+_STATUS = sa.select(_OUTBOX.c.status).where(_BY_KEY)
+_TAKE_FOR_DATA = (
+    sa.update(_OUTBOX)
+    .where(_BY_KEY, _OUTBOX.c.status.in_(["pending", "held"]))
+    .values(
+        status="sending",
+        sending_at=sa.bindparam("p_at", type_=_OUTBOX.c.sending_at.type),
+        attempts=_OUTBOX.c.attempts + 1,
+    )
+)
+_SENT = (
+    sa.update(_OUTBOX)
+    .where(_BY_KEY)
+    .values(
+        status="sent",
+        subject=sa.bindparam("p_subject", type_=_OUTBOX.c.subject.type),
+        sent_at=sa.bindparam("p_at", type_=_OUTBOX.c.sent_at.type),
+        last_error="",
+        held_since=None,
+    )
+)
+
+
+def _run(session: Session, statement: Any, params: Any) -> Any:
+    """A Core statement in the session's transaction, after its pending ORM changes."""
+    session.flush()
+    return session.connection().execute(statement, params)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """What a send needs of its outbox row."""
+
+    message_id: str
+    status: str
+    tracking_id: str
 
 
 def claim(
@@ -24,25 +70,32 @@ def claim(
     scenario: str = "",
     step: str = "",
     rep_id: uuid.UUID | None = None,
-) -> EmailMessage:
+) -> Claimed:
     """The outbox row for this key, created pending if it is the first attempt."""
-    row = session.exec(select(EmailMessage).where(EmailMessage.outbox_key == outbox_key)).first()
-    if row is not None:
-        return row
-    row = EmailMessage(
-        outbox_key=outbox_key,
-        tracking_id=hashlib.sha256(outbox_key.encode()).hexdigest()[:32],
-        lead_id=lead_id,
-        kind=kind,
-        scenario=scenario,
-        step=step,
-        rep_id=rep_id,
-        message_id=message_id,
-        scheduled_at=scheduled_at,
-    )
-    session.add(row)
-    session.flush()
-    return row
+    found = _run(session, _CLAIMED, {"p_key": outbox_key}).first()
+    if found is not None:
+        return Claimed(found.message_id, found.status, found.tracking_id)
+    tracking_id = hashlib.sha256(outbox_key.encode()).hexdigest()[:32]
+    values = {
+        "outbox_key": outbox_key,
+        "tracking_id": tracking_id,
+        "lead_id": lead_id,
+        "kind": kind,
+        "scenario": scenario,
+        "step": step,
+        "rep_id": rep_id,
+        "message_id": message_id,
+        "subject": "",
+        "status": "pending",
+        "scheduled_at": scheduled_at,
+        "sent_at": None,
+        "sending_at": None,
+        "attempts": 0,
+        "last_error": "",
+        "held_since": None,
+    }
+    _run(session, _ADD, {f"p_{name}": value for name, value in values.items()})
+    return Claimed(message_id, "pending", tracking_id)
 
 
 def find(session: Session, outbox_key: str) -> EmailMessage | None:
@@ -54,7 +107,8 @@ def _row(session: Session, outbox_key: str) -> EmailMessage:
 
 
 def status_of(session: Session, outbox_key: str) -> str:
-    return _row(session, outbox_key).status
+    status: str = _run(session, _STATUS, {"p_key": outbox_key}).scalar_one()
+    return status
 
 
 def sending_at(session: Session, outbox_key: str) -> datetime | None:
@@ -66,14 +120,7 @@ def claim_sending(session: Session, outbox_key: str, at: datetime) -> bool:
 
     A compare-and-set: of two attempts alive at once, only one ever sends DATA.
     """
-    result = session.exec(
-        sa.update(EmailMessage)
-        .where(
-            col(EmailMessage.outbox_key) == outbox_key,
-            col(EmailMessage.status).in_(["pending", "held"]),
-        )
-        .values(status="sending", sending_at=at, attempts=EmailMessage.attempts + 1)
-    )
+    result = _run(session, _TAKE_FOR_DATA, {"p_key": outbox_key, "p_at": at})
     return bool(result.rowcount)
 
 
@@ -83,14 +130,8 @@ def last_error(session: Session, outbox_key: str) -> str:
 
 def mark_sent(session: Session, outbox_key: str, subject: str, at: datetime | None = None) -> str:
     """The relay said 250. Returns the status it had (`uncertain`: it was delivered after all)."""
-    row = _row(session, outbox_key)
-    before = row.status
-    row.status = "sent"
-    row.subject = subject
-    row.sent_at = at or utcnow()
-    row.last_error = ""
-    row.held_since = None
-    session.add(row)
+    before = status_of(session, outbox_key)
+    _run(session, _SENT, {"p_key": outbox_key, "p_subject": subject, "p_at": at or utcnow()})
     return before
 
 

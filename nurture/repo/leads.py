@@ -217,28 +217,116 @@ def rep_name(session: Session, rep_id: uuid.UUID | None) -> str | None:
 
 
 # --- writes from the lead workflow's activities ------------------------------------
+#
+# Core statements built once, with bound parameters: each lead's first task writes its
+# score, stage and step in one batch (record_lead), and building, cache-keying and running
+# them as ORM statements (bulk UPDATE with session synchronisation, unit-of-work INSERTs)
+# cost several times the database's own work. The same rows and values as before.
+
+_LEAD = Lead.__table__  # type: ignore[attr-defined]
+_SCORES = ScoreChange.__table__  # type: ignore[attr-defined]
+_STAGES = StageChange.__table__  # type: ignore[attr-defined]
+_NOTES = TimelineNote.__table__  # type: ignore[attr-defined]
+
+
+def _param(column: Any) -> Any:
+    return sa.bindparam(f"p_{column.name}", type_=column.type)
+
+
+_SET_SCORE = (
+    sa.update(_LEAD)
+    .where(_LEAD.c.id == _param(_LEAD.c.id), _LEAD.c.score_version < _param(_LEAD.c.score_version))
+    .values(
+        score=_param(_LEAD.c.score),
+        score_breakdown=_param(_LEAD.c.score_breakdown),
+        score_version=_param(_LEAD.c.score_version),
+        updated_at=_param(_LEAD.c.updated_at),
+    )
+)
+_SET_STEP = (
+    sa.update(_LEAD)
+    .where(_LEAD.c.id == _param(_LEAD.c.id))
+    .values(
+        step=_param(_LEAD.c.step),
+        scenario=_param(_LEAD.c.scenario),
+        updated_at=_param(_LEAD.c.updated_at),
+    )
+)
+
+
+def _set_stage_statement(rep: bool) -> Any:
+    values = {"stage": _param(_LEAD.c.stage), "updated_at": _param(_LEAD.c.updated_at)}
+    if rep:
+        values["rep_id"] = _param(_LEAD.c.rep_id)
+    return sa.update(_LEAD).where(_LEAD.c.id == _param(_LEAD.c.id)).values(**values)
+
+
+_SET_STAGE = {rep: _set_stage_statement(rep) for rep in (False, True)}
+
+
+def _insert(table: Any) -> Any:
+    columns = [c for c in table.c if c.name != "id"]
+    return sa.insert(table).values({c.name: _param(c) for c in columns})
+
+
+_ADD_SCORE, _ADD_STAGE, _ADD_NOTE = (_insert(t) for t in (_SCORES, _STAGES, _NOTES))
+
+
+def _exists_statement(table: Any, column: str) -> Any:
+    return (
+        sa.select(table.c.id)
+        .where(
+            table.c.lead_id == _param(table.c.lead_id),
+            table.c.at == _param(table.c.at),
+            table.c[column] == _param(table.c[column]),
+        )
+        .limit(1)
+    )
+
+
+_SCORE_AT = _exists_statement(_SCORES, "rule")
+_STAGE_AT = _exists_statement(_STAGES, "to_stage")
+_NOTE_AT = _exists_statement(_NOTES, "text")
+
+
+def _run(session: Session, statement: Any, params: Any) -> Any:
+    """Run a Core statement in the session's transaction, after its pending ORM changes
+    (what an ORM statement's autoflush did)."""
+    session.flush()
+    return session.connection().execute(statement, params)
+
+
+def _params(**values: Any) -> dict[str, Any]:
+    return {f"p_{name}": value for name, value in values.items()}
 
 
 def record_score(session: Session, rec: ScoreRecord) -> None:
     lead_id = uuid.UUID(rec.lead_id)
-    session.exec(
-        sa.update(Lead)
-        .where(col(Lead.id) == lead_id, col(Lead.score_version) < rec.version)
-        .values(
+    _run(
+        session,
+        _SET_SCORE,
+        _params(
+            id=lead_id,
             score=rec.score,
             score_breakdown=rec.breakdown,
             score_version=rec.version,
             updated_at=utcnow(),
-        )
+        ),
     )
     running = rec.score - sum(line.points for line in rec.lines)
-    first = rec.lines[0].rule if rec.lines else ""
-    if rec.lines and _exists(session, ScoreChange, lead_id, rec.at, ScoreChange.rule == first):
-        rec = rec.model_copy(update={"lines": []})  # a retried write after a lost ack
-    for line in rec.lines:
+    lines = rec.lines
+    if (
+        lines
+        and _run(
+            session, _SCORE_AT, _params(lead_id=lead_id, at=rec.at, rule=lines[0].rule)
+        ).first()
+    ):
+        lines = []  # a retried write after a lost ack
+    rows = []
+    for line in lines:
         running += line.points
-        session.add(
-            ScoreChange(
+        rows.append(
+            _params(
                 lead_id=lead_id,
                 at=rec.at,
                 rule=line.rule,
@@ -247,6 +335,8 @@ def record_score(session: Session, rec: ScoreRecord) -> None:
                 cause=line.cause,
             )
         )
+    if rows:
+        _run(session, _ADD_SCORE, rows)
     if not rec.events:
         return
     ids = [a.event.event_id for a in rec.events]
@@ -285,45 +375,48 @@ def record_score(session: Session, rec: ScoreRecord) -> None:
 def record_stage(session: Session, rec: StageRecord) -> None:
     """A stage change; the same stage again only moves the rep (a reassignment), as a note."""
     lead_id = uuid.UUID(rec.lead_id)
-    values: dict[str, Any] = {"stage": rec.to_stage.value, "updated_at": utcnow()}
+    values: dict[str, Any] = {"id": lead_id, "stage": rec.to_stage.value, "updated_at": utcnow()}
     if rec.rep_id:
         values["rep_id"] = uuid.UUID(rec.rep_id)
     if rec.clear_rep:
         values["rep_id"] = None
-    session.exec(sa.update(Lead).where(col(Lead.id) == lead_id).values(**values))
+    _run(session, _SET_STAGE["rep_id" in values], _params(**values))
     if rec.from_stage == rec.to_stage:
         record_note(
             session, NoteRecord(lead_id=rec.lead_id, at=rec.at, kind="sales", text=rec.reason)
         )
         return
-    if _exists(session, StageChange, lead_id, rec.at, StageChange.to_stage == rec.to_stage.value):
+    to_stage = rec.to_stage.value
+    if _run(session, _STAGE_AT, _params(lead_id=lead_id, at=rec.at, to_stage=to_stage)).first():
         return  # a retried write after a lost ack
-    session.add(
-        StageChange(
+    _run(
+        session,
+        _ADD_STAGE,
+        _params(
             lead_id=lead_id,
             at=rec.at,
             from_stage=rec.from_stage.value if rec.from_stage else None,
-            to_stage=rec.to_stage.value,
+            to_stage=to_stage,
             reason=rec.reason,
-        )
+        ),
     )
 
 
 def record_step(session: Session, rec: StepRecord) -> None:
-    session.exec(
-        sa.update(Lead)
-        .where(col(Lead.id) == uuid.UUID(rec.lead_id))
-        .values(step=rec.step, scenario=rec.scenario, updated_at=utcnow())
+    _run(
+        session,
+        _SET_STEP,
+        _params(
+            id=uuid.UUID(rec.lead_id), step=rec.step, scenario=rec.scenario, updated_at=utcnow()
+        ),
     )
 
 
 def record_note(session: Session, rec: NoteRecord) -> None:
     lead_id = uuid.UUID(rec.lead_id)
-    if _exists(session, TimelineNote, lead_id, rec.at, TimelineNote.text == rec.text):
+    if _run(session, _NOTE_AT, _params(lead_id=lead_id, at=rec.at, text=rec.text)).first():
         return
-    session.add(
-        TimelineNote(lead_id=uuid.UUID(rec.lead_id), at=rec.at, kind=rec.kind, text=rec.text)
-    )
+    _run(session, _ADD_NOTE, _params(lead_id=lead_id, at=rec.at, kind=rec.kind, text=rec.text))
 
 
 def recent_events(
@@ -336,7 +429,20 @@ def recent_events(
     return list(reversed(rows))
 
 
-def _exists(session: Session, table: Any, lead_id: uuid.UUID, at: datetime, *more: Any) -> bool:
-    """Whether a row for this lead at this (workflow) time exists: retried writes are no-ops."""
-    query = select(table.id).where(table.lead_id == lead_id, table.at == at, *more).limit(1)
-    return session.exec(query).first() is not None
+_EVENTS = LeadEvent.__table__  # type: ignore[attr-defined]
+_RECENT_PROPERTIES = (
+    sa.select(_EVENTS.c.properties)
+    .where(_EVENTS.c.lead_id == _param(_EVENTS.c.lead_id), _EVENTS.c.type == _param(_EVENTS.c.type))
+    .order_by(_EVENTS.c.id.desc())
+    .limit(sa.bindparam("p_limit", type_=sa.Integer()))
+)
+
+
+def recent_properties(
+    session: Session, lead_id: uuid.UUID, event_type: str, limit: int = 50
+) -> list[dict[str, Any]]:
+    """The properties of the lead's last `limit` events of a type, oldest first (what a
+    mail quotes of them: `recent_events` without loading the rows)."""
+    params = {**_params(lead_id=lead_id, type=event_type), "p_limit": limit}
+    rows = _run(session, _RECENT_PROPERTIES, params).scalars().all()
+    return [row or {} for row in reversed(rows)]
