@@ -6,11 +6,11 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from nurture.repo.bound import insert_all, params, run
 from nurture.tables import EmailMessage, utcnow
 
 # The statements a send runs for every mail, built once (Core, bound parameters): as ORM
@@ -18,9 +18,7 @@ from nurture.tables import EmailMessage, utcnow
 _OUTBOX = EmailMessage.__table__  # type: ignore[attr-defined]
 _BY_KEY = _OUTBOX.c.outbox_key == sa.bindparam("p_key", type_=_OUTBOX.c.outbox_key.type)
 _CLAIMED = sa.select(_OUTBOX.c.message_id, _OUTBOX.c.status, _OUTBOX.c.tracking_id).where(_BY_KEY)
-_ADD = sa.insert(_OUTBOX).values(
-    {c.name: sa.bindparam(f"p_{c.name}", type_=c.type) for c in _OUTBOX.c if c.name != "id"}
-)
+_ADD = insert_all(_OUTBOX)
 _STATUS = sa.select(_OUTBOX.c.status).where(_BY_KEY)
 _TAKE_FOR_DATA = (
     sa.update(_OUTBOX)
@@ -42,12 +40,6 @@ _SENT = (
         held_since=None,
     )
 )
-
-
-def _run(session: Session, statement: Any, params: Any) -> Any:
-    """A Core statement in the session's transaction, after its pending ORM changes."""
-    session.flush()
-    return session.connection().execute(statement, params)
 
 
 @dataclass(frozen=True)
@@ -72,7 +64,7 @@ def claim(
     rep_id: uuid.UUID | None = None,
 ) -> Claimed:
     """The outbox row for this key, created pending if it is the first attempt."""
-    found = _run(session, _CLAIMED, {"p_key": outbox_key}).first()
+    found = run(session, _CLAIMED, {"p_key": outbox_key}).first()
     if found is not None:
         return Claimed(found.message_id, found.status, found.tracking_id)
     tracking_id = hashlib.sha256(outbox_key.encode()).hexdigest()[:32]
@@ -94,7 +86,7 @@ def claim(
         "last_error": "",
         "held_since": None,
     }
-    _run(session, _ADD, {f"p_{name}": value for name, value in values.items()})
+    run(session, _ADD, params(**values))
     return Claimed(message_id, "pending", tracking_id)
 
 
@@ -107,7 +99,7 @@ def _row(session: Session, outbox_key: str) -> EmailMessage:
 
 
 def status_of(session: Session, outbox_key: str) -> str:
-    status: str = _run(session, _STATUS, {"p_key": outbox_key}).scalar_one()
+    status: str = run(session, _STATUS, {"p_key": outbox_key}).scalar_one()
     return status
 
 
@@ -120,7 +112,7 @@ def claim_sending(session: Session, outbox_key: str, at: datetime) -> bool:
 
     A compare-and-set: of two attempts alive at once, only one ever sends DATA.
     """
-    result = _run(session, _TAKE_FOR_DATA, {"p_key": outbox_key, "p_at": at})
+    result = run(session, _TAKE_FOR_DATA, {"p_key": outbox_key, "p_at": at})
     return bool(result.rowcount)
 
 
@@ -131,7 +123,7 @@ def last_error(session: Session, outbox_key: str) -> str:
 def mark_sent(session: Session, outbox_key: str, subject: str, at: datetime | None = None) -> str:
     """The relay said 250. Returns the status it had (`uncertain`: it was delivered after all)."""
     before = status_of(session, outbox_key)
-    _run(session, _SENT, {"p_key": outbox_key, "p_subject": subject, "p_at": at or utcnow()})
+    run(session, _SENT, {"p_key": outbox_key, "p_subject": subject, "p_at": at or utcnow()})
     return before
 
 

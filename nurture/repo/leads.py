@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from nurture.models import NoteRecord, ScoreRecord, StageRecord, StepRecord
 from nurture.repo import touches
+from nurture.repo.bound import insert_all, param, params, run
 from nurture.tables import (
     EmailMessage,
     Lead,
@@ -229,56 +230,47 @@ _STAGES = StageChange.__table__  # type: ignore[attr-defined]
 _NOTES = TimelineNote.__table__  # type: ignore[attr-defined]
 
 
-def _param(column: Any) -> Any:
-    return sa.bindparam(f"p_{column.name}", type_=column.type)
-
-
 _SET_SCORE = (
     sa.update(_LEAD)
-    .where(_LEAD.c.id == _param(_LEAD.c.id), _LEAD.c.score_version < _param(_LEAD.c.score_version))
+    .where(_LEAD.c.id == param(_LEAD.c.id), _LEAD.c.score_version < param(_LEAD.c.score_version))
     .values(
-        score=_param(_LEAD.c.score),
-        score_breakdown=_param(_LEAD.c.score_breakdown),
-        score_version=_param(_LEAD.c.score_version),
-        updated_at=_param(_LEAD.c.updated_at),
+        score=param(_LEAD.c.score),
+        score_breakdown=param(_LEAD.c.score_breakdown),
+        score_version=param(_LEAD.c.score_version),
+        updated_at=param(_LEAD.c.updated_at),
     )
 )
 _SET_STEP = (
     sa.update(_LEAD)
-    .where(_LEAD.c.id == _param(_LEAD.c.id))
+    .where(_LEAD.c.id == param(_LEAD.c.id))
     .values(
-        step=_param(_LEAD.c.step),
-        scenario=_param(_LEAD.c.scenario),
-        updated_at=_param(_LEAD.c.updated_at),
+        step=param(_LEAD.c.step),
+        scenario=param(_LEAD.c.scenario),
+        updated_at=param(_LEAD.c.updated_at),
     )
 )
 
 
 def _set_stage_statement(rep: bool) -> Any:
-    values = {"stage": _param(_LEAD.c.stage), "updated_at": _param(_LEAD.c.updated_at)}
+    values = {"stage": param(_LEAD.c.stage), "updated_at": param(_LEAD.c.updated_at)}
     if rep:
-        values["rep_id"] = _param(_LEAD.c.rep_id)
-    return sa.update(_LEAD).where(_LEAD.c.id == _param(_LEAD.c.id)).values(**values)
+        values["rep_id"] = param(_LEAD.c.rep_id)
+    return sa.update(_LEAD).where(_LEAD.c.id == param(_LEAD.c.id)).values(**values)
 
 
 _SET_STAGE = {rep: _set_stage_statement(rep) for rep in (False, True)}
 
 
-def _insert(table: Any) -> Any:
-    columns = [c for c in table.c if c.name != "id"]
-    return sa.insert(table).values({c.name: _param(c) for c in columns})
-
-
-_ADD_SCORE, _ADD_STAGE, _ADD_NOTE = (_insert(t) for t in (_SCORES, _STAGES, _NOTES))
+_ADD_SCORE, _ADD_STAGE, _ADD_NOTE = (insert_all(t) for t in (_SCORES, _STAGES, _NOTES))
 
 
 def _exists_statement(table: Any, column: str) -> Any:
     return (
         sa.select(table.c.id)
         .where(
-            table.c.lead_id == _param(table.c.lead_id),
-            table.c.at == _param(table.c.at),
-            table.c[column] == _param(table.c[column]),
+            table.c.lead_id == param(table.c.lead_id),
+            table.c.at == param(table.c.at),
+            table.c[column] == param(table.c[column]),
         )
         .limit(1)
     )
@@ -289,23 +281,12 @@ _STAGE_AT = _exists_statement(_STAGES, "to_stage")
 _NOTE_AT = _exists_statement(_NOTES, "text")
 
 
-def _run(session: Session, statement: Any, params: Any) -> Any:
-    """Run a Core statement in the session's transaction, after its pending ORM changes
-    (what an ORM statement's autoflush did)."""
-    session.flush()
-    return session.connection().execute(statement, params)
-
-
-def _params(**values: Any) -> dict[str, Any]:
-    return {f"p_{name}": value for name, value in values.items()}
-
-
 def record_score(session: Session, rec: ScoreRecord) -> None:
     lead_id = uuid.UUID(rec.lead_id)
-    _run(
+    run(
         session,
         _SET_SCORE,
-        _params(
+        params(
             id=lead_id,
             score=rec.score,
             score_breakdown=rec.breakdown,
@@ -317,16 +298,14 @@ def record_score(session: Session, rec: ScoreRecord) -> None:
     lines = rec.lines
     if (
         lines
-        and _run(
-            session, _SCORE_AT, _params(lead_id=lead_id, at=rec.at, rule=lines[0].rule)
-        ).first()
+        and run(session, _SCORE_AT, params(lead_id=lead_id, at=rec.at, rule=lines[0].rule)).first()
     ):
         lines = []  # a retried write after a lost ack
     rows = []
     for line in lines:
         running += line.points
         rows.append(
-            _params(
+            params(
                 lead_id=lead_id,
                 at=rec.at,
                 rule=line.rule,
@@ -336,7 +315,7 @@ def record_score(session: Session, rec: ScoreRecord) -> None:
             )
         )
     if rows:
-        _run(session, _ADD_SCORE, rows)
+        run(session, _ADD_SCORE, rows)
     if not rec.events:
         return
     ids = [a.event.event_id for a in rec.events]
@@ -380,19 +359,19 @@ def record_stage(session: Session, rec: StageRecord) -> None:
         values["rep_id"] = uuid.UUID(rec.rep_id)
     if rec.clear_rep:
         values["rep_id"] = None
-    _run(session, _SET_STAGE["rep_id" in values], _params(**values))
+    run(session, _SET_STAGE["rep_id" in values], params(**values))
     if rec.from_stage == rec.to_stage:
         record_note(
             session, NoteRecord(lead_id=rec.lead_id, at=rec.at, kind="sales", text=rec.reason)
         )
         return
     to_stage = rec.to_stage.value
-    if _run(session, _STAGE_AT, _params(lead_id=lead_id, at=rec.at, to_stage=to_stage)).first():
+    if run(session, _STAGE_AT, params(lead_id=lead_id, at=rec.at, to_stage=to_stage)).first():
         return  # a retried write after a lost ack
-    _run(
+    run(
         session,
         _ADD_STAGE,
-        _params(
+        params(
             lead_id=lead_id,
             at=rec.at,
             from_stage=rec.from_stage.value if rec.from_stage else None,
@@ -403,10 +382,10 @@ def record_stage(session: Session, rec: StageRecord) -> None:
 
 
 def record_step(session: Session, rec: StepRecord) -> None:
-    _run(
+    run(
         session,
         _SET_STEP,
-        _params(
+        params(
             id=uuid.UUID(rec.lead_id), step=rec.step, scenario=rec.scenario, updated_at=utcnow()
         ),
     )
@@ -414,9 +393,9 @@ def record_step(session: Session, rec: StepRecord) -> None:
 
 def record_note(session: Session, rec: NoteRecord) -> None:
     lead_id = uuid.UUID(rec.lead_id)
-    if _run(session, _NOTE_AT, _params(lead_id=lead_id, at=rec.at, text=rec.text)).first():
+    if run(session, _NOTE_AT, params(lead_id=lead_id, at=rec.at, text=rec.text)).first():
         return
-    _run(session, _ADD_NOTE, _params(lead_id=lead_id, at=rec.at, kind=rec.kind, text=rec.text))
+    run(session, _ADD_NOTE, params(lead_id=lead_id, at=rec.at, kind=rec.kind, text=rec.text))
 
 
 def recent_events(
@@ -432,7 +411,7 @@ def recent_events(
 _EVENTS = LeadEvent.__table__  # type: ignore[attr-defined]
 _RECENT_PROPERTIES = (
     sa.select(_EVENTS.c.properties)
-    .where(_EVENTS.c.lead_id == _param(_EVENTS.c.lead_id), _EVENTS.c.type == _param(_EVENTS.c.type))
+    .where(_EVENTS.c.lead_id == param(_EVENTS.c.lead_id), _EVENTS.c.type == param(_EVENTS.c.type))
     .order_by(_EVENTS.c.id.desc())
     .limit(sa.bindparam("p_limit", type_=sa.Integer()))
 )
@@ -443,6 +422,6 @@ def recent_properties(
 ) -> list[dict[str, Any]]:
     """The properties of the lead's last `limit` events of a type, oldest first (what a
     mail quotes of them: `recent_events` without loading the rows)."""
-    params = {**_params(lead_id=lead_id, type=event_type), "p_limit": limit}
-    rows = _run(session, _RECENT_PROPERTIES, params).scalars().all()
+    values = {**params(lead_id=lead_id, type=event_type), "p_limit": limit}
+    rows = run(session, _RECENT_PROPERTIES, values).scalars().all()
     return [row or {} for row in reversed(rows)]
