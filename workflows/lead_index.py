@@ -15,7 +15,7 @@ from temporalio.common import SearchAttributePair, SearchAttributeUpdate, TypedS
 
 from nurture import search_attributes as sa
 from nurture.models import Stage
-from nurture.rules.score_state import ScoreRequest, ScoreState
+from nurture.rules.score_state import ScoreOutcome, ScoreRequest, ScoreState
 from scenarios.scoring import MODEL
 from workflows.lead_state import LeadInput
 
@@ -57,19 +57,23 @@ def updates(new: Values, attributes: TypedSearchAttributes) -> list[SearchAttrib
     return wanted
 
 
+def _intake_outcome(lead: LeadInput, now: datetime) -> ScoreOutcome:
+    """The profile scored under this code's model, as a new lead's first task would."""
+    request = ScoreRequest(state=ScoreState(), at=now, profile=lead.profile, cause="intake")
+    return MODEL.evaluate(request)
+
+
 def scored_at_intake(lead: LeadInput, now: datetime) -> LeadInput:
     """The start input of a new lead, its profile scored under this code's model: its first
     task takes these points as they are (the starter and the attributes agree)."""
-    request = ScoreRequest(state=ScoreState(), at=now, profile=lead.profile, cause="intake")
-    return lead.model_copy(update={"intake_score": MODEL.evaluate(request)})
+    return lead.model_copy(update={"intake_score": _intake_outcome(lead, now)})
 
 
 def at_start(lead: LeadInput, now: datetime) -> TypedSearchAttributes:
     """The attributes a new lead's first workflow task would set, given to its start: the
     profile's score (the starter's, or under this code's model; a task whose model gave
     other points upserts them) and the stage it enters."""
-    scored = lead.intake_score or scored_at_intake(lead, now).intake_score
-    score = scored.state.score if scored is not None else 0
+    score = (lead.intake_score or _intake_outcome(lead, now)).state.score
     new = values(score, Stage.NURTURING.value, lead.scenario, lead.profile.source)
     return TypedSearchAttributes(
         [

@@ -23,7 +23,11 @@ from temporalio.client import (
     WorkflowExecutionStatus,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.common import (
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from nurture.models import (
@@ -82,6 +86,14 @@ def input_of(lead: Lead, settings: Settings | None = None) -> LeadInput:
     )
 
 
+def _first_start(lead: Lead, settings: Settings) -> tuple[LeadInput, TypedSearchAttributes]:
+    """A new lead's start input, its profile scored, and the search attributes it starts
+    with (the same score)."""
+    now = datetime.now(UTC)
+    first = lead_index.scored_at_intake(input_of(lead, settings), now)
+    return first, lead_index.at_start(first, now)
+
+
 async def halted_how(client: Client, lead_id: object) -> str | None:
     """How the lead's (current) workflow run was closed, in the read model's words; None
     when it runs after all (a resume or reset won the race): the caller tries again."""
@@ -112,8 +124,7 @@ async def enrol(
     None when no worker answered in time: the workflow is then durably started and
     will enrol the lead as soon as a worker runs. Raises LeadHalted.
     """
-    first, now = input_of(lead, settings), datetime.now(UTC)
-    first = lead_index.scored_at_intake(first, now)
+    first, attributes = _first_start(lead, settings)
     start = WithStartWorkflowOperation(
         LeadWorkflow.run,
         first,
@@ -121,7 +132,7 @@ async def enrol(
         task_queue=settings.task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         id_reuse_policy=ONCE,
-        search_attributes=lead_index.at_start(first, now),
+        search_attributes=attributes,
     )
     try:
         return await client.execute_update_with_start_workflow(
@@ -192,15 +203,14 @@ async def _start_once(client: Client, settings: Settings, lead: Lead, **how: Any
     """Start (or signal-with-start) the lead's workflow, never a second life of it."""
 
     async def call() -> object:
-        first, now = input_of(lead, settings), datetime.now(UTC)
-        first = lead_index.scored_at_intake(first, now)
+        first, attributes = _first_start(lead, settings)
         return await client.start_workflow(
             LeadWorkflow.run,
             first,
             id=lead_workflow_id(lead.id),
             task_queue=settings.task_queue,
             id_reuse_policy=ONCE,
-            search_attributes=lead_index.at_start(first, now),
+            search_attributes=attributes,
             **how,
         )
 
