@@ -252,7 +252,7 @@ class Sender:
                     raise
                 response = None
             if response is not None and response.status_code == 429:
-                wait = _retry_after(response)
+                wait = retry_after(response)
                 self.waiting = f"waiting for the workers: {error_text(response)}"
                 if time.monotonic() - self.last_progress > GIVE_UP_WAITING_S:
                     raise _GaveUp(
@@ -283,9 +283,10 @@ def _per_row(response: httpx.Response) -> list[dict[str, Any]] | None:
     return rows if isinstance(rows, list) and rows and "status" in rows[0] else None
 
 
-def _retry_after(response: httpx.Response) -> float:
+def retry_after(response: httpx.Response, longest: float = 30.0) -> float:
+    """The seconds the API asked to wait (its `Retry-After`), within 0.2 s and `longest`."""
     try:
-        return min(max(float(response.headers.get("Retry-After", "1")), 0.2), 30.0)
+        return min(max(float(response.headers.get("Retry-After", "1")), 0.2), longest)
     except ValueError:
         return 1.0
 

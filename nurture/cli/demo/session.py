@@ -14,6 +14,7 @@ import httpx
 
 from nurture.cli.demo.population import Reader
 from nurture.cli.demo.summary import Summary
+from nurture.cli.import_send import retry_after
 
 POLL_SECONDS = 0.5
 TRIES = 5  # a write answered 503 (database busy) is sent again: the API makes that safe
@@ -58,7 +59,7 @@ class DemoSession:
             r = await self.http.request(method, url, **request)
             if r.status_code != httpx.codes.SERVICE_UNAVAILABLE:
                 return r
-            await asyncio.sleep(min(float(r.headers.get("Retry-After", "1")), 10.0))
+            await asyncio.sleep(retry_after(r, longest=10.0))
         return await self.http.request(method, url, **request)
 
     def problem(self, what: str, r: httpx.Response | Exception) -> None:
