@@ -39,7 +39,11 @@ class HandoffLookupActivities:
             state: HandoffState = await handle.query(HANDOFF_STATE_QUERY, result_type=HandoffState)
             stage = LEAD_STAGE.get(state.status, Stage.SALES_PENDING)
             return HandoffLookup(
-                handoff_id=handoff_id, running=True, stage=stage, rep_id=state.rep_id
+                handoff_id=handoff_id,
+                running=True,
+                stage=stage,
+                rep_id=state.rep_id,
+                lead_recorded=state.records_lead,
             )
         if described.status == WorkflowExecutionStatus.COMPLETED:
             result: HandoffResult = await handle.result()

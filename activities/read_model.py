@@ -103,5 +103,9 @@ class ReadModelActivities:
 
     @activity.defn
     def record_handoff(self, rec: HandoffRecord) -> None:
+        """The handoff's change, and the lead's sales stage when it moved with it: one
+        writer per sales move, one transaction."""
         with session_scope(self._engine) as session:
             handoffs.record(session, rec)
+            if rec.lead_stage is not None:
+                leads.record_stage(session, rec.lead_stage)

@@ -88,6 +88,9 @@ class LeadStatus(BaseModel):
     waiting: str = ""  # what the lead waits for now, as the Temporal UI shows it
     enrolment: str | None = None  # what an enrol update did about the scenario asked for
     first_intake: bool = False  # this enrol update is the first the lead's workflow took
+    # With sales under a handoff that records the lead's sales stage itself: `stage` is the
+    # lead's own last stage (mql); the sales stage is the read model's.
+    with_sales: bool = False
 
 
 class StopRequest(BaseModel):
@@ -356,6 +359,7 @@ class HandoffState(BaseModel):
     deadline: datetime | None = None
     reassignments: int = 0
     acknowledged_at: datetime | None = None
+    records_lead: bool = False  # it writes the lead's sales stage itself (a lookup adopts it)
 
 
 class HandoffRecord(BaseModel):
@@ -376,6 +380,9 @@ class HandoffRecord(BaseModel):
     amount: Decimal | None = None
     detail: str = ""
     assignment_reason: str = ""
+    # The lead's sales stage moved with this change: written in the same transaction, by
+    # the handoff (handoffs started after handoff-records-lead-stage), not by the lead.
+    lead_stage: StageRecord | None = None
 
 
 class SalesProgress(BaseModel):
@@ -386,12 +393,16 @@ class SalesProgress(BaseModel):
     rep_id: str | None = None
     handoff_id: str | None = None  # None from handoffs started before 2026-12-01
     waiting_for_rep: bool = False  # nobody can take the lead yet; the handoff waits
+    recorded: bool = False  # the handoff wrote this stage to the read model: the lead only takes it
 
 
 class HandoffResult(BaseModel):
     handoff_id: str
     status: HandoffStatus
     rep_id: str | None = None
+    # The lead's sales stage the handoff last wrote (handoffs that record it themselves):
+    # the lead takes it as its own at the end, without writing it again.
+    lead_stage: Stage | None = None
 
 
 def lead_workflow_id(lead_id: object) -> str:
@@ -415,3 +426,4 @@ class HandoffLookup(BaseModel):
     result: HandoffResult | None = None  # when it ended
     stage: Stage | None = None  # the lead's sales stage while it runs
     rep_id: str | None = None
+    lead_recorded: bool = False  # the handoff wrote that stage itself: the lead only takes it

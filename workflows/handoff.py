@@ -4,6 +4,10 @@ A child of the lead workflow. Reps act on it through updates (ack, reject, oppor
 won, lost) whose validators refuse out-of-order actions and other reps' hands. When the
 clock runs out the ladder reminds, tells the manager, reassigns, and finally compensates:
 the handoff is withdrawn and the lead goes back to nurturing.
+
+Since `handoff-records-lead-stage` it is the one writer of the lead's sales stage: each
+move goes into the read model with the handoff's own record of it, and the lead hears only
+how the handoff ended (a signal per move used to cost a signal, a write and an upsert).
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ with workflow.unsafe.imports_passed_through():
         SentRecord,
         SlaEventKind,
         Stage,
+        StageRecord,
     )
     from nurture.rules.sales_rules import LEAD_STAGE, RESULT, Action, body_problem, refusal
     from nurture.search_attributes import HANDOFF_STATE
@@ -68,6 +73,12 @@ VISIBLE_STATE = "handoff-visible-state"
 # lead that took lead-records-batched sets it there) and upsert only changes; they take the
 # three patches above and handoff-chat too, with this one marker.
 START_STATE = "handoff-start-state"
+# Handoffs started from here on (2026-12-02) write the lead's sales stage themselves, in the
+# read-model write of the move that made it (one writer per sales move), instead of telling
+# the lead to write it: the lead hears only how the handoff ended, and its search attribute
+# LeadStage stays at mql meanwhile (HandoffState says where sales stands). They take
+# START_STATE and everything it implies, with this one marker.
+LEAD_WRITER = "handoff-records-lead-stage"
 OPEN = (HandoffStatus.PENDING, HandoffStatus.ACCEPTED, HandoffStatus.OPPORTUNITY)
 ACTED, MOVED, RAN_OUT = "acted", "moved", "ran_out"  # how a walk up the ladder ended
 
@@ -94,18 +105,27 @@ class SalesHandoffWorkflow:
         self._attempt = 0  # the last assignment attempt asked for (visible handoffs)
         self._shown: str | None = None  # the HandoffState last upserted (or set at start)
         self._current = False  # START_STATE: the handoff's older patches without their markers
+        self._writes_lead = False  # LEAD_WRITER: the lead's sales stage is written from here
+        self._lead_stage = Stage.MQL  # the lead's stage as this handoff last wrote it
+        self._lead_waiting = False  # the lead was told nobody can take it (LEAD_WRITER)
 
     @workflow.run
     async def run(self, input: HandoffInput) -> HandoffResult:
-        self._current = workflow.patched(START_STATE)
+        self._writes_lead = workflow.patched(LEAD_WRITER)
+        self._current = self._writes_lead or workflow.patched(START_STATE)
         self._aside = self._current or workflow.patched(NOTICES_ASIDE)
         self._visible = self._current or workflow.patched(VISIBLE_STATE)
         if self._current:
             self._shown = workflow.info().typed_search_attributes.get(HANDOFF_STATE)
         self._rep = await self._assign(first=True)
-        await self._started_clock(SlaEventKind.ASSIGNED, self._rep.reason)
+        handed = "handed to a sales rep"
+        await self._started_clock(
+            SlaEventKind.ASSIGNED,
+            self._rep.reason,
+            lead=self._lead_move(Stage.SALES_PENDING, handed),
+        )
         await self._notify(NoticeKind.ASSIGNED)
-        await self._tell_lead(Stage.SALES_PENDING, "handed to a sales rep")
+        await self._tell_lead(Stage.SALES_PENDING, handed)
         while self._status == HandoffStatus.PENDING:
             outcome = await self._run_ladder()
             if outcome == ACTED:
@@ -122,6 +142,7 @@ class SalesHandoffWorkflow:
             handoff_id=input.handoff_id,
             status=self._status,
             rep_id=self._rep.rep_id if self._rep else None,
+            lead_stage=self._lead_stage if self._writes_lead else None,
         )
         if self._aside:
             # The lead moves on at once; mail about a handoff that is over no longer applies,
@@ -152,6 +173,7 @@ class SalesHandoffWorkflow:
             deadline=self._deadline,
             reassignments=self._reassignments,
             acknowledged_at=self._acked_at,
+            records_lead=self._writes_lead,
         )
 
     # --- sales actions ----------------------------------------------------------
@@ -224,17 +246,23 @@ class SalesHandoffWorkflow:
             detail = f"reassigned by {request.by or 'a manager'}"
             if request.note:
                 detail += f": {request.note}"
+            stage = LEAD_STAGE.get(self._status, Stage.SALES_PENDING)
+            why = "reassigned to another sales rep by a manager"
+            move = self._lead_move(stage, why)
             if self._status == HandoffStatus.PENDING:
-                await self._started_clock(SlaEventKind.REASSIGNED, detail, note=request.note)
+                await self._started_clock(
+                    SlaEventKind.REASSIGNED, detail, note=request.note, lead=move
+                )
             else:
-                await self._record(SlaEventKind.REASSIGNED, detail=detail, note=request.note)
+                await self._record(
+                    SlaEventKind.REASSIGNED, detail=detail, note=request.note, lead=move
+                )
                 self._show()
         finally:
             self._moving = False
         await self._notify(NoticeKind.REASSIGNED, previous)
         await self._notify(NoticeKind.ASSIGNED)
-        stage = LEAD_STAGE.get(self._status, Stage.SALES_PENDING)
-        await self._tell_lead(stage, "reassigned to another sales rep by a manager")
+        await self._tell_lead(stage, why)
         return self.state()
 
     async def _assign_to(self, rep_id: str) -> Assignment:
@@ -291,22 +319,26 @@ class SalesHandoffWorkflow:
     async def _apply(self, act: Action, action: SalesAction) -> HandoffState:
         self._status = RESULT[act]
         who = "an admin" if action.rep_id is None else "the rep"
+        stage = LEAD_STAGE.get(self._status)
+        why = f"sales: {act.value}"
         await self._record(
             SlaEventKind(act.value),
             detail=f"by {who} via {action.via}" if action.via else "",
             reason=action.reason,
             note=action.note,
             amount=action.amount,
+            lead=self._lead_move(stage, why) if stage is not None else None,
         )
         self._show()
-        stage = LEAD_STAGE.get(self._status)
         if stage is not None:
-            await self._tell_lead(stage, f"sales: {act.value}")
+            await self._tell_lead(stage, why)
         return self.state()
 
     # --- the clock and the ladder -------------------------------------------------
 
-    async def _started_clock(self, event: SlaEventKind, detail: str, note: str = "") -> None:
+    async def _started_clock(
+        self, event: SlaEventKind, detail: str, note: str = "", lead: StageRecord | None = None
+    ) -> None:
         window = self._priority.acknowledge_within
         self._deadline = SLA.calendar.add(workflow.now(), window)
         due = self._deadline.astimezone(SLA.calendar.zone).strftime("%Y-%m-%d %H:%M %Z")
@@ -315,6 +347,7 @@ class SalesHandoffWorkflow:
             detail=f"{detail}; {self._priority.name} lead, acknowledge by {due}",
             note=note,
             assignment_reason=self._rep.reason if self._rep else "",
+            lead=lead,
         )
         self._show()
 
@@ -395,11 +428,14 @@ class SalesHandoffWorkflow:
         self._rep = chosen
         self._reassignments += 1
         await self._notify(NoticeKind.WITHDRAWN, previous)
+        why = "reassigned to the next sales rep"
         await self._started_clock(
-            SlaEventKind.REASSIGNED, f"from the previous rep: {chosen.reason}"
+            SlaEventKind.REASSIGNED,
+            f"from the previous rep: {chosen.reason}",
+            lead=self._lead_move(Stage.SALES_PENDING, why),
         )
         await self._notify(NoticeKind.ASSIGNED)
-        await self._tell_lead(Stage.SALES_PENDING, "reassigned to the next sales rep")
+        await self._tell_lead(Stage.SALES_PENDING, why)
         return True
 
     async def _withdraw(self) -> None:
@@ -606,7 +642,29 @@ class SalesHandoffWorkflow:
                 SlaEventKind.WEBHOOK_FAILED, detail=f"{notice.kind.value}: {err.cause}"
             )
 
+    def _lead_move(self, stage: Stage, reason: str) -> StageRecord | None:
+        """LEAD_WRITER: the lead's stage change that goes with the handoff's next record."""
+        if not self._writes_lead:
+            return None
+        move = StageRecord(
+            lead_id=self._input.lead_id,
+            at=workflow.now(),
+            from_stage=self._lead_stage,
+            to_stage=stage,
+            reason=reason,
+            rep_id=self._rep.rep_id if self._rep else None,
+        )
+        self._lead_stage = stage
+        return move
+
     async def _tell_lead(self, stage: Stage, reason: str, waiting_for_rep: bool = False) -> None:
+        """Tell the lead its sales stage moved. A handoff that writes the stage itself
+        (LEAD_WRITER) tells it only that nobody can take it, and that somebody did after all."""
+        recorded = False
+        if self._writes_lead:
+            if not waiting_for_rep and not self._lead_waiting:
+                return
+            self._lead_waiting, recorded = waiting_for_rep, not waiting_for_rep
         parent = workflow.info().parent
         if parent is None:
             return
@@ -616,6 +674,7 @@ class SalesHandoffWorkflow:
             rep_id=self._rep.rep_id if self._rep else None,
             handoff_id=self._input.handoff_id,
             waiting_for_rep=waiting_for_rep,
+            recorded=recorded,
         )
         handle = workflow.get_external_workflow_handle(parent.workflow_id)
         try:
@@ -660,6 +719,7 @@ class SalesHandoffWorkflow:
         note: str = "",
         amount: Decimal | None = None,
         assignment_reason: str = "",
+        lead: StageRecord | None = None,
     ) -> None:
         record = HandoffRecord(
             handoff_id=self._input.handoff_id,
@@ -677,6 +737,7 @@ class SalesHandoffWorkflow:
             amount=amount,
             detail=detail,
             assignment_reason=assignment_reason,
+            lead_stage=lead,
         )
         await self._write(ReadModelActivities.record_handoff, record, event)
 

@@ -2,7 +2,8 @@
 
 It scores every behaviour signal, runs the lead's scenarios one after another, and when
 the score crosses the MQL threshold it stops the scenario and hands the lead to sales
-through a child workflow. It is the only writer of the lead's score and stage. A lead
+through a child workflow. It is the only writer of the lead's score and of its marketing
+stages (a handoff started after `handoff-records-lead-stage` writes the sales stages). A lead
 lives for months: its run continues-as-new when the history grows.
 
 Everything the lead knows is two objects, `lead` (who it is, lead_state.LeadInput) and
@@ -288,4 +289,5 @@ class LeadWorkflow:
             events_applied=state.events_total,
             runs=state.runs,
             waiting=workflow.get_current_details(),
+            with_sales=state.active_handoff is not None,
         )

@@ -82,6 +82,13 @@ class LeadHandoff:
 
     async def hand_off(self) -> HandoffResult:
         """Run handoffs until one ends; a failed one is retried, the lead is never dropped."""
+        result = await self._until_one_ends()
+        if result.lead_stage is not None:  # the handoff wrote it; the lead only takes it
+            self._state.rep_id = result.rep_id
+            self._records.take_stage(result.lead_stage)
+        return result
+
+    async def _until_one_ends(self) -> HandoffResult:
         state, this_run = self._state, self._run
         if state.active_handoff is None:  # else: resumed after continue-as-new
             await self._records.set_stage(
@@ -161,7 +168,9 @@ class LeadHandoff:
         if found.result is not None:
             state.closed_handoff = found.result
             stage = LEAD_STAGE.get(found.result.status)
-            if stage is not None and stage != state.stage:  # won or lost while away
+            if found.result.lead_stage is not None:
+                pass  # the handoff wrote the lead's stage: hand_off takes it from the result
+            elif stage is not None and stage != state.stage:  # won or lost while away
                 state.rep_id = found.result.rep_id
                 await self._records.set_stage(
                     stage, "sales closed it in an earlier run", state.rep_id
@@ -171,9 +180,12 @@ class LeadHandoff:
             state.handoffs -= 1
         elif found.stage is not None and found.stage != state.stage:
             state.rep_id = found.rep_id
-            await self._records.set_stage(
-                found.stage, "handed to sales by an earlier run", found.rep_id
-            )
+            why = "handed to sales by an earlier run"
+            if found.lead_recorded:  # the handoff writes it; this run's own stage stays mql
+                # A reset run wrote its earlier stages over the handoff's: write it back.
+                await self._records.record_sales_stage(found.stage, why, found.rep_id)
+                return
+            await self._records.set_stage(found.stage, why, found.rep_id)
 
     async def hear(self, progress: SalesProgress) -> None:
         """News from the handoff child: sales acknowledged, reassigned, opened a deal, won or
@@ -193,6 +205,11 @@ class LeadHandoff:
             self.show()
             return
         state.waiting_for_rep = False
+        if progress.recorded:  # a rep took it after all; the handoff wrote the stage
+            state.rep_id = progress.rep_id
+            self._records.take_stage(progress.stage)
+            self.show()
+            return
         if SALES_ORDER.get(progress.stage, 0) < SALES_ORDER.get(state.stage, 0):
             await self._records.note("sales", f"ignored a move back to {progress.stage.value}")
             return
@@ -209,9 +226,11 @@ class LeadHandoff:
                 f"waiting for a sales rep: {self._state.active_handoff} (none is available)"
             )
             return
-        workflow.set_current_details(
-            f"with sales: {self._state.active_handoff} ({self._state.stage.value})"
-        )
+        handoff, stage = self._state.active_handoff, self._state.stage
+        if stage == Stage.MQL:  # a handoff that writes the sales stage does not tell it here
+            workflow.set_current_details(f"with sales: {handoff}")
+            return
+        workflow.set_current_details(f"with sales: {handoff} ({stage.value})")
 
     def _child_done(self) -> bool:
         """The handoff child started by this run has ended (after continue-as-new there is

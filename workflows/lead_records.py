@@ -76,6 +76,29 @@ class LeadRecords:
         self.upsert_search_attributes()
         await self.record(ReadModelActivities.record_stage, record)
 
+    async def record_sales_stage(self, stage: Stage, reason: str, rep_id: str | None) -> None:
+        """Write a sales stage that its writer (the handoff) holds, leaving the run's own
+        stage as it is: a reset run put the read model back to its stages, and adopts a
+        handoff that will not write this stage again."""
+        record = StageRecord(
+            lead_id=self._lead.lead_id,
+            at=workflow.now(),
+            from_stage=self._state.stage,
+            to_stage=stage,
+            reason=reason,
+            rep_id=rep_id,
+        )
+        if self._run.batched:
+            self._hold(LeadWrite(stage=record))
+            return
+        await self.record(ReadModelActivities.record_stage, record)
+
+    def take_stage(self, stage: Stage) -> None:
+        """A stage another writer recorded (the handoff, for sales moves): the run's state
+        and search attributes follow it, the read model already has it."""
+        self._state.stage = stage
+        self.upsert_search_attributes()
+
     async def record_step(self, at: datetime) -> None:
         record = StepRecord(
             lead_id=self._lead.lead_id, at=at, scenario=self._lead.scenario, step=self._state.step

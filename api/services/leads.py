@@ -125,7 +125,8 @@ async def intake(state: AppState, data: LeadIn) -> Intake:
         id=lead.id,
         created=created,
         score=status.score,
-        stage=status.stage,
+        # With sales, the handoff writes the sales stage to the read model, not the lead.
+        stage=stored.stage if status.with_sales else status.stage,
         scenario=status.scenario,
         step=status.step,
         enrolment=status.enrolment,

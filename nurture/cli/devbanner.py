@@ -110,8 +110,8 @@ def render(
             *lines,
             "",
             f"  Read mail here:   {_tool('nurture')} mail   ({_tool('nurture')} mail --show 1)",
-            f"  Leads by stage:   {_tool('temporal')} workflow list "
-            f"--address 127.0.0.1:{temporal_port} --query \"LeadStage='sales_pending'\"",
+            f"  Awaiting ack:     {_tool('temporal')} workflow list "
+            f"--address 127.0.0.1:{temporal_port} --query \"HandoffState='pending'\"",
             f"  New lead:         curl -X POST {api}/v1/leads -H 'Authorization: Bearer {token}' "
             f"-H 'content-type: application/json' -d '{lead}'",
             "",

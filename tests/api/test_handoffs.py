@@ -180,3 +180,25 @@ async def test_a_rep_reads_the_leads_handed_to_them_now_or_before(
     assert (await http.get(url, headers=stack.admin)).status_code == 200
     r = await http.get("/v1/leads", headers=REP_ONE)  # the list stays the admin's
     assert r.status_code == 401
+
+
+async def test_the_lead_says_where_sales_stands_the_moment_a_rep_acts(
+    stack: ApiServer, http: httpx.AsyncClient
+) -> None:
+    """The handoff writes the lead's sales stage with the action: `GET /v1/leads/{id}` has
+    it as soon as the ack is answered, and a marketing tool posting the lead again is told
+    the same stage, not the workflow's own `mql`."""
+    handoff, lead_id = await handed_off(http, stack)
+    assert (await http.post(f"/v1/handoffs/{handoff}/ack", headers=REP_ONE)).status_code == 200
+    lead = (await http.get(f"/v1/leads/{lead_id}", headers=stack.admin)).json()
+    assert lead["stage"] == "sales_accepted"
+    again = {
+        "email": "kato@customer.example.com",
+        "scenario": "whitepaper",
+        "job_title": "CTO",
+        "industry": "Manufacturing",
+        "company_size": 300,
+    }
+    r = await http.post("/v1/leads", json=again, headers=stack.admin)
+    assert r.status_code == 200, r.text
+    assert (r.json()["created"], r.json()["stage"]) == (False, "sales_accepted")

@@ -183,7 +183,9 @@ async def _events_and_forks(fig: Figures, snap: Snapshot, run: Run, skip: set[st
             score_off = api["score"] - ledger.expected_score(lead_id)
             fig.events_double += max(wf.events_applied - sent, score_off, 0)
             short = score_off < 0  # points lost somewhere (a run restarted from zero)
-        if short or api["score"] != wf.score or api["stage"] != wf.stage.value:
+        # With sales, the handoff writes the lead's stage: the workflow's own stays mql.
+        stage_off = not wf.with_sales and api["stage"] != wf.stage.value
+        if short or api["score"] != wf.score or stage_off:
             fig.forks += 1
     if unreadable:
         fig.problems.append(f"state of {unreadable} lead(s) unreadable (API or workflow query)")

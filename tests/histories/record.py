@@ -25,6 +25,9 @@ start) to its first mail and asleep; `v7-continued-run-1`/`-2` a run that contin
 after a burst of events whose writes it held, and the run after it.
 `v8-intake-asleep` and `v8-bulk-started` (a plain start, then the intake signal) were
 recorded after the starter began to score a new lead's profile into its start input.
+`v9-*` were recorded after `handoff-records-lead-stage` (issue 13: the handoff writes the
+lead's sales stage itself; the lead hears only how it ended): won, recycled, waited for a
+rep, reassigned, with sales across runs, resumed with sales.
 `v6-intake-signalled` is the intake signal bulk intake and CDP identify send a known lead
 (issue 13): a new profile, a scenario entered, the same asked again; recorded before
 `lead-records-batched`, `v7-intake-signalled` after it.
@@ -444,6 +447,8 @@ ON_DEV_SERVER = {
     "v4-resumed-with-sales",
     "v7-intake-asleep",
     "v8-intake-asleep",
+    "v9-sales-run-1",
+    "v9-resumed-with-sales",
 }
 RECORDINGS: dict[str, Recording] = {
     "v2-whitepaper-longterm": _long_term,
@@ -479,6 +484,14 @@ RECORDINGS: dict[str, Recording] = {
     # activity in a new lead's first task).
     "v8-intake-asleep": _again(_intake_asleep, "v8"),
     "v8-bulk-started": _bulk_started,
+    # handoff-records-lead-stage (issue 13): the handoff writes the lead's sales stage with
+    # its own records and tells the lead only the end (and a wait for a rep, and its end).
+    "v9-whitepaper-won": _again(_won, "v9"),
+    "v9-waited-for-rep-lead": _again(_waited_for_rep, "v9"),
+    "v9-reassigned-lead": _again(_reassigned, "v9"),
+    "v9-recycled": _again(_recycled, "v9"),
+    "v9-sales-run-1": _again(_sales_across_runs, "v9"),
+    "v9-resumed-with-sales": _again(_resumed, "v9"),
 }
 
 

@@ -124,8 +124,8 @@ async def test_every_step_of_the_ladder_reaches_the_channel(
         history = await handle.fetch_history()
 
     assert state.reassignments == 1
-    # handoff-start-state takes handoff-chat (and the older patches) with its one marker
-    assert patches(history) == ["handoff-start-state"]
+    # handoff-records-lead-stage takes handoff-chat (and the older patches) with one marker
+    assert patches(history) == ["handoff-records-lead-stage"]
     assert (await activity_types(handle)).count("post_chat") == 4
     assert headers_of(slack) == [
         "New lead for Rep One",

@@ -48,7 +48,9 @@ async def test_handoffs_rotate_through_the_reps(
             handle = await start_lead(ts_env.client, settings, lead)
             await handle.signal(LeadWorkflow.behaviour, event("pricing_page_view"))
             await ts_env.sleep(timedelta(minutes=5))
-            assert (await handle.query(LeadWorkflow.status)).stage == "sales_pending"
+            # the handoff writes the lead's sales stage; the lead knows it is with sales
+            assert load(engine, lead.id).stage == "sales_pending"
+            assert (await handle.query(LeadWorkflow.status)).with_sales
 
     received = await smtp.received(6)
     rep_mails = [m.to for m in received if m.to.endswith("@sales.example.com")]

@@ -76,7 +76,10 @@ def a_lead_with_everything_set() -> LeadInput:
         active_handoff="handoff-x-2",
         waiting_for_rep=True,
         closed_handoff=HandoffResult(
-            handoff_id="handoff-x-1", status=HandoffStatus.REJECTED, rep_id="rep-1"
+            handoff_id="handoff-x-1",
+            status=HandoffStatus.REJECTED,
+            rep_id="rep-1",
+            lead_stage=Stage.SALES_ACCEPTED,
         ),
         rep_id="rep-2",
         mail_stopped=True,

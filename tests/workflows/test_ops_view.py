@@ -68,11 +68,12 @@ async def test_search_attributes_and_current_details(
         cold_handle = await start_lead(client, settings, cold)
         await _until(hot_handle, lambda s: s.step == "thanks")  # the first mail went out
         await hot_handle.signal(LeadWorkflow.behaviour, event("pricing_page_view"))
-        await _until(hot_handle, lambda s: s.stage == "sales_pending")
+        await _until(hot_handle, lambda s: s.with_sales)
+        await _until(hot_handle, lambda _: load(engine, hot.id).stage == "sales_pending")
+        # The lead's own stage stays mql while sales has it: the handoff, which writes the
+        # sales stage to the read model, is where ops look for where sales stands.
         listed = await _listed(
-            client,
-            "LeadStage='sales_pending' AND LeadScore >= 60 AND Source='wp-2026'",
-            hot_handle.id,
+            client, "LeadStage='mql' AND LeadScore >= 60 AND Source='wp-2026'", hot_handle.id
         )
         described = (await hot_handle.describe()).typed_search_attributes
         started = (await cold_handle.describe()).start_time
@@ -93,7 +94,7 @@ async def test_search_attributes_and_current_details(
                 "--address",
                 client.service_client.config.target_host,
                 "--query",
-                "LeadStage='sales_pending'",
+                "LeadStage='mql'",
             ],
             capture_output=True,
             text=True,
@@ -104,13 +105,13 @@ async def test_search_attributes_and_current_details(
     values = {k.name: described.get(k) for k in sa.ALL if k != sa.HANDOFF_STATE}
     assert values == {
         "LeadScore": 60,
-        "LeadStage": "sales_pending",
+        "LeadStage": "mql",
         "Scenario": "whitepaper",
         "ScenarioStep": None,  # not searched by: the details line names the step
         "Source": "wp-2026",
     }
     assert not any("hot.lead" in str(v) or "Kato" in str(v) for v in values.values())
-    assert hot_details == f"with sales: handoff-{hot.id}-1 (sales_pending)"
+    assert hot_details == f"with sales: handoff-{hot.id}-1"
     # Ops find the handoff by where it stands; its details name the rep by ID and the deadline.
     assert handoff_pending
     assert handoff_details.startswith("pending: with rep ") and "acknowledge by" in handoff_details

@@ -228,7 +228,7 @@ async def test_reject_recycles_and_the_lead_can_qualify_again(
     await qualified.env.sleep(MINUTE)
 
     status = await qualified.lead.query(LeadWorkflow.status)
-    assert status.stage == "sales_pending" and status.score == 65
+    assert status.with_sales and status.score == 65
     assert stages(qualified.engine, qualified.lead_id) == [
         "nurturing",
         "mql",
@@ -276,6 +276,54 @@ async def test_won_with_amount(qualified: Qualified) -> None:
     with session_scope(qualified.engine) as session:
         row = session.get(Handoff, h.id)
         assert row is not None and row.status == "won" and row.amount == Decimal("1200000")
+
+
+async def test_the_handoff_writes_the_sales_stage_and_the_lead_hears_the_end(
+    qualified: Qualified,
+) -> None:
+    """One writer per sales move (issue 13): the handoff records the lead's sales stage
+    with its own record, in the same transaction; the lead is told no stage by signal, only
+    that the handoff ended, and then takes its stage (and LeadStage) from the result."""
+    rep_one = qualified.rep_id("rep.one@sales.example.com")
+    rep = SalesAction(rep_id=rep_one)
+    h = qualified.handoff
+    assert await _stage_becomes(qualified, "sales_pending") == "sales_pending"
+    # At once after the ack's answer, not after a signal to the lead and its own write.
+    await h.execute_update(SalesHandoffWorkflow.ack, rep)
+    lead_row = load(qualified.engine, qualified.lead_id)
+    assert (lead_row.stage, str(lead_row.rep_id)) == ("sales_accepted", rep_one)
+    while_with_sales = await qualified.lead.query(LeadWorkflow.status)
+    await h.execute_update(SalesHandoffWorkflow.won, rep.model_copy(update={"amount": 5}))
+    await h.result()
+    await qualified.env.sleep(MINUTE)
+    status = await qualified.lead.query(LeadWorkflow.status)
+    history = await qualified.lead.fetch_history()
+
+    assert while_with_sales.with_sales and while_with_sales.stage == "mql"
+    assert (status.stage, status.rep_id, status.with_sales) == ("won", rep_one, False)
+    assert stages(qualified.engine, qualified.lead_id) == [
+        "nurturing",
+        "mql",
+        "sales_pending",
+        "sales_accepted",
+        "won",
+    ]
+    signals = [
+        e.workflow_execution_signaled_event_attributes.signal_name
+        for e in history.events
+        if e.HasField("workflow_execution_signaled_event_attributes")
+    ]
+    assert signals == ["behaviour", "handoff_closed"]
+    lead_stages = [
+        e.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields[
+            "LeadStage"
+        ].data
+        for e in history.events
+        if e.HasField("upsert_workflow_search_attributes_event_attributes")
+        and "LeadStage"
+        in e.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields
+    ]
+    assert lead_stages == [b'"nurturing"', b'"mql"', b'"won"']
 
 
 async def _handoff_state(q: Qualified) -> str | None:

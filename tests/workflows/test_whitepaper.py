@@ -78,7 +78,8 @@ async def test_crossing_the_threshold_stops_the_scenario_and_hands_off(
         rep_mails = sent_mails(engine, lead.id, kind="rep")
 
     assert [m.step for m in mails] == ["thanks"]  # no day 3 / day 7 mail after MQL
-    assert status.score == 60 and status.stage == "sales_pending"
+    # the lead's own stage is mql; the handoff wrote the sales stage to the read model
+    assert status.score == 60 and status.stage == "mql" and status.with_sales
     assert stages(engine, lead.id) == ["nurturing", "mql", "sales_pending"]
     assert rep_mails[0].outbox_key.endswith(":1:assigned")
     received = await smtp.received(2)
