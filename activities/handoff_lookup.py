@@ -38,6 +38,8 @@ class HandoffLookupActivities:
         if described.status == WorkflowExecutionStatus.RUNNING:
             state: HandoffState = await handle.query(HANDOFF_STATE_QUERY, result_type=HandoffState)
             stage = LEAD_STAGE.get(state.status, Stage.SALES_PENDING)
+            if state.records_lead and state.lead_stage is not None:
+                stage = state.lead_stage  # mql while it waits for a rep, as the handoff wrote
             return HandoffLookup(
                 handoff_id=handoff_id,
                 running=True,

@@ -360,6 +360,7 @@ class HandoffState(BaseModel):
     reassignments: int = 0
     acknowledged_at: datetime | None = None
     records_lead: bool = False  # it writes the lead's sales stage itself (a lookup adopts it)
+    lead_stage: Stage | None = None  # the lead's stage as it last wrote it (mql: no rep yet)
 
 
 class HandoffRecord(BaseModel):

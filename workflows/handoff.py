@@ -108,6 +108,7 @@ class SalesHandoffWorkflow:
         self._writes_lead = False  # LEAD_WRITER: the lead's sales stage is written from here
         self._lead_stage = Stage.MQL  # the lead's stage as this handoff last wrote it
         self._lead_waiting = False  # the lead was told nobody can take it (LEAD_WRITER)
+        self._lead_writes = asyncio.Lock()  # the lead's stage moves reach the read model in order
 
     @workflow.run
     async def run(self, input: HandoffInput) -> HandoffResult:
@@ -174,6 +175,7 @@ class SalesHandoffWorkflow:
             reassignments=self._reassignments,
             acknowledged_at=self._acked_at,
             records_lead=self._writes_lead,
+            lead_stage=self._lead_stage if self._writes_lead else None,
         )
 
     # --- sales actions ----------------------------------------------------------
@@ -739,7 +741,13 @@ class SalesHandoffWorkflow:
             assignment_reason=assignment_reason,
             lead_stage=lead,
         )
-        await self._write(ReadModelActivities.record_handoff, record, event)
+        if lead is None:
+            await self._write(ReadModelActivities.record_handoff, record, event)
+            return
+        # Handlers overlap (an ack during a reassignment's write): the lead's row takes its
+        # stage moves in the order they were made, as the lead's own writes were.
+        async with self._lead_writes:
+            await self._write(ReadModelActivities.record_handoff, record, event)
 
 
 def _first_back(cause: BaseException | None) -> datetime | None:

@@ -289,5 +289,5 @@ class LeadWorkflow:
             events_applied=state.events_total,
             runs=state.runs,
             waiting=workflow.get_current_details(),
-            with_sales=state.active_handoff is not None,
+            with_sales=state.phase == Phase.HANDOFF,
         )

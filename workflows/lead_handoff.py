@@ -168,8 +168,12 @@ class LeadHandoff:
         if found.result is not None:
             state.closed_handoff = found.result
             stage = LEAD_STAGE.get(found.result.status)
-            if found.result.lead_stage is not None:
-                pass  # the handoff wrote the lead's stage: hand_off takes it from the result
+            if found.result.lead_stage is not None:  # hand_off takes it from the result
+                if stage is not None and stage != state.stage:  # won or lost while away
+                    # A reset run wrote its earlier stages over the handoff's: write it back.
+                    await self._records.record_sales_stage(
+                        stage, "sales closed it in an earlier run", found.result.rep_id
+                    )
             elif stage is not None and stage != state.stage:  # won or lost while away
                 state.rep_id = found.result.rep_id
                 await self._records.set_stage(
@@ -178,14 +182,19 @@ class LeadHandoff:
         elif not found.running:  # it never existed after all: start it afresh
             state.active_handoff = None
             state.handoffs -= 1
+        elif found.lead_recorded:  # the handoff writes the sales stage; the lead's own is mql
+            state.rep_id = found.rep_id
+            if found.stage is not None and found.stage != state.stage:
+                # A reset run wrote its earlier stages over the handoff's: write it back.
+                why = "handed to sales by an earlier run"
+                await self._records.record_sales_stage(found.stage, why, found.rep_id)
+            if state.stage != Stage.MQL:  # resumed from the record, which has the sales stage
+                self._records.take_stage(Stage.MQL)
         elif found.stage is not None and found.stage != state.stage:
             state.rep_id = found.rep_id
-            why = "handed to sales by an earlier run"
-            if found.lead_recorded:  # the handoff writes it; this run's own stage stays mql
-                # A reset run wrote its earlier stages over the handoff's: write it back.
-                await self._records.record_sales_stage(found.stage, why, found.rep_id)
-                return
-            await self._records.set_stage(found.stage, why, found.rep_id)
+            await self._records.set_stage(
+                found.stage, "handed to sales by an earlier run", found.rep_id
+            )
 
     async def hear(self, progress: SalesProgress) -> None:
         """News from the handoff child: sales acknowledged, reassigned, opened a deal, won or
@@ -207,7 +216,6 @@ class LeadHandoff:
         state.waiting_for_rep = False
         if progress.recorded:  # a rep took it after all; the handoff wrote the stage
             state.rep_id = progress.rep_id
-            self._records.take_stage(progress.stage)
             self.show()
             return
         if SALES_ORDER.get(progress.stage, 0) < SALES_ORDER.get(state.stage, 0):

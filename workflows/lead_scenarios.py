@@ -244,6 +244,8 @@ class LeadScenarios:
         spec = SCENARIOS.get(name)
         if spec is None and not self._retries_unknown():
             return f"not enrolled: no scenario named {name!r}"
+        if state.phase == Phase.HANDOFF:
+            return f"not enrolled in {name}: the lead is with sales"
         if state.phase != Phase.NURTURE or self.stopped:
             return f"not enrolled in {name}: the lead is {state.stage.value}"
         if spec is None:

@@ -17,7 +17,7 @@ from nurture.settings import Settings
 from nurture.tables import Rep, RepAssignment
 from scenarios.sla import SLA
 from tests.utils.clock import skip_to
-from tests.utils.factories import HOT_PROFILE, event, make_lead, start_lead
+from tests.utils.factories import HOT_PROFILE, event, load, make_lead, stages, start_lead
 from tests.utils.stack import running_worker
 from workflows.lead import LeadWorkflow
 
@@ -45,6 +45,7 @@ async def test_the_lead_goes_to_the_rep_whose_away_ends_first(
                 break
             await asyncio.sleep(0.02)
         assert waiting == ["waiting_for_rep"]
+        while_waiting = await handle.query(LeadWorkflow.status)
         await ts_env.sleep(back - await ts_env.get_current_time() + timedelta(seconds=30))
         for _ in range(1500):  # the assignment's records land just after the timer fires
             with session_scope(engine) as session:
@@ -55,5 +56,17 @@ async def test_the_lead_goes_to_the_rep_whose_away_ends_first(
             if done is not None:
                 break
             await asyncio.sleep(0.02)
+        for _ in range(500):  # the lead hears that a rep took it after all
+            assigned = await handle.query(LeadWorkflow.status)
+            if assigned.rep_id is not None:
+                break
+            await asyncio.sleep(0.02)
     assert done is not None and done.rep_id == rep_two.id
     assert back <= done.at < back + timedelta(seconds=5)
+    # While nobody could take it the lead stayed mql; once a rep did, the handoff wrote the
+    # lead's sales stage once, with the rep, and the lead's own stage is still mql.
+    assert while_waiting.waiting.startswith("waiting for a sales rep")
+    assert stages(engine, lead.id) == ["nurturing", "mql", "sales_pending"]
+    assert load(engine, lead.id).rep_id == rep_two.id
+    assert (assigned.stage, assigned.rep_id) == ("mql", str(rep_two.id))
+    assert assigned.waiting == f"with sales: {handoff_id}"
