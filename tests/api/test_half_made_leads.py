@@ -51,6 +51,11 @@ async def test_a_lead_stored_while_temporal_is_down_gets_its_workflow(
             r = await http.post("/v1/leads", json=lead, headers=outage.admin)
             assert r.status_code == 503, r.text
             assert r.json()["error"]["code"] == "unavailable"
+        # Ops asking what is down are told: Temporal, after a few tries, not the database.
+        health = await http.get("/healthz")
+        assert health.status_code == 503, health.text
+        checks = health.json()["checks"]
+        assert checks["database"] == "ok" and checks["temporal"].startswith("unreachable: ")
 
     async with (
         running_worker(dev_env.client, settings, engine),
