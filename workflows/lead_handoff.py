@@ -168,17 +168,14 @@ class LeadHandoff:
         if found.result is not None:
             state.closed_handoff = found.result
             stage = LEAD_STAGE.get(found.result.status)
-            if found.result.lead_stage is not None:  # hand_off takes it from the result
-                if stage is not None and stage != state.stage:  # won or lost while away
+            if stage is not None and stage != state.stage:  # won or lost while away
+                why = "sales closed it in an earlier run"
+                if found.result.lead_stage is not None:  # hand_off takes it from the result
                     # A reset run wrote its earlier stages over the handoff's: write it back.
-                    await self._records.record_sales_stage(
-                        stage, "sales closed it in an earlier run", found.result.rep_id
-                    )
-            elif stage is not None and stage != state.stage:  # won or lost while away
-                state.rep_id = found.result.rep_id
-                await self._records.set_stage(
-                    stage, "sales closed it in an earlier run", state.rep_id
-                )
+                    await self._records.record_sales_stage(stage, why, found.result.rep_id)
+                else:
+                    state.rep_id = found.result.rep_id
+                    await self._records.set_stage(stage, why, state.rep_id)
         elif not found.running:  # it never existed after all: start it afresh
             state.active_handoff = None
             state.handoffs -= 1

@@ -61,6 +61,24 @@ class LeadRecords:
         self, stage: Stage, reason: str, rep_id: str | None = None, clear_rep: bool = False
     ) -> None:
         previous, self._state.stage = self._state.stage, stage
+        if not self._run.batched:
+            self.upsert_search_attributes()  # (batched: with the task's flush)
+        await self._write_stage(previous, stage, reason, rep_id, clear_rep)
+
+    async def record_sales_stage(self, stage: Stage, reason: str, rep_id: str | None) -> None:
+        """Write a sales stage that its writer (the handoff) holds, leaving the run's own
+        stage as it is: a reset run put the read model back to its stages, and adopts a
+        handoff that will not write this stage again."""
+        await self._write_stage(self._state.stage, stage, reason, rep_id)
+
+    async def _write_stage(
+        self,
+        previous: Stage,
+        stage: Stage,
+        reason: str,
+        rep_id: str | None,
+        clear_rep: bool = False,
+    ) -> None:
         record = StageRecord(
             lead_id=self._lead.lead_id,
             at=workflow.now(),
@@ -69,24 +87,6 @@ class LeadRecords:
             reason=reason,
             rep_id=rep_id,
             clear_rep=clear_rep,
-        )
-        if self._run.batched:
-            self._hold(LeadWrite(stage=record))
-            return
-        self.upsert_search_attributes()
-        await self.record(ReadModelActivities.record_stage, record)
-
-    async def record_sales_stage(self, stage: Stage, reason: str, rep_id: str | None) -> None:
-        """Write a sales stage that its writer (the handoff) holds, leaving the run's own
-        stage as it is: a reset run put the read model back to its stages, and adopts a
-        handoff that will not write this stage again."""
-        record = StageRecord(
-            lead_id=self._lead.lead_id,
-            at=workflow.now(),
-            from_stage=self._state.stage,
-            to_stage=stage,
-            reason=reason,
-            rep_id=rep_id,
         )
         if self._run.batched:
             self._hold(LeadWrite(stage=record))
