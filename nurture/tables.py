@@ -330,3 +330,27 @@ class RepSession(SQLModel, table=True):
     created_at: datetime = _ts(nullable=False)
     expires_at: datetime = _ts(nullable=False)
     ended_at: datetime | None = _ts(nullable=True)
+
+
+class ProfileChange(SQLModel, table=True):
+    """A lead's scoring fields as they were before an intake changed them, so a backtest
+    scores each moment of the past with the profile the lead had then (the lead row holds
+    only the newest)."""
+
+    __tablename__ = "profile_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    lead_id: uuid.UUID = Field(foreign_key="lead.id", index=True)
+    at: datetime = _ts(nullable=False)
+    before: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+
+
+class BacktestRun(SQLModel, table=True):
+    """A saved `nurture scoring backtest`: the dashboard shows the newest."""
+
+    __tablename__ = "backtest_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _ts(nullable=False)
+    candidate: str = Field(max_length=300)
+    result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))

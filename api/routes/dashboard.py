@@ -24,6 +24,7 @@ from api.schemas.attribution import ModelQuery
 from api.schemas.kpi import Bucket, CampaignKey, From, To
 from api.services import attribution_panel, dashboard_words
 from api.services import dashboard as service
+from api.services.backtest_panel import COMMAND as BACKTEST_COMMAND
 from api.services.kpi import ZONE, Period
 from api.services.trend_charts import charts
 from nurture.rules.attribution import AttributionModel
@@ -106,6 +107,8 @@ async def dashboard(
         email=data.email,
         sla=data.sla,
         scoring=data.scoring,
+        backtest=data.backtest,
+        backtest_command=BACKTEST_COMMAND,
         mail=data.mail,
         attribution=attribution,
         zone=ZONE.key,

@@ -22,6 +22,8 @@ from api.schemas.kpi import (
     TrendReport,
 )
 from api.services import kpi as reports
+from api.services.backtest_panel import BacktestPanel
+from api.services.backtest_panel import panel as backtest_panel
 from api.services.kpi import Period
 from nurture.repo import emails, kpi
 from nurture.repo.emails import MailHealth
@@ -38,6 +40,7 @@ class Dashboard:
     campaigns_named: list[tuple[str, str]]  # (key, name) of the campaign filter
     mail: MailHealth
     trends: TrendReport
+    backtest: BacktestPanel | None = None  # the newest saved `nurture scoring backtest`
 
 
 async def dashboard(
@@ -56,6 +59,7 @@ def _dashboard(session: Session, period: Period, granularity: Granularity) -> Da
         scoring=reports.scoring(session, period),
         campaigns_named=kpi.campaign_choices(session),
         mail=emails.health(session),
+        backtest=backtest_panel(session),
     )
 
 

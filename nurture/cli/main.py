@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from nurture.cli.backtest import app as scoring_app
 from nurture.cli.leads import app as leads_app
 from nurture.cli.outbox import app as outbox_app
 from nurture.cli.reps import app as reps_app
@@ -30,6 +31,7 @@ MAIL_DIR = STATE_DIR / "mail"
 app.add_typer(reps_app, name="reps")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(leads_app, name="leads")
+app.add_typer(scoring_app, name="scoring")
 
 
 def _settings_or_exit() -> Settings:

@@ -19,6 +19,7 @@ from nurture.tables import (
     EmailMessage,
     Lead,
     LeadEvent,
+    ProfileChange,
     Rep,
     ScoreChange,
     SlaEvent,
@@ -37,6 +38,7 @@ PROFILE_FIELDS = (
     "timezone",
     "attributes",
 )
+SCORING_FIELDS = ("job_title", "industry", "company_size", "source", "timezone", "attributes")
 
 
 def normalise_email(email: str) -> str:
@@ -60,14 +62,25 @@ def upsert_lead(
         else:
             touches.add_intake(session, lead.id, lead.source, lead.created_at)
             return lead, True
+    before = scoring_fields(existing)
     for name, value in fields.items():
         if value is not None and value != "" and value != {}:
             setattr(existing, name, value)
     existing.updated_at = utcnow()
     session.add(existing)
+    if scoring_fields(existing) != before:
+        session.add(ProfileChange(lead_id=existing.id, at=existing.updated_at, before=before))
     session.flush()
     touches.add_intake(session, existing.id, existing.source, existing.updated_at)
     return existing, False
+
+
+def scoring_fields(lead: Lead) -> dict[str, Any]:
+    """The lead's fields a scoring model reads (nurture.models.LeadProfile; the email's kind
+    follows from the email, which never changes), as JSON."""
+    fields = {name: getattr(lead, name) for name in SCORING_FIELDS}
+    fields["attributes"] = dict(fields["attributes"] or {})  # a copy: the row's may change
+    return fields
 
 
 def get_lead(session: Session, lead_id: uuid.UUID) -> Lead | None:

@@ -55,8 +55,7 @@ def scoring_review(
     opportunities = set(history.opportunities) | set(history.wins)
     out = []
     for rule in rules:
-        with_rule = {i for i, b in history.breakdowns.items() if (b or {}).get(rule)}
-        with_rule |= set(history.triggered.get(rule, set()))
+        with_rule = leads_with(history, rule)
         without = everyone - with_rule
         win_with, win_without = rate(with_rule, history.wins), rate(without, history.wins)
         out.append(
@@ -73,6 +72,13 @@ def scoring_review(
             )
         )
     return out
+
+
+def leads_with(history: ScoringHistory, rule: str) -> set[uuid.UUID]:
+    """The leads that triggered `rule`: points for it now, or scored events of it (behaviour
+    points are reset when a lead is recycled; what it did stays in its events)."""
+    with_rule = {i for i, b in history.breakdowns.items() if (b or {}).get(rule)}
+    return with_rule | set(history.triggered.get(rule, set()))
 
 
 def rate(group: Set[uuid.UUID], hits: Set[uuid.UUID]) -> float | None:

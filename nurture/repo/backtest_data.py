@@ -1,0 +1,169 @@
+"""The recorded past a backtest replays, read from the read model, and the saved runs.
+
+Leads are read in chunks (a chunk's IDs are one IN list, well under psycopg's parameter
+limit), each with its profiles as they were (profile_change keeps what an intake
+replaced), its behaviour batches as the workflow scored them (events share the moment
+they were applied), its first MQL and its stop as recorded, and how far sales took it
+(nurture.repo.sales_reach's one definition).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from nurture.models import BehaviourEvent, LeadProfile, Stage
+from nurture.repo import sales_reach
+from nurture.rules.backtest import Batch, LeadPast
+from nurture.tables import BacktestRun, Lead, LeadEvent, ProfileChange, StageChange, utcnow
+
+CHUNK = 1_000
+STOPS = (Stage.UNSUBSCRIBED.value, Stage.BOUNCED.value, Stage.DISQUALIFIED.value)
+
+
+def _entered(start: datetime | None, end: datetime | None) -> list[sa.ColumnElement[bool]]:
+    where: list[sa.ColumnElement[bool]] = []
+    if start is not None:
+        where.append(col(Lead.created_at) >= start)
+    if end is not None:
+        where.append(col(Lead.created_at) < end)
+    return where
+
+
+def count_leads(session: Session, start: datetime | None, end: datetime | None) -> int:
+    """Leads that entered in [start, end)."""
+    query = select(sa.func.count()).select_from(Lead).where(*_entered(start, end))
+    return int(session.exec(query).one())
+
+
+def lead_pasts(
+    session: Session,
+    start: datetime | None,
+    end: datetime | None,
+    email_kind: Callable[[str], str],
+    chunk: int = CHUNK,
+) -> Iterator[list[LeadPast]]:
+    """The leads that entered in [start, end), a chunk at a time, oldest first.
+    `email_kind`: the scoring model's kind of an address (the profile has the kind only)."""
+    query = select(Lead).where(*_entered(start, end)).order_by(col(Lead.created_at), col(Lead.id))
+    leads = list(session.exec(query.limit(chunk)).all())
+    offset = 0
+    while leads:
+        yield _pasts(session, leads, email_kind)
+        offset += chunk
+        session.expunge_all()  # a chunk at a time in memory
+        leads = list(session.exec(query.offset(offset).limit(chunk)).all())
+
+
+def _pasts(session: Session, leads: list[Lead], email_kind: Callable[[str], str]) -> list[LeadPast]:
+    ids = [lead.id for lead in leads]
+    batches = _batches(session, ids)
+    befores: dict[uuid.UUID, list[tuple[datetime, dict[str, Any]]]] = defaultdict(list)
+    for change in session.exec(
+        select(ProfileChange)
+        .where(col(ProfileChange.lead_id).in_(ids))
+        .order_by(col(ProfileChange.at), col(ProfileChange.id))
+    ).all():
+        befores[change.lead_id].append((change.at, change.before))
+    mql_at = _first(session, ids, (Stage.MQL.value,))
+    stopped_at = _first(session, ids, STOPS)
+    reach = sales_reach.reached(session, select(Lead.id).where(col(Lead.id).in_(ids)))
+    out = []
+    for lead in leads:
+        kind = email_kind(lead.email)
+        stages = reach.get(lead.id, set())
+        out.append(
+            LeadPast(
+                lead_id=lead.id,
+                entered_at=lead.created_at,
+                profiles=_profiles(lead, befores.get(lead.id, []), kind),
+                batches=tuple(batches.get(lead.id, [])),
+                stopped_at=stopped_at.get(lead.id),
+                recorded_mql_at=mql_at.get(lead.id),
+                opportunity="opportunity" in stages,
+                won="won" in stages,
+            )
+        )
+    return out
+
+
+def _profiles(
+    lead: Lead, befores: list[tuple[datetime, dict[str, Any]]], kind: str
+) -> tuple[tuple[datetime, LeadProfile], ...]:
+    """(since, profile): what each change replaced held from the change before it (the
+    first from entry), the lead row's fields from the last change on."""
+    now = {
+        "job_title": lead.job_title,
+        "industry": lead.industry,
+        "company_size": lead.company_size,
+        "source": lead.source,
+        "timezone": lead.timezone,
+        "attributes": lead.attributes or {},
+    }
+    since = [lead.created_at] + [at for at, _ in befores]
+    fields = [before for _, before in befores] + [now]
+    return tuple(
+        (at, LeadProfile(**{**f, "attributes": f.get("attributes") or {}}, email_kind=kind))
+        for at, f in zip(since, fields, strict=True)
+    )
+
+
+def _batches(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Batch]]:
+    """Each lead's events grouped by the moment the workflow applied them."""
+    rows = session.exec(
+        select(LeadEvent)
+        .where(col(LeadEvent.lead_id).in_(ids))
+        .order_by(col(LeadEvent.lead_id), col(LeadEvent.applied_at), col(LeadEvent.id))
+    ).all()
+    grouped: dict[tuple[uuid.UUID, datetime], list[LeadEvent]] = defaultdict(list)
+    for row in rows:
+        grouped[(row.lead_id, row.applied_at)].append(row)
+    out: dict[uuid.UUID, list[Batch]] = defaultdict(list)
+    for (lead_id, at), events in grouped.items():
+        out[lead_id].append(
+            Batch(
+                at=at,
+                events=tuple(
+                    BehaviourEvent(
+                        event_id=e.event_id,
+                        type=e.type,
+                        occurred_at=e.occurred_at,
+                        properties=e.properties or {},
+                    )
+                    for e in events
+                ),
+                recorded=tuple((e.points, e.score_after) for e in events),
+            )
+        )
+    return out
+
+
+def _first(session: Session, ids: list[uuid.UUID], stages: tuple[str, ...]) -> dict[Any, Any]:
+    """Lead id → when it first moved into one of `stages`."""
+    return dict(
+        session.exec(
+            select(StageChange.lead_id, sa.func.min(StageChange.at))
+            .where(col(StageChange.lead_id).in_(ids), col(StageChange.to_stage).in_(stages))
+            .group_by(col(StageChange.lead_id))
+        ).all()
+    )
+
+
+def save_run(session: Session, candidate: str, result: dict[str, Any]) -> BacktestRun:
+    run = BacktestRun(at=utcnow(), candidate=candidate, result=result)
+    session.add(run)
+    session.commit()
+    session.refresh(run)
+    return run
+
+
+def last_run(session: Session) -> BacktestRun | None:
+    """The newest saved backtest, for the dashboard."""
+    query = select(BacktestRun).order_by(col(BacktestRun.at).desc(), col(BacktestRun.id).desc())
+    return session.exec(query.limit(1)).first()
