@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from types import ModuleType
@@ -133,16 +134,15 @@ def backtest_command(
         typer.echo("Saved: the dashboard's scoring panel shows this backtest.")
 
 
-def _read(session: Any, low: datetime | None, high: datetime | None) -> list[LeadPast]:
+def _read(session: Any, low: datetime | None, high: datetime | None) -> Iterator[LeadPast]:
+    """The leads a chunk at a time, with a progress bar on a terminal."""
     total = backtest_data.count_leads(session, low, high)
-    pasts: list[LeadPast] = []
     console = Console(stderr=True)
     with Progress(console=console, disable=not console.is_terminal) as progress:
         task = progress.add_task("leads replayed", total=total)
         for chunk in backtest_data.lead_pasts(session, low, high, email_kind):
-            pasts += chunk
+            yield from chunk
             progress.advance(task, len(chunk))
-    return pasts
 
 
 def text(report: dict[str, Any]) -> list[str]:

@@ -13,6 +13,7 @@ bounced or was disqualified cannot become an MQL from then on, whatever the mode
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 import uuid
 from collections.abc import Iterable, Sequence
@@ -176,14 +177,21 @@ def figures(pasts: Sequence[LeadPast], mql_at: Sequence[datetime | None]) -> Fig
 
 
 def backtest(
-    pasts: Sequence[LeadPast],
+    pasts: Iterable[LeadPast],
     live: ScoringModel,
     candidate: ScoringModel,
     until: datetime | None = None,
 ) -> Backtest:
-    """Both models over the same leads, beside what really happened."""
-    live_decisions = [decide(live, p, until) for p in pasts]
-    candidate_decisions = [decide(candidate, p, until) for p in pasts]
+    """Both models over the same leads, beside what really happened. `pasts` is read once,
+    and only each lead's outcome is kept, so a large past streams through in chunks."""
+    kept: list[LeadPast] = []
+    live_decisions: list[Decision] = []
+    candidate_decisions: list[Decision] = []
+    for past in pasts:
+        live_decisions.append(decide(live, past, until))
+        candidate_decisions.append(decide(candidate, past, until))
+        kept.append(dataclasses.replace(past, profiles=(), batches=()))
+    pasts = kept
     recorded = [
         p.recorded_mql_at
         if p.recorded_mql_at is not None and (until is None or p.recorded_mql_at < until)
