@@ -1,8 +1,8 @@
 """Backtest benchmark: `nurture scoring backtest` over a large recorded past (issue 14).
 
 Builds a SQLite read model of `--leads` leads, each with an intake profile, a few event
-batches (pricing views, webinars, downloads, clicks) over 60 days, the MQL stage where the
-live model crossed and a handoff with a won or lost outcome for some, all written with
+batches (pricing views, webinars, downloads, clicks) over 60 days, and for a fifth an MQL
+stage and a handoff won or rejected (at random, not where the model crossed), all written with
 bulk inserts. Then it times, in the same run:
 
 - the baseline: reading every row the backtest reads (leads, events, profile changes,

@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import Session
 
 from nurture.repo import backtest_data
-from nurture.rules.backtest_report import ROWS, cell, lift_text
+from nurture.rules.backtest_report import ROWS, SCHEMA, cell, lift_text
 from scenarios.sla import SLA
 
 ZONE = SLA.calendar.zone
@@ -34,6 +34,7 @@ class BacktestPanel:
     live_off: int  # leads the live model scores or decides otherwise than recorded
     proposals: list[Proposal]
     undecided: int  # rules the data cannot speak for yet
+    unreadable: bool = False  # saved by another version of nurture: nothing else is shown
 
 
 def panel(session: Session) -> BacktestPanel | None:
@@ -41,6 +42,9 @@ def panel(session: Session) -> BacktestPanel | None:
     if run is None:
         return None
     report: dict[str, Any] = run.result
+    at = f"{run.at.astimezone(ZONE):%Y-%m-%d %H:%M} ({ZONE.key})"
+    if report.get("schema") != SCHEMA:  # never a broken dashboard over an old saved run
+        return BacktestPanel(run.candidate, at, "", [], 0, 0, 0, [], 0, unreadable=True)
     figures = report["figures"]
     window = ""
     if report.get("from") or report.get("to"):
@@ -49,7 +53,7 @@ def panel(session: Session) -> BacktestPanel | None:
         )
     proposals = []
     for rule in report["rules"]:
-        if rule["verdict"] not in ("raise", "lower"):
+        if rule["verdict"] not in ("raise", "lower", "remove"):
             continue
         basis = rule[f"{rule['basis']}_lift"]
         proposals.append(
@@ -62,7 +66,7 @@ def panel(session: Session) -> BacktestPanel | None:
         )
     return BacktestPanel(
         candidate=run.candidate,
-        at=run.at.astimezone(ZONE).strftime("%Y-%m-%d %H:%M"),
+        at=at,
         leads=f"{report['leads']:,} leads{window}",
         rows=[
             (

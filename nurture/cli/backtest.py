@@ -20,11 +20,13 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.progress import Progress
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 from nurture.authoring import ScoringModel
 from nurture.db import create_schema, make_engine, session_scope
 from nurture.repo import backtest_data, kpi_sales
-from nurture.rules.backtest import LeadPast, backtest
+from nurture.rules.backtest import LeadPast, ModelFailed, backtest
 from nurture.rules.backtest_report import ROWS, as_dict, cell, lift_text
 from nurture.rules.scoring_suggest import MIN_HITS, MIN_LEADS, proposals
 from nurture.settings import get_settings
@@ -107,20 +109,16 @@ def backtest_command(
     except CandidateError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from None
-    low, high = _bounds(start, end)
     engine = make_engine(get_settings().database_url)
-    create_schema(engine)
     try:
-        with session_scope(engine) as session:
-            pasts = _read(session, low, high)
-            result = backtest(pasts, MODEL, model, until=high or datetime.now(UTC))
-            history = kpi_sales.scoring_history(session, low, high)
-            rules = [(r.key, r.points) for r in MODEL.attribute_rules]
-            rules += [(r.key, r.points) for r in MODEL.behaviour_rules]
-            proposed = proposals(history, rules, MODEL.label)
-            report = as_dict(candidate, LIVE, start, end, result, proposed)
-            if save:
-                backtest_data.save_run(session, candidate, report)
+        report = _run(engine, candidate, model, start, end, save)
+    except ModelFailed as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from None
+    except OperationalError as err:
+        first = str(err.orig).strip().splitlines()[0] if err.orig else str(err)
+        typer.echo(f"error: the database cannot be read (NURTURE_DATABASE_URL): {first}", err=True)
+        raise typer.Exit(2) from None
     finally:
         engine.dispose()
     if as_json:
@@ -132,6 +130,33 @@ def backtest_command(
         typer.echo(line)
     if save:
         typer.echo("Saved: the dashboard's scoring panel shows this backtest.")
+
+
+def _run(
+    engine: Engine,
+    candidate: str,
+    model: ScoringModel,
+    start: datetime | None,
+    end: datetime | None,
+    save: bool,
+) -> dict[str, Any]:
+    """The backtest of the leads that entered from `start` to `end`, each replayed up to
+    now (what happened after `end` to a lead that entered before it counts too, as its
+    sales outcome does)."""
+    low, high = _bounds(start, end)
+    create_schema(engine)
+    now = datetime.now(UTC)
+    with session_scope(engine) as session:
+        result = backtest(_read(session, low, high), MODEL, model, until=now)
+        history = kpi_sales.scoring_history(session, low, high)
+        rules = [(r.key, r.points) for r in MODEL.attribute_rules]
+        rules += [(r.key, r.points) for r in MODEL.behaviour_rules]
+        proposed = proposals(history, rules, MODEL.label)
+        report = as_dict(candidate, LIVE, start, end, result, proposed)
+        report["until"] = now.isoformat(timespec="seconds")
+        if save:
+            backtest_data.save_run(session, candidate, report)
+    return report
 
 
 def _read(session: Any, low: datetime | None, high: datetime | None) -> Iterator[LeadPast]:
@@ -167,8 +192,11 @@ def text(report: dict[str, Any]) -> list[str]:
         f"{figures['recorded']['won_leads']} won deals",
         "(and opportunities), those the model makes MQLs; days earlier: how much sooner "
         "than really, the median.",
+        "Only after sales had it: leads a model would qualify only once they really were "
+        "with sales, on behaviour sales may have caused: no MQL, no credit.",
         f"The live model gives back the recorded points of {report['live_as_recorded']:,} of "
-        f"{report['leads']:,} leads" + _not_as_recorded(report),
+        f"the {report['live_compared']:,} leads with events before their MQL"
+        + _not_as_recorded(report),
         *_unlike_record(report),
         "",
         f"Decisions that change: {len(report['newly_mql'])} leads become MQLs, "
@@ -177,12 +205,16 @@ def text(report: dict[str, Any]) -> list[str]:
     for title, key in (("become MQLs", "newly_mql"), ("no longer MQLs", "no_longer_mql")):
         ids = report[key]
         if ids:
-            more = ""
-            if len(ids) > SHOWN_IDS:
-                more = f" (and {len(ids) - SHOWN_IDS} more: --json lists all)"
-            lines.append(f"  {title}: {', '.join(ids[:SHOWN_IDS])}{more}")
+            lines.append(f"  {title}: {_listed(ids)}")
     lines += ["", *proposal_lines(report["rules"])]
     return lines
+
+
+def _listed(ids: list[str]) -> str:
+    more = ""
+    if len(ids) > SHOWN_IDS:
+        more = f" (and {len(ids) - SHOWN_IDS} more: --json lists all)"
+    return ", ".join(ids[:SHOWN_IDS]) + more
 
 
 def _not_as_recorded(report: dict[str, Any]) -> str:
@@ -190,8 +222,8 @@ def _not_as_recorded(report: dict[str, Any]) -> str:
     if not off:
         return "."
     return (
-        f"; {len(off)} got other points than recorded (the model changed since they were "
-        f"scored): {', '.join(off[:SHOWN_IDS])}"
+        f"; {len(off)} got other points than recorded (scored by an earlier model, or "
+        f"before nurture kept profile history): {_listed(off)}"
     )
 
 
@@ -200,9 +232,9 @@ def _unlike_record(report: dict[str, Any]) -> list[str]:
     if not off:
         return []
     return [
-        f"The live model decides {len(off)} leads otherwise than really happened (a lead "
-        f"qualified by hand, or scored before its profile history was kept): "
-        f"{', '.join(off[:SHOWN_IDS])}"
+        f"The live model decides {len(off)} leads otherwise than really happened (MQL or "
+        f"not, or more than an hour apart: an earlier model, a lead qualified by hand, or a "
+        f"profile from before nurture kept profile history): {_listed(off)}"
     ]
 
 
@@ -216,7 +248,7 @@ def proposal_lines(rules: list[dict[str, Any]]) -> list[str]:
         f"{'won lift':<20}proposal",
     ]
     for r in rules:
-        if r["verdict"] in ("raise", "lower"):
+        if r["verdict"] in ("raise", "lower", "remove"):
             proposal = f"{r['verdict']} {r['points']} → {r['suggested_points']} (by {r['basis']})"
         else:
             proposal = r["verdict"]

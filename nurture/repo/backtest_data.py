@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -53,12 +53,15 @@ def lead_pasts(
     `email_kind`: the scoring model's kind of an address (the profile has the kind only)."""
     query = select(Lead).where(*_entered(start, end)).order_by(col(Lead.created_at), col(Lead.id))
     leads = list(session.exec(query.limit(chunk)).all())
-    offset = 0
     while leads:
         yield _pasts(session, leads, email_kind)
-        offset += chunk
+        last = leads[-1]
         session.expunge_all()  # a chunk at a time in memory
-        leads = list(session.exec(query.offset(offset).limit(chunk)).all())
+        after = sa.or_(  # keyset paging: each chunk as quick as the first, none read twice
+            col(Lead.created_at) > last.created_at,
+            sa.and_(col(Lead.created_at) == last.created_at, col(Lead.id) > last.id),
+        )
+        leads = list(session.exec(query.where(after).limit(chunk)).all())
 
 
 def _pasts(session: Session, leads: list[Lead], email_kind: Callable[[str], str]) -> list[LeadPast]:
@@ -72,7 +75,7 @@ def _pasts(session: Session, leads: list[Lead], email_kind: Callable[[str], str]
     ).all():
         befores[change.lead_id].append((change.at, change.before))
     mql_at = _first(session, ids, (Stage.MQL.value,))
-    stopped_at = _first(session, ids, STOPS)
+    stops = _stops(session, ids)
     reach = sales_reach.reached(session, select(Lead.id).where(col(Lead.id).in_(ids)))
     out = []
     for lead in leads:
@@ -84,7 +87,7 @@ def _pasts(session: Session, leads: list[Lead], email_kind: Callable[[str], str]
                 entered_at=lead.created_at,
                 profiles=_profiles(lead, befores.get(lead.id, []), kind),
                 batches=tuple(batches.get(lead.id, [])),
-                stopped_at=stopped_at.get(lead.id),
+                stops=_halted(stops.get(lead.id, ()), lead),
                 recorded_mql_at=mql_at.get(lead.id),
                 opportunity="opportunity" in stages,
                 won="won" in stages,
@@ -142,6 +145,38 @@ def _batches(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Bat
             )
         )
     return out
+
+
+def _stops(
+    session: Session, ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[tuple[datetime, datetime | None]]]:
+    """Lead id → the spells it spent in a stage it cannot qualify from: from a move into
+    one to the next move out of it (ops resuming a stopped lead), open while it is there."""
+    out: dict[uuid.UUID, list[tuple[datetime, datetime | None]]] = defaultdict(list)
+    started: dict[uuid.UUID, datetime] = {}
+    for lead_id, at, to_stage in session.exec(
+        select(StageChange.lead_id, StageChange.at, StageChange.to_stage)
+        .where(col(StageChange.lead_id).in_(ids))
+        .order_by(col(StageChange.lead_id), col(StageChange.at), col(StageChange.id))
+    ).all():
+        if to_stage in STOPS:
+            started.setdefault(lead_id, at)
+        elif lead_id in started:
+            out[lead_id].append((started.pop(lead_id), at))
+    for lead_id, at in started.items():
+        out[lead_id].append((at, None))
+    return out
+
+
+def _halted(
+    stops: Iterable[tuple[datetime, datetime | None]], lead: Lead
+) -> tuple[tuple[datetime, datetime | None], ...]:
+    """The stops, and the halt a lead's workflow is in now (terminated or cancelled in
+    Temporal, or stopped by ops): it scores nothing until resumed."""
+    spells = list(stops)
+    if lead.halted is not None and lead.halted_at is not None:
+        spells.append((lead.halted_at, None))
+    return tuple(spells)
 
 
 def _first(session: Session, ids: list[uuid.UUID], stages: tuple[str, ...]) -> dict[Any, Any]:

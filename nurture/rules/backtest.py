@@ -16,15 +16,26 @@ from __future__ import annotations
 import dataclasses
 import statistics
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from nurture.models import BehaviourEvent, LeadProfile
 from nurture.rules.score_state import ScoreState
 from nurture.rules.scoring import ScoringModel
 
 DAY_SECONDS = 86_400.0
+# The workflow writes the mql stage after the crossing batch is scored and recorded: a
+# moment later, more on a busy worker, never an hour.
+SAME_MOMENT = timedelta(hours=1)
+
+
+class ModelFailed(Exception):
+    """A model's own code raised on a lead: which model and lead, and what it raised."""
+
+    def __init__(self, which: str, lead_id: uuid.UUID, err: Exception) -> None:
+        super().__init__(f"the {which} failed on lead {lead_id}: {type(err).__name__}: {err}")
+        self.lead_id = lead_id
 
 
 @dataclass(frozen=True)
@@ -41,8 +52,9 @@ class Batch:
 class LeadPast:
     """One lead as recorded: who it was when, what it did, and what became of it.
 
-    `profiles`: (since, profile), the first since the lead entered. `stopped_at`: it
-    unsubscribed, bounced or was disqualified. `recorded_mql_at`: its first MQL as it
+    `profiles`: (since, profile), the first since the lead entered. `stops`: spells when
+    it could not qualify (unsubscribed, bounced, disqualified or halted; an open end: it
+    still cannot). `recorded_mql_at`: its first MQL as it
     really happened. `opportunity` and `won`: how far sales took it (a win is an
     opportunity too).
     """
@@ -51,7 +63,7 @@ class LeadPast:
     entered_at: datetime
     profiles: tuple[tuple[datetime, LeadProfile], ...]
     batches: tuple[Batch, ...] = ()
-    stopped_at: datetime | None = None
+    stops: tuple[tuple[datetime, datetime | None], ...] = ()
     recorded_mql_at: datetime | None = None
     opportunity: bool = False
     won: bool = False
@@ -59,16 +71,21 @@ class LeadPast:
 
 @dataclass(frozen=True)
 class Decision:
-    """A model's first MQL of a lead (None: never), and whether the points it gave the
-    lead's events up to then are the ones recorded (None: nothing recorded to compare)."""
+    """A model's first MQL of a lead (None: never, or only once sales had it), and whether
+    the points it gave the lead's events up to then are the ones recorded (None: nothing
+    recorded to compare). `after_sales`: the model would qualify the lead only after it
+    really was with sales, on behaviour sales may have caused (a meeting the rep booked):
+    no credit for that, so it is no MQL, counted apart."""
 
     mql_at: datetime | None
     as_recorded: bool | None = None
+    after_sales: datetime | None = None
 
 
 def decide(model: ScoringModel, past: LeadPast, until: datetime | None = None) -> Decision:
     """When `model` would first have made the lead an MQL, looking at its past before
-    `until` (None: all of it)."""
+    `until` (None: all of it). A crossing while the lead could not qualify (stopped) starts
+    nothing, as in the workflow: the lead must fall below the threshold and cross again."""
     state = ScoreState()
     steps: list[tuple[datetime, int, LeadProfile | Batch]] = [
         (at, 0, profile) for at, profile in past.profiles
@@ -76,18 +93,24 @@ def decide(model: ScoringModel, past: LeadPast, until: datetime | None = None) -
     steps += [(b.at, 1, b) for b in past.batches]  # a profile first at the same moment
     steps.sort(key=lambda s: (s[0], s[1]))
     checked: bool | None = None
-    compare_until = past.recorded_mql_at
+    sales_from = past.recorded_mql_at
 
-    def may_qualify(at: datetime) -> bool:
-        return past.stopped_at is None or at < past.stopped_at
+    def outcome(at: datetime) -> Decision | None:
+        """The decision when the lead crosses at `at`; None: it could not qualify then."""
+        if any(start <= at and (end is None or at < end) for start, end in past.stops):
+            return None
+        if sales_from is not None and at > sales_from:
+            return Decision(None, checked, after_sales=at)
+        return Decision(at, checked)
 
     for at, _, step in steps:
         if until is not None and at >= until:
             break
-        if (decayed := _decay(model, state, at)) is not None:
-            return Decision(decayed if may_qualify(decayed) else None, checked)
+        for crossed_at in _decay(model, state, at):
+            if (found := outcome(crossed_at)) is not None:
+                return found
         if isinstance(step, Batch):
-            compare = compare_until is None or at <= compare_until
+            compare = sales_from is None or at <= sales_from
             for n, event in enumerate(step.events):
                 scored = model.apply_event(state, event, at)
                 if compare and n < len(step.recorded):
@@ -95,21 +118,22 @@ def decide(model: ScoringModel, past: LeadPast, until: datetime | None = None) -
                     checked = same if checked is None else checked and same
         else:
             model.apply_profile(state, step, "backtest")
-        if model.crossed(state):
-            return Decision(at if may_qualify(at) else None, checked)
-    if until is not None and (decayed := _decay(model, state, until)) is not None:
-        return Decision(decayed if may_qualify(decayed) else None, checked)
+        if model.crossed(state) and (found := outcome(at)) is not None:
+            return found
+    if until is not None:
+        for crossed_at in _decay(model, state, until):
+            if (found := outcome(crossed_at)) is not None:
+                return found
     return Decision(None, checked)
 
 
-def _decay(model: ScoringModel, state: ScoreState, before: datetime) -> datetime | None:
-    """Decay every spell of quiet that ends before `before`; when one of them makes the lead
-    an MQL (negative points decay toward zero too), the moment it did."""
+def _decay(model: ScoringModel, state: ScoreState, before: datetime) -> Iterator[datetime]:
+    """Decay every spell of quiet that ends before `before`, yielding the moments a decay
+    makes the lead cross (negative points decay toward zero too)."""
     while (due := model.decay_due(state)) is not None and due < before:
         model.apply_decay(state, due)
         if model.crossed(state):
-            return due
-    return None
+            yield due
 
 
 @dataclass(frozen=True)
@@ -129,6 +153,7 @@ class Figures:
     median_days_earlier: float | None  # won deals: how much sooner than really (negative: later)
     won_leads: int = 0  # won deals among all the leads, MQL or not
     opportunity_leads: int = 0
+    after_sales: int = 0  # leads it would qualify only after sales really had them
 
 
 @dataclass(frozen=True)
@@ -141,11 +166,15 @@ class Backtest:
     newly_mql: tuple[uuid.UUID, ...]  # MQL under the candidate, not under the live model
     no_longer_mql: tuple[uuid.UUID, ...]  # MQL under the live model, not the candidate
     live_as_recorded: int  # leads whose recorded points the live model gives back
+    live_compared: int = 0  # leads with recorded points to compare (the rest did nothing)
     live_not_as_recorded: tuple[uuid.UUID, ...] = field(default=())
-    live_unlike_record: tuple[uuid.UUID, ...] = field(default=())  # MQL in one, not the other
+    # MQL in one and not the other, or at another moment (see SAME_MOMENT)
+    live_unlike_record: tuple[uuid.UUID, ...] = field(default=())
 
 
-def figures(pasts: Sequence[LeadPast], mql_at: Sequence[datetime | None]) -> Figures:
+def figures(
+    pasts: Sequence[LeadPast], mql_at: Sequence[datetime | None], after_sales: int = 0
+) -> Figures:
     """The figures of one model's decisions (`mql_at`, one per lead of `pasts`)."""
     mqls = [(p, at) for p, at in zip(pasts, mql_at, strict=True) if at is not None]
     won = [p for p in pasts if p.won]
@@ -173,6 +202,7 @@ def figures(pasts: Sequence[LeadPast], mql_at: Sequence[datetime | None]) -> Fig
         median_days_earlier=_median(earlier),
         won_leads=len(won),
         opportunity_leads=len(opportunity),
+        after_sales=after_sales,
     )
 
 
@@ -188,8 +218,14 @@ def backtest(
     live_decisions: list[Decision] = []
     candidate_decisions: list[Decision] = []
     for past in pasts:
-        live_decisions.append(decide(live, past, until))
-        candidate_decisions.append(decide(candidate, past, until))
+        for which, model, out in (
+            ("live model", live, live_decisions),
+            ("candidate", candidate, candidate_decisions),
+        ):
+            try:
+                out.append(decide(model, past, until))
+            except Exception as err:  # the model's own code: say which lead broke it
+                raise ModelFailed(which, past.lead_id, err) from err
         kept.append(dataclasses.replace(past, profiles=(), batches=()))
     pasts = kept
     recorded = [
@@ -203,22 +239,33 @@ def backtest(
     candidate_at = [d.mql_at for d in candidate_decisions]
     return Backtest(
         recorded=figures(pasts, recorded),
-        live=figures(pasts, live_at),
-        candidate=figures(pasts, candidate_at),
+        live=figures(pasts, live_at, sum(d.after_sales is not None for d in live_decisions)),
+        candidate=figures(
+            pasts, candidate_at, sum(d.after_sales is not None for d in candidate_decisions)
+        ),
         newly_mql=tuple(
             i for i, a, b in zip(ids, live_at, candidate_at, strict=True) if a is None and b
         ),
         no_longer_mql=tuple(
             i for i, a, b in zip(ids, live_at, candidate_at, strict=True) if a and b is None
         ),
-        live_as_recorded=sum(d.as_recorded is not False for d in live_decisions),
+        live_as_recorded=sum(d.as_recorded is True for d in live_decisions),
+        live_compared=sum(d.as_recorded is not None for d in live_decisions),
         live_not_as_recorded=tuple(
             i for i, d in zip(ids, live_decisions, strict=True) if d.as_recorded is False
         ),
         live_unlike_record=tuple(
-            i for i, a, r in zip(ids, live_at, recorded, strict=True) if (a is None) != (r is None)
+            i for i, a, r in zip(ids, live_at, recorded, strict=True) if not same_moment(a, r)
         ),
     )
+
+
+def same_moment(live: datetime | None, recorded: datetime | None) -> bool:
+    """The live model's MQL is the recorded one: both none, or the crossing it finds comes
+    at most SAME_MOMENT before the workflow wrote the mql stage (never after it)."""
+    if live is None or recorded is None:
+        return live is None and recorded is None
+    return live <= recorded and recorded - live <= SAME_MOMENT
 
 
 def share(part: int, whole: int) -> float | None:

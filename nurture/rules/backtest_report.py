@@ -11,6 +11,8 @@ from typing import Any
 from nurture.rules.backtest import Backtest
 from nurture.rules.scoring_suggest import Lift, RuleProposal
 
+SCHEMA = 1  # the saved report's shape: the dashboard reads only the shape it knows
+
 
 def _ids(ids: tuple[uuid.UUID, ...]) -> list[str]:
     return [str(i) for i in ids]
@@ -30,6 +32,7 @@ def as_dict(
 ) -> dict[str, Any]:
     """The whole result as JSON data: what --json prints and what the dashboard shows."""
     return {
+        "schema": SCHEMA,
         "candidate": candidate,
         "live": live,
         "from": start.date().isoformat() if start else None,
@@ -41,6 +44,7 @@ def as_dict(
             "candidate": asdict(result.candidate),
         },
         "live_as_recorded": result.live_as_recorded,
+        "live_compared": result.live_compared,
         "live_not_as_recorded": _ids(result.live_not_as_recorded),
         "live_unlike_record": _ids(result.live_unlike_record),
         "newly_mql": _ids(result.newly_mql),
@@ -72,6 +76,7 @@ ROWS: tuple[tuple[str, str, str], ...] = (
     ("Recall: won", "recall_won", "pct"),
     ("Recall: opportunity", "recall_opportunity", "pct"),
     ("Won deals: days earlier", "median_days_earlier", "days"),
+    ("Only after sales had it", "after_sales", "count"),
 )
 
 

@@ -8,8 +8,11 @@ more points when even the low end of its interval is above 1 (leads with it win 
 often), fewer when the high end is below 1; otherwise the data cannot tell, and the rule
 keeps its points. The size of a change is 5 points per doubling of the lift, at least 5
 and at most 15: a proposal for people to accept or reject as a code change, not a fitted
-model. Below the floors (MIN_LEADS on each side, MIN_HITS wins or opportunities in all)
-it says so instead.
+model. A change never takes a rule past zero (it proposes to remove the rule instead).
+Below the floors (MIN_LEADS on each side, MIN_HITS wins or opportunities in all) it says
+so instead. With some twenty rules and two outcomes at 95%, about one proposal a review
+may be chance; and the leads compared are those sales saw, all of which crossed the
+threshold, so rules look like substitutes for each other more than they are.
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ class RuleProposal:
     opportunity: Lift | None
     won: Lift | None
     basis: str | None  # "won" or "opportunity": the lift the proposal rests on
-    verdict: str  # raise | lower | keep | not enough data
+    verdict: str  # raise | lower | remove | keep | not enough data
     suggested_points: int | None  # None: no change proposed
 
     @property
@@ -83,7 +86,10 @@ def change(points: int, basis: Lift) -> tuple[str, int | None]:
     else:
         return "keep", None
     steps = min(MAX_STEPS, max(1, round(abs(math.log2(basis.ratio)))))
-    return ("raise" if sign > 0 else "lower"), points + sign * steps * STEP
+    proposed = points + sign * steps * STEP
+    if points * proposed < 0 or (points and not proposed):
+        return "remove", 0  # never past zero: a rule that flips its sign is another rule
+    return ("raise" if sign > 0 else "lower"), proposed
 
 
 def proposals(

@@ -28,7 +28,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from nurture.db import create_schema, session_scope
+from nurture.db import create_schema, make_engine, session_scope
 from nurture.repo import backtest_data
 from nurture.repo import leads as repo
 from nurture.rules.backtest import backtest
@@ -47,6 +47,21 @@ import dataclasses
 from scenarios.scoring import MODEL as LIVE
 
 MODEL = dataclasses.replace(LIVE, mql_threshold=45)
+"""
+
+BROKEN_ON_EVENTS = """\
+import dataclasses
+
+from nurture.authoring import ScoringModel
+from scenarios.scoring import MODEL as LIVE
+
+
+class Broken(ScoringModel):
+    def apply_event(self, *args, **kwargs):
+        raise RuntimeError("a typo in the rule table")
+
+
+MODEL = Broken(**{f.name: getattr(LIVE, f.name) for f in dataclasses.fields(LIVE) if f.init})
 """
 
 
@@ -126,6 +141,10 @@ def _build(engine: Engine) -> dict[str, uuid.UUID]:
         stage(g, day(2), "unsubscribed")
         events(g, day(5), ("pricing_page_view", 15, 60))
 
+        october = datetime(2026, 10, 1, 3, 0, tzinfo=UTC)
+        r = lead("R", at=october)  # stopped by ops, then resumed
+        stage(r, october + timedelta(days=1), "disqualified")
+        stage(r, october + timedelta(days=2), "nurturing")
         h = lead("H", at=datetime(2026, 10, 15, 3, 0, tzinfo=UTC), **ENGINEER)
         events(h, datetime(2026, 10, 16, tzinfo=UTC), ("webinar_attended", 20, 45))
         s.commit()
@@ -153,7 +172,12 @@ def test_the_past_as_recorded_replays_through_both_models(
         (day(4), "VP Engineering"),
     ]
     assert [len(b.events) for b in pasts[ids["B"]].batches] == [2, 1]
-    assert pasts[ids["G"]].stopped_at == day(2)
+    assert pasts[ids["G"]].stops == ((day(2), None),)
+    with session_scope(engine) as session:
+        (everyone,) = backtest_data.lead_pasts(session, None, None, email_kind)
+    october = datetime(2026, 10, 1, 3, 0, tzinfo=UTC)
+    resumed = next(p for p in everyone if p.lead_id == ids["R"])
+    assert resumed.stops == ((october + timedelta(days=1), october + timedelta(days=2)),)
     assert (pasts[ids["A"]].won, pasts[ids["B"]].opportunity, pasts[ids["C"]].won) == (
         True,
         True,
@@ -174,7 +198,7 @@ def test_the_past_as_recorded_replays_through_both_models(
     assert (live.median_days_earlier, cand.median_days_earlier) == (0.0, 2.0)
     assert set(result.newly_mql) == {ids["D"], ids["G"]} and result.no_longer_mql == ()
     assert result.live_not_as_recorded == (ids["F"],) and result.live_as_recorded == 6
-    assert result.live_unlike_record == ()
+    assert result.live_unlike_record == () and result.live_compared == 7
 
 
 def test_an_intake_that_changes_a_scoring_field_keeps_what_it_replaced(empty_db: Engine) -> None:
@@ -190,7 +214,7 @@ def test_an_intake_that_changes_a_scoring_field_keeps_what_it_replaced(empty_db:
     assert changes[0].before["company_size"] == 250
 
 
-def test_the_command_prints_side_by_side_saves_and_says_what_is_wrong(
+def test_the_command_prints_side_by_side_and_saves(
     recorded: tuple[Engine, dict[str, uuid.UUID]], tmp_path: Path
 ) -> None:
     engine, ids = recorded
@@ -209,9 +233,12 @@ def test_the_command_prints_side_by_side_saves_and_says_what_is_wrong(
     assert row["Precision: won"] == ["50.0%", "50.0%", "33.3%"]
     assert row["Won deals: days earlier"] == ["0.0", "0.0", "2.0"]
     assert "7 leads entered 2026-09-01 to 2026-09-30; each replayed" in shown.stdout
-    assert "gives back the recorded points of 6 of 7 leads; 1 got other points" in shown.stdout
     assert (
-        f"other points than recorded (the model changed since they were scored): {ids['F']}"
+        "gives back the recorded points of 6 of the 7 leads with events before their MQL; 1 got"
+        in shown.stdout
+    )
+    assert (
+        f"(scored by an earlier model, or before nurture kept profile history): {ids['F']}"
         in shown.stdout
     )
     assert "2 leads become MQLs, 0 no longer would" in shown.stdout
@@ -221,7 +248,7 @@ def test_the_command_prints_side_by_side_saves_and_says_what_is_wrong(
     as_json = cli("scoring", "backtest", str(candidate), "--json", "--no-save", env=env)
     assert as_json.returncode == 0, as_json.stderr
     report = json.loads(as_json.stdout)
-    assert report["leads"] == 8 and report["from"] is None  # every lead, H too
+    assert report["leads"] == 9 and report["from"] is None  # every lead, R and H too
     assert set(report["newly_mql"]) == {str(ids[n]) for n in "DGH"}  # H: 25 + 20 in October
     rules = {r["rule"]: r for r in report["rules"]}
     assert (rules["decision_maker"]["leads_with"], rules["decision_maker"]["leads_without"]) == (
@@ -234,6 +261,15 @@ def test_the_command_prints_side_by_side_saves_and_says_what_is_wrong(
     assert saved is not None and saved.candidate == str(candidate)
     assert saved.result["figures"]["candidate"]["mqls"] == 6  # the saved run, not the --no-save one
 
+
+def test_the_command_says_what_is_wrong(tmp_path: Path) -> None:
+    """Each mistake once, on SQLite: what is wrong is the candidate, not the database."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'nurture.db'}")
+    _build(engine)
+    env = {"NURTURE_DATABASE_URL": str(engine.url)}
+    engine.dispose()
+    candidate = tmp_path / "scoring_45.py"
+    candidate.write_text(CANDIDATE)
     missing = cli("scoring", "backtest", "scenarios.no_such_model", env=env)
     assert missing.returncode == 2
     assert "no module 'scenarios.no_such_model'" in missing.stderr
@@ -245,6 +281,12 @@ def test_the_command_prints_side_by_side_saves_and_says_what_is_wrong(
     broken.write_text("MODEL = 1 / 0\n")
     failed = cli("scoring", "backtest", str(broken), env=env)
     assert failed.returncode == 2 and "failed to load: ZeroDivisionError" in failed.stderr
+    raising = tmp_path / "raising.py"
+    raising.write_text(BROKEN_ON_EVENTS)
+    crashed = cli("scoring", "backtest", str(raising), "--no-save", env=env)
+    assert crashed.returncode == 2 and "Traceback" not in crashed.stderr
+    assert "the candidate failed on lead " in crashed.stderr
+    assert "RuntimeError: a typo in the rule table" in crashed.stderr
     reversed_days = cli(
         "scoring", "backtest", str(candidate), "--from", "2026-09-30", "--to", "2026-09-01", env=env
     )

@@ -3,6 +3,7 @@ proposals with their confidence intervals."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -10,7 +11,7 @@ import pytest
 
 from nurture.authoring import AttributeRule, BehaviourRule, Decay, ScoringModel
 from nurture.models import BehaviourEvent, LeadProfile
-from nurture.rules.backtest import Batch, LeadPast, backtest, decide, figures
+from nurture.rules.backtest import Batch, Decision, LeadPast, backtest, decide, figures
 from nurture.rules.scoring_kpi import ScoringHistory
 from nurture.rules.scoring_suggest import lift, proposals
 
@@ -84,10 +85,42 @@ def test_a_profile_change_scores_from_the_moment_it_was_made() -> None:
     assert decide(model(40), lead).mql_at == day(5)  # 30 from day 1, 50 when promoted
 
 
-def test_a_lead_that_stopped_cannot_become_an_mql_afterwards() -> None:
-    lead = past((1, (ev("pricing_page_view"),)), (3, (ev("webinar_attended"),)), stopped_at=day(2))
-    assert decide(model(40), lead).mql_at is None
-    assert decide(model(30), lead).mql_at == day(1)
+def test_a_lead_that_stopped_cannot_become_an_mql_until_it_is_resumed() -> None:
+    crosses_on_day_3 = ((1, (ev("pricing_page_view"),)), (3, (ev("webinar_attended"),)))
+    stopped = past(*crosses_on_day_3, stops=((day(2), None),))
+    assert decide(model(40), stopped).mql_at is None
+    assert decide(model(30), stopped).mql_at == day(1)  # before it stopped
+    resumed = past(*crosses_on_day_3, stops=((day(2), day(2.5)),))
+    assert decide(model(40), resumed).mql_at == day(3)
+    # crossing while stopped starts nothing; the lead must fall below and cross again
+    while_stopped = past(
+        (1, (ev("webinar_attended", 1),)),  # 40 while stopped; halved to 30 on day 31
+        (40, (ev("webinar_attended", 2),)),  # 30 + 20 = 50: crosses again, resumed
+        stops=((day(0.5), day(5)),),
+    )
+    assert decide(model(40), while_stopped).mql_at == day(40)
+
+
+def test_no_credit_for_qualifying_on_what_came_after_sales_had_the_lead() -> None:
+    # really an MQL on day 1; on day 5 the rep books a meeting (+40 under a model that has it)
+    meeting = BehaviourRule("meeting_booked", "Meeting", 40)
+    strict = dataclasses.replace(model(95), behaviour_rules=(*model().behaviour_rules, meeting))
+    lead = past(
+        (1, (ev("webinar_attended"),)),
+        (5, (ev("meeting_booked"),)),
+        recorded_mql_at=day(1) + timedelta(seconds=1),
+        won=True,
+    )
+    got = decide(strict, lead)  # 20 + 20 + 40 = 80 < 95: never; 95 only with more
+    assert got.mql_at is None and got.after_sales is None
+    lenient = dataclasses.replace(strict, mql_threshold=70)  # 80 on day 5, after sales had it
+    assert decide(lenient, lead) == Decision(None, None, after_sales=day(5))
+    result = backtest([lead], live=model(40), candidate=lenient)
+    assert (result.candidate.mqls, result.candidate.recall_won, result.candidate.after_sales) == (
+        0,
+        0.0,
+        1,
+    )
 
 
 def test_the_live_check_says_when_recorded_points_differ() -> None:
@@ -97,6 +130,18 @@ def test_the_live_check_says_when_recorded_points_differ() -> None:
     assert decide(model(), same).as_recorded is True
     assert decide(model(), other).as_recorded is False
     assert decide(model(), past()).as_recorded is None  # nothing recorded to compare
+
+
+def test_the_live_model_must_find_the_mql_where_it_really_was() -> None:
+    lead = past((1, (ev("pricing_page_view"),)), (3, (ev("webinar_attended"),)))
+    really = dataclasses.replace(lead, recorded_mql_at=day(3) + timedelta(seconds=2))
+    assert backtest([really], model(40), model(40)).live_unlike_record == ()
+    days_later = dataclasses.replace(lead, recorded_mql_at=day(40))  # qualified otherwise
+    assert backtest([days_later], model(40), model(40)).live_unlike_record == (lead.lead_id,)
+    never = dataclasses.replace(lead, recorded_mql_at=None)
+    assert backtest([never], model(40), model(40)).live_unlike_record == (lead.lead_id,)
+    result = backtest([really, past()], model(40), model(40))
+    assert (result.live_compared, result.live_as_recorded) == (0, 0)  # nothing recorded
 
 
 def test_figures_count_precision_recall_and_days() -> None:
@@ -158,3 +203,10 @@ def test_a_rule_proposal_rests_on_the_interval(
     assert (got.verdict, got.suggested_points) == (verdict, suggested)
     assert got.label == "WEBINAR_ATTENDED"
     assert got.basis == (None if verdict == "not enough data" else "won")
+
+
+def test_a_proposal_never_takes_a_rule_past_zero() -> None:
+    (small,) = proposals(_history(40, 1, 40, 16), [("webinar_attended", 3)], str)
+    assert (small.verdict, small.suggested_points) == ("remove", 0)  # not 3 - 15 = -12
+    (negative,) = proposals(_history(20, 8, 40, 4), [("webinar_attended", -5)], str)
+    assert (negative.verdict, negative.suggested_points) == ("remove", 0)  # not -5 + 10
