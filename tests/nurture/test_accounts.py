@@ -14,6 +14,7 @@ from nurture.repo import accounts
 from nurture.repo import leads as repo
 from nurture.rules.accounts import account_id
 from nurture.tables import Account, Handoff, Lead, Rep
+from tests.utils.processes import cli
 
 AT = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
 
@@ -52,6 +53,17 @@ def test_leads_from_before_accounts_are_brought_in(empty_db: Engine) -> None:
         assert accounts.backfill(s, company_of) == (0, 0)  # again: nothing left to do
         joined = s.exec(select(Lead.account_id).where(Lead.account_id.is_not(None))).all()  # type: ignore[union-attr]
     assert len(set(joined)) == 1 and len(joined) == 2
+
+
+def test_the_backfill_command_says_what_it_did(empty_db: Engine) -> None:
+    create_schema(empty_db)
+    with session_scope(empty_db) as s:
+        for email in ("a@firm.example.com", "b@other.example.org", "c@gmail.com"):
+            repo.upsert_lead(s, email, "whitepaper", {})
+    env = {"NURTURE_DATABASE_URL": empty_db.url.render_as_string(hide_password=False)}
+    done = cli("accounts", "backfill", env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "2 leads joined the accounts of 2 companies (2 accounts in all)."
 
 
 def test_the_rep_who_has_a_company_is_its_open_handoffs_rep(empty_db: Engine) -> None:
