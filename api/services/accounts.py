@@ -72,6 +72,14 @@ def _page(session: Session, filters: AccountFilters) -> AccountPage:
     )
 
 
+def top(session: Session, n: int = 10) -> tuple[AccountPage, int, int]:
+    """The `n` most engaged accounts, and how many are ready and with sales in all."""
+    every = _page(session, AccountFilters(limit=1_000_000))
+    ready = sum(a.buying_group_ready for a in every.items)
+    with_sales = sum(a.with_sales for a in every.items)
+    return AccountPage(total=every.total, items=every.items[:n]), ready, with_sales
+
+
 def _one(session: Session, account_id: uuid.UUID) -> AccountDetail:
     found = repo.accounts(session, [account_id]).get(account_id)
     if found is None:

@@ -82,6 +82,11 @@ async def test_a_company_is_one_account_and_stays_with_the_rep_who_has_it(
     ready_only = (await http.get("/v1/accounts?ready=true", headers=stack.admin)).json()
     assert [a["id"] for a in ready_only["items"]] == [seiki["id"]]
 
+    page = await http.get("/dashboard", auth=("manager", "dev-admin-token"))
+    row = page.text.split(f'data-account="{seiki["id"]}"')[1].split("</tr>")[0]
+    assert ">Kato Seiki<" in row and 'class="ready">ready<' in row and ">Rep One<" in row
+    assert '<b class="accounts-total">2</b>' in page.text
+
     missing = await http.get(f"/v1/accounts/{uuid.uuid4()}", headers=stack.admin)
     assert missing.status_code == 404 and "no account with id" in missing.json()["error"]["message"]
     assert (await http.get("/v1/accounts/nope", headers=stack.admin)).status_code == 422
