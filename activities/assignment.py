@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy.engine import Engine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from nurture.db import session_scope
 from nurture.models import AssignInput, Assignment
-from nurture.repo import reps
+from nurture.repo import accounts, reps
 from scenarios.sla import SLA
 
 
@@ -37,6 +39,7 @@ class AssignmentActivities:
                         str(err), type="RepUnavailable", non_retryable=True
                     ) from None
             else:
+                account_rep = accounts.rep_of_account(session, uuid.UUID(input.lead_id))
                 choice = reps.assign(
                     session,
                     strategy=SLA.assignment,
@@ -45,6 +48,7 @@ class AssignmentActivities:
                     profile=input.profile,
                     at=input.at,
                     exclude=input.exclude_rep_ids,
+                    account_rep=account_rep,
                 )
             if choice is None:
                 back = reps.next_back(session, input.at)

@@ -14,6 +14,7 @@ from api.database import Database
 from api.deps import AppState
 from api.responses import APP_WIDE
 from api.routes import (
+    accounts,
     attribution,
     campaigns,
     dashboard,
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
     openapi_docs.install(app)
     docs_pages.install(app)
     app.include_router(leads.router)
+    app.include_router(accounts.router)
     app.include_router(events.router)
     app.include_router(segment.router)
     app.include_router(segment_sdks.router)

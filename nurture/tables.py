@@ -45,6 +45,15 @@ def _ts(**kwargs: Any) -> Any:
     return Field(sa_column=Column(UTCDateTime(), **kwargs))
 
 
+class Account(SQLModel, table=True):
+    """The leads of one company, by its registrable domain; the id derives from it."""
+
+    id: uuid.UUID = Field(primary_key=True)
+    domain: str = Field(unique=True, max_length=253)
+    name: str = ""  # the company as the first lead of it gave it
+    created_at: datetime = _ts(nullable=False)
+
+
 class Lead(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     email: str = Field(index=True, unique=True, max_length=320)
@@ -74,6 +83,8 @@ class Lead(SQLModel, table=True):
     halted_at: datetime | None = _ts(nullable=True)
     unsubscribed_at: datetime | None = _ts(nullable=True)
     bounced_at: datetime | None = _ts(nullable=True)
+    # The company's account (nurture.rules.accounts); None for free mail and competitors.
+    account_id: uuid.UUID | None = Field(default=None, foreign_key="account.id", index=True)
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from nurture.authoring import AttributeRule, BehaviourRule, Decay, ScoringModel
+from nurture.authoring import AttributeRule, BehaviourRule, BuyingGroup, Decay, ScoringModel
 
 DECISION_MAKER_WORDS = (
     "ceo",
@@ -264,3 +264,8 @@ MODEL = ScoringModel(
         BehaviourRule("email_open", "Email open", 0, once_per="message", label_ja="メール開封"),
     ),
 )
+
+# Accounts: the leads of one company (business addresses by registrable domain; free mail
+# and competitors never merge). Its buying group is ready when two of its people each
+# have 20 or more engagement (behaviour points).
+BUYING_GROUP = BuyingGroup(people=2, engaged_at=20)

@@ -108,6 +108,7 @@ async def dashboard(
         sla=data.sla,
         scoring=data.scoring,
         backtest=data.backtest,
+        accounts=data.accounts,
         backtest_command=BACKTEST_COMMAND,
         mail=data.mail,
         attribution=attribution,

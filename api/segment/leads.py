@@ -14,7 +14,7 @@ from api.segment.spec import lead_id_of
 from api.services import leads as lead_service
 from nurture.models import EnrolRequest
 from nurture.orchestration.intake import LeadIn
-from nurture.orchestration.lead_runs import LeadHalted, profile_of
+from nurture.orchestration.lead_runs import LeadHalted, company_of, profile_of
 from nurture.repo import leads as repo
 from nurture.repo import segment as identities
 from nurture.tables import Lead
@@ -98,7 +98,8 @@ def store_identity(
         excluded.add("source")
     fields = data.model_dump(exclude=excluded)
     fields["attributes"] = {**kept, **data.attributes, **attributes}
-    lead, created = repo.upsert_lead(session, str(data.email), data.scenario, fields)
+    email = str(data.email)
+    lead, created = repo.upsert_lead(session, email, data.scenario, fields, company_of(email))
     return Identified(lead, created, created or profile_of(lead) != old)
 
 

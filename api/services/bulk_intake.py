@@ -95,7 +95,9 @@ async def _one(state: AppState, index: int, data: LeadIn) -> BulkRow:
 
 async def _take(state: AppState, index: int, data: LeadIn) -> BulkRow:
     fields = data.model_dump(exclude={"email", "scenario"})
-    lead, created = await state.db.run(repo.upsert_lead, str(data.email), data.scenario, fields)
+    email = str(data.email)
+    company = lead_runs.company_of(email)
+    lead, created = await state.db.run(repo.upsert_lead, email, data.scenario, fields, company)
     unstarted = lead.workflow_started_at is None and lead.halted is None
     # As POST /v1/leads: a new lead starts in its scenario; a known one asks to enter it.
     again = None if created or unstarted else data.scenario

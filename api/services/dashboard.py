@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from api.database import Database
 from api.errors import NotFound
+from api.schemas.accounts import AccountPage
 from api.schemas.kpi import (
     CampaignKpi,
     FunnelReport,
@@ -21,6 +22,7 @@ from api.schemas.kpi import (
     StepEmailKpi,
     TrendReport,
 )
+from api.services import accounts as account_views
 from api.services import kpi as reports
 from api.services.backtest_panel import BacktestPanel
 from api.services.backtest_panel import panel as backtest_panel
@@ -41,6 +43,7 @@ class Dashboard:
     mail: MailHealth
     trends: TrendReport
     backtest: BacktestPanel | None = None  # the newest saved `nurture scoring backtest`
+    accounts: tuple[AccountPage, int, int] | None = None  # the top, ready, with sales
 
 
 async def dashboard(
@@ -60,6 +63,7 @@ def _dashboard(session: Session, period: Period, granularity: Granularity) -> Da
         campaigns_named=kpi.campaign_choices(session),
         mail=emails.health(session),
         backtest=backtest_panel(session),
+        accounts=account_views.top(session),
     )
 
 

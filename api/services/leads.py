@@ -94,7 +94,9 @@ async def intake(state: AppState, data: LeadIn) -> Intake:
     if wrong is not None:
         raise Invalid(wrong, [{"field": "scenario", "problem": "unknown scenario"}])
     fields = data.model_dump(exclude={"email", "scenario"})
-    lead, created = await state.db.run(repo.upsert_lead, str(data.email), data.scenario, fields)
+    email = str(data.email)
+    company = lead_runs.company_of(email)
+    lead, created = await state.db.run(repo.upsert_lead, email, data.scenario, fields, company)
     # A lead stored by an earlier intake that never reached Temporal is new to its sender:
     # the first intake its workflow takes says so (of ten at once, exactly one).
     unstarted = lead.workflow_started_at is None and lead.halted is None

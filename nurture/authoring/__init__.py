@@ -7,6 +7,7 @@ the project, so the engine underneath can change without touching them.
 from nurture.authoring.runtime import Lead
 from nurture.authoring.scenario_spec import Goal, Reenrol, Scenario
 from nurture.models import EventType
+from nurture.rules.accounts import BuyingGroup
 from nurture.rules.business_time import BusinessCalendar, japanese_new_year_break
 from nurture.rules.email_rules import FrequencyCap, SendWindow
 from nurture.rules.scoring import AttributeRule, BehaviourRule, Decay, ScoringModel
@@ -16,6 +17,7 @@ __all__ = [
     "AttributeRule",
     "BehaviourRule",
     "BusinessCalendar",
+    "BuyingGroup",
     "Decay",
     "EscalationLadder",
     "EventType",

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from nurture.cli.accounts import app as accounts_app
 from nurture.cli.backtest import app as scoring_app
 from nurture.cli.leads import app as leads_app
 from nurture.cli.outbox import app as outbox_app
@@ -32,6 +33,7 @@ app.add_typer(reps_app, name="reps")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(leads_app, name="leads")
 app.add_typer(scoring_app, name="scoring")
+app.add_typer(accounts_app, name="accounts")
 
 
 def _settings_or_exit() -> Settings:

@@ -40,6 +40,7 @@ from nurture.models import (
     LeadStatus,
     lead_workflow_id,
 )
+from nurture.rules.accounts import company_domain
 from nurture.settings import Settings
 from nurture.tables import Lead
 from scenarios.scoring import email_kind
@@ -63,6 +64,11 @@ class LeadHalted(Exception):
     def __init__(self, how: str) -> None:
         super().__init__(f"the lead's workflow was {how.replace('_', ' ')}")
         self.how = how
+
+
+def company_of(email: str) -> str | None:
+    """The company (account) an address belongs to: business addresses only."""
+    return company_domain(email, email_kind(email))
 
 
 def profile_of(lead: Lead) -> LeadProfile:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from nurture.models import NoteRecord, ScoreRecord, StageRecord, StepRecord
-from nurture.repo import touches
+from nurture.repo import accounts, touches
 from nurture.repo.bound import insert_all, param, params, run
 from nurture.tables import (
     EmailMessage,
@@ -46,9 +46,14 @@ def normalise_email(email: str) -> str:
 
 
 def upsert_lead(
-    session: Session, email: str, scenario: str, fields: dict[str, Any]
+    session: Session,
+    email: str,
+    scenario: str,
+    fields: dict[str, Any],
+    company_domain: str | None = None,
 ) -> tuple[Lead, bool]:
-    """Create the lead, or update the one with this email (case-insensitive). True when new."""
+    """Create the lead, or update the one with this email (case-insensitive). True when new.
+    `company_domain`: the company the address belongs to (its account), if any."""
     email = normalise_email(email)
     existing = session.exec(select(Lead).where(Lead.email == email)).first()
     if existing is None:
@@ -61,6 +66,7 @@ def upsert_lead(
             existing = session.exec(select(Lead).where(Lead.email == email)).one()
         else:
             touches.add_intake(session, lead.id, lead.source, lead.created_at)
+            accounts.join(session, lead, company_domain)
             return lead, True
     before = scoring_fields(existing)
     for name, value in fields.items():
@@ -68,6 +74,7 @@ def upsert_lead(
             setattr(existing, name, value)
     existing.updated_at = utcnow()
     session.add(existing)
+    accounts.join(session, existing, company_domain)
     if scoring_fields(existing) != before:
         session.add(ProfileChange(lead_id=existing.id, at=existing.updated_at, before=before))
     session.flush()

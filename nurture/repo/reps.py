@@ -240,8 +240,10 @@ def assign(
     profile: LeadProfile,
     at: datetime,
     exclude: Sequence[str],
+    account_rep: uuid.UUID | None = None,
 ) -> Choice | None:
-    """Assign the handoff's `attempt`-th rep; asking again for the same attempt returns the same."""
+    """Assign the handoff's `attempt`-th rep; asking again for the same attempt returns the same.
+    `account_rep`: the rep who already has the lead's company; chosen while available."""
     done = session.exec(
         select(RepAssignment).where(
             RepAssignment.handoff_id == handoff_id, RepAssignment.attempt == attempt
@@ -254,7 +256,11 @@ def assign(
     reps = available(session, at, exclude)
     if not reps:
         return None
-    choice = choose(strategy, reps, profile)
+    same = next((r for r in reps if r.id == account_rep), None)
+    if same is not None:
+        choice = Choice(same, "account: this rep already has a lead of the same company")
+    else:
+        choice = choose(strategy, reps, profile)
     choice.rep.assigned_count += 1
     choice.rep.last_assigned_at = at
     session.add(choice.rep)
