@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from typing import Any
 
 import httpx
 
@@ -52,12 +53,9 @@ async def test_a_company_is_one_account_and_stays_with_the_rep_who_has_it(
     assert await _rep_of(http, stack, other) == "Rep Two"  # another company: in turn
     await _lead(http, stack, "kato.private@gmail.com", "Kato Seiki")  # free mail: no account
 
-    async def page() -> dict[str, object]:
-        return (await http.get("/v1/accounts", headers=stack.admin)).json()  # type: ignore[no-any-return]
-
-    listed = await page()
+    listed: dict[str, Any] = (await http.get("/v1/accounts", headers=stack.admin)).json()
     assert listed["total"] == 2
-    seiki = next(a for a in listed["items"] if a["domain"] == "seiki.co.jp")  # type: ignore[union-attr]
+    seiki = next(a for a in listed["items"] if a["domain"] == "seiki.co.jp")
     assert (seiki["name"], seiki["leads"], seiki["rep"], seiki["with_sales"]) == (
         "Kato Seiki",
         2,
@@ -82,10 +80,10 @@ async def test_a_company_is_one_account_and_stays_with_the_rep_who_has_it(
     ready_only = (await http.get("/v1/accounts?ready=true", headers=stack.admin)).json()
     assert [a["id"] for a in ready_only["items"]] == [seiki["id"]]
 
-    page = await http.get("/dashboard", auth=("manager", "dev-admin-token"))
-    row = page.text.split(f'data-account="{seiki["id"]}"')[1].split("</tr>")[0]
+    dashboard = await http.get("/dashboard", auth=("manager", "dev-admin-token"))
+    row = dashboard.text.split(f'data-account="{seiki["id"]}"')[1].split("</tr>")[0]
     assert ">Kato Seiki<" in row and 'class="ready">ready<' in row and ">Rep One<" in row
-    assert '<b class="accounts-total">2</b>' in page.text
+    assert '<b class="accounts-total">2</b>' in dashboard.text
 
     missing = await http.get(f"/v1/accounts/{uuid.uuid4()}", headers=stack.admin)
     assert missing.status_code == 404 and "no account with id" in missing.json()["error"]["message"]
