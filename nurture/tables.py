@@ -84,7 +84,8 @@ class Lead(SQLModel, table=True):
     unsubscribed_at: datetime | None = _ts(nullable=True)
     bounced_at: datetime | None = _ts(nullable=True)
     # The company's account (nurture.rules.accounts); None for free mail and competitors.
-    account_id: uuid.UUID | None = Field(default=None, foreign_key="account.id", index=True)
+    # No foreign key (see migration 0012): the account row is written first.
+    account_id: uuid.UUID | None = Field(default=None, index=True)
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
     )

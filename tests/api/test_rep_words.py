@@ -92,7 +92,8 @@ async def test_a_japanese_rep_reads_japanese_mail_and_pages(
     stack: ApiServer, http: httpx.AsyncClient, smtp: MailSink
 ) -> None:
     await handed_off(http, stack, email="first@customer.example.com")  # Rep One's turn
-    handoff, _ = await handed_off(http, stack, email="second@customer.example.com")
+    # another company: a second lead of the first's would stay with Rep One (its account)
+    handoff, _ = await handed_off(http, stack, email="second@other-customer.co.jp")
     deadline = await _deadline(http, handoff, stack.admin)
     links, html = await rep_links_in_mail(smtp, stack, "rep.two@sales.example.com", "ja")
     notice = next(m for m in smtp.messages if m.to == "rep.two@sales.example.com")

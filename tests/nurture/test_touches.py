@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
 from alembic import command
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
@@ -64,11 +65,19 @@ def test_a_lead_without_a_source_has_no_intake_touch(empty_db: Engine) -> None:
 
 def test_the_migration_fills_touches_from_existing_leads_and_events(empty_db: Engine) -> None:
     command.upgrade(alembic_config(empty_db), "0007")  # a database from before touches
-    with session_scope(empty_db) as session:  # the lead and event tables did not change
-        lead = Lead(email="c@customer.example.com", source="expo", created_at=AT)
-        session.add(lead)
-        session.flush()
-        lead_id = lead.id
+    with session_scope(empty_db) as session:  # the event table did not change
+        lead_id = uuid.uuid4()
+        old = {  # the lead's columns as they were at 0007 (accounts came later)
+            "id": lead_id,
+            "email": "c@customer.example.com",
+            "source": "expo",
+            "created_at": AT,
+            "updated_at": AT,
+            **dict.fromkeys(("name", "company", "job_title", "industry", "scenario"), ""),
+            **{"score": 0, "score_breakdown": {}, "score_version": 0, "stage": "new"},
+            "attributes": {},
+        }
+        session.execute(sa.insert(Lead).values(**old))
         for event_id, kind, properties in (
             ("e1", "webinar_registered", {"campaign": "dx-webinar"}),
             ("e2", "page_view", {"url": "https://www.example.com/pricing"}),

@@ -33,15 +33,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("domain"),
     )
-    with op.batch_alter_table("lead") as batch_op:
-        batch_op.add_column(sa.Column("account_id", sa.Uuid(), nullable=True))
-        batch_op.create_index("ix_lead_account_id", ["account_id"])
-        batch_op.create_foreign_key("fk_lead_account_id", "account", ["account_id"], ["id"])
+    op.add_column("lead", sa.Column("account_id", sa.Uuid(), nullable=True))
+    op.create_index("ix_lead_account_id", "lead", ["account_id"])
+    # No foreign key: SQLite adds no constraint to a table in place, and rebuilding the
+    # lead table (a batch operation) fails on a database with data, since every other table
+    # references it. nurture.repo.accounts.join writes the account before the lead names it.
 
 
 def downgrade() -> None:
+    op.drop_index("ix_lead_account_id", table_name="lead")
     with op.batch_alter_table("lead") as batch_op:
-        batch_op.drop_constraint("fk_lead_account_id", type_="foreignkey")
-        batch_op.drop_index("ix_lead_account_id")
         batch_op.drop_column("account_id")
     op.drop_table("account")
