@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
 from alembic import command
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
@@ -12,7 +13,7 @@ from sqlmodel import col, select
 from nurture.db import alembic_config, create_schema, session_scope
 from nurture.models import AppliedEvent, BehaviourEvent, ScoreRecord
 from nurture.repo import leads as repo
-from nurture.tables import Lead, LeadEvent, Touch
+from nurture.tables import LeadEvent, Touch, UTCDateTime
 from tests.utils.factories import touches_of
 
 AT = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -65,10 +66,36 @@ def test_a_lead_without_a_source_has_no_intake_touch(empty_db: Engine) -> None:
 def test_the_migration_fills_touches_from_existing_leads_and_events(empty_db: Engine) -> None:
     command.upgrade(alembic_config(empty_db), "0007")  # a database from before touches
     with session_scope(empty_db) as session:  # the lead and event tables did not change
-        lead = Lead(email="c@customer.example.com", source="expo", created_at=AT)
-        session.add(lead)
-        session.flush()
-        lead_id = lead.id
+        # The lead table as it was then (before 0011's fit_grade and engagement).
+        lead_id = uuid.uuid4()
+        then = sa.table(
+            "lead",
+            *(sa.column(n) for n in ("email", "name", "company", "job_title", "industry")),
+            *(sa.column(n) for n in ("source", "scenario", "score", "stage")),
+            sa.column("id", sa.Uuid()),
+            sa.column("attributes", sa.JSON()),
+            sa.column("score_breakdown", sa.JSON()),
+            sa.column("score_version", sa.BigInteger()),
+            sa.column("created_at", UTCDateTime()),
+        )
+        session.execute(
+            sa.insert(then).values(
+                id=lead_id,
+                email="c@customer.example.com",
+                name="",
+                company="",
+                job_title="",
+                industry="",
+                source="expo",
+                scenario="",
+                score=0,
+                stage="new",
+                attributes={},
+                score_breakdown={},
+                score_version=0,
+                created_at=AT,
+            )
+        )
         for event_id, kind, properties in (
             ("e1", "webinar_registered", {"campaign": "dx-webinar"}),
             ("e2", "page_view", {"url": "https://www.example.com/pricing"}),
