@@ -32,11 +32,12 @@ from activities.email import EmailActivities
 from activities.handoff_lookup import HandoffLookupActivities
 from activities.read_model import ReadModelActivities
 from activities.sales_webhook import SalesWebhookActivities, webhook_client
-from activities.scoring import apply_scoring
+from activities.scoring import apply_scoring, scoring_under
 from nurture.db import create_schema, make_engine, session_scope
 from nurture.orchestration.reconciler import Reconciler
 from nurture.orchestration.rep_availability import wake_waiting
 from nurture.repo import reps
+from nurture.rules.scoring import ScoringModel
 from nurture.scenario_check import check_workflow_code
 from nurture.settings import Settings, get_settings
 from nurture.temporal import connect, missing_search_attributes
@@ -52,7 +53,10 @@ def build_worker(
     *,
     task_queue: str | None = None,
     executor: ThreadPoolExecutor | None = None,
+    scoring_model: ScoringModel | None = None,
 ) -> Worker:
+    """`scoring_model`: score leads by this model instead of `scenarios/scoring.py`'s (tests
+    of a candidate model on the real workflow)."""
     read_model = ReadModelActivities(engine)
     email = EmailActivities(engine, settings)
     assignment = AssignmentActivities(engine, chat=settings.slack_webhook_url is not None)
@@ -77,7 +81,7 @@ def build_worker(
             read_model.record_handoff,
             read_model.record_split,
             read_model.record_sent,
-            apply_scoring,
+            apply_scoring if scoring_model is None else scoring_under(scoring_model),
             email.send_step,
             email.notify_rep,
             email.notify_no_rep,

@@ -324,6 +324,12 @@ class EmailActivities:
                 **_handoff_words(handoff, language),
                 "deadline": _local(input.deadline, zone, language),
                 "why": rep_words.why(lead.score_breakdown, language, MODEL),
+                "axes": rep_words.axes(
+                    *rep_words.lead_axes(
+                        lead.fit_grade, lead.engagement, lead.score_breakdown, MODEL
+                    ),
+                    language,
+                ),
                 "breakdown": rep_words.breakdown_lines(lead.score_breakdown, language, MODEL),
                 "recent": rep_words.recent_activity(
                     leads.timeline(session, lead.id, LABELS),

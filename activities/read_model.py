@@ -21,6 +21,19 @@ from nurture.models import (
     StepRecord,
 )
 from nurture.repo import emails, handoffs, leads, lifecycle
+from nurture.rules.score_state import ScoreState
+from scenarios.scoring import MODEL
+
+
+def with_axes(rec: ScoreRecord) -> ScoreRecord:
+    """The record with the score's two axes: as the lead's scoring outcome gave them, or
+    (runs from before the axes) derived from its breakdown under today's model."""
+    if rec.fit_grade is not None and rec.engagement is not None:
+        return rec
+    state = ScoreState(breakdown=rec.breakdown)
+    return rec.model_copy(
+        update={"fit_grade": MODEL.fit_grade(state), "engagement": MODEL.engagement(state)}
+    )
 
 
 class ReadModelActivities:
@@ -32,7 +45,7 @@ class ReadModelActivities:
     @activity.defn
     def record_score(self, rec: ScoreRecord) -> None:
         with session_scope(self._engine) as session:
-            leads.record_score(session, rec)
+            leads.record_score(session, with_axes(rec))
 
     @activity.defn
     def record_stage(self, rec: StageRecord) -> None:
@@ -51,7 +64,7 @@ class ReadModelActivities:
         with session_scope(self._engine) as session:
             for write in batch.writes:
                 if write.score is not None:
-                    leads.record_score(session, write.score)
+                    leads.record_score(session, with_axes(write.score))
                 if write.stage is not None:
                     leads.record_stage(session, write.stage)
                 if write.step is not None:

@@ -82,6 +82,8 @@ class LeadStatus(BaseModel):
     step: str | None = None
     score: int = 0
     breakdown: dict[str, int] = Field(default_factory=dict)
+    fit_grade: str | None = None  # the score's two axes (None: not known to this run yet)
+    engagement: int | None = None
     rep_id: str | None = None
     events_applied: int = 0  # behaviour events scored so far (duplicates excluded)
     runs: int = 1  # how many runs the workflow has had (continue-as-new)
@@ -124,6 +126,10 @@ class ScoreRecord(BaseModel):
     breakdown: dict[str, int]
     lines: list[ScoreLine] = Field(default_factory=list)
     events: list[AppliedEvent] = Field(default_factory=list)
+    # The two axes as the lead's scoring outcome gave them; None (runs from before them):
+    # the writer derives them from the breakdown under today's model.
+    fit_grade: str | None = None
+    engagement: int | None = None
 
 
 class StageRecord(BaseModel):

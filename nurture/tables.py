@@ -68,6 +68,10 @@ class Lead(SQLModel, table=True):
     attributes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     score: int = 0
     score_breakdown: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON))
+    # The score's two axes, written with it: the fit grade (A-D) of the attribute points and
+    # the engagement (behaviour points). None: not scored yet (derive from the breakdown).
+    fit_grade: str | None = Field(default=None, max_length=1, index=True)
+    engagement: int | None = None
     # (workflow run, history length, sequence): a write from a workflow task that was
     # retried after newer events arrived never overwrites the retry's (see lead_records).
     score_version: int = Field(default=0, sa_column=Column(sa.BigInteger(), nullable=False))

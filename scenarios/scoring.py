@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from nurture.authoring import AttributeRule, BehaviourRule, BuyingGroup, Decay, ScoringModel
+from nurture.authoring import (
+    AttributeRule,
+    BehaviourRule,
+    BuyingGroup,
+    Decay,
+    FitGrades,
+    ScoringModel,
+)
 
 DECISION_MAKER_WORDS = (
     "ceo",
@@ -88,7 +95,14 @@ def email_kind(email: str) -> str:
 
 
 MODEL = ScoringModel(
+    # The article's single total: a lead is an MQL at 60 points, fit and engagement together.
+    # To hand off on the two axes instead, add e.g.
+    # `mql_rule=MqlRule(fit_at_least="B", engagement_at_least=40)` (see docs/authoring.md).
     mql_threshold=60,
+    # Fit grades on the attribute points, as agreed with sales: decision maker + top
+    # industry (35) is A; a decision maker, or industry + size, is B; any profile without a
+    # negative mark is C; free mail, competitors, students and job seekers are D.
+    fit_grades=FitGrades(a=35, b=20, c=0),
     max_score=150,
     decay=Decay(after=timedelta(days=90), factor=0.5),  # half after 90 days without activity
     # Each rule's words for reps: `label` (English) as the breakdown shows it, `label_ja` in

@@ -43,7 +43,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.lead_handoff import LeadHandoff
     from workflows.lead_legacy import LONG_LIVED, PrePatch
     from workflows.lead_mail import LeadMail
-    from workflows.lead_records import BATCHED, LeadRecords
+    from workflows.lead_records import BATCHED, FIT_AXES, LeadRecords
     from workflows.lead_scenarios import LeadScenarios
     from workflows.lead_scoring import LeadScoring
     from workflows.lead_state import (
@@ -111,7 +111,8 @@ class LeadWorkflow:
     async def run(self, input: LeadInput) -> None:
         state, this_run = self.state, self.this_run
         resumed = input.carry is not None
-        this_run.batched = workflow.patched(BATCHED)  # old histories: False, no command
+        this_run.axes = workflow.patched(FIT_AXES)  # old histories: False, no command
+        this_run.batched = this_run.axes or workflow.patched(BATCHED)
         if not resumed:
             self.scenarios.refuse_unknown(input.scenario)
         this_run.long_lived = this_run.batched or workflow.patched(LONG_LIVED)
@@ -123,6 +124,7 @@ class LeadWorkflow:
             scored = input.intake_score if this_run.batched else None
             await self.scoring.apply_profile(input.profile, cause="intake", scored=scored)
             this_run.ready = True
+        await self.scoring.know_axes()  # (FIT_AXES: a run carried from older code asks once)
         this_run.processor = asyncio.create_task(self.scoring.process_inbox())
         if this_run.long_lived:
             asyncio.create_task(self.scoring.decay_clock())  # noqa: RUF006 - lives as long as the run
@@ -214,11 +216,13 @@ class LeadWorkflow:
 
         A reset run gets its signals again in its first task, beside the intake update, and
         a replay orders those two differently; a handler acting before the run began would
-        make the reset lead's history fail to replay. (BATCHED is the marker run() asks
-        for first: a run that takes it waits too, and records one marker.)
+        make the reset lead's history fail to replay. (FIT_AXES, then BATCHED, are the
+        markers run() asks for first: a run that takes one waits too, and records one marker.)
         """
         if not self.this_run.ready and (
-            workflow.patched(BATCHED) or workflow.patched(HANDLERS_WAIT)
+            workflow.patched(FIT_AXES)
+            or workflow.patched(BATCHED)
+            or workflow.patched(HANDLERS_WAIT)
         ):
             await workflow.wait_condition(lambda: self.this_run.ready)
 
@@ -285,6 +289,8 @@ class LeadWorkflow:
             step=state.step,
             score=state.score.score,
             breakdown=dict(state.score.breakdown),
+            fit_grade=state.fit_grade,
+            engagement=state.engagement,
             rep_id=state.rep_id,
             events_applied=state.events_total,
             runs=state.runs,

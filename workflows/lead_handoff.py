@@ -91,10 +91,7 @@ class LeadHandoff:
     async def _until_one_ends(self) -> HandoffResult:
         state, this_run = self._state, self._run
         if state.active_handoff is None:  # else: resumed after continue-as-new
-            await self._records.set_stage(
-                Stage.MQL,
-                f"score {state.score.score} reached the MQL threshold {SLA.handoff_threshold}",
-            )
+            await self._records.set_stage(Stage.MQL, self._why_mql())
         this_run.child = None
         while True:
             if state.active_handoff is None:
@@ -247,6 +244,17 @@ class LeadHandoff:
         if not self._run.batched:
             return None
         return TypedSearchAttributes([SearchAttributePair(HANDOFF_STATE, PENDING_STATE)])
+
+    def _why_mql(self) -> str:
+        """The MQL stage's reason; with the two axes once the run knows them (the model,
+        in its activity, decided the crossing: a rule on the axes or the threshold)."""
+        state = self._state
+        if not self._run.axes or state.fit_grade is None:
+            return f"score {state.score.score} reached the MQL threshold {SLA.handoff_threshold}"
+        return (
+            f"met the MQL criterion: score {state.score.score}, fit {state.fit_grade}, "
+            f"engagement {state.engagement}"
+        )
 
     def _handoff_input(self, handoff_id: str) -> HandoffInput:
         return HandoffInput(

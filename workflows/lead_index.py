@@ -4,6 +4,9 @@ Only what ops search by (the README's ops queries): score, stage, scenario and s
 The step is in the Temporal UI's details line instead; a lead's step changed with every
 mail, and each upsert is a history event and a billed action. The starter sets the values
 known at the start (`at_start`), so the first workflow task upserts only what it changed.
+
+Runs after `lead-fit-engagement` also show the score's two axes (`Axes`: FitGrade and
+Engagement), from the scoring outcome the run last took: the model stays in its activity.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from scenarios.scoring import MODEL
 from workflows.lead_state import LeadInput
 
 Values = tuple[int | None, str | None, str | None, str | None]
+Axes = tuple[str, int]  # (fit grade, engagement)
 
 
 def values(
@@ -57,6 +61,22 @@ def updates(new: Values, attributes: TypedSearchAttributes) -> list[SearchAttrib
     return wanted
 
 
+def indexed_axes(attributes: TypedSearchAttributes) -> tuple[str | None, int | None]:
+    return (attributes.get(sa.FIT_GRADE), attributes.get(sa.ENGAGEMENT))
+
+
+def axes_updates(axes: Axes) -> list[SearchAttributeUpdate[Any]]:
+    grade, engagement = axes
+    return [sa.FIT_GRADE.value_set(grade), sa.ENGAGEMENT.value_set(engagement)]
+
+
+def axes_of(outcome: ScoreOutcome) -> Axes | None:
+    """The two axes of a scoring outcome; None for one recorded before they existed."""
+    if outcome.fit_grade is None or outcome.engagement is None:
+        return None
+    return (outcome.fit_grade, outcome.engagement)
+
+
 def _intake_outcome(lead: LeadInput, now: datetime) -> ScoreOutcome:
     """The profile scored under this code's model, as a new lead's first task would."""
     request = ScoreRequest(state=ScoreState(), at=now, profile=lead.profile, cause="intake")
@@ -73,13 +93,17 @@ def at_start(lead: LeadInput, now: datetime) -> TypedSearchAttributes:
     """The attributes a new lead's first workflow task would set, given to its start: the
     profile's score (the starter's, or under this code's model; a task whose model gave
     other points upserts them) and the stage it enters."""
-    score = (lead.intake_score or _intake_outcome(lead, now)).state.score
-    new = values(score, Stage.NURTURING.value, lead.scenario, lead.profile.source)
-    return TypedSearchAttributes(
-        [
-            SearchAttributePair(sa.LEAD_SCORE, new[0] or 0),
-            SearchAttributePair(sa.LEAD_STAGE, new[1] or ""),
-            SearchAttributePair(sa.SCENARIO, new[2] or ""),
-            SearchAttributePair(sa.SOURCE, new[3] or "-"),
+    outcome = lead.intake_score or _intake_outcome(lead, now)
+    new = values(outcome.state.score, Stage.NURTURING.value, lead.scenario, lead.profile.source)
+    pairs: list[SearchAttributePair[Any]] = [
+        SearchAttributePair(sa.LEAD_SCORE, new[0] or 0),
+        SearchAttributePair(sa.LEAD_STAGE, new[1] or ""),
+        SearchAttributePair(sa.SCENARIO, new[2] or ""),
+        SearchAttributePair(sa.SOURCE, new[3] or "-"),
+    ]
+    if (axes := axes_of(outcome)) is not None:  # a run before FIT_AXES ignores these
+        pairs += [
+            SearchAttributePair(sa.FIT_GRADE, axes[0]),
+            SearchAttributePair(sa.ENGAGEMENT, axes[1]),
         ]
-    )
+    return TypedSearchAttributes(pairs)

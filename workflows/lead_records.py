@@ -45,6 +45,12 @@ R = TypeVar("R")
 # attributes set at the start. Runs that take it also take every older patch of the lead
 # (LONG_LIVED, HANDLERS_WAIT, UNKNOWN_SCENARIO_RETRIES, DEFERRED_NOT_SENT): one marker.
 BATCHED = "lead-records-batched"
+# Patch (2026-12-02, issue 14): the run also upserts the score's two axes, FitGrade and
+# Engagement (lead_index), and a continued run that does not know them yet asks the model
+# once (lead_scoring.know_axes). Each is a command runs before it never made, so only runs
+# that took this marker do it. Runs that take it also take BATCHED and every older patch
+# (run() and _until_ready ask for it first): still one marker per run.
+FIT_AXES = "lead-fit-engagement"
 
 
 class LeadRecords:
@@ -126,6 +132,8 @@ class LeadRecords:
             breakdown=dict(self._state.score.breakdown),
             lines=lines or [],
             events=events or [],
+            fit_grade=self._state.fit_grade,
+            engagement=self._state.engagement,
         )
         if self._run.batched:
             self._hold(LeadWrite(score=record))
@@ -209,9 +217,24 @@ class LeadRecords:
             state.score.score, state.stage.value, self._lead.scenario, self._lead.profile.source
         )
         attributes = workflow.info().typed_search_attributes  # kept current by each upsert
-        if new == lead_index.indexed(attributes) and not lead_index.stale(attributes):
+        axes = self._axes()
+        if (
+            new == lead_index.indexed(attributes)
+            and not lead_index.stale(attributes)
+            and (axes is None or axes == lead_index.indexed_axes(attributes))
+        ):
             return  # as set at the start, carried from the last run, or last upserted
-        workflow.upsert_search_attributes(lead_index.updates(new, attributes))
+        wanted = lead_index.updates(new, attributes)
+        if axes is not None:
+            wanted += lead_index.axes_updates(axes)
+        workflow.upsert_search_attributes(wanted)
+
+    def _axes(self) -> lead_index.Axes | None:
+        """The two axes to show (FIT_AXES runs that know them), else None: leave them be."""
+        state = self._state
+        if not self._run.axes or state.fit_grade is None or state.engagement is None:
+            return None
+        return (state.fit_grade, state.engagement)
 
     @contextlib.contextmanager
     def in_flight(self) -> Iterator[None]:

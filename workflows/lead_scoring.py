@@ -13,7 +13,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.scoring import apply_scoring
     from nurture.models import LeadProfile
     from nurture.rules.score_state import ScoreOutcome, ScoreRequest
-    from workflows import policies
+    from workflows import lead_index, policies
     from workflows.lead_continue import LeadContinuation
     from workflows.lead_legacy import PrePatch
     from workflows.lead_records import LeadRecords
@@ -140,8 +140,27 @@ class LeadScoring:
             )
         return self._took(outcome)
 
+    async def know_axes(self) -> None:
+        """FIT_AXES: a run carried from a run of older code (or started by an older starter)
+        does not know the score's two axes yet; the model, in its activity, says them once
+        (the score state stays as it is: nothing is scored)."""
+        state = self._state
+        if not self._run.axes or state.fit_grade is not None:
+            return
+        with self._records.in_flight():
+            outcome = await workflow.execute_local_activity(
+                apply_scoring,
+                ScoreRequest(state=state.score, at=workflow.now()),
+                start_to_close_timeout=policies.SCORE_TIMEOUT,
+                retry_policy=policies.SCORE_RETRY,
+            )
+        if (axes := lead_index.axes_of(outcome)) is not None:
+            state.fit_grade, state.engagement = axes
+
     def _took(self, outcome: ScoreOutcome) -> ScoreOutcome:
         self._state.score = outcome.state
+        if (axes := lead_index.axes_of(outcome)) is not None:  # None: recorded before them
+            self._state.fit_grade, self._state.engagement = axes
         if outcome.crossed and self._state.may_qualify():
             self._state.qualified = True  # before any write: a slow database must not delay MQL
         return outcome

@@ -51,6 +51,10 @@ class LeadState(BaseModel):
     step: str | None = None
     score: ScoreState = Field(default_factory=ScoreState)
     score_version: int = 0
+    # The score's two axes from the last scoring outcome (None: not scored since the code
+    # that knows them): the search attributes FitGrade and Engagement show them.
+    fit_grade: str | None = None
+    engagement: int | None = None
     seen: list[str] = Field(default_factory=list)  # digests of recent event IDs, oldest first
     inbox: list[BehaviourEvent] = Field(default_factory=list)
     events_total: int = 0
@@ -128,6 +132,9 @@ class ThisRun:
     # `workflow.patched(BATCHED)` (lead_records), asked first thing by run(): held writes,
     # one flush and one upsert per task; implies long_lived and the lead's older patches.
     batched: bool = False
+    # `workflow.patched(FIT_AXES)` (lead_records), asked before BATCHED: the run also upserts
+    # FitGrade and Engagement; implies batched (one marker per run).
+    axes: bool = False
     # Activities and child starts in flight: a run continues only when none is.
     busy: int = 0
     # Search attribute values last upserted: a new run upserts them again.

@@ -20,6 +20,7 @@ from api.schemas.leads import (
     BulkIn,
     BulkInDoc,
     BulkIntake,
+    FitGrade,
     LeadCreated,
     LeadDetail,
     LeadPage,
@@ -109,9 +110,26 @@ async def list_leads(
     min_score: Annotated[int | None, Query(ge=-10_000, le=10_000)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    fit: Annotated[
+        list[FitGrade] | None,
+        Query(description="fit grades to keep, repeated: `fit=A&fit=B`"),
+    ] = None,
+    min_engagement: Annotated[
+        int | None, Query(ge=-10_000, le=10_000, description="at least these behaviour points")
+    ] = None,
 ) -> LeadPage:
-    """Leads, newest first, filtered by stage, source, scenario or minimum score."""
-    filters = LeadFilters(stage, source, scenario, min_score, limit, offset)
+    """Leads, newest first, filtered by stage, source, scenario, minimum score, fit grades
+    and minimum engagement (e.g. `fit=A&fit=B&min_engagement=40`)."""
+    filters = LeadFilters(
+        stage,
+        source,
+        scenario,
+        min_score,
+        limit,
+        offset,
+        fit_grades=tuple(fit or ()),
+        min_engagement=min_engagement,
+    )
     return await service.list_leads(db, filters)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -32,6 +32,16 @@ class LeadCreated(BaseModel):
     )
 
 
+FitGrade = Literal["A", "B", "C", "D"]
+
+
+class Fit(BaseModel):
+    """The lead's fit: its attribute rules' points, graded by the model's fit grades."""
+
+    grade: FitGrade = Field(description="A (the profile sales wants first) to D")
+    points: int = Field(description="the attribute rules' points in the score")
+
+
 class ScoreItem(BaseModel):
     rule: str
     label: str
@@ -55,6 +65,8 @@ class LeadSummary(BaseModel):
     step: str | None
     stage: str
     score: int
+    fit_grade: FitGrade = Field(description="A-D, from the lead's attributes")
+    engagement: int = Field(description="the behaviour rules' points (decayed and capped)")
     created_at: datetime
 
 
@@ -64,6 +76,7 @@ class LeadDetail(LeadSummary):
     company_size: int | None
     timezone: str | None
     attributes: dict[str, Any]
+    fit: Fit
     score_breakdown: list[ScoreItem]
     rep: str | None
     updated_at: datetime

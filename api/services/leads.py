@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import cast
 
 from sqlmodel import Session
 
@@ -19,6 +20,8 @@ from api.database import Database
 from api.deps import AppState
 from api.errors import Forbidden, Invalid, NotFound
 from api.schemas.leads import (
+    Fit,
+    FitGrade,
     LeadCreated,
     LeadDetail,
     LeadPage,
@@ -31,6 +34,7 @@ from nurture.orchestration import lead_runs
 from nurture.orchestration.intake import LeadIn
 from nurture.repo import handoffs, lifecycle
 from nurture.repo import leads as repo
+from nurture.rules.score_state import ScoreState
 from nurture.tables import Lead
 from scenarios import SCENARIOS
 from scenarios.scoring import MODEL
@@ -136,7 +140,23 @@ async def intake(state: AppState, data: LeadIn) -> Intake:
     return Intake(Outcome.CREATED if created else Outcome.UPDATED, answer)
 
 
+def axes(lead: Lead) -> tuple[FitGrade, int, int]:
+    """(fit grade, fit points, engagement) as the lead's workflow last wrote them; a row
+    not scored since the axes existed: from its breakdown under today's model."""
+    if lead.fit_grade is not None and lead.engagement is not None:
+        grade, fit, engagement = lead.fit_grade, lead.score - lead.engagement, lead.engagement
+    else:
+        state = ScoreState(breakdown=lead.score_breakdown)
+        grade, fit, engagement = (
+            MODEL.fit_grade(state),
+            MODEL.fit_points(state),
+            MODEL.engagement(state),
+        )
+    return cast(FitGrade, grade), fit, engagement  # the model grades A-D only
+
+
 def summary(lead: Lead) -> LeadSummary:
+    grade, _, engagement = axes(lead)
     return LeadSummary(
         id=lead.id,
         email=lead.email,
@@ -147,6 +167,8 @@ def summary(lead: Lead) -> LeadSummary:
         step=lead.step,
         stage=lead.stage,
         score=lead.score,
+        fit_grade=grade,
+        engagement=engagement,
         created_at=lead.created_at,
     )
 
@@ -159,16 +181,21 @@ class LeadFilters:
     min_score: int | None = None
     limit: int = 50
     offset: int = 0
+    fit_grades: tuple[str, ...] = ()
+    min_engagement: int | None = None
 
 
 async def list_leads(db: Database, filters: LeadFilters) -> LeadPage:
-    """Leads, newest first, filtered by stage, source, scenario or minimum score."""
+    """Leads, newest first, filtered by stage, source, scenario, minimum score, fit grades
+    and minimum engagement."""
     rows, total = await db.run(
         repo.list_leads,
         stage=filters.stage.value if filters.stage else None,
         source=filters.source,
         scenario=filters.scenario,
         min_score=filters.min_score,
+        fit_grades=filters.fit_grades,
+        min_engagement=filters.min_engagement,
         limit=filters.limit,
         offset=filters.offset,
     )
@@ -193,8 +220,10 @@ def _detail(session: Session, lead_id: uuid.UUID, reader: Actor) -> LeadDetail:
         for rule, points in sorted(lead.score_breakdown.items(), key=lambda kv: (-kv[1], kv[0]))
     ]
     entries = repo.timeline(session, lead.id, {r.key: r.label for r in MODEL.attribute_rules})
+    grade, fit_points, _ = axes(lead)
     return LeadDetail(
         **summary(lead).model_dump(),
+        fit=Fit(grade=grade, points=fit_points),
         job_title=lead.job_title,
         industry=lead.industry,
         company_size=lead.company_size,

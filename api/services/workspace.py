@@ -34,7 +34,7 @@ from nurture.rules import rep_words
 from nurture.rules.countdown import countdown
 from nurture.rules.sales_rules import TAKES_AMOUNT, TAKES_REASON, Action, reasons_for, refusal
 from nurture.rules.typed_amounts import plain_amount
-from nurture.tables import Handoff, LeadEvent
+from nurture.tables import Handoff, Lead, LeadEvent
 from scenarios.scoring import MODEL
 from scenarios.sla import SLA
 
@@ -73,6 +73,7 @@ class QueueItem:
     hot: bool
     score: int
     why: str
+    axes: str  # "Fit B · Engagement 45": the score's two axes, in the viewer's language
     last_activity: str
     deadline: str = ""
     countdown: str = ""
@@ -116,6 +117,7 @@ def _items(
                 hot=h.priority == "hot",
                 score=h.score,
                 why=rep_words.why(lead.score_breakdown, who.language, MODEL) if lead else "",
+                axes=_axes(lead, who.language) if lead else "",
                 last_activity=_activity(who, events.get(h.lead_id), now),
                 deadline=_at(who, h.deadline_at, now) if running else "",
                 countdown=left if running else t["clock_stopped"],
@@ -279,6 +281,13 @@ def _forms(h: Handoff, language: str) -> tuple[ActionForm, ...]:
     return tuple(forms)
 
 
+def _axes(lead: Lead, language: str) -> str:
+    grade, engagement = rep_words.lead_axes(
+        lead.fit_grade, lead.engagement, lead.score_breakdown, MODEL
+    )
+    return rep_words.axes(grade, engagement, language)
+
+
 def _lead_page(session: Session, who: Viewer, handoff_id: str, now: datetime) -> LeadPage:
     t = words(who.language)
     h, own = _visible(session, who, handoff_id)
@@ -290,7 +299,7 @@ def _lead_page(session: Session, who: Viewer, handoff_id: str, now: datetime) ->
         (t["job_title"], lead.job_title),
         (t["industry"], lead.industry),
         (t["company_size"], f"{lead.company_size:,}" if lead.company_size else ""),
-        (t["score"], str(lead.score)),
+        (t["score"], f"{lead.score} · {_axes(lead, who.language)}"),
         (t["priority"], rep_words.priority_name(h.priority, who.language)),
     )
     breakdown = tuple(

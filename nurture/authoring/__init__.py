@@ -10,7 +10,14 @@ from nurture.models import EventType
 from nurture.rules.accounts import BuyingGroup
 from nurture.rules.business_time import BusinessCalendar, japanese_new_year_break
 from nurture.rules.email_rules import FrequencyCap, SendWindow
-from nurture.rules.scoring import AttributeRule, BehaviourRule, Decay, ScoringModel
+from nurture.rules.scoring import (
+    AttributeRule,
+    BehaviourRule,
+    Decay,
+    FitGrades,
+    MqlRule,
+    ScoringModel,
+)
 from nurture.rules.sla_model import EscalationLadder, Priority, ServiceLevelAgreement, Strategy
 
 __all__ = [
@@ -21,9 +28,11 @@ __all__ = [
     "Decay",
     "EscalationLadder",
     "EventType",
+    "FitGrades",
     "FrequencyCap",
     "Goal",
     "Lead",
+    "MqlRule",
     "Priority",
     "Reenrol",
     "Scenario",

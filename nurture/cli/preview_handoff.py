@@ -59,6 +59,7 @@ def handoff_context(language: str, public_url: str) -> dict[str, Any]:
             SLA.calendar.add(SAMPLE_AT, normal.acknowledge_within), zone, language
         ),
         "why": rep_words.why(SAMPLE_BREAKDOWN, language, MODEL),
+        "axes": rep_words.axes(*rep_words.lead_axes(None, None, SAMPLE_BREAKDOWN, MODEL), language),
         "breakdown": rep_words.breakdown_lines(SAMPLE_BREAKDOWN, language, MODEL),
         "recent": rep_words.recent_activity(entries, zone, language, MODEL, 8),
         "new_rep": "Sato Aiko",

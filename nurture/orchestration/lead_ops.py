@@ -241,7 +241,7 @@ def _score(lead: Lead, events: list[LeadEvent]) -> ScoreState:
     # it is now (an intake may have changed it while the lead was halted).
     behaviour = {k: v for k, v in lead.score_breakdown.items() if k not in MODEL.attribute_keys}
     state.breakdown = {**behaviour, **MODEL.attribute_points(profile)}
-    state.above = MODEL.score(state) >= MODEL.mql_threshold
+    state.above = MODEL.qualifies(state)
     state.next_decay_at = MODEL.decay_due(state)
     return state
 

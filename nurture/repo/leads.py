@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -116,9 +116,13 @@ def list_leads(
     source: str | None = None,
     scenario: str | None = None,
     min_score: int | None = None,
+    fit_grades: Sequence[str] = (),
+    min_engagement: int | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Lead], int]:
+    """`fit_grades`: any of these grades; `min_engagement`: at least these behaviour points
+    (rows not yet scored have neither and are left out by these two filters)."""
     query = select(Lead)
     if stage:
         query = query.where(Lead.stage == stage)
@@ -128,6 +132,10 @@ def list_leads(
         query = query.where(Lead.scenario == scenario)
     if min_score is not None:
         query = query.where(Lead.score >= min_score)
+    if fit_grades:
+        query = query.where(col(Lead.fit_grade).in_(list(fit_grades)))
+    if min_engagement is not None:
+        query = query.where(col(Lead.engagement) >= min_engagement)
     total = session.exec(select(sa.func.count()).select_from(query.subquery())).one()
     rows = session.exec(
         query.order_by(col(Lead.created_at).desc(), col(Lead.id)).offset(offset).limit(limit)
@@ -257,6 +265,8 @@ _SET_SCORE = (
         score=param(_LEAD.c.score),
         score_breakdown=param(_LEAD.c.score_breakdown),
         score_version=param(_LEAD.c.score_version),
+        fit_grade=param(_LEAD.c.fit_grade),
+        engagement=param(_LEAD.c.engagement),
         updated_at=param(_LEAD.c.updated_at),
     )
 )
@@ -311,6 +321,8 @@ def record_score(session: Session, rec: ScoreRecord) -> None:
             score=rec.score,
             score_breakdown=rec.breakdown,
             score_version=rec.version,
+            fit_grade=rec.fit_grade,
+            engagement=rec.engagement,
             updated_at=utcnow(),
         ),
     )

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from nurture.rules.score_state import ScoreState
 from nurture.rules.scoring import ScoringModel
 
 LANGUAGES = ("en", "ja")
@@ -129,6 +130,24 @@ def why(breakdown: Mapping[str, int], language: str, model: ScoringModel) -> str
     return ("、" if language == "ja" else ", ").join(
         model.why_in(key, language) for key in rules[:WHY_ITEMS]
     )
+
+
+def lead_axes(
+    fit_grade: str | None, engagement: int | None, breakdown: Mapping[str, int], model: ScoringModel
+) -> tuple[str, int]:
+    """The lead's fit grade and engagement as its workflow last wrote them; a row not scored
+    since the axes existed: from its breakdown under `model`."""
+    if fit_grade is not None and engagement is not None:
+        return fit_grade, engagement
+    state = ScoreState(breakdown=dict(breakdown))
+    return model.fit_grade(state), model.engagement(state)
+
+
+def axes(fit_grade: str, engagement: int, language: str) -> str:
+    """The score's two axes in a few words: "Fit B · Engagement 45" / 「適合度 B · 関心度 45」."""
+    if language == "ja":
+        return f"適合度 {fit_grade} · 関心度 {engagement}"
+    return f"Fit {fit_grade} · Engagement {engagement}"
 
 
 def breakdown_lines(

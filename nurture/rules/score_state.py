@@ -22,7 +22,7 @@ class ScoreState(BaseModel):
     last_activity_at: datetime | None = None
     decayed_at: datetime | None = None
     next_decay_at: datetime | None = None  # None: nothing would decay
-    above: bool = False  # at or above the MQL threshold at the last change
+    above: bool = False  # met the MQL criterion (ScoringModel.qualifies) at the last change
     crossings: int = 0
 
     @property
@@ -46,4 +46,8 @@ class ScoreOutcome(BaseModel):
     state: ScoreState
     lines: list[ScoreLine] = Field(default_factory=list)
     applied: list[AppliedEvent] = Field(default_factory=list)
-    crossed: bool = False  # moved from below the MQL threshold to at or above it
+    crossed: bool = False  # moved from not meeting the MQL criterion to meeting it
+    # The two axes after this change, under the model that scored it. None: recorded by
+    # code from before the axes (histories keep such outcomes; they still decode).
+    fit_grade: str | None = None
+    engagement: int | None = None

@@ -3,6 +3,11 @@
 Deterministic and side-effect free, so it runs inside the workflow sandbox: once-only and
 capped rules, a total cap, decay of behaviour points and MQL crossings are all functions
 of the lead's `ScoreState` and workflow time.
+
+A lead stands on two axes: *fit* (who it is: the attribute rules' points, graded A-D by
+`FitGrades`) and *engagement* (what it did: the behaviour rules' points, decayed and
+capped). The score is their sum. The MQL criterion is the score against `mql_threshold`
+unless the model sets an `MqlRule` on the two axes.
 """
 
 from __future__ import annotations
@@ -116,6 +121,70 @@ class Scored:
     why_less: str = ""  # why fewer points than the rule's: once only, rule cap, score cap
 
 
+GRADES = ("A", "B", "C", "D")  # best first
+
+
+def grade_rank(grade: str) -> int:
+    """0 for A (best) to 3 for D; a ValueError naming the grades for anything else."""
+    if grade not in GRADES:
+        raise ValueError(f"unknown fit grade {grade!r}: the grades are A, B, C and D")
+    return GRADES.index(grade)
+
+
+@dataclass(frozen=True)
+class FitGrades:
+    """Fit points at or above which a lead is graded A, B or C; below `c` it is D.
+
+    Reviewed with sales like the points: "A" is the profile sales wants first. The
+    thresholds must fall from A to C, so every number of points has exactly one grade.
+    """
+
+    a: int
+    b: int
+    c: int
+
+    def __post_init__(self) -> None:
+        if not self.a > self.b > self.c:
+            raise ValueError(
+                f"fit grades must fall from A to C (a > b > c), got a={self.a}, b={self.b}, "
+                f"c={self.c}"
+            )
+
+    def grade(self, fit_points: int) -> str:
+        if fit_points >= self.a:
+            return "A"
+        if fit_points >= self.b:
+            return "B"
+        return "C" if fit_points >= self.c else "D"
+
+
+# The article's table: decision maker + top industry (35) is A, a decision maker alone or
+# industry + size is B, any profile without a negative mark is C, a negative mark is D.
+DEFAULT_FIT_GRADES = FitGrades(a=35, b=20, c=0)
+
+
+@dataclass(frozen=True)
+class MqlRule:
+    """An MQL criterion on the two axes instead of the single score: fit `fit_at_least`
+    or better, and engagement at least `engagement_at_least` (both must hold)."""
+
+    fit_at_least: str = "D"
+    engagement_at_least: int = 0
+
+    def __post_init__(self) -> None:
+        grade_rank(self.fit_at_least)  # a clear ValueError for a grade that does not exist
+
+    def met(self, fit_grade: str, engagement: int) -> bool:
+        return (
+            grade_rank(fit_grade) <= grade_rank(self.fit_at_least)
+            and engagement >= self.engagement_at_least
+        )
+
+    def describe(self) -> str:
+        fit = "any fit" if self.fit_at_least == "D" else f"fit {self.fit_at_least} or better"
+        return f"{fit} and engagement >= {self.engagement_at_least}"
+
+
 @dataclass(frozen=True)
 class ScoringModel:
     mql_threshold: int
@@ -123,6 +192,9 @@ class ScoringModel:
     behaviour_rules: tuple[BehaviourRule, ...]
     max_score: int | None = None
     decay: Decay | None = None
+    fit_grades: FitGrades = DEFAULT_FIT_GRADES
+    # None: a lead qualifies when its score reaches `mql_threshold` (the article's model).
+    mql_rule: MqlRule | None = None
     _by_key: dict[str, AttributeRule | BehaviourRule] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -178,6 +250,30 @@ class ScoringModel:
 
     def score(self, state: ScoreState) -> int:
         return sum(state.breakdown.values())
+
+    def fit_points(self, state: ScoreState) -> int:
+        """The attribute rules' points: who the lead is."""
+        return sum(state.breakdown.get(key, 0) for key in self.attribute_keys)
+
+    def engagement(self, state: ScoreState) -> int:
+        """Every other point: what the lead did (behaviour rules, after decay and caps; a
+        rule dropped from the model in a review still counts until it decays)."""
+        return self.score(state) - self.fit_points(state)
+
+    def fit_grade(self, state: ScoreState) -> str:
+        return self.fit_grades.grade(self.fit_points(state))
+
+    def qualifies(self, state: ScoreState) -> bool:
+        """The MQL criterion: the model's rule on the two axes, else the score's threshold."""
+        if self.mql_rule is None:
+            return self.score(state) >= self.mql_threshold
+        return self.mql_rule.met(self.fit_grade(state), self.engagement(state))
+
+    def mql_criterion(self) -> str:
+        """The MQL criterion in words, for notes and the timeline."""
+        if self.mql_rule is None:
+            return f"score >= {self.mql_threshold}"
+        return self.mql_rule.describe()
 
     def apply_event(self, state: ScoreState, event: BehaviourEvent, now: datetime) -> Scored:
         """Score one event into `state` (which it updates)."""
@@ -284,11 +380,18 @@ class ScoringModel:
             )
         crossed = self.crossed(state)
         state.next_decay_at = self.decay_due(state)
-        return ScoreOutcome(state=state, lines=lines, applied=applied, crossed=crossed)
+        return ScoreOutcome(
+            state=state,
+            lines=lines,
+            applied=applied,
+            crossed=crossed,
+            fit_grade=self.fit_grade(state),
+            engagement=self.engagement(state),
+        )
 
     def crossed(self, state: ScoreState) -> bool:
-        """True exactly when the score moves from below the MQL threshold to at or above it."""
-        at_or_above = self.score(state) >= self.mql_threshold
+        """True exactly when the lead moves from not qualifying to qualifying (`qualifies`)."""
+        at_or_above = self.qualifies(state)
         crossing = at_or_above and not state.above
         if crossing:
             state.crossings += 1

@@ -68,6 +68,10 @@ async def test_an_english_rep_in_new_york_reads_words_and_their_own_time(
     assert notice.subject == "Kato Mei (Kato Seiki) is ready for sales: score 60"
     why = "Why this lead:  decision maker, top-target industry, viewed pricing"
     assert why in text, text
+    # The score's two axes beside it (a CEO in manufacturing, 45 fit points; one pricing view).
+    assert (
+        "Score 60 (Fit A · Engagement 15):" in text and "Score 60 · Fit A · Engagement 15" in html
+    )
     assert "Why you:        you are next in turn among 3 reps" in text
     assert "It is a normal lead: please acknowledge it within 1 business day" in text
     shown = local_time(deadline, NEW_YORK, "en")
@@ -105,6 +109,7 @@ async def test_a_japanese_rep_reads_japanese_mail_and_pages(
     shown = local_time(deadline, TOKYO, "ja")
     assert re.fullmatch(r"\d{1,2}月\d{1,2}日\([月火水木金土日]\) \d\d:\d\d JST", shown), shown
     assert f"1営業日以内、{shown} までに受領してください" in text and shown in html
+    assert "スコア 60（適合度 A · 関心度 15） の内訳:" in text, text
     assert "+20  役職: 決裁者" in text and "有望リードになりました" in text
     assert "Hello" not in text and "Respond" not in text and '<html lang="ja">' in html
     assert internal_terms(text) == [] and internal_terms(html) == []

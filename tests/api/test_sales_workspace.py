@@ -172,6 +172,7 @@ async def test_my_queue_is_sorted_by_deadline_and_marks_the_overdue(
         second = await cards.nth(1).inner_text()
         assert "left (business time)" in second and "Overdue" not in second
         assert "Why this lead: decision maker, viewed pricing" in second
+        assert "Fit B · Engagement 15" in second  # a row from before the axes: derived
         assert "Acknowledged" in await cards.nth(2).inner_text()
         await _no_sideways_scroll(page)
         await _snap(page, "sales-queue.png")
@@ -214,6 +215,7 @@ async def test_acknowledge_from_the_lead_page_and_another_rep_is_refused(
             and "waiting for your acknowledgement" in lead
         )
         assert "left (business time)" in lead or "Overdue by" in lead
+        assert "60 · Fit A · Engagement 15" in lead, lead  # the score and its two axes
         # The rep can reach the lead from the page: the address as a mail link.
         mailto = await page.get_attribute("#lead-email", "href")
         assert mailto == "mailto:kato@customer.example.com"

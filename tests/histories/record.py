@@ -28,6 +28,9 @@ recorded after the starter began to score a new lead's profile into its start in
 `v9-*` were recorded after `handoff-records-lead-stage` (issue 13: the handoff writes the
 lead's sales stage itself; the lead hears only how it ended): won, recycled, waited for a
 rep, reassigned, with sales across runs, resumed with sales.
+`v10-*` were recorded after `lead-fit-engagement` (issue 14: the score's two axes as the
+search attributes FitGrade and Engagement): taken in by the API, won, continued as new
+(both runs), recycled, decayed and unsubscribed.
 `v6-intake-signalled` is the intake signal bulk intake and CDP identify send a known lead
 (issue 13): a new profile, a scenario entered, the same asked again; recorded before
 `lead-records-batched`, `v7-intake-signalled` after it.
@@ -449,6 +452,7 @@ ON_DEV_SERVER = {
     "v8-intake-asleep",
     "v9-sales-run-1",
     "v9-resumed-with-sales",
+    "v10-intake-asleep",
 }
 RECORDINGS: dict[str, Recording] = {
     "v2-whitepaper-longterm": _long_term,
@@ -492,6 +496,13 @@ RECORDINGS: dict[str, Recording] = {
     "v9-recycled": _again(_recycled, "v9"),
     "v9-sales-run-1": _again(_sales_across_runs, "v9"),
     "v9-resumed-with-sales": _again(_resumed, "v9"),
+    # lead-fit-engagement (issue 14): FitGrade and Engagement set at the start and upserted
+    # with the task's flush; one marker per run (before lead-records-batched).
+    "v10-intake-asleep": _again(_intake_asleep, "v10"),
+    "v10-whitepaper-won": _again(_won, "v10"),
+    "v10-continued-run-1": _again(_continued_runs, "v10"),
+    "v10-recycled": _again(_recycled, "v10"),
+    "v10-goal-decayed-unsubscribed": _again(_goal, "v10"),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -92,3 +93,50 @@ def test_two_processes_migrating_a_fresh_postgresql_at_once_both_start(tmp_path:
         finally:
             engine.dispose()
         assert ScriptDirectory.from_config(alembic_config(engine)).get_heads() == [version]
+
+
+def test_0013_grades_existing_leads_from_their_breakdown(empty_db: Engine) -> None:
+    from alembic import command
+
+    config = alembic_config(empty_db)
+    with empty_db.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0010")
+    rows = {
+        "cto@a.example.com": {"decision_maker": 20, "top_industry": 15, "pricing_page_view": 30},
+        "dev@b.example.com": {"sweet_spot_size": 10, "webinar_attended": 20, "careers_page": -15},
+        "kid@c.example.com": {"student": -30},
+        "new@d.example.com": {},
+    }
+    with empty_db.begin() as conn:
+        for email, breakdown in rows.items():
+            conn.execute(
+                sa.text(
+                    "INSERT INTO lead (id, email, name, company, job_title, industry, source,"
+                    " scenario, attributes, score, score_breakdown, score_version, stage,"
+                    " created_at) VALUES (:id, :email, '', '', '', '', '', 'whitepaper', '{}',"
+                    " :score, :breakdown, 0, 'nurturing', :at)"
+                ).bindparams(
+                    sa.bindparam("breakdown", type_=sa.JSON()),
+                    sa.bindparam("id", type_=sa.Uuid()),
+                    sa.bindparam("at", type_=sa.DateTime(timezone=True)),
+                ),
+                {
+                    "id": uuid.uuid4(),
+                    "email": email,
+                    "score": sum(breakdown.values()),
+                    "breakdown": breakdown,
+                    "at": datetime(2026, 11, 24, tzinfo=UTC),
+                },
+            )
+    create_schema(empty_db)  # the rest of the way, as the API and worker do at start
+    with Session(empty_db) as session:
+        graded = {
+            lead.email: (lead.fit_grade, lead.engagement) for lead in session.exec(select(Lead))
+        }
+    assert graded == {
+        "cto@a.example.com": ("A", 30),
+        "dev@b.example.com": ("C", 5),
+        "kid@c.example.com": ("D", 0),
+        "new@d.example.com": ("C", 0),
+    }

@@ -25,7 +25,7 @@ from tests.utils.processes import cli as run
 from tests.utils.stack import running_worker
 from workflows.lead import LeadWorkflow
 from workflows.lead_legacy import LONG_LIVED
-from workflows.lead_records import BATCHED
+from workflows.lead_records import BATCHED, FIT_AXES
 
 HISTORIES = Path(__file__).parent.parent / "histories"
 
@@ -73,7 +73,7 @@ async def test_replay_query_names_running_pre_patch_leads_until_ops_move_them(
     # task never says yes to LONG_LIVED, so no marker is recorded, and every replay of its
     # history (by today's code, below) takes the pre-patch path.
     patched = workflow.patched
-    then = (LONG_LIVED, BATCHED)  # the worker of then knew neither
+    then = (LONG_LIVED, BATCHED, FIT_AXES)  # the worker of then knew none
     monkeypatch.setattr(workflow, "patched", lambda id: id not in then and patched(id))
     old = make_lead(engine, **COLD_PROFILE)
     async with running_worker(client, settings, engine):

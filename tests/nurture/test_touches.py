@@ -67,7 +67,7 @@ def test_the_migration_fills_touches_from_existing_leads_and_events(empty_db: En
     command.upgrade(alembic_config(empty_db), "0007")  # a database from before touches
     with session_scope(empty_db) as session:  # the event table did not change
         lead_id = uuid.uuid4()
-        old = {  # the lead's columns as they were at 0007 (accounts came later)
+        old = {  # the lead's columns as they were at 0007 (fit, accounts came later)
             "id": lead_id,
             "email": "c@customer.example.com",
             "source": "expo",

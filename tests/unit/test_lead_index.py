@@ -28,6 +28,8 @@ def test_a_new_lead_starts_with_what_ops_search_by_and_the_score_its_first_task_
         "LeadStage": "nurturing",
         "Scenario": "whitepaper",
         "Source": "wp-2026",
+        "FitGrade": "A",  # the score's two axes (runs after lead-fit-engagement show them)
+        "Engagement": 0,
     }
     assert intake.state.score == 45
     # The first task compares its own values with these: equal, it upserts nothing.

@@ -75,6 +75,8 @@ async def test_search_attributes_and_current_details(
         listed = await _listed(
             client, "LeadStage='mql' AND LeadScore >= 60 AND Source='wp-2026'", hot_handle.id
         )
+        # The score's two axes: a decision maker in a top industry (fit A), one pricing view.
+        by_axes = await _listed(client, "FitGrade='A' AND Engagement >= 15", hot_handle.id)
         described = (await hot_handle.describe()).typed_search_attributes
         started = (await cold_handle.describe()).start_time
         hot_details, cold_details = await _details(hot_handle), await _details(cold_handle)
@@ -101,7 +103,7 @@ async def test_search_attributes_and_current_details(
             timeout=30,
         )
 
-    assert listed
+    assert listed and by_axes
     values = {k.name: described.get(k) for k in sa.ALL if k != sa.HANDOFF_STATE}
     assert values == {
         "LeadScore": 60,
@@ -109,6 +111,8 @@ async def test_search_attributes_and_current_details(
         "Scenario": "whitepaper",
         "ScenarioStep": None,  # not searched by: the details line names the step
         "Source": "wp-2026",
+        "FitGrade": "A",
+        "Engagement": 15,
     }
     assert not any("hot.lead" in str(v) or "Kato" in str(v) for v in values.values())
     assert hot_details == f"with sales: handoff-{hot.id}-1"
