@@ -12,6 +12,7 @@ from api.database import Database
 from api.errors import NotFound
 from api.schemas.accounts import AccountDetail, AccountLead, AccountPage, AccountSummary
 from nurture.repo import accounts as repo
+from nurture.rules.rep_words import lead_axes
 from scenarios.scoring import BUYING_GROUP, MODEL
 
 
@@ -23,14 +24,11 @@ class AccountFilters:
     offset: int = 0
 
 
-def engagement(breakdown: dict[str, int]) -> int:
-    """Behaviour points: the score without what the lead's attributes earn."""
-    attributes = set(MODEL.attribute_keys)
-    return sum(points for rule, points in breakdown.items() if rule not in attributes)
-
-
 def _detail(rows: repo.AccountRows) -> AccountDetail:
-    points = {lead.lead_id: engagement(lead.breakdown) for lead in rows.leads}
+    points = {  # each lead's engagement as its own page shows it
+        lead.lead_id: lead_axes(lead.fit_grade, lead.engagement, lead.breakdown, MODEL)[1]
+        for lead in rows.leads
+    }
     engaged = BUYING_GROUP.engaged(points)
     rep_id, rep = rows.rep if rows.rep else (None, None)
     return AccountDetail(

@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import Session
 
 from nurture.repo import backtest_data
-from nurture.rules.backtest_report import ROWS, SCHEMA, cell, lift_text
+from nurture.rules.backtest_report import ROWS, SCHEMA, cell, entered, lift_text
 from scenarios.sla import SLA
 
 ZONE = SLA.calendar.zone
@@ -46,11 +46,6 @@ def panel(session: Session) -> BacktestPanel | None:
     if report.get("schema") != SCHEMA:  # never a broken dashboard over an old saved run
         return BacktestPanel(run.candidate, at, "", [], 0, 0, 0, [], 0, unreadable=True)
     figures = report["figures"]
-    window = ""
-    if report.get("from") or report.get("to"):
-        window = (
-            f" entered {report.get('from') or 'from the first'} to {report.get('to') or 'today'}"
-        )
     proposals = []
     for rule in report["rules"]:
         if rule["verdict"] not in ("raise", "lower", "remove"):
@@ -67,7 +62,7 @@ def panel(session: Session) -> BacktestPanel | None:
     return BacktestPanel(
         candidate=run.candidate,
         at=at,
-        leads=f"{report['leads']:,} leads{window}",
+        leads=f"{report['leads']:,} leads {entered(report)}",
         rows=[
             (
                 label,

@@ -9,7 +9,7 @@ leads' campaign; each report says which date it filters on.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session
 
@@ -26,6 +26,7 @@ from api.schemas.kpi import (
     TrendReport,
 )
 from nurture.repo import kpi, kpi_email, kpi_sales, kpi_trends
+from nurture.rules.business_time import day_span
 from nurture.rules.funnel_kpi import FUNNEL, Funnel
 from nurture.rules.scoring_kpi import scoring_review
 from nurture.rules.sla_kpi import SlaKpi, sla_kpi
@@ -52,14 +53,12 @@ class Period:
     @property
     def low(self) -> datetime | None:
         """The start of the first day, in the business time zone."""
-        return datetime.combine(self.start, time(0), tzinfo=ZONE) if self.start else None
+        return day_span(self.start, self.end, ZONE)[0]
 
     @property
     def high(self) -> datetime | None:
         """The end of the last day; the last day there is (9999-12-31) has no end: no bound."""
-        if self.end is None or self.end >= date.max:
-            return None
-        return datetime.combine(self.end + timedelta(days=1), time(0), tzinfo=ZONE)
+        return day_span(self.start, self.end, ZONE)[1]
 
 
 def window_of(priority: str) -> timedelta:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from collections.abc import Iterator
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -27,7 +27,8 @@ from nurture.authoring import ScoringModel
 from nurture.db import create_schema, make_engine, session_scope
 from nurture.repo import backtest_data, kpi_sales
 from nurture.rules.backtest import LeadPast, ModelFailed, backtest
-from nurture.rules.backtest_report import ROWS, as_dict, cell, lift_text
+from nurture.rules.backtest_report import ROWS, as_dict, cell, entered, lift_text
+from nurture.rules.business_time import day_span
 from nurture.rules.scoring_suggest import MIN_HITS, MIN_LEADS, proposals
 from nurture.settings import get_settings
 from scenarios.scoring import MODEL, email_kind
@@ -73,15 +74,6 @@ def load_candidate(name: str) -> ScoringModel:
             f"{name} has no MODEL that is a ScoringModel (define one as scenarios/scoring.py does)"
         )
     return model
-
-
-def _bounds(
-    start: datetime | None, end: datetime | None
-) -> tuple[datetime | None, datetime | None]:
-    """--from's first moment and --to's end (the whole last day), in the business zone."""
-    low = datetime.combine(start.date(), time(0), tzinfo=ZONE) if start else None
-    high = datetime.combine(end.date() + timedelta(days=1), time(0), tzinfo=ZONE) if end else None
-    return low, high
 
 
 @app.command("backtest")
@@ -143,7 +135,7 @@ def _run(
     """The backtest of the leads that entered from `start` to `end`, each replayed up to
     now (what happened after `end` to a lead that entered before it counts too, as its
     sales outcome does)."""
-    low, high = _bounds(start, end)
+    low, high = day_span(start.date() if start else None, end.date() if end else None, ZONE)
     create_schema(engine)
     now = datetime.now(UTC)
     with session_scope(engine) as session:
@@ -173,13 +165,9 @@ def _read(session: Any, low: datetime | None, high: datetime | None) -> Iterator
 def text(report: dict[str, Any]) -> list[str]:
     """The report as a person reads it in a terminal."""
     figures = report["figures"]
-    if report["from"] or report["to"]:
-        span = f"entered {report['from'] or 'from the first'} to {report['to'] or 'today'}"
-    else:
-        span = "recorded, all of them"
     lines = [
         f"Backtest of {report['candidate']} against the live model ({report['live']})",
-        f"{report['leads']:,} leads {span}; each replayed from its record.",
+        f"{report['leads']:,} leads {entered(report)}; each replayed from its record.",
         "",
         f"{'':26}{'recorded':>12}{'live model':>12}{'candidate':>12}",
     ]

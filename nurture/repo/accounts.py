@@ -64,7 +64,8 @@ class AccountLead:
     score: int
     breakdown: dict[str, int]
     job_title: str
-    rep_id: uuid.UUID | None
+    fit_grade: str | None = None  # as the workflow last wrote them (None: not since the axes)
+    engagement: int | None = None
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,8 @@ def accounts(session: Session, ids: list[uuid.UUID] | None = None) -> dict[uuid.
                 row.score,
                 dict(row.score_breakdown or {}),
                 row.job_title,
-                row.rep_id,
+                row.fit_grade,
+                row.engagement,
             )
         )
     reps = _holders(session, list(found))

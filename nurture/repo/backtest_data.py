@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from nurture.models import BehaviourEvent, LeadProfile, Stage
 from nurture.repo import sales_reach
+from nurture.repo.leads import scoring_fields
 from nurture.rules.backtest import Batch, LeadPast
 from nurture.tables import BacktestRun, Lead, LeadEvent, ProfileChange, StageChange, utcnow
 
@@ -101,14 +102,7 @@ def _profiles(
 ) -> tuple[tuple[datetime, LeadProfile], ...]:
     """(since, profile): what each change replaced held from the change before it (the
     first from entry), the lead row's fields from the last change on."""
-    now = {
-        "job_title": lead.job_title,
-        "industry": lead.industry,
-        "company_size": lead.company_size,
-        "source": lead.source,
-        "timezone": lead.timezone,
-        "attributes": lead.attributes or {},
-    }
+    now = scoring_fields(lead)
     since = [lead.created_at] + [at for at, _ in befores]
     fields = [before for _, before in befores] + [now]
     return tuple(

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from nurture.models import BehaviourEvent, LeadProfile
 from nurture.rules.score_state import ScoreState
 from nurture.rules.scoring import ScoringModel
+from nurture.rules.scoring_kpi import share
 
 DAY_SECONDS = 86_400.0
 # The workflow writes the mql stage after the crossing batch is scored and recorded: a
@@ -266,11 +267,6 @@ def same_moment(live: datetime | None, recorded: datetime | None) -> bool:
     if live is None or recorded is None:
         return live is None and recorded is None
     return live <= recorded and recorded - live <= SAME_MOMENT
-
-
-def share(part: int, whole: int) -> float | None:
-    """`part` of `whole`, 4 places; None for nothing to share."""
-    return round(part / whole, 4) if whole else None
 
 
 def _median(values: Iterable[float]) -> float | None:

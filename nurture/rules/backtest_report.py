@@ -67,6 +67,13 @@ def as_dict(
     }
 
 
+def entered(report: dict[str, Any]) -> str:
+    """Which leads the report is over, as the command and the dashboard say it."""
+    if report.get("from") or report.get("to"):
+        return f"entered {report.get('from') or 'from the first'} to {report.get('to') or 'today'}"
+    return "recorded, all of them"
+
+
 ROWS: tuple[tuple[str, str, str], ...] = (
     ("MQLs", "mqls", "count"),
     ("MQL rate", "mql_rate", "pct"),

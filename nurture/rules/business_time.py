@@ -16,6 +16,18 @@ import holidays
 FIRST_YEAR, LAST_YEAR = 2020, 2060
 
 
+def day_span(
+    first: date | None, last: date | None, zone: ZoneInfo
+) -> tuple[datetime | None, datetime | None]:
+    """From the start of day `first` to the end of day `last` in `zone`, as the date filters
+    of KPIs and the backtest mean them; None: no bound (the last day there is, 9999-12-31,
+    has no end)."""
+    low = datetime.combine(first, time(0), tzinfo=zone) if first else None
+    if last is None or last >= date.max:
+        return low, None
+    return low, datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone)
+
+
 def japanese_new_year_break() -> frozenset[date]:
     """年末年始: most Japanese companies close from 29 December to 3 January."""
     days = [(12, 29), (12, 30), (12, 31), (1, 2), (1, 3)]

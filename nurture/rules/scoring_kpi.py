@@ -83,7 +83,12 @@ def leads_with(history: ScoringHistory, rule: str) -> set[uuid.UUID]:
 
 def rate(group: Set[uuid.UUID], hits: Set[uuid.UUID]) -> float | None:
     """The share of `group` in `hits`, 4 places; None for an empty group."""
-    return round(len(group & hits) / len(group), 4) if group else None
+    return share(len(group & hits), len(group))
+
+
+def share(part: int, whole: int) -> float | None:
+    """`part` of `whole`, 4 places; None for nothing to share."""
+    return round(part / whole, 4) if whole else None
 
 
 def lift(with_rule: float | None, without: float | None) -> float | None:
