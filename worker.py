@@ -26,6 +26,7 @@ from temporalio.plugin import SimplePlugin
 from temporalio.service import RPCError
 from temporalio.worker import Worker
 
+from activities.accounts import AccountActivities
 from activities.assignment import AssignmentActivities
 from activities.chat import ChatActivities
 from activities.email import EmailActivities
@@ -37,10 +38,12 @@ from nurture.db import create_schema, make_engine, session_scope
 from nurture.orchestration.reconciler import Reconciler
 from nurture.orchestration.rep_availability import wake_waiting
 from nurture.repo import reps
+from nurture.rules.accounts import BuyingGroup
 from nurture.rules.scoring import ScoringModel
 from nurture.scenario_check import check_workflow_code
 from nurture.settings import Settings, get_settings
 from nurture.temporal import connect, missing_search_attributes
+from scenarios.scoring import BUYING_GROUP, MODEL
 from workflows.registry import WORKFLOWS, workflow_runner
 
 log = logging.getLogger("nurture.worker")
@@ -54,9 +57,11 @@ def build_worker(
     task_queue: str | None = None,
     executor: ThreadPoolExecutor | None = None,
     scoring_model: ScoringModel | None = None,
+    buying_group: BuyingGroup | None = None,
 ) -> Worker:
     """`scoring_model`: score leads by this model instead of `scenarios/scoring.py`'s (tests
-    of a candidate model on the real workflow)."""
+    of a candidate model on the real workflow); `buying_group`: likewise for the account
+    handoff's rule."""
     read_model = ReadModelActivities(engine)
     email = EmailActivities(engine, settings)
     assignment = AssignmentActivities(engine, chat=settings.slack_webhook_url is not None)
@@ -64,6 +69,9 @@ def build_worker(
     sales_webhook = SalesWebhookActivities(engine, settings, http)
     chat = ChatActivities(engine, settings, http)
     lookup = HandoffLookupActivities(client)
+    accounts = AccountActivities(
+        engine, group=buying_group or BUYING_GROUP, model=scoring_model or MODEL
+    )
     # A thread for every activity that may run at once (the read-model writes and scoring
     # are sync; the sends async, on the event loop): never an activity waiting for a thread.
     threads = settings.worker_activities + settings.worker_local_activities
@@ -91,6 +99,8 @@ def build_worker(
             lookup.look_up_handoff,
             read_model.record_halt,
             read_model.record_send_failed,
+            accounts.check_account,
+            accounts.end_account_handoff,
         ],
         activity_executor=executor or owned,
         workflow_runner=workflow_runner(settings.workflow_runner),

@@ -29,7 +29,7 @@ from nurture.models import (
     SendStepInput,
     SlaEventKind,
 )
-from nurture.repo import campaigns, emails, handoffs, leads, reps, tracking
+from nurture.repo import account_handoffs, campaigns, emails, handoffs, leads, reps, tracking
 from nurture.rules import content_links, rep_words
 from nurture.settings import Settings
 from nurture.smtp_errors import scrub
@@ -331,6 +331,8 @@ class EmailActivities:
                     language,
                 ),
                 "breakdown": rep_words.breakdown_lines(lead.score_breakdown, language, MODEL),
+                # An account handed over as a whole: its other engaged people (else none).
+                "group": rep_words.group_lines(account_handoffs.group_of(session, handoff), MODEL),
                 "recent": rep_words.recent_activity(
                     leads.timeline(session, lead.id, LABELS),
                     zone,

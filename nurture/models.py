@@ -279,6 +279,35 @@ class HandoffInput(BaseModel):
     profile: LeadProfile = Field(default_factory=LeadProfile)
 
 
+class AccountCheck(BaseModel):
+    """An engaged lead asks whether its account's buying group is now ready (lead-account-
+    handoff): its own engagement goes with it, the other people's are the read model's."""
+
+    lead_id: str
+    engagement: int
+    at: datetime
+
+
+class AccountClaim(BaseModel):
+    """What the account check found; history keeps it, so a change of the buying group's
+    rule reaches only later checks. `account_id` None: the lead is of no account (free
+    mail, a competitor), it never asks again."""
+
+    account_id: str | None = None
+    claimed: bool = False  # the lead carries the account to sales: it qualifies now
+    leads: list[str] = Field(default_factory=list)  # the engaged people handed over, by id
+    ask_from: int = 0  # asking again is worthwhile once the lead's engagement is over this
+    why: str = ""  # the claim's reason, for the MQL stage (no names)
+
+
+class AccountHandoffEnd(BaseModel):
+    """The carrier's handoff ended: the account may be handed again (unless it was won)."""
+
+    lead_id: str
+    at: datetime
+    outcome: str
+
+
 class Assignment(BaseModel):
     """The rep chosen, by ID: names stay in the database, out of workflow history."""
 

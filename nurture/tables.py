@@ -54,6 +54,23 @@ class Account(SQLModel, table=True):
     created_at: datetime = _ts(nullable=False)
 
 
+class AccountHandoff(SQLModel, table=True):
+    """An account handed to sales as a whole, once: by the lead whose engagement made its
+    buying group ready, with the engaged people listed. Open until that lead's handoff
+    ends (`outcome`); while open, or once won, the account is not handed again."""
+
+    __tablename__ = "account_handoff"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: uuid.UUID = Field(foreign_key="account.id", index=True)
+    lead_id: uuid.UUID = Field(index=True)  # the lead whose handoff carries the account
+    leads: list[str] = Field(default_factory=list, sa_column=Column(JSON))  # engaged, by id
+    engagement: int = 0  # the account's engagement when it was handed over
+    claimed_at: datetime = _ts(nullable=False)
+    ended_at: datetime | None = _ts(nullable=True)
+    outcome: str | None = Field(default=None, max_length=20)  # the handoff's end: won, ...
+
+
 class Lead(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     email: str = Field(index=True, unique=True, max_length=320)

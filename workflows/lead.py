@@ -10,8 +10,9 @@ Everything the lead knows is two objects, `lead` (who it is, lead_state.LeadInpu
 `state` (where it stands, lead_state.LeadState), handed to the next run as they are. Here
 are the run loop and the handlers; the work is done by helpers that share those objects:
 records (lead_records), mail (lead_mail), scenarios (lead_scenarios), scoring
-(lead_scoring), continue-as-new (lead_continue), the sales handoff (lead_handoff), the ops
-stop (lead_stop), and what leads started before `LONG_LIVED` still do (lead_legacy).
+(lead_scoring), continue-as-new (lead_continue), the sales handoff (lead_handoff), the
+account it may carry to sales (lead_account), the ops stop (lead_stop), and what leads
+started before `LONG_LIVED` still do (lead_legacy).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ with workflow.unsafe.imports_passed_through():
         Stage,
         StopRequest,
     )
+    from workflows.lead_account import ACCOUNT_HANDOFF, LeadAccount
     from workflows.lead_continue import LeadContinuation
     from workflows.lead_handoff import LeadHandoff
     from workflows.lead_legacy import LONG_LIVED, PrePatch
@@ -83,6 +85,7 @@ class LeadWorkflow:
         )
         self.continuation = LeadContinuation(input, state, this_run)
         self.legacy = PrePatch(state, this_run, events=self.events, records=self.records)
+        self.account = LeadAccount(input, state, this_run, records=self.records)
         self.scoring = LeadScoring(
             input,
             state,
@@ -92,6 +95,7 @@ class LeadWorkflow:
             scenarios=self.scenarios,
             continuation=self.continuation,
             legacy=self.legacy,
+            account=self.account,
         )
         self.handoff = LeadHandoff(
             input,
@@ -111,7 +115,8 @@ class LeadWorkflow:
     async def run(self, input: LeadInput) -> None:
         state, this_run = self.state, self.this_run
         resumed = input.carry is not None
-        this_run.axes = workflow.patched(FIT_AXES)  # old histories: False, no command
+        this_run.accounts = workflow.patched(ACCOUNT_HANDOFF)  # old histories: False
+        this_run.axes = this_run.accounts or workflow.patched(FIT_AXES)
         this_run.batched = this_run.axes or workflow.patched(BATCHED)
         if not resumed:
             self.scenarios.refuse_unknown(input.scenario)
@@ -159,6 +164,7 @@ class LeadWorkflow:
                 state.phase = Phase.HANDOFF
             if state.phase == Phase.HANDOFF:
                 result = await self.handoff.hand_off()
+                await self.account.ended(result)  # (only a lead that carried its account)
                 if result.status in RECYCLING:
                     await self.handoff.recycle(result)
                     state.phase = Phase.NURTURE
@@ -217,10 +223,12 @@ class LeadWorkflow:
         A reset run gets its signals again in its first task, beside the intake update, and
         a replay orders those two differently; a handler acting before the run began would
         make the reset lead's history fail to replay. (FIT_AXES, then BATCHED, are the
-        markers run() asks for first: a run that takes one waits too, and records one marker.)
+        markers run() asks for first: a run that takes one waits too, and records one marker;
+        ACCOUNT_HANDOFF before them.)
         """
         if not self.this_run.ready and (
-            workflow.patched(FIT_AXES)
+            workflow.patched(ACCOUNT_HANDOFF)
+            or workflow.patched(FIT_AXES)
             or workflow.patched(BATCHED)
             or workflow.patched(HANDLERS_WAIT)
         ):

@@ -249,6 +249,8 @@ class LeadHandoff:
         """The MQL stage's reason; with the two axes once the run knows them (the model,
         in its activity, decided the crossing: a rule on the axes or the threshold)."""
         state = self._state
+        if state.account_group:  # the account's buying group made it (lead_account)
+            return f"{state.account_why}; score {state.score.score}"
         if not self._run.axes or state.fit_grade is None:
             return f"score {state.score.score} reached the MQL threshold {SLA.handoff_threshold}"
         return (

@@ -14,6 +14,7 @@ with workflow.unsafe.imports_passed_through():
     from nurture.models import LeadProfile
     from nurture.rules.score_state import ScoreOutcome, ScoreRequest
     from workflows import lead_index, policies
+    from workflows.lead_account import LeadAccount
     from workflows.lead_continue import LeadContinuation
     from workflows.lead_legacy import PrePatch
     from workflows.lead_records import LeadRecords
@@ -25,6 +26,7 @@ class LeadScoring:
     """Applies the scoring model to every change, and marks the lead qualified on a crossing."""
 
     __slots__ = (
+        "_account",
         "_continuation",
         "_events",
         "_lead",
@@ -46,7 +48,9 @@ class LeadScoring:
         scenarios: LeadScenarios,
         continuation: LeadContinuation,
         legacy: PrePatch,
+        account: LeadAccount,
     ) -> None:
+        self._account = account
         self._lead = lead
         self._state = state
         self._run = this_run
@@ -77,6 +81,7 @@ class LeadScoring:
             self._scenarios.check_goal()
             await self._records.record_score(now, events=outcome.applied)
             await self._note_crossing(outcome)
+            await self._account.consider()  # (ACCOUNT_HANDOFF runs)
 
     async def decay_clock(self) -> None:
         """Behaviour points decay after a quiet spell: one timer per spell, not one per event."""

@@ -79,6 +79,13 @@ class LeadState(BaseModel):
     # sales still holds it before waiting for its end.
     verify_handoff: bool = False
     intakes: int = 0  # enrol updates taken (the first one's sender learns the lead is new)
+    # The account handoff (lead-account-handoff): the lead is of no account and never asks;
+    # asking again is worth it once engagement is over `account_ask_from`; the engaged
+    # people of the account this lead carries to sales (by id, this lead first) and why.
+    no_account: bool = False
+    account_ask_from: int = 0
+    account_group: list[str] = Field(default_factory=list)
+    account_why: str = ""
 
     @property
     def switching(self) -> bool:
@@ -135,6 +142,9 @@ class ThisRun:
     # `workflow.patched(FIT_AXES)` (lead_records), asked before BATCHED: the run also upserts
     # FitGrade and Engagement; implies batched (one marker per run).
     axes: bool = False
+    # `workflow.patched(ACCOUNT_HANDOFF)` (lead_account), asked before FIT_AXES: an engaged
+    # lead asks whether its account's buying group is ready; implies axes (one marker).
+    accounts: bool = False
     # Activities and child starts in flight: a run continues only when none is.
     busy: int = 0
     # Search attribute values last upserted: a new run upserts them again.

@@ -14,6 +14,11 @@ RECORD_RETRY = RetryPolicy(
     maximum_attempts=0,
 )
 
+# The account check (lead-account-handoff): the lead's scoring waits for it, so it gives up
+# after ten minutes of database outage; the lead asks again on its next rise of engagement.
+ACCOUNT_CHECK_TIMEOUT = timedelta(seconds=30)
+ACCOUNT_CHECK_GIVE_UP_AFTER = timedelta(minutes=10)
+
 # Scoring: pure code in a local activity; a failure is a bug, retried until a fix is deployed.
 SCORE_TIMEOUT = timedelta(seconds=10)
 SCORE_RETRY = RetryPolicy(

@@ -128,18 +128,19 @@ def took_pre_patch_path(history: WorkflowHistory) -> bool | None:
     """Whether a lead's run takes the path of leads from before LONG_LIVED.
 
     Every run of today's lead workflow asks `workflow.patched(LONG_LIVED)` in its first
-    workflow task (unless it took `lead-fit-engagement` or `lead-records-batched`, which
-    imply it), and a yes is
+    workflow task (unless it took `lead-account-handoff`, `lead-fit-engagement` or
+    `lead-records-batched`, which imply it), and a yes is
     recorded as a marker; a replay answers from the history. So a run whose first task
     completed without either marker replays the pre-patch path, and one with no task
     completed yet will take the new path.
     """
+    from workflows.lead_account import ACCOUNT_HANDOFF
     from workflows.lead_legacy import LONG_LIVED
     from workflows.lead_records import BATCHED, FIT_AXES
 
     if workflow_type(history) != LEAD_WORKFLOW:
         return None
-    if {LONG_LIVED, BATCHED, FIT_AXES} & patches(history):
+    if {LONG_LIVED, BATCHED, FIT_AXES, ACCOUNT_HANDOFF} & patches(history):
         return False
     done = EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
     return True if any(e.event_type == done for e in history.events) else None

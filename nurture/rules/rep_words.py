@@ -10,7 +10,7 @@ times, in English or Japanese. Internal terms (stage and rule keys, `round-robin
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -141,6 +141,33 @@ def lead_axes(
         return fit_grade, engagement
     state = ScoreState(breakdown=dict(breakdown))
     return model.fit_grade(state), model.engagement(state)
+
+
+class Person(Protocol):
+    """A lead row as the rep's mail and pages list it (nurture.tables.Lead)."""
+
+    id: Any
+    name: str
+    email: str
+    job_title: str
+    fit_grade: str | None
+    engagement: int | None
+    score_breakdown: dict[str, int]
+
+
+def group_lines(people: Iterable[Person], model: ScoringModel) -> list[dict[str, Any]]:
+    """The other engaged people of an account handed over as a whole, for the rep: who
+    they are and how engaged, most engaged first as the claim listed them."""
+    return [
+        {
+            "id": str(p.id),
+            "name": p.name or "-",
+            "email": p.email,
+            "job_title": p.job_title or "-",
+            "engagement": lead_axes(p.fit_grade, p.engagement, p.score_breakdown, model)[1],
+        }
+        for p in people
+    ]
 
 
 def axes(fit_grade: str, engagement: int, language: str) -> str:

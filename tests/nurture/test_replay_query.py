@@ -24,6 +24,7 @@ from tests.utils.factories import COLD_PROFILE, make_lead, start_lead
 from tests.utils.processes import cli as run
 from tests.utils.stack import running_worker
 from workflows.lead import LeadWorkflow
+from workflows.lead_account import ACCOUNT_HANDOFF
 from workflows.lead_legacy import LONG_LIVED
 from workflows.lead_records import BATCHED, FIT_AXES
 
@@ -73,7 +74,7 @@ async def test_replay_query_names_running_pre_patch_leads_until_ops_move_them(
     # task never says yes to LONG_LIVED, so no marker is recorded, and every replay of its
     # history (by today's code, below) takes the pre-patch path.
     patched = workflow.patched
-    then = (LONG_LIVED, BATCHED, FIT_AXES)  # the worker of then knew none
+    then = (LONG_LIVED, BATCHED, FIT_AXES, ACCOUNT_HANDOFF)  # the worker of then knew none
     monkeypatch.setattr(workflow, "patched", lambda id: id not in then and patched(id))
     old = make_lead(engine, **COLD_PROFILE)
     async with running_worker(client, settings, engine):

@@ -1,0 +1,165 @@
+"""Handing an account to sales as a whole: the claim that makes it happen once.
+
+Every engaged lead of an account asks, from its workflow, whether the buying group is
+ready now. Two such leads may ask at the same moment; the claim takes the account row's
+write lock first (a no-op update: a row lock on PostgreSQL, the database's write lock on
+SQLite), so the second asker waits and then sees the first one's claim, and each asker has
+written its own engagement before it asks (the lead workflow flushes first): no ready
+group is missed and none is handed twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from nurture.models import NoteRecord
+from nurture.repo import leads
+from nurture.repo.accounts import OPEN_HANDOFFS
+from nurture.rules.accounts import BuyingGroup
+from nurture.tables import Account, AccountHandoff, Handoff, Lead
+
+WON = "won"
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """What a check found: `account_id` None when the lead is of no account."""
+
+    account_id: uuid.UUID | None
+    claimed: bool = False
+    leads: list[uuid.UUID] = field(default_factory=list)  # the carrier first
+    engaged: bool = False  # the asking lead itself counts in the group
+    why: str = ""
+
+
+def claim(
+    session: Session,
+    lead_id: uuid.UUID,
+    engagement: int,
+    at: datetime,
+    group: BuyingGroup,
+    engagement_of: Callable[[Lead], int],
+) -> Claimed:
+    """Claim the lead's account for an account handoff carried by this lead, if its buying
+    group is ready and the account is not with sales; `engagement` is the lead's own now,
+    `engagement_of` reads the others' from their rows."""
+    lead = session.get(Lead, lead_id)
+    if lead is None or lead.account_id is None:
+        return Claimed(None)
+    account = lead.account_id
+    engaged_self = engagement >= group.engaged_at
+    if not engaged_self:  # only an engaged person can make the group ready
+        return Claimed(account, why=f"engagement {engagement} is under {group.engaged_at}")
+    # The lock, before anything is read: a concurrent claim of this account waits here.
+    session.execute(sa.update(Account).where(col(Account.id) == account).values(name=Account.name))
+    blocked = _blocked(session, account, lead_id)
+    if blocked:
+        return Claimed(account, engaged=True, why=blocked)
+    people = session.exec(select(Lead).where(Lead.account_id == account)).all()
+    points = {p.id: engagement if p.id == lead_id else engagement_of(p) for p in people}
+    if not group.qualifies(points):
+        n = len(group.engaged(points))
+        return Claimed(
+            account, engaged=True, why=f"the buying group is not ready: {n} of {group.people}"
+        )
+    engaged = group.engaged(points)
+    others = sorted(
+        (p.id for p in people if p.id in engaged and p.id != lead_id),
+        key=lambda i: (-points[i], str(i)),
+    )
+    order = [lead_id, *others]
+    session.add(
+        AccountHandoff(
+            account_id=account,
+            lead_id=lead_id,
+            leads=[str(i) for i in order],
+            engagement=sum(points.values()),
+            claimed_at=at,
+        )
+    )
+    for other in order[1:]:
+        leads.record_note(
+            session,
+            NoteRecord(
+                lead_id=str(other),
+                at=at,
+                kind="account",
+                text=f"handed to sales with its account's buying group, by lead {lead_id}",
+            ),
+        )
+    why = (
+        f"the account's buying group is ready: {len(order)} people engaged "
+        f"({group.engaged_at} or more each)"
+    )
+    return Claimed(account, claimed=True, leads=order, engaged=True, why=why)
+
+
+def _blocked(session: Session, account: uuid.UUID, lead_id: uuid.UUID) -> str:
+    """Why the account may not be handed now ('' when it may)."""
+    claims = session.exec(
+        select(AccountHandoff).where(
+            AccountHandoff.account_id == account,
+            sa.or_(col(AccountHandoff.ended_at).is_(None), col(AccountHandoff.outcome) == WON),
+        )
+    ).first()
+    if claims is not None:
+        return "the account was won" if claims.outcome == WON else "the account is with sales"
+    with_sales = session.exec(
+        select(Handoff.id)
+        .join(Lead, col(Lead.id) == col(Handoff.lead_id))
+        .where(
+            Lead.account_id == account,
+            Handoff.lead_id != lead_id,
+            col(Handoff.status).in_(OPEN_HANDOFFS),
+        )
+        .limit(1)
+    ).first()
+    return "another lead of the account is with sales" if with_sales else ""
+
+
+def end(session: Session, lead_id: uuid.UUID, at: datetime, outcome: str) -> None:
+    """The carrier's handoff ended: its open account handoff ends with it."""
+    session.execute(
+        sa.update(AccountHandoff)
+        .where(col(AccountHandoff.lead_id) == lead_id, col(AccountHandoff.ended_at).is_(None))
+        .values(ended_at=at, outcome=outcome)
+    )
+
+
+def carried_by(session: Session, lead_id: uuid.UUID) -> AccountHandoff | None:
+    """The newest account handoff this lead carries (its rep's mail lists the people)."""
+    found: AccountHandoff | None = session.exec(
+        select(AccountHandoff)
+        .where(AccountHandoff.lead_id == lead_id)
+        .order_by(col(AccountHandoff.claimed_at).desc(), col(AccountHandoff.id).desc())
+        .limit(1)
+    ).first()
+    return found
+
+
+def of_account(session: Session, account: uuid.UUID) -> AccountHandoff | None:
+    """The account's newest account handoff."""
+    found: AccountHandoff | None = session.exec(
+        select(AccountHandoff)
+        .where(AccountHandoff.account_id == account)
+        .order_by(col(AccountHandoff.claimed_at).desc(), col(AccountHandoff.id).desc())
+        .limit(1)
+    ).first()
+    return found
+
+
+def group_of(session: Session, handoff: Handoff) -> list[Lead]:
+    """The other engaged people of the account this handoff carries, as claimed (none: a
+    handoff of one lead); a claim that ended before the handoff began is another one's."""
+    found = carried_by(session, handoff.lead_id)
+    if found is None or (found.ended_at is not None and found.ended_at < handoff.created_at):
+        return []
+    others = [uuid.UUID(i) for i in found.leads if i != str(handoff.lead_id)]
+    rows = {p.id: p for p in session.exec(select(Lead).where(col(Lead.id).in_(others))).all()}
+    return [rows[i] for i in others if i in rows]
