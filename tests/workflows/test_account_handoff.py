@@ -113,7 +113,8 @@ async def test_two_engaged_people_of_one_company_are_handed_to_one_rep_once(
     mail = mails[0]
     assert mail.subject == "Kawa Denki: 2 people are ready for sales, with Tanaka Jiro"
     body = mail.text()
-    assert "Kawa Denki comes to you as a whole: its buying group is ready, 2 people engaged." in body
+    whole = "Kawa Denki comes to you as a whole: its buying group is ready, 2 people engaged."
+    assert whole in body
     assert "- Suzuki Taro, Engineer <suzuki@kawa-denki.co.jp>: engagement 20" in body
     assert "kawa.fan@gmail.com" not in body
     # The free-mail person stays on their own, engaged or not.
