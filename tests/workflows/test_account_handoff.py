@@ -178,6 +178,4 @@ async def test_people_engaged_at_the_same_moment_make_one_handoff(
         carried = [p.id for p in (x, y) if p.id in found]
         assert len(carried) == 1, (x.company, carried)  # once: neither none nor both
         assert len(found[carried[0]]) == 1
-    assert sorted(str(c.account_id) for c in claims) == sorted(
-        str(x.account_id) for x, _ in pairs
-    )
+    assert sorted(str(c.account_id) for c in claims) == sorted(str(x.account_id) for x, _ in pairs)
