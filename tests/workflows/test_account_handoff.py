@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
@@ -54,7 +54,7 @@ def _handoffs(engine: Engine) -> dict[uuid.UUID, list[Handoff]]:
 
 def _claims(engine: Engine) -> list[AccountHandoff]:
     with session_scope(engine) as s:
-        return list(s.exec(select(AccountHandoff).order_by(AccountHandoff.id)).all())
+        return list(s.exec(select(AccountHandoff).order_by(col(AccountHandoff.id))).all())
 
 
 def _mql_reason(engine: Engine, lead_id: uuid.UUID) -> str:
