@@ -1,0 +1,121 @@
+"""The account claim on SQLite and PostgreSQL: exactly one claim when the people of an
+account ask at the same moment, and when an account may not be handed (with sales, won),
+or may be again (its handoff was rejected)."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.engine import Engine
+from sqlmodel import col, select
+
+from nurture.db import create_schema, session_scope
+from nurture.orchestration.lead_runs import company_of
+from nurture.repo import account_handoffs
+from nurture.repo import leads as repo
+from nurture.rules.accounts import BuyingGroup
+from nurture.tables import AccountHandoff, Handoff, Lead
+
+AT = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
+GROUP = BuyingGroup(people=2, engaged_at=20)
+
+
+def _person(engine: Engine, email: str, engagement: int) -> uuid.UUID:
+    with session_scope(engine) as s:
+        lead, _ = repo.upsert_lead(s, email, "whitepaper", {"company": "Firm"}, company_of(email))
+        lead.engagement, lead.fit_grade = engagement, "C"
+        s.add(lead)
+        return lead.id
+
+
+def _engagement(lead: Lead) -> int:
+    return lead.engagement or 0
+
+
+def _claim(engine: Engine, lead_id: uuid.UUID, engagement: int) -> account_handoffs.Claimed:
+    with session_scope(engine) as s:
+        return account_handoffs.claim(s, lead_id, engagement, AT, GROUP, _engagement)
+
+
+def _claims(engine: Engine) -> list[AccountHandoff]:
+    with session_scope(engine) as s:
+        return list(s.exec(select(AccountHandoff).order_by(col(AccountHandoff.id))).all())
+
+
+def test_people_asking_at_the_same_moment_make_one_claim(empty_db: Engine) -> None:
+    create_schema(empty_db)
+    people = [
+        (_person(empty_db, f"a@co-{n}.co.jp", 25), _person(empty_db, f"b@co-{n}.co.jp", 25))
+        for n in range(6)
+    ]
+    askers = [p for pair in people for p in pair]
+    start = threading.Barrier(len(askers))
+    found: dict[uuid.UUID, account_handoffs.Claimed] = {}
+
+    def ask(lead_id: uuid.UUID) -> None:
+        start.wait()
+        found[lead_id] = _claim(empty_db, lead_id, 25)
+
+    threads = [threading.Thread(target=ask, args=(p,)) for p in askers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    for a, b in people:
+        claimed = [p for p in (a, b) if found[p].claimed]
+        assert len(claimed) == 1, (found[a], found[b])
+        refused = found[b if claimed == [a] else a]
+        assert refused.why == "the account is with sales"
+    assert len(_claims(empty_db)) == len(people)
+
+
+def test_when_an_account_may_be_handed(empty_db: Engine) -> None:
+    create_schema(empty_db)
+    sato = _person(empty_db, "sato@maru.co.jp", 30)
+    kato = _person(empty_db, "kato@maru.co.jp", 10)
+    free = _person(empty_db, "maru.fan@gmail.com", 50)
+
+    assert _claim(empty_db, free, 50).account_id is None  # free mail: of no account
+    under = _claim(empty_db, kato, 10)
+    assert (under.claimed, under.engaged, under.why) == (False, False, "engagement 10 is under 20")
+    alone = _claim(empty_db, sato, 30)
+    assert (alone.claimed, alone.why) == (False, "the buying group is not ready: 1 of 2")
+
+    # Another person with sales on their own: the account is not handed as a whole.
+    with session_scope(empty_db) as s:
+        s.add(Handoff(id="handoff-k-1", lead_id=kato, status="pending", created_at=AT))
+    assert _claim(empty_db, sato, 30).why == "another lead of the account is with sales"
+    with session_scope(empty_db) as s:
+        row = s.get(Handoff, "handoff-k-1")
+        assert row is not None
+        row.status, row.closed_at = "rejected", AT
+        s.add(row)
+
+    # Kato engaged now: Sato's next rise claims it; Kato's own ask is refused meanwhile.
+    ready = _claim(empty_db, kato, 20)
+    assert (ready.claimed, ready.leads) == (True, [kato, sato])
+    assert _claim(empty_db, sato, 35).why == "the account is with sales"
+    later = AT + timedelta(days=3)
+    with session_scope(empty_db) as s:
+        handoff = Handoff(id="handoff-k-2", lead_id=kato, status="pending", created_at=AT)
+        s.add(handoff)
+        s.flush()
+        assert [p.id for p in account_handoffs.group_of(s, handoff)] == [sato]
+        handoff.status, handoff.closed_at = "rejected", later
+        account_handoffs.end(s, kato, later, "rejected")
+        lead = s.get(Lead, kato)
+        assert lead is not None
+        lead.engagement = 25  # as Kato's workflow wrote it
+    assert _claim(empty_db, sato, 36).claimed  # rejected: the account may be handed again
+    with session_scope(empty_db) as s:
+        account_handoffs.end(s, sato, later, "won")
+        handoff = Handoff(id="handoff-k-3", lead_id=kato, created_at=later + timedelta(days=1))
+        assert account_handoffs.group_of(s, handoff) == []  # Kato's claim ended before it
+    assert _claim(empty_db, kato, 40).why == "the account was won"  # a customer: never again
+    assert [(c.lead_id, c.outcome) for c in _claims(empty_db)] == [
+        (kato, "rejected"),
+        (sato, "won"),
+    ]
