@@ -31,6 +31,9 @@ rep, reassigned, with sales across runs, resumed with sales.
 `v10-*` were recorded after `lead-fit-engagement` (issue 14: the score's two axes as the
 search attributes FitGrade and Engagement): taken in by the API, won, continued as new
 (both runs), recycled, decayed and unsubscribed.
+`v11-*` were recorded after `lead-account-handoff` (issue 14: an engaged lead asks whether
+its account's buying group is ready): the person who carried the account to sales (won)
+and the other engaged person, taken in by the API, won, recycled, continued as new.
 `v6-intake-signalled` is the intake signal bulk intake and CDP identify send a known lead
 (issue 13): a new profile, a scenario entered, the same asked again; recorded before
 `lead-records-batched`, `v7-intake-signalled` after it.
@@ -71,7 +74,8 @@ from nurture.models import (
     lead_workflow_id,
 )
 from nurture.orchestration import lead_ops, lead_runs
-from nurture.orchestration.lead_runs import profile_of
+from nurture.orchestration.lead_runs import company_of, profile_of
+from nurture.repo import leads as leads_repo
 from nurture.repo import reps
 from nurture.settings import RepConfig, Settings
 from nurture.temporal import register_search_attributes
@@ -442,6 +446,41 @@ async def _bulk_started(env: WorkflowEnvironment, s: Settings, engine: Engine) -
     return {"v8-bulk-started": await handle.fetch_history()}
 
 
+async def _account(env: WorkflowEnvironment, s: Settings, engine: Engine) -> dict[str, Any]:
+    """Two people of one company, each engaged by a webinar: the second one's check finds
+    the buying group ready and carries the account to sales (a score of 20, under the MQL
+    threshold); acknowledged and won, the claim ends. The first one asked and was told the
+    group was not ready yet, then that the account is with sales."""
+    people = []
+    for n, email in enumerate(("first@kogyo-record.co.jp", "second@kogyo-record.co.jp")):
+        with session_scope(engine) as session:
+            lead, _ = leads_repo.upsert_lead(
+                session, email, "whitepaper", {**COLD_PROFILE, "name": f"P{n}"}, company_of(email)
+            )
+        people.append(lead)
+    handles = [await start_lead(env.client, s, p) for p in people]
+    for handle in handles:
+        await env.sleep(DAY)
+        await handle.signal(LeadWorkflow.behaviour, event("webinar_attended"))
+    await env.sleep(timedelta(minutes=5))
+    await handles[0].signal(LeadWorkflow.behaviour, event("case_study_download"))
+    await env.sleep(timedelta(minutes=5))
+    carrier = people[1]
+    handoff = env.client.get_workflow_handle_for(
+        SalesHandoffWorkflow.run, f"handoff-{carrier.id}-1"
+    )
+    rep = SalesAction(rep_id=_rep_id(engine))
+    await handoff.execute_update(SalesHandoffWorkflow.ack, rep)
+    await handoff.execute_update(
+        SalesHandoffWorkflow.won, SalesAction(rep_id=rep.rep_id, amount=2_000_000)
+    )
+    await env.sleep(10 * DAY)
+    return {
+        "v11-account-carrier-won": await handles[1].fetch_history(),
+        "v11-account-member": await handles[0].fetch_history(),
+    }
+
+
 # Recorded on the real dev server (the rest on the time-skipping server).
 ON_DEV_SERVER = {
     "v3-sales-run-1",
@@ -453,6 +492,7 @@ ON_DEV_SERVER = {
     "v9-sales-run-1",
     "v9-resumed-with-sales",
     "v10-intake-asleep",
+    "v11-intake-asleep",
 }
 RECORDINGS: dict[str, Recording] = {
     "v2-whitepaper-longterm": _long_term,
@@ -503,6 +543,13 @@ RECORDINGS: dict[str, Recording] = {
     "v10-continued-run-1": _again(_continued_runs, "v10"),
     "v10-recycled": _again(_recycled, "v10"),
     "v10-goal-decayed-unsubscribed": _again(_goal, "v10"),
+    # lead-account-handoff (issue 14): an engaged lead asks whether its account's buying
+    # group is ready, and may carry the account to sales; one marker per run.
+    "v11-account-carrier-won": _account,
+    "v11-intake-asleep": _again(_intake_asleep, "v11"),
+    "v11-whitepaper-won": _again(_won, "v11"),
+    "v11-recycled": _again(_recycled, "v11"),
+    "v11-continued-run-1": _again(_continued_runs, "v11"),
 }
 
 
