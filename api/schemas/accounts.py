@@ -4,6 +4,7 @@ is ready."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from pydantic import BaseModel, Field
 
@@ -17,6 +18,17 @@ class AccountLead(BaseModel):
     job_title: str
 
 
+class AccountHandedOver(BaseModel):
+    """The account's newest handoff as a whole: its buying group was ready."""
+
+    lead_id: uuid.UUID = Field(description="the lead whose handoff carries the account")
+    leads: list[uuid.UUID] = Field(description="the engaged people handed over, that lead first")
+    at: datetime = Field(description="when the buying group was found ready")
+    outcome: str | None = Field(
+        None, description="how that handoff ended (won, lost, rejected, withdrawn); null: open"
+    )
+
+
 class AccountSummary(BaseModel):
     id: uuid.UUID
     name: str = Field(description="the company, as its first lead gave it")
@@ -28,6 +40,9 @@ class AccountSummary(BaseModel):
     with_sales: bool = Field(description="a lead of it has an open handoff")
     rep_id: uuid.UUID | None = Field(None, description="the rep of its newest open handoff")
     rep: str | None = Field(None, description="that rep's name")
+    handed_over: AccountHandedOver | None = Field(
+        None, description="its newest handoff as a whole, once its buying group was ready"
+    )
 
 
 class AccountPage(BaseModel):

@@ -10,7 +10,13 @@ from sqlmodel import Session
 
 from api.database import Database
 from api.errors import NotFound
-from api.schemas.accounts import AccountDetail, AccountLead, AccountPage, AccountSummary
+from api.schemas.accounts import (
+    AccountDetail,
+    AccountHandedOver,
+    AccountLead,
+    AccountPage,
+    AccountSummary,
+)
 from nurture.repo import accounts as repo
 from nurture.rules.rep_words import lead_axes
 from scenarios.scoring import BUYING_GROUP, MODEL
@@ -31,6 +37,7 @@ def _detail(rows: repo.AccountRows) -> AccountDetail:
     }
     engaged = BUYING_GROUP.engaged(points)
     rep_id, rep = rows.rep if rows.rep else (None, None)
+    handed = rows.handed
     return AccountDetail(
         id=rows.account.id,
         name=rows.account.name,
@@ -42,6 +49,14 @@ def _detail(rows: repo.AccountRows) -> AccountDetail:
         with_sales=rows.rep is not None,
         rep_id=rep_id,
         rep=rep,
+        handed_over=AccountHandedOver(
+            lead_id=handed.lead_id,
+            leads=[uuid.UUID(i) for i in handed.leads],
+            at=handed.claimed_at,
+            outcome=handed.outcome,
+        )
+        if handed is not None
+        else None,
         members=[
             AccountLead(
                 id=lead.lead_id,

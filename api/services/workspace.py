@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from pydantic import ValidationError
 from sqlmodel import Session
@@ -27,6 +28,7 @@ from api.services.workspace_auth import Viewer
 from api.services.workspace_reassign import REASSIGNABLE, takes_leads
 from api.services.workspace_words import say, words
 from nurture.models import HandoffStatus
+from nurture.repo import account_handoffs
 from nurture.repo import handoffs as handoff_repo
 from nurture.repo import leads as lead_repo
 from nurture.repo import workspace as repo
@@ -231,6 +233,9 @@ class LeadPage:
     overdue: bool = False
     email: str = ""  # how the rep reaches the lead: a mailto link, and a phone if known
     phone: str = ""
+    # An account handed over as a whole: the words for it, and its other engaged people.
+    group_intro: str = ""
+    group: tuple[dict[str, Any], ...] = ()
 
 
 def _visible(session: Session, who: Viewer, handoff_id: str) -> tuple[Handoff, bool]:
@@ -310,6 +315,7 @@ def _lead_page(session: Session, who: Viewer, handoff_id: str, now: datetime) ->
         Line(_at(who, m.sent_at or m.scheduled_at, now), m.subject)
         for m in repo.marketing_mails(session, lead.id)
     )
+    group = rep_words.group_lines(account_handoffs.group_of(session, h), MODEL)
     running = h.status == HandoffStatus.PENDING.value and h.deadline_at is not None
     left, overdue = "", False
     if running and h.deadline_at is not None:
@@ -331,6 +337,8 @@ def _lead_page(session: Session, who: Viewer, handoff_id: str, now: datetime) ->
         overdue=overdue,
         email=lead.email,
         phone=str(lead.attributes.get("phone") or ""),
+        group_intro=say(t, "group_intro", company=lead.company, n=len(group) + 1) if group else "",
+        group=tuple(group),
     )
 
 

@@ -73,6 +73,10 @@ EN: dict[str, str] = {
     "refreshes": "This page refreshes itself every minute.",
     # lead page
     "profile": "Profile",
+    "group": "Buying group",
+    "group_intro": "{company} comes to you as a whole: its buying group is ready, {n} people "
+    "engaged. With this lead:",
+    "engagement": "Engagement",
     "company": "Company",
     "job_title": "Job title",
     "industry": "Industry",
@@ -175,6 +179,10 @@ JA: dict[str, str] = {
     "closed_at": "終了",
     "refreshes": "このページは 1 分ごとに更新されます。",
     "profile": "プロフィール",
+    "group": "購買グループ",
+    "group_intro": "{company} を会社ごとお渡しします。"
+    "購買グループが整いました（関心の高い方 {n} 名）。このリードのほか:",
+    "engagement": "関心度",
     "company": "会社",
     "job_title": "役職",
     "industry": "業種",

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from nurture.rules.accounts import account_id
-from nurture.tables import Account, Handoff, Lead, Rep, utcnow
+from nurture.tables import Account, AccountHandoff, Handoff, Lead, Rep, utcnow
 
 OPEN_HANDOFFS = ("pending", "accepted", "opportunity")  # the account is with sales
 
@@ -73,6 +73,7 @@ class AccountRows:
     account: Account
     leads: list[AccountLead]
     rep: tuple[uuid.UUID, str] | None  # the rep an open handoff of the account is with
+    handed: AccountHandoff | None = None  # its newest handoff as a whole (a buying group)
 
 
 def accounts(session: Session, ids: list[uuid.UUID] | None = None) -> dict[uuid.UUID, AccountRows]:
@@ -100,7 +101,22 @@ def accounts(session: Session, ids: list[uuid.UUID] | None = None) -> dict[uuid.
             )
         )
     reps = _holders(session, list(found))
-    return {i: AccountRows(a, leads.get(i, []), reps.get(i)) for i, a in found.items()}
+    handed = _handed(session, list(found))
+    return {
+        i: AccountRows(a, leads.get(i, []), reps.get(i), handed.get(i)) for i, a in found.items()
+    }
+
+
+def _handed(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, AccountHandoff]:
+    """Account → its newest handoff as a whole."""
+    out: dict[uuid.UUID, AccountHandoff] = {}
+    for row in session.exec(
+        select(AccountHandoff)
+        .where(col(AccountHandoff.account_id).in_(ids))
+        .order_by(col(AccountHandoff.claimed_at), col(AccountHandoff.id))
+    ).all():
+        out[row.account_id] = row  # the newest last
+    return out
 
 
 def _holders(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[uuid.UUID, str]]:
