@@ -51,7 +51,9 @@ async def test_the_rep_sees_the_whole_buying_group_in_mail_page_api_and_dashboar
 ) -> None:
     mori = await _lead(http, stack, "mori@hoshi-kiko.co.jp", "Mori Aya")
     await _webinar(http, stack, mori)  # one engaged person: nothing yet
-    assert (await http.get(f"/v1/handoffs/handoff-{mori}-1", headers=stack.admin)).status_code == 404
+    assert (
+        await http.get(f"/v1/handoffs/handoff-{mori}-1", headers=stack.admin)
+    ).status_code == 404
     abe = await _lead(http, stack, "abe@hoshi-kiko.co.jp", "Abe Ken")
     await _webinar(http, stack, abe)  # two: the account goes to sales with Abe
     state = await lead_when(http, stack, abe, lambda s: s["stage"] == "sales_pending", timeout=60)
