@@ -217,12 +217,21 @@ def _not_as_recorded(report: dict[str, Any]) -> str:
 
 def _unlike_record(report: dict[str, Any]) -> list[str]:
     off = report["live_unlike_record"]
+    by_account = report.get("account_mqls", 0)
+    lines = []
+    if by_account:
+        lines.append(
+            f"{by_account} recorded MQLs came from an account's buying group (an account "
+            "handoff): counted as they happened, not in this check (no lead's model decides "
+            "them), and neither model is credited with them."
+        )
     if not off:
-        return []
+        return lines
     return [
+        *lines,
         f"The live model decides {len(off)} leads otherwise than really happened (MQL or "
         f"not, or more than an hour apart: an earlier model, a lead qualified by hand, or a "
-        f"profile from before nurture kept profile history): {_listed(off)}"
+        f"profile from before nurture kept profile history): {_listed(off)}",
     ]
 
 

@@ -21,8 +21,16 @@ from sqlmodel import Session, col, select
 from nurture.models import BehaviourEvent, LeadProfile, Stage
 from nurture.repo import sales_reach
 from nurture.repo.leads import scoring_fields
-from nurture.rules.backtest import Batch, LeadPast
-from nurture.tables import BacktestRun, Lead, LeadEvent, ProfileChange, StageChange, utcnow
+from nurture.rules.backtest import SAME_MOMENT, Batch, LeadPast
+from nurture.tables import (
+    AccountHandoff,
+    BacktestRun,
+    Lead,
+    LeadEvent,
+    ProfileChange,
+    StageChange,
+    utcnow,
+)
 
 CHUNK = 1_000
 STOPS = (Stage.UNSUBSCRIBED.value, Stage.BOUNCED.value, Stage.DISQUALIFIED.value)
@@ -76,6 +84,7 @@ def _pasts(session: Session, leads: list[Lead], email_kind: Callable[[str], str]
     ).all():
         befores[change.lead_id].append((change.at, change.before))
     mql_at = _first(session, ids, (Stage.MQL.value,))
+    claims = _account_claims(session, ids)
     stops = _stops(session, ids)
     reach = sales_reach.reached(session, select(Lead.id).where(col(Lead.id).in_(ids)))
     out = []
@@ -90,11 +99,30 @@ def _pasts(session: Session, leads: list[Lead], email_kind: Callable[[str], str]
                 batches=tuple(batches.get(lead.id, [])),
                 stops=_halted(stops.get(lead.id, ()), lead),
                 recorded_mql_at=mql_at.get(lead.id),
+                by_account=_by_account(mql_at.get(lead.id), claims.get(lead.id, [])),
                 opportunity="opportunity" in stages,
                 won="won" in stages,
             )
         )
     return out
+
+
+def _account_claims(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[datetime]]:
+    """Lead → when it carried its account to sales (account handoffs)."""
+    out: dict[uuid.UUID, list[datetime]] = defaultdict(list)
+    for lead_id, at in session.exec(
+        select(AccountHandoff.lead_id, AccountHandoff.claimed_at).where(
+            col(AccountHandoff.lead_id).in_(ids)
+        )
+    ).all():
+        out[lead_id].append(at)
+    return out
+
+
+def _by_account(mql_at: datetime | None, claims: list[datetime]) -> bool:
+    """The lead's first MQL was its account's: a claim of that moment (the claim's
+    workflow task wrote the stage, SAME_MOMENT covers a late write)."""
+    return mql_at is not None and any(abs(mql_at - at) <= SAME_MOMENT for at in claims)
 
 
 def _profiles(

@@ -47,6 +47,7 @@ def as_dict(
         "live_compared": result.live_compared,
         "live_not_as_recorded": _ids(result.live_not_as_recorded),
         "live_unlike_record": _ids(result.live_unlike_record),
+        "account_mqls": result.account_mqls,  # (added later: readers say .get(..., 0))
         "newly_mql": _ids(result.newly_mql),
         "no_longer_mql": _ids(result.no_longer_mql),
         "rules": [

@@ -13,10 +13,11 @@ from sqlmodel import col, select
 
 from nurture.db import create_schema, session_scope
 from nurture.orchestration.lead_runs import company_of
-from nurture.repo import account_handoffs
+from nurture.repo import account_handoffs, backtest_data
 from nurture.repo import leads as repo
 from nurture.rules.accounts import BuyingGroup
-from nurture.tables import AccountHandoff, Handoff, Lead
+from nurture.tables import AccountHandoff, Handoff, Lead, StageChange
+from scenarios.scoring import email_kind
 
 AT = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
 GROUP = BuyingGroup(people=2, engaged_at=20)
@@ -119,3 +120,19 @@ def test_when_an_account_may_be_handed(empty_db: Engine) -> None:
         (kato, "rejected"),
         (sato, "won"),
     ]
+
+
+def test_the_backtest_reads_which_mqls_were_an_account_handoffs(empty_db: Engine) -> None:
+    create_schema(empty_db)
+    carrier = _person(empty_db, "c@kita.co.jp", 20)
+    member = _person(empty_db, "m@kita.co.jp", 20)
+    alone = _person(empty_db, "a@minami.co.jp", 60)
+    with session_scope(empty_db) as s:
+        for lead_id in (carrier, alone):
+            s.add(StageChange(lead_id=lead_id, at=AT, from_stage="nurturing", to_stage="mql"))
+    claimed = _claim(empty_db, carrier, 20)
+    assert claimed.claimed and claimed.leads == [carrier, member]
+    with session_scope(empty_db) as s:
+        pasts = [p for chunk in backtest_data.lead_pasts(s, None, None, email_kind) for p in chunk]
+    by_account = {p.lead_id: p.by_account for p in pasts}
+    assert by_account == {carrier: True, member: False, alone: False}

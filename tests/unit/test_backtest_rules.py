@@ -144,6 +144,17 @@ def test_the_live_model_must_find_the_mql_where_it_really_was() -> None:
     assert (result.live_compared, result.live_as_recorded) == (0, 0)  # nothing recorded
 
 
+def test_an_account_handoff_is_real_but_no_lead_model_is_held_to_it() -> None:
+    quiet = past((1, (ev("webinar_attended"),)))  # 40 points: under a threshold of 60
+    carried = dataclasses.replace(quiet, recorded_mql_at=day(1), by_account=True, won=True)
+    result = backtest([carried], model(60), model(60))
+    assert result.live_unlike_record == () and result.account_mqls == 1
+    assert (result.recorded.mqls, result.live.mqls, result.candidate.mqls) == (1, 0, 0)
+    assert (result.recorded.recall_won, result.live.recall_won) == (1.0, 0.0)  # shares
+    alone = dataclasses.replace(carried, by_account=False)  # else it is a miss
+    assert backtest([alone], model(60), model(60)).live_unlike_record == (quiet.lead_id,)
+
+
 def test_figures_count_precision_recall_and_days() -> None:
     won_early = past((2, (ev("webinar_attended"),)), won=True, recorded_mql_at=day(4))
     won_never = past(won=True)
