@@ -24,7 +24,7 @@ from activities.sales_webhook import RETRYABLE_4XX, described
 from nurture import chat_blocks
 from nurture.db import session_scope
 from nurture.models import NoticeKind, NotifyRepInput
-from nurture.repo import handoffs, leads, reps
+from nurture.repo import account_handoffs, handoffs, leads, reps
 from nurture.rules import rep_words
 from nurture.settings import Settings
 from scenarios.scoring import MODEL
@@ -104,6 +104,7 @@ class ChatActivities:
                 why=rep_words.why(lead.score_breakdown, language, MODEL),
                 reassigned=notice.kind == NoticeKind.ASSIGNED and notice.attempt > 1,
                 language=language,
+                group=tuple(p.name or "-" for p in account_handoffs.group_of(session, handoff)),
             )
         return chat_blocks.message(chat)
 

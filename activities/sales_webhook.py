@@ -20,14 +20,16 @@ from typing import Any
 
 import httpx
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from nurture import signing
 from nurture.db import session_scope
 from nurture.models import NotifyRepInput
-from nurture.repo import handoffs, leads, reps
+from nurture.repo import account_handoffs, handoffs, leads, reps
 from nurture.settings import Settings
+from nurture.tables import Handoff
 
 TIMEOUT_SECONDS = 10.0  # per POST; the workflow's start-to-close timeout is longer
 RETRYABLE_4XX = frozenset({HTTPStatus.REQUEST_TIMEOUT, HTTPStatus.TOO_MANY_REQUESTS})
@@ -124,7 +126,28 @@ class SalesWebhookActivities:
                 }
                 if lead
                 else None,
+                # An account handed over as a whole: its other engaged people (else null).
+                "account": self._account(session, handoff),
             }
+
+    def _account(self, session: Session, handoff: Handoff | None) -> dict[str, Any] | None:
+        group = account_handoffs.group_of(session, handoff) if handoff else []
+        if handoff is None or not group:
+            return None
+        carrier = leads.get_lead(session, handoff.lead_id)
+        base = self._settings.public_url.rstrip("/")
+        return {
+            "id": str(carrier.account_id) if carrier and carrier.account_id else None,
+            "leads": [
+                {
+                    "id": str(p.id),
+                    "name": p.name,
+                    "email": p.email,
+                    "url": f"{base}/v1/leads/{p.id}",
+                }
+                for p in group
+            ],
+        }
 
 
 def _check(response: httpx.Response) -> None:

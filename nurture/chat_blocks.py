@@ -48,6 +48,8 @@ WORDS: dict[str, dict[str, str]] = {
         "note": "The buttons open the lead in the sales workspace; {rep} acts there once "
         "signed in (a sign-in link is mailed on the first visit).",
         "text": "{title}: {lead}, score {score}, {deadline}",
+        "group": "*{company} comes as a whole:* its buying group is ready, {n} people "
+        "engaged. With {names}.",
     },
     "ja": {
         "ack": "受領する",
@@ -72,6 +74,8 @@ WORDS: dict[str, dict[str, str]] = {
         "note": "ボタンは営業ワークスペースでリードを開きます。{rep}さんはサインインして"
         "操作します（初回はサインインリンクがメールで届きます）。",
         "text": "{title}: {lead}、スコア {score}、{deadline}",
+        "group": "*{company} を会社ごとお渡しします:* 購買グループが整いました（関心の高い方 "
+        "{n} 名）。ほかに {names}。",
     },
 }
 
@@ -93,6 +97,7 @@ class ChatNotice:
     why: str = ""  # the score breakdown in words (rep_words.why)
     reassigned: bool = False  # an assignment that moved the lead from another rep
     language: str = "en"
+    group: tuple[str, ...] = ()  # an account handed over as a whole: its other people's names
 
 
 def escape(text: str) -> str:
@@ -143,6 +148,18 @@ def _summary(notice: ChatNotice) -> str:
     return w["ready"].format(who=who, score=notice.score, priority=priority)
 
 
+def _group(notice: ChatNotice) -> list[dict[str, Any]]:
+    """The section naming the account's other engaged people (none: a lead on its own)."""
+    if not notice.group:
+        return []
+    text = _words(notice)["group"].format(
+        company=escape(notice.company or _words(notice)["a_lead"]),
+        n=len(notice.group) + 1,
+        names=", ".join(escape(n) for n in notice.group),
+    )
+    return [{"type": "section", "text": _mrkdwn(text)}]
+
+
 def _mrkdwn(text: str) -> dict[str, str]:
     return {"type": "mrkdwn", "text": _clip(text, FIELD_MAX)}
 
@@ -172,6 +189,7 @@ def message(notice: ChatNotice) -> dict[str, Any]:
         {"type": "section", "text": _mrkdwn(_summary(notice))},
         {"type": "section", "fields": [_mrkdwn(f"*{k}*\n{v}") for k, v in fields]},
         {"type": "section", "text": _mrkdwn(f"*{w['why']}:* {escape(notice.why or '-')}")},
+        *_group(notice),
         {"type": "actions", "elements": buttons},
         {"type": "context", "elements": [_mrkdwn(w["note"].format(rep=escape(notice.rep_name)))]},
     ]

@@ -7,10 +7,13 @@ moment still make exactly one handoff."""
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from datetime import timedelta
+from http import HTTPStatus
 from typing import Any
 
+from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 from temporalio.client import WorkflowHandle
@@ -24,6 +27,7 @@ from nurture.repo import leads as repo
 from nurture.settings import Settings
 from nurture.tables import AccountHandoff, Handoff, Lead, StageChange
 from tests.utils.factories import COLD_PROFILE, HOT_PROFILE, event, load, notes, start_lead
+from tests.utils.http_receiver import HttpReceiver
 from tests.utils.stack import running_worker
 from workflows.handoff import SalesHandoffWorkflow
 from workflows.lead import LeadWorkflow
@@ -179,3 +183,45 @@ async def test_people_engaged_at_the_same_moment_make_one_handoff(
         assert len(carried) == 1, (x.company, carried)  # once: neither none nor both
         assert len(found[carried[0]]) == 1
     assert sorted(str(c.account_id) for c in claims) == sorted(str(x.account_id) for x, _ in pairs)
+
+
+async def test_the_crm_and_slack_hear_of_the_whole_group(
+    ts_env: WorkflowEnvironment, settings: Settings, engine: Engine, smtp: MailSink
+) -> None:
+    with (
+        HttpReceiver(otherwise=HTTPStatus.OK, secret="crm-secret") as crm,
+        HttpReceiver(otherwise=HTTPStatus.OK, answer=b"ok") as slack,
+    ):
+        told = Settings.model_validate(
+            {
+                **settings.model_dump(),
+                "sales_webhook_url": crm.url,
+                "sales_webhook_secret": "crm-secret",
+                "slack_webhook_url": SecretStr(slack.url),
+            }
+        )
+        a = _person(engine, "a@yama-sangyo.co.jp", "Yama Ai")
+        b = _person(engine, "b@yama-sangyo.co.jp", "Yama Bo")
+        async with running_worker(ts_env.client, told, engine):
+            ha, hb = (
+                await start_lead(ts_env.client, told, a),
+                await start_lead(ts_env.client, told, b),
+            )
+            await _engage(ts_env, ha, "webinar_attended")
+            await _engage(ts_env, hb, "webinar_attended")  # Yama Bo carries the account
+            for _ in range(100):  # the posts go beside the SLA clock, in real time
+                if crm.received and slack.received:
+                    break
+                await asyncio.sleep(0.05)
+
+    [posted] = [json.loads(r.body) for r in crm.received]
+    assert posted["event"] == "handoff.assigned" and posted["lead"]["id"] == str(b.id)
+    assert posted["account"]["id"] == str(b.account_id)
+    assert [(p["id"], p["name"]) for p in posted["account"]["leads"]] == [(str(a.id), "Yama Ai")]
+    message = json.loads(slack.received[0].body)
+    texts = [block.get("text", {}).get("text", "") for block in message["blocks"]]
+    assert any(
+        "*Kawa Denki comes as a whole:* its buying group is ready, 2 people engaged. "
+        "With Yama Ai." == t
+        for t in texts
+    ), texts
