@@ -127,6 +127,7 @@ class LeadWorkflow:
             # patch and this landed together), so no history has both the marker and a
             # scoring activity for an input that holds a score. Older starters: scored here.
             scored = input.intake_score if this_run.batched else None
+            self.account.told_at_start(input.account)
             await self.scoring.apply_profile(input.profile, cause="intake", scored=scored)
             this_run.ready = True
         await self.scoring.know_axes()  # (FIT_AXES: a run carried from older code asks once)

@@ -45,6 +45,13 @@ class LeadAccount:
         self._run = this_run
         self._records = records
 
+    def told_at_start(self, told: AccountClaim | None) -> None:
+        """A new lead's starter answered the first check already (None: an older one)."""
+        if not self._run.accounts or told is None:
+            return
+        self._state.no_account = told.account_id is None
+        self._state.account_ask_from = told.ask_from
+
     async def consider(self) -> None:
         """After a scoring step: ask, if this lead's engagement could make the group ready."""
         state = self._state

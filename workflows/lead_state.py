@@ -23,7 +23,14 @@ from pydantic import BaseModel, Field
 
 from nurture.authoring.journal import CARRIED_EVENTS
 from nurture.authoring.state import LoggedEvent, ScenarioRun
-from nurture.models import BehaviourEvent, HandoffResult, LeadProfile, LeadWrite, Stage
+from nurture.models import (
+    AccountClaim,
+    BehaviourEvent,
+    HandoffResult,
+    LeadProfile,
+    LeadWrite,
+    Stage,
+)
 from nurture.rules.score_state import ScoreOutcome, ScoreState
 
 if TYPE_CHECKING:
@@ -113,6 +120,10 @@ class LeadInput(BaseModel):
     # after `lead-records-batched` takes it instead of a local activity (one event less).
     # History holds it in the start event, so a replay gets the same points.
     intake_score: ScoreOutcome | None = None
+    # The starter's answer to the account check (lead-account-handoff) for a new lead: of
+    # no account, or when asking is worth it; None (older starters): ask on the first rise.
+    # History holds it in the start event, as it does the intake score.
+    account: AccountClaim | None = None
 
 
 def next_run(lead: LeadInput, state: LeadState) -> LeadInput:
@@ -124,7 +135,7 @@ def next_run(lead: LeadInput, state: LeadState) -> LeadInput:
     carried = state.model_copy(
         update={"runs": state.runs + 1, "recent_events": state.recent_events[-CARRIED_EVENTS:]}
     )
-    return lead.model_copy(update={"carry": carried, "intake_score": None})
+    return lead.model_copy(update={"carry": carried, "intake_score": None, "account": None})
 
 
 @dataclass(slots=True)

@@ -34,6 +34,7 @@ from nurture.models import (
     BEHAVIOUR_SIGNAL,
     INTAKE_SIGNAL,
     UNSUBSCRIBE_SIGNAL,
+    AccountClaim,
     BehaviourEvent,
     EnrolRequest,
     LeadProfile,
@@ -43,7 +44,7 @@ from nurture.models import (
 from nurture.rules.accounts import company_domain
 from nurture.settings import Settings
 from nurture.tables import Lead
-from scenarios.scoring import email_kind
+from scenarios.scoring import BUYING_GROUP, email_kind
 from workflows import lead_index
 from workflows.lead import LeadWorkflow
 from workflows.lead_state import LeadInput
@@ -89,7 +90,16 @@ def input_of(lead: Lead, settings: Settings | None = None) -> LeadInput:
         scenario=lead.scenario,
         profile=profile_of(lead),
         send_window=settings.send_window if settings is not None else True,
+        account=account_at_start(lead),
     )
+
+
+def account_at_start(lead: Lead) -> AccountClaim:
+    """What the account check would answer a new lead, so its first rise asks nothing: of
+    no account (never asks), or ask once its engagement could count in the buying group."""
+    if lead.account_id is None:
+        return AccountClaim()
+    return AccountClaim(account_id=str(lead.account_id), ask_from=BUYING_GROUP.engaged_at - 1)
 
 
 def _first_start(lead: Lead, settings: Settings) -> tuple[LeadInput, TypedSearchAttributes]:

@@ -33,7 +33,9 @@ search attributes FitGrade and Engagement): taken in by the API, won, continued 
 (both runs), recycled, decayed and unsubscribed.
 `v11-*` were recorded after `lead-account-handoff` (issue 14: an engaged lead asks whether
 its account's buying group is ready): the person who carried the account to sales (won)
-and the other engaged person, taken in by the API, won, recycled, continued as new.
+and the other engaged person, taken in by the API, won, recycled, continued as new;
+`v11-told-*` the same two people started as the API starts a lead since then, told their
+account in the start input (the first rise asks nothing).
 `v6-intake-signalled` is the intake signal bulk intake and CDP identify send a known lead
 (issue 13): a new profile, a scenario entered, the same asked again; recorded before
 `lead-records-batched`, `v7-intake-signalled` after it.
@@ -405,6 +407,16 @@ def _named(recording: Recording, era: str) -> Recording:
     return record
 
 
+def _renamed(recording: Recording, prefix: str) -> Recording:
+    """A recording made again, its files named `prefix-` + the name after the era."""
+
+    async def renamed(env: WorkflowEnvironment, s: Settings, engine: Engine) -> dict[str, Any]:
+        recorded = await recording(env, s, engine)
+        return {f"{prefix}-{name.split('-', 1)[1]}": h for name, h in recorded.items()}
+
+    return renamed
+
+
 def _again(recording: Recording, era: str) -> Recording:
     """A recording made again by later code, its files named for that code's era."""
 
@@ -452,7 +464,8 @@ async def _account(env: WorkflowEnvironment, s: Settings, engine: Engine) -> dic
     threshold); acknowledged and won, the claim ends. The first one asked and was told the
     group was not ready yet, then that the account is with sales."""
     people = []
-    for n, email in enumerate(("first@kogyo-record.co.jp", "second@kogyo-record.co.jp")):
+    domain = f"kogyo-{uuid.uuid4().hex[:6]}.co.jp"  # a company of its own each recording
+    for n, email in enumerate((f"first@{domain}", f"second@{domain}")):
         with session_scope(engine) as session:
             lead, _ = leads_repo.upsert_lead(
                 session, email, "whitepaper", {**COLD_PROFILE, "name": f"P{n}"}, company_of(email)
@@ -550,6 +563,9 @@ RECORDINGS: dict[str, Recording] = {
     "v11-whitepaper-won": _again(_won, "v11"),
     "v11-recycled": _again(_recycled, "v11"),
     "v11-continued-run-1": _again(_continued_runs, "v11"),
+    # The same two people, started as the API now starts a lead: told its account (and
+    # when asking is worth it) in its start input, so the first rise asks nothing.
+    "v11-told-account-carrier-won": _renamed(_account, "v11-told"),
 }
 
 

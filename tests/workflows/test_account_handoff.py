@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
-from temporalio.client import WorkflowHandle
+from temporalio.client import WorkflowHandle, WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 
 from nurture.db import session_scope
@@ -61,6 +61,11 @@ def _claims(engine: Engine) -> list[AccountHandoff]:
         return list(s.exec(select(AccountHandoff).order_by(col(AccountHandoff.id))).all())
 
 
+def _checks(history: WorkflowHistory) -> int:
+    """How many account checks the lead's run made (local activity markers)."""
+    return sum(b'"check_account"' in e.SerializeToString() for e in history.events)
+
+
 def _mql_reason(engine: Engine, lead_id: uuid.UUID) -> str:
     with session_scope(engine) as s:
         row = s.exec(
@@ -94,6 +99,7 @@ async def test_two_engaged_people_of_one_company_are_handed_to_one_rep_once(
         await _engage(ts_env, handles[ito.id], "pricing_page_view")  # 45 + 15: MQL
         second = _handoffs(engine)
         statuses = {i: await h.query(LeadWorkflow.status) for i, h in handles.items()}
+        asked = {i: _checks(await h.fetch_history()) for i, h in handles.items()}
 
     # One handoff, carried by the person whose engagement made the group ready.
     assert list(first) == [tanaka.id] and len(first[tanaka.id]) == 1
@@ -123,6 +129,9 @@ async def test_two_engaged_people_of_one_company_are_handed_to_one_rep_once(
     assert "kawa.fan@gmail.com" not in body
     # The free-mail person stays on their own, engaged or not.
     assert not statuses[fan.id].with_sales and fan.id not in second
+    # Who asked: the starter told each new lead its account, so the free-mail person never
+    # asks and Suzuki asks only once engaged (20), then on the case study (30).
+    assert asked == {suzuki.id: 2, tanaka.id: 1, fan.id: 0, ito.id: 0}
     # The third person: the account's rep, by the account.
     [ito_handoff] = second[ito.id]
     assert ito_handoff.rep_id == handoff.rep_id
