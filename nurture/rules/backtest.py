@@ -176,6 +176,9 @@ class Backtest:
     # recorded MQLs of an account's buying group (an account handoff): real MQLs, in the
     # recorded figures, but no lead's model decides them, so the self-check leaves them out
     account_mqls: int = 0
+    # what really happened by the leads' own scores (the account MQLs left out): what the
+    # live model must give back
+    recorded_by_score: Figures | None = None
 
 
 def figures(
@@ -264,6 +267,9 @@ def backtest(
             p.lead_id
             for p, a, r in zip(pasts, live_at, recorded, strict=True)
             if not same_moment(a, r) and not (p.by_account and a is None)
+        ),
+        recorded_by_score=figures(
+            pasts, [None if p.by_account else r for p, r in zip(pasts, recorded, strict=True)]
         ),
         account_mqls=sum(
             p.by_account and r is not None for p, r in zip(pasts, recorded, strict=True)

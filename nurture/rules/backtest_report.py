@@ -42,6 +42,10 @@ def as_dict(
             "recorded": asdict(result.recorded),
             "live": asdict(result.live),
             "candidate": asdict(result.candidate),
+            # (added later, like account_mqls: readers say .get)
+            "recorded_by_score": asdict(result.recorded_by_score)
+            if result.recorded_by_score is not None
+            else None,
         },
         "live_as_recorded": result.live_as_recorded,
         "live_compared": result.live_compared,

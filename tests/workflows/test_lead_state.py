@@ -34,7 +34,14 @@ from temporalio.worker import (
 
 from nurture.authoring.journal import CARRIED_EVENTS
 from nurture.authoring.state import JournalEntry, LoggedEvent, ScenarioRun
-from nurture.models import BehaviourEvent, HandoffResult, HandoffStatus, LeadProfile, Stage
+from nurture.models import (
+    AccountClaim,
+    BehaviourEvent,
+    HandoffResult,
+    HandoffStatus,
+    LeadProfile,
+    Stage,
+)
 from nurture.rules.score_state import ScoreOutcome, ScoreState
 from workflows.lead_state import LeadInput, LeadState, Phase, ThisRun, next_run
 from workflows.registry import WORKFLOWS, workflow_runner
@@ -111,6 +118,10 @@ def a_lead_with_everything_set() -> LeadInput:
         splits={"subject-line": "short"},
         verify_handoff=True,
         intakes=3,
+        no_account=True,
+        account_ask_from=19,
+        account_group=["5f84aeba-0000-4000-8000-000000000001", "5f84aeba-0000-4000-8000-0002"],
+        account_why="the account's buying group is ready: 2 people engaged (20 or more each)",
     )
     return LeadInput(
         lead_id="5f84aeba-0000-4000-8000-000000000001",
@@ -158,16 +169,20 @@ def test_every_field_survives_continue_as_new() -> None:
     assert state is not None
     # A field added to LeadState (or to a model inside it) must be set here too, so that
     # the trip below proves it survives: a default proves nothing.
-    # The intake's score is a new lead's first task's alone: next_run drops it.
-    assert list(fields_at_default(lead)) == ["intake_score"]
+    # The intake's score and the account at start are a new lead's first task's alone:
+    # next_run drops them.
+    assert list(fields_at_default(lead)) == ["intake_score", "account"]
     assert not LeadState.__private_attributes__ and not LeadInput.__private_attributes__
     lead.intake_score = ScoreOutcome(state=state.score, crossed=True)
+    lead.account = AccountClaim(account_id="6f1c9f3e-0000-5000-8000-000000000001", ask_from=19)
 
     arrived = through_the_converter(next_run(lead, state))
 
     one_run_on = state.model_copy(update={"runs": state.runs + 1})
-    assert arrived.intake_score is None
-    assert arrived == lead.model_copy(update={"carry": one_run_on, "intake_score": None})
+    assert arrived.intake_score is None and arrived.account is None
+    assert arrived == lead.model_copy(
+        update={"carry": one_run_on, "intake_score": None, "account": None}
+    )
     assert arrived.carry is not None and arrived.carry.model_dump() == one_run_on.model_dump()
 
 

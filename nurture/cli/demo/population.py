@@ -71,6 +71,9 @@ JOURNEYS: list[tuple[str, float, str, dict[str, Any]]] = [
 ]
 
 
+PEOPLE_PER_COMPANY = 3  # so accounts, and their buying groups, show in the demo
+
+
 @dataclass(frozen=True)
 class Reader:
     """How a demo lead treats marketing mail."""
@@ -84,10 +87,13 @@ def make_lead(rnd: random.Random, n: int) -> tuple[dict[str, Any], list[dict[str
     """A lead's intake body, its behaviour events and its reading habits."""
     key, _, _, _, scenario = rnd.choice(CAMPAIGNS)
     zone, _, language = rnd.choices(ZONES, weights=[w for _, w, _ in ZONES])[0]
+    company = n // PEOPLE_PER_COMPANY
     body = {
-        "email": f"demo{n:05d}@demo-customer{n % 97}.example.com",
+        # A company's registrable domain is its account: .example is a top-level domain of
+        # its own (each company one account), where every *.example.com is example.com's.
+        "email": f"demo{n:05d}@demo-corp{company}.example",
         "name": f"Demo Lead {n}",
-        "company": f"Demo Corp {n % 97}",
+        "company": f"Demo Corp {company}",
         "job_title": rnd.choice(TITLES),
         "industry": rnd.choice(INDUSTRIES),
         "company_size": rnd.choice([20, 80, 150, 400, 900, 3000]),
