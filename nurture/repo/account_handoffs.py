@@ -58,6 +58,12 @@ def claim(
         return Claimed(account, why=f"engagement {engagement} is under {group.engaged_at}")
     # The lock, before anything is read: a concurrent claim of this account waits here.
     session.execute(sa.update(Account).where(col(Account.id) == account).values(name=Account.name))
+    own = _open_claim(session, account)
+    if own is not None and own.lead_id == lead_id:
+        # This lead holds it already: a retried check (its answer was lost with a worker)
+        # or a reset run asking again gets the same claim, never a leaked one.
+        order = [uuid.UUID(i) for i in own.leads]
+        return Claimed(account, claimed=True, leads=order, engaged=True, why=_why(order, group))
     blocked = _blocked(session, account, lead_id)
     if blocked:
         return Claimed(account, engaged=True, why=blocked)
@@ -93,11 +99,23 @@ def claim(
                 text=f"handed to sales with its account's buying group, by lead {lead_id}",
             ),
         )
-    why = (
+    return Claimed(account, claimed=True, leads=order, engaged=True, why=_why(order, group))
+
+
+def _why(order: list[uuid.UUID], group: BuyingGroup) -> str:
+    return (
         f"the account's buying group is ready: {len(order)} people engaged "
         f"({group.engaged_at} or more each)"
     )
-    return Claimed(account, claimed=True, leads=order, engaged=True, why=why)
+
+
+def _open_claim(session: Session, account: uuid.UUID) -> AccountHandoff | None:
+    found: AccountHandoff | None = session.exec(
+        select(AccountHandoff).where(
+            AccountHandoff.account_id == account, col(AccountHandoff.ended_at).is_(None)
+        )
+    ).first()
+    return found
 
 
 def _blocked(session: Session, account: uuid.UUID, lead_id: uuid.UUID) -> str:

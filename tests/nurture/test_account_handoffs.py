@@ -99,6 +99,8 @@ def test_when_an_account_may_be_handed(empty_db: Engine) -> None:
     ready = _claim(empty_db, kato, 20)
     assert (ready.claimed, ready.leads) == (True, [kato, sato])
     assert _claim(empty_db, sato, 35).why == "the account is with sales"
+    again = _claim(empty_db, kato, 22)  # Kato's check retried (or a reset run): the same claim
+    assert (again.claimed, again.leads) == (True, [kato, sato]) and len(_claims(empty_db)) == 1
     later = AT + timedelta(days=3)
     with session_scope(empty_db) as s:
         handoff = Handoff(id="handoff-k-2", lead_id=kato, status="pending", created_at=AT)
