@@ -162,6 +162,9 @@ def _read(session: Any, low: datetime | None, high: datetime | None) -> Iterator
             progress.advance(task, len(chunk))
 
 
+COLUMNS = ("recorded", "live", "candidate")  # (figures also has recorded_by_score)
+
+
 def text(report: dict[str, Any]) -> list[str]:
     """The report as a person reads it in a terminal."""
     figures = report["figures"]
@@ -172,7 +175,7 @@ def text(report: dict[str, Any]) -> list[str]:
         f"{'':26}{'recorded':>12}{'live model':>12}{'candidate':>12}",
     ]
     for label, key, kind in ROWS:
-        cells = "".join(f"{cell(figures[c][key], kind):>12}" for c in figures)
+        cells = "".join(f"{cell(figures[c][key], kind):>12}" for c in COLUMNS)
         lines.append(f"{label:26}{cells}")
     lines += [
         "",
