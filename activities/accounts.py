@@ -51,18 +51,19 @@ class AccountActivities:
             )
         if found.account_id is None:
             return AccountClaim()
-        # Not engaged yet: ask again once it is. Engaged: on any rise (another person may
-        # have joined, the account may have come back from sales, a total may be reached).
-        ask_from = check.engagement if found.engaged else self._group.engaged_at - 1
+        # The lead asks on each rise of its engagement over this: once it counts in the
+        # group, any rise may find it ready (another person engaged meanwhile, the account
+        # back from sales, a total reached), and a decay and a rise again too.
         return AccountClaim(
             account_id=str(found.account_id),
             claimed=found.claimed,
             leads=[str(i) for i in found.leads],
-            ask_from=ask_from,
+            ask_from=self._group.engaged_at - 1,
             why=found.why,
         )
 
     @activity.defn
     def end_account_handoff(self, end: AccountHandoffEnd) -> None:
+        """The carrier's handoff ended (or never began: NOT_HANDED takes the claim back)."""
         with session_scope(self._engine) as session:
             account_handoffs.end(session, uuid.UUID(end.lead_id), end.at, end.outcome)

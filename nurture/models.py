@@ -296,8 +296,11 @@ class AccountClaim(BaseModel):
     account_id: str | None = None
     claimed: bool = False  # the lead carries the account to sales: it qualifies now
     leads: list[str] = Field(default_factory=list)  # the engaged people handed over, by id
-    ask_from: int = 0  # asking again is worthwhile once the lead's engagement is over this
+    ask_from: int = 0  # the lead asks on each rise of its engagement over this
     why: str = ""  # the claim's reason, for the MQL stage (no names)
+
+
+NOT_HANDED = "not handed"  # an account claimed, then its lead stopped before any handoff
 
 
 class AccountHandoffEnd(BaseModel):

@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
         BEHAVIOUR_SIGNAL,
         HANDOFF_CLOSED_SIGNAL,
         INTAKE_SIGNAL,
+        NOT_HANDED,
         SALES_PROGRESS_SIGNAL,
         UNSUBSCRIBE_SIGNAL,
         BehaviourEvent,
@@ -181,6 +182,7 @@ class LeadWorkflow:
             if this_run.stopping is not None:
                 break
             self.continuation.continue_as_new()
+        await self.account.end(NOT_HANDED)  # (a lead stopped as it claimed its account)
         await self.stop_run.halt(this_run.stopping or "")
 
     def _scenario_crashed(self) -> bool:

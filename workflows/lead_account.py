@@ -9,9 +9,9 @@ the claim ends with it. Later leads of the account go to the same rep meanwhile 
 assignment prefers the rep who holds the account).
 
 What the rule says is the activity's answer, kept by history: a review of the rule
-changes later answers only. The lead knows from the answer when asking again is worth it
-(`ask_from`), so a lead of no account asks once in its life and an unengaged one once per
-rise past the threshold.
+changes later answers only. The lead knows from the answer when asking is worth it: on
+each rise of its engagement over `ask_from` (the group's threshold, less one). A new
+lead's starter answers first, so a lead of no account never asks.
 """
 
 from __future__ import annotations
@@ -21,7 +21,13 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.accounts import AccountActivities
-    from nurture.models import AccountCheck, AccountClaim, AccountHandoffEnd, HandoffResult
+    from nurture.models import (
+        NOT_HANDED,
+        AccountCheck,
+        AccountClaim,
+        AccountHandoffEnd,
+        HandoffResult,
+    )
     from workflows import policies
     from workflows.lead_records import LeadRecords
     from workflows.lead_state import LeadInput, LeadState, ThisRun
@@ -52,13 +58,14 @@ class LeadAccount:
         self._state.no_account = told.account_id is None
         self._state.account_ask_from = told.ask_from
 
-    async def consider(self) -> None:
-        """After a scoring step: ask, if this lead's engagement could make the group ready."""
+    async def consider(self, before: int | None) -> None:
+        """After a scoring step: ask, if this lead's engagement rose (from `before`) where it
+        could make the group ready."""
         state = self._state
         if not self._run.accounts or state.no_account or not state.may_qualify():
             return
         engagement = state.engagement
-        if engagement is None or engagement <= state.account_ask_from:
+        if engagement is None or engagement <= max(state.account_ask_from, before or 0):
             return
         await self._records.flush()  # the others' checks read this lead's engagement
         check = AccountCheck(lead_id=self._lead.lead_id, engagement=engagement, at=workflow.now())
@@ -80,9 +87,10 @@ class LeadAccount:
         state.account_ask_from = claim.ask_from
         if not claim.claimed:
             return
-        if not state.may_qualify() and not state.qualified:  # stopped while it asked
+        stopped = self._run.stopping is not None or not (state.may_qualify() or state.qualified)
+        if stopped:  # while it asked: the account is not handed after all
             state.account_group = claim.leads
-            await self.end("not handed")
+            await self.end(NOT_HANDED)
             return
         state.account_group, state.account_why = claim.leads, claim.why
         state.qualified = True
@@ -92,11 +100,10 @@ class LeadAccount:
         await self.end(result.status.value)
 
     async def end(self, outcome: str) -> None:
+        """The claim ends (NOT_HANDED: is taken back); nothing for a lead that holds none."""
         state = self._state
         if not state.account_group:
             return
-        state.account_group, state.account_why = [], ""
-        state.account_ask_from = 0
         end = AccountHandoffEnd(lead_id=self._lead.lead_id, at=workflow.now(), outcome=outcome)
         try:
             with self._records.in_flight():
@@ -104,8 +111,9 @@ class LeadAccount:
                     AccountActivities.end_account_handoff,
                     end,
                     start_to_close_timeout=policies.RECORD_TIMEOUT,
-                    schedule_to_close_timeout=policies.RECORD_GIVE_UP_AFTER,
+                    schedule_to_close_timeout=policies.ACCOUNT_END_GIVE_UP_AFTER,
                     retry_policy=policies.RECORD_RETRY,
                 )
-        except ActivityError as err:
+        except ActivityError as err:  # `nurture leads resume` of the lead would end it
             workflow.logger.error("account handoff end given up: %s", err)
+        state.account_group, state.account_why = [], ""

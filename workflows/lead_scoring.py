@@ -77,11 +77,12 @@ class LeadScoring:
                 continue
             for event in batch:
                 self._events.append(event, now)
+            before = state.engagement
             outcome = await self._scored(ScoreRequest(state=state.score, at=now, events=batch))
             self._scenarios.check_goal()
             await self._records.record_score(now, events=outcome.applied)
             await self._note_crossing(outcome)
-            await self._account.consider()  # (ACCOUNT_HANDOFF runs)
+            await self._account.consider(before)  # (ACCOUNT_HANDOFF runs)
 
     async def decay_clock(self) -> None:
         """Behaviour points decay after a quiet spell: one timer per spell, not one per event."""

@@ -18,6 +18,9 @@ RECORD_RETRY = RetryPolicy(
 # after ten minutes of database outage; the lead asks again on its next rise of engagement.
 ACCOUNT_CHECK_TIMEOUT = timedelta(seconds=30)
 ACCOUNT_CHECK_GIVE_UP_AFTER = timedelta(minutes=10)
+# The claim's end, after the handoff that carried the account: held open, the account
+# would never be handed again, so it is retried for a day of outage.
+ACCOUNT_END_GIVE_UP_AFTER = timedelta(days=1)
 
 # Scoring: pure code in a local activity; a failure is a bug, retried until a fix is deployed.
 SCORE_TIMEOUT = timedelta(seconds=10)

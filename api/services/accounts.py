@@ -51,7 +51,7 @@ def _detail(rows: repo.AccountRows) -> AccountDetail:
         rep=rep,
         handed_over=AccountHandedOver(
             lead_id=handed.lead_id,
-            leads=[uuid.UUID(i) for i in handed.leads],
+            leads=[uuid.UUID(i) for i in handed.leads or []],
             at=handed.claimed_at,
             outcome=handed.outcome,
         )

@@ -27,6 +27,7 @@ from nurture.authoring.journal import CARRIED_EVENTS
 from nurture.authoring.state import LoggedEvent, ScenarioRun
 from nurture.db import session_scope
 from nurture.models import (
+    NOT_HANDED,
     BehaviourEvent,
     HandoffStatus,
     LeadStatus,
@@ -36,7 +37,7 @@ from nurture.models import (
     lead_workflow_id,
 )
 from nurture.orchestration import lead_runs
-from nurture.repo import leads, lifecycle
+from nurture.repo import account_handoffs, leads, lifecycle
 from nurture.rules.score_state import ScoreState
 from nurture.settings import Settings
 from nurture.tables import EmailMessage, Handoff, Lead, LeadEvent, StageChange
@@ -94,6 +95,8 @@ async def resume(client: Client, settings: Settings, engine: Engine, lead_id: uu
         status = None
     with session_scope(engine) as session:
         carry = carry_from_record(session, lead, datetime.now(UTC))
+        if carry.phase != Phase.HANDOFF:  # an account it held is no longer with sales
+            account_handoffs.end(session, lead.id, datetime.now(UTC), NOT_HANDED)
     if status == WorkflowExecutionStatus.RUNNING:
         if lead.halted is None:
             raise Refused("the lead's workflow is running; there is nothing to resume")
@@ -203,7 +206,21 @@ def carry_from_record(session: Session, lead: Lead, now: datetime) -> LeadState:
         else None,
         entered={lead.scenario: started_at},
         verify_handoff=active is not None,
+        **_account_held(session, lead, phase),
     )
+
+
+def _account_held(session: Session, lead: Lead, phase: Phase) -> dict[str, Any]:
+    """The account this lead carries to sales (its handoff's), so its end ends the claim;
+    a lead of no account never asks again."""
+    held = account_handoffs.holding(session, lead.id) if phase == Phase.HANDOFF else None
+    told = lead_runs.account_at_start(lead)
+    return {
+        "no_account": told.account_id is None,
+        "account_ask_from": told.ask_from,
+        "account_group": list(held.leads or []) if held else [],
+        "account_why": "its account's buying group (resumed from the record)" if held else "",
+    }
 
 
 def _stage_before_halt(session: Session, lead: Lead) -> Stage:

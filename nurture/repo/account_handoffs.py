@@ -13,18 +13,25 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from nurture.models import NoteRecord
+from nurture.models import NOT_HANDED, NoteRecord
 from nurture.repo import leads
 from nurture.repo.accounts import OPEN_HANDOFFS
 from nurture.rules.accounts import BuyingGroup
-from nurture.tables import Account, AccountHandoff, Handoff, Lead
+from nurture.tables import Account, AccountHandoff, Handoff, Lead, TimelineNote
 
 WON = "won"
+# The claim comes first, in the lead's workflow, then its handoff's first record: a claim
+# much later than a handoff's start is another (later) one's.
+CLAIM_BEFORE_HANDOFF = timedelta(minutes=1)
+# Who counts in a buying group: people marketing may still nurture (and lost deals, who
+# may come back). Not the unsubscribed, bounced or disqualified, nor customers (won), nor
+# anyone with sales (then the account is, and is not handed again).
+COUNTED = ("new", "nurturing", "recycled", "lost")
 
 
 @dataclass(frozen=True)
@@ -58,16 +65,23 @@ def claim(
         return Claimed(account, why=f"engagement {engagement} is under {group.engaged_at}")
     # The lock, before anything is read: a concurrent claim of this account waits here.
     session.execute(sa.update(Account).where(col(Account.id) == account).values(name=Account.name))
-    own = _open_claim(session, account)
-    if own is not None and own.lead_id == lead_id:
+    own = _newest(session, account)
+    if own is not None and own.lead_id == lead_id and (own.ended_at is None or own.outcome == WON):
         # This lead holds it already: a retried check (its answer was lost with a worker)
-        # or a reset run asking again gets the same claim, never a leaked one.
-        order = [uuid.UUID(i) for i in own.leads]
+        # or a reset run asking again gets the same claim, never a leaked one (a reset run
+        # then takes over the handoff it started, as it does any handoff of its own).
+        order = [uuid.UUID(i) for i in own.leads or []]
         return Claimed(account, claimed=True, leads=order, engaged=True, why=_why(order, group))
     blocked = _blocked(session, account, lead_id)
     if blocked:
         return Claimed(account, engaged=True, why=blocked)
-    people = session.exec(select(Lead).where(Lead.account_id == account)).all()
+    people = session.exec(
+        select(Lead).where(
+            Lead.account_id == account,
+            sa.or_(col(Lead.id) == lead_id, col(Lead.stage).in_(COUNTED)),
+            col(Lead.halted).is_(None),
+        )
+    ).all()
     points = {p.id: engagement if p.id == lead_id else engagement_of(p) for p in people}
     if not group.qualifies(points):
         n = len(group.engaged(points))
@@ -109,11 +123,12 @@ def _why(order: list[uuid.UUID], group: BuyingGroup) -> str:
     )
 
 
-def _open_claim(session: Session, account: uuid.UUID) -> AccountHandoff | None:
+def _newest(session: Session, account: uuid.UUID) -> AccountHandoff | None:
     found: AccountHandoff | None = session.exec(
-        select(AccountHandoff).where(
-            AccountHandoff.account_id == account, col(AccountHandoff.ended_at).is_(None)
-        )
+        select(AccountHandoff)
+        .where(AccountHandoff.account_id == account)
+        .order_by(col(AccountHandoff.claimed_at).desc(), col(AccountHandoff.id).desc())
+        .limit(1)
     ).first()
     return found
 
@@ -128,6 +143,14 @@ def _blocked(session: Session, account: uuid.UUID, lead_id: uuid.UUID) -> str:
     ).first()
     if claims is not None:
         return "the account was won" if claims.outcome == WON else "the account is with sales"
+    won = session.exec(
+        select(Handoff.id)
+        .join(Lead, col(Lead.id) == col(Handoff.lead_id))
+        .where(Lead.account_id == account, Handoff.status == WON)
+        .limit(1)
+    ).first()
+    if won:  # a customer: its people go to sales on their own scores, never as a group
+        return "the account was won"
     with_sales = session.exec(
         select(Handoff.id)
         .join(Lead, col(Lead.id) == col(Handoff.lead_id))
@@ -142,12 +165,35 @@ def _blocked(session: Session, account: uuid.UUID, lead_id: uuid.UUID) -> str:
 
 
 def end(session: Session, lead_id: uuid.UUID, at: datetime, outcome: str) -> None:
-    """The carrier's handoff ended: its open account handoff ends with it."""
+    """The carrier's handoff ended: its open account handoff ends with it. NOT_HANDED (the
+    lead stopped before any handoff began): the claim is taken back, as if never made,
+    with the notes it left on the other people's timelines."""
+    held = holding(session, lead_id)
+    if held is None:
+        return
+    if outcome != NOT_HANDED:
+        held.ended_at, held.outcome = at, outcome
+        session.add(held)
+        return
+    others = [uuid.UUID(i) for i in held.leads or [] if i != str(lead_id)]
     session.execute(
-        sa.update(AccountHandoff)
-        .where(col(AccountHandoff.lead_id) == lead_id, col(AccountHandoff.ended_at).is_(None))
-        .values(ended_at=at, outcome=outcome)
+        sa.delete(TimelineNote).where(
+            col(TimelineNote.lead_id).in_(others),
+            col(TimelineNote.kind) == "account",
+            col(TimelineNote.at) == held.claimed_at,
+        )
     )
+    session.delete(held)
+
+
+def holding(session: Session, lead_id: uuid.UUID) -> AccountHandoff | None:
+    """The open account handoff this lead carries, if any."""
+    found: AccountHandoff | None = session.exec(
+        select(AccountHandoff).where(
+            AccountHandoff.lead_id == lead_id, col(AccountHandoff.ended_at).is_(None)
+        )
+    ).first()
+    return found
 
 
 def carried_by(session: Session, lead_id: uuid.UUID) -> AccountHandoff | None:
@@ -178,6 +224,8 @@ def group_of(session: Session, handoff: Handoff) -> list[Lead]:
     found = carried_by(session, handoff.lead_id)
     if found is None or (found.ended_at is not None and found.ended_at < handoff.created_at):
         return []
-    others = [uuid.UUID(i) for i in found.leads if i != str(handoff.lead_id)]
+    if found.claimed_at > handoff.created_at + CLAIM_BEFORE_HANDOFF:  # a later claim's
+        return []
+    others = [uuid.UUID(i) for i in found.leads or [] if i != str(handoff.lead_id)]
     rows = {p.id: p for p in session.exec(select(Lead).where(col(Lead.id).in_(others))).all()}
     return [rows[i] for i in others if i in rows]

@@ -12,11 +12,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from nurture.db import create_schema, session_scope
+from nurture.models import NOT_HANDED
 from nurture.orchestration.lead_runs import company_of
 from nurture.repo import account_handoffs, backtest_data
 from nurture.repo import leads as repo
 from nurture.rules.accounts import BuyingGroup
-from nurture.tables import AccountHandoff, Handoff, Lead, StageChange
+from nurture.tables import AccountHandoff, Handoff, Lead, StageChange, TimelineNote
 from scenarios.scoring import email_kind
 
 AT = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
@@ -138,3 +139,50 @@ def test_the_backtest_reads_which_mqls_were_an_account_handoffs(empty_db: Engine
         pasts = [p for chunk in backtest_data.lead_pasts(s, None, None, email_kind) for p in chunk]
     by_account = {p.lead_id: p.by_account for p in pasts}
     assert by_account == {carrier: True, member: False, alone: False}
+
+
+def _stage(engine: Engine, lead_id: uuid.UUID, stage: str) -> None:
+    with session_scope(engine) as s:
+        lead = s.get(Lead, lead_id)
+        assert lead is not None
+        lead.stage = stage
+        s.add(lead)
+
+
+def test_who_counts_and_a_claim_taken_back(empty_db: Engine) -> None:
+    create_schema(empty_db)
+    hara = _person(empty_db, "hara@kiri.co.jp", 30)
+    bounced = _person(empty_db, "gone@kiri.co.jp", 40)
+    _stage(empty_db, bounced, "bounced")
+    assert _claim(empty_db, hara, 30).why == "the buying group is not ready: 1 of 2"
+    kudo = _person(empty_db, "kudo@kiri.co.jp", 25)
+    _stage(empty_db, kudo, "nurturing")
+    claimed = _claim(empty_db, hara, 31)
+    assert claimed.claimed and claimed.leads == [hara, kudo]  # not the bounced address
+    assert notes_of(empty_db, kudo) == [
+        f"handed to sales with its account's buying group, by lead {hara}"
+    ]
+
+    # Hara stopped before any handoff began: the claim is taken back, notes and all.
+    with session_scope(empty_db) as s:
+        account_handoffs.end(s, hara, AT, NOT_HANDED)
+    assert _claims(empty_db) == [] and notes_of(empty_db, kudo) == []
+    assert _claim(empty_db, kudo, 26).claimed  # the account may be handed again
+
+    # A won deal of its own makes the account a customer: never handed as a group again,
+    # though the holder of a won claim gets it back (a reset run takes its handoff over).
+    with session_scope(empty_db) as s:
+        account_handoffs.end(s, kudo, AT, "won")
+    assert _claim(empty_db, kudo, 27).claimed
+    assert _claim(empty_db, hara, 32).why == "the account was won"
+    other = _person(empty_db, "a@nara.co.jp", 30)
+    _person(empty_db, "b@nara.co.jp", 30)
+    with session_scope(empty_db) as s:
+        s.add(Handoff(id="handoff-n-1", lead_id=other, status="won", created_at=AT))
+    assert _claim(empty_db, other, 30).why == "the account was won"
+
+
+def notes_of(engine: Engine, lead_id: uuid.UUID) -> list[str]:
+    with session_scope(engine) as s:
+        rows = s.exec(select(TimelineNote).where(TimelineNote.lead_id == lead_id)).all()
+    return [r.text for r in rows]

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 from http import HTTPStatus
 from typing import Any
@@ -22,6 +24,7 @@ from temporalio.testing import WorkflowEnvironment
 from nurture.db import session_scope
 from nurture.mailsink import MailSink
 from nurture.models import SalesAction
+from nurture.orchestration import lead_ops
 from nurture.orchestration.lead_runs import company_of
 from nurture.repo import leads as repo
 from nurture.settings import Settings
@@ -231,3 +234,68 @@ async def test_the_crm_and_slack_hear_of_the_whole_group(
     texts = [block.get("text", {}).get("text", "") for block in message["blocks"]]
     group = "*Kawa Denki comes as a whole:* its buying group is ready, 2 people engaged."
     assert f"{group} With Yama Ai." in texts, texts
+
+
+async def test_a_person_who_cooled_off_and_came_back_completes_the_group(
+    ts_env: WorkflowEnvironment, settings: Settings, engine: Engine, smtp: MailSink
+) -> None:
+    """Engagement decays and rises again: each rise over the threshold asks anew, however
+    high the lead once was (a high-water mark would miss this group for good)."""
+    ono = _person(engine, "ono@hama-seiko.co.jp", "Ono")
+    ota = _person(engine, "ota@hama-seiko.co.jp", "Ota")
+    client = ts_env.client
+    async with running_worker(client, settings, engine):
+        h_ono, h_ota = (
+            await start_lead(client, settings, ono),
+            await start_lead(client, settings, ota),
+        )
+        await _engage(ts_env, h_ono, "webinar_attended")
+        await _engage(ts_env, h_ono, "pricing_page_view")  # 35, alone: not ready
+        await ts_env.sleep(timedelta(days=91))  # quiet: halved, to 17
+        cooled = (await h_ono.query(LeadWorkflow.status)).engagement
+        await _engage(ts_env, h_ota, "webinar_attended")  # 20, but Ono is at 17: not ready
+        assert _claims(engine) == []
+        await _engage(ts_env, h_ono, "pricing_page_view")  # 32: both engaged, and Ono asks
+        [claim] = _claims(engine)
+
+    assert cooled == 17
+    assert (claim.lead_id, claim.leads) == (ono.id, [str(ono.id), str(ota.id)])
+
+
+async def test_a_carrier_resumed_from_its_record_still_ends_the_claim(
+    dev_env: WorkflowEnvironment, settings: Settings, engine: Engine, smtp: MailSink
+) -> None:
+    """Ops terminate the lead that carries its account and resume it from its record: the
+    new run knows the account it holds, so when sales rejects the handoff the account is
+    free again (else it would read 'with sales' for good)."""
+    a = _person(engine, "a@sora-denko.co.jp", "Sora A")
+    b = _person(engine, "b@sora-denko.co.jp", "Sora B")
+    client = dev_env.client
+    async with running_worker(client, settings, engine):
+        ha = await start_lead(client, settings, a)
+        hb = await start_lead(client, settings, b)
+        await ha.signal(LeadWorkflow.behaviour, event("webinar_attended"))
+        await _until(lambda: load(engine, a.id).engagement == 20, "Sora A engaged")
+        await hb.signal(LeadWorkflow.behaviour, event("webinar_attended"))
+        await _until(lambda: load(engine, b.id).stage == "sales_pending", "the account handed")
+        await hb.terminate("ops: worker host retired")
+        await lead_ops.resume(client, settings, engine, b.id)
+        await _until(
+            lambda: any("took over handoff-" in n for n in notes(engine, b.id)), "taken over"
+        )
+        [handoff] = _handoffs(engine)[b.id]
+        rep = SalesAction(rep_id=str(handoff.rep_id), reason="no_budget")
+        await client.get_workflow_handle_for(SalesHandoffWorkflow.run, handoff.id).execute_update(
+            SalesHandoffWorkflow.reject, rep
+        )
+        await _until(lambda: _claims(engine)[0].ended_at is not None, "the claim ended")
+        [claim] = _claims(engine)
+
+    assert (claim.lead_id, claim.outcome) == (b.id, "rejected")
+
+
+async def _until(check: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + 60
+    while not check():
+        assert time.monotonic() < deadline, f"not {what} within a minute"
+        await asyncio.sleep(0.1)
