@@ -14,7 +14,10 @@ class AccountLead(BaseModel):
     stage: str
     score: int
     engagement: int = Field(description="behaviour points: the score without attribute points")
-    engaged: bool = Field(description="engaged enough to count in the buying group")
+    engaged: bool = Field(
+        description="engaged enough to count in the buying group (people still in play: not "
+        "unsubscribed, bounced, disqualified, stopped by ops or won)"
+    )
     job_title: str
 
 

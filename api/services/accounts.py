@@ -18,6 +18,7 @@ from api.schemas.accounts import (
     AccountSummary,
 )
 from nurture.repo import accounts as repo
+from nurture.repo.account_handoffs import COUNTED
 from nurture.rules.rep_words import lead_axes
 from scenarios.scoring import BUYING_GROUP, MODEL
 
@@ -31,11 +32,13 @@ class AccountFilters:
 
 
 def _detail(rows: repo.AccountRows) -> AccountDetail:
+    stages = {lead.lead_id: lead.stage for lead in rows.leads}
     points = {  # each lead's engagement as its own page shows it
         lead.lead_id: lead_axes(lead.fit_grade, lead.engagement, lead.breakdown, MODEL)[1]
         for lead in rows.leads
     }
-    engaged = BUYING_GROUP.engaged(points)
+    counted = {i: p for i, p in points.items() if stages[i] in COUNTED}  # as the claim does
+    engaged = BUYING_GROUP.engaged(counted)
     rep_id, rep = rows.rep if rows.rep else (None, None)
     handed = rows.handed
     return AccountDetail(
@@ -45,7 +48,7 @@ def _detail(rows: repo.AccountRows) -> AccountDetail:
         leads=len(rows.leads),
         engaged_leads=len(engaged),
         engagement=sum(points.values()),
-        buying_group_ready=BUYING_GROUP.qualifies(points),
+        buying_group_ready=BUYING_GROUP.qualifies(counted),
         with_sales=rows.rep is not None,
         rep_id=rep_id,
         rep=rep,

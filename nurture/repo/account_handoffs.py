@@ -28,10 +28,19 @@ WON = "won"
 # The claim comes first, in the lead's workflow, then its handoff's first record: a claim
 # much later than a handoff's start is another (later) one's.
 CLAIM_BEFORE_HANDOFF = timedelta(minutes=1)
-# Who counts in a buying group: people marketing may still nurture (and lost deals, who
-# may come back). Not the unsubscribed, bounced or disqualified, nor customers (won), nor
-# anyone with sales (then the account is, and is not handed again).
-COUNTED = ("new", "nurturing", "recycled", "lost")
+# Who counts in a buying group: people still in play, with marketing or with sales (and
+# lost deals, who may come back). Not the unsubscribed, bounced or disqualified, nor
+# customers (won). (Someone with sales keeps the account from being handed as a group.)
+COUNTED = (
+    "new",
+    "nurturing",
+    "recycled",
+    "lost",
+    "mql",
+    "sales_pending",
+    "sales_accepted",
+    "opportunity",
+)
 
 
 @dataclass(frozen=True)
