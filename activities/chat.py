@@ -105,6 +105,7 @@ class ChatActivities:
                 reassigned=notice.kind == NoticeKind.ASSIGNED and notice.attempt > 1,
                 language=language,
                 group=tuple(p.name or "-" for p in account_handoffs.group_of(session, handoff)),
+                account=account_handoffs.account_name(session, lead),
             )
         return chat_blocks.message(chat)
 

@@ -333,6 +333,7 @@ class EmailActivities:
                 "breakdown": rep_words.breakdown_lines(lead.score_breakdown, language, MODEL),
                 # An account handed over as a whole: its other engaged people (else none).
                 "group": rep_words.group_lines(account_handoffs.group_of(session, handoff), MODEL),
+                "account_name": account_handoffs.account_name(session, lead),
                 "recent": rep_words.recent_activity(
                     leads.timeline(session, lead.id, LABELS),
                     zone,

@@ -98,6 +98,7 @@ class ChatNotice:
     reassigned: bool = False  # an assignment that moved the lead from another rep
     language: str = "en"
     group: tuple[str, ...] = ()  # an account handed over as a whole: its other people's names
+    account: str = ""  # and the company, as its account names it
 
 
 def escape(text: str) -> str:
@@ -153,7 +154,7 @@ def _group(notice: ChatNotice) -> list[dict[str, Any]]:
     if not notice.group:
         return []
     text = _words(notice)["group"].format(
-        company=escape(notice.company or _words(notice)["a_lead"]),
+        company=escape(notice.account or notice.company or "-"),
         n=len(notice.group) + 1,
         names=", ".join(escape(n) for n in notice.group),
     )

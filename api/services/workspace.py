@@ -337,7 +337,11 @@ def _lead_page(session: Session, who: Viewer, handoff_id: str, now: datetime) ->
         overdue=overdue,
         email=lead.email,
         phone=str(lead.attributes.get("phone") or ""),
-        group_intro=say(t, "group_intro", company=lead.company, n=len(group) + 1) if group else "",
+        group_intro=say(
+            t, "group_intro", company=account_handoffs.account_name(session, lead), n=len(group) + 1
+        )
+        if group
+        else "",
         group=tuple(group),
     )
 

@@ -62,6 +62,7 @@ def handoff_context(language: str, public_url: str) -> dict[str, Any]:
         "axes": rep_words.axes(*rep_words.lead_axes(None, None, SAMPLE_BREAKDOWN, MODEL), language),
         "breakdown": rep_words.breakdown_lines(SAMPLE_BREAKDOWN, language, MODEL),
         "group": [],  # an account handed over as a whole lists its other engaged people
+        "account_name": "Acme KK",  # and names the company so
         "recent": rep_words.recent_activity(entries, zone, language, MODEL, 8),
         "new_rep": "Sato Aiko",
         "manager_note": "",  # a manager's note when they moved the lead (shown if set)

@@ -227,6 +227,14 @@ def of_account(session: Session, account: uuid.UUID) -> AccountHandoff | None:
     return found
 
 
+def account_name(session: Session, lead: Lead) -> str:
+    """The company as a rep reads it: as its first lead gave it, else its domain."""
+    account = session.get(Account, lead.account_id) if lead.account_id else None
+    if account is None:
+        return lead.company
+    return account.name or account.domain
+
+
 def group_of(session: Session, handoff: Handoff) -> list[Lead]:
     """The other engaged people of the account this handoff carries, as claimed (none: a
     handoff of one lead); a claim that ended before the handoff began is another one's."""
