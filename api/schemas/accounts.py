@@ -43,6 +43,11 @@ class AccountSummary(BaseModel):
     with_sales: bool = Field(description="a lead of it has an open handoff")
     rep_id: uuid.UUID | None = Field(None, description="the rep of its newest open handoff")
     rep: str | None = Field(None, description="that rep's name")
+    customer: bool = Field(
+        False,
+        description="a deal of it was won: its people go to sales on their own scores, "
+        "never again as a group",
+    )
     handed_over: AccountHandedOver | None = Field(
         None, description="its newest handoff as a whole, once its buying group was ready"
     )

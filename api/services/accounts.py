@@ -52,6 +52,8 @@ def _detail(rows: repo.AccountRows) -> AccountDetail:
         with_sales=rows.rep is not None,
         rep_id=rep_id,
         rep=rep,
+        customer=any(lead.stage == "won" for lead in rows.leads)
+        or (handed is not None and handed.outcome == "won"),
         handed_over=AccountHandedOver(
             lead_id=handed.lead_id,
             leads=[uuid.UUID(i) for i in handed.leads or []],

@@ -13,7 +13,7 @@ import httpx
 
 from nurture.mailsink import MailSink
 from nurture.rules.accounts import account_id
-from tests.utils.api import lead_when, post_events
+from tests.utils.api import REP_ONE, lead_when, post_events
 from tests.utils.browser import phone_in_chromium
 from tests.utils.stack import ApiServer
 from tests.utils.workspace import sign_in
@@ -82,6 +82,24 @@ async def test_the_rep_sees_the_whole_buying_group_in_mail_page_api_and_dashboar
         assert "Mori Aya · Engineer · Engagement 20" in group
         mailto = await page.get_attribute("#buying-group a", "href")
         assert mailto == "mailto:mori@hoshi-kiko.co.jp"
+    # Won: the account is a customer, never handed as a group again; its claim says won.
+    for action, body in (("ack", {}), ("won", {"amount": 3_000_000})):
+        r = await http.post(f"/v1/handoffs/{handoff}/{action}", json=body, headers=REP_ONE)
+        assert r.status_code == 200, r.text
+
+    async def won() -> dict[str, Any]:
+        deadline = time.monotonic() + 60
+        while True:
+            found = (await http.get(f"/v1/accounts/{account}", headers=stack.admin)).json()
+            if found["handed_over"]["outcome"] or time.monotonic() > deadline:
+                return dict(found)
+            await asyncio.sleep(0.1)
+
+    after = await won()
+    assert (after["handed_over"]["outcome"], after["customer"]) == ("won", True)
+    dashboard = await http.get("/dashboard", auth=("manager", "dev-admin-token"))
+    row = dashboard.text.split(f'data-account="{account}"')[1].split("</tr>")[0]
+    assert 'class="ready">customer<' in row
     # Mori's own timeline says how she reached sales.
     timeline = (await http.get(f"/v1/leads/{mori}", headers=stack.admin)).json()["timeline"]
     assert any(f"its account's buying group, by lead {abe}" in str(n) for n in timeline)
