@@ -91,6 +91,7 @@ class ChatActivities:
             lead_url = f"{self._settings.public_url.rstrip('/')}/sales/handoffs/{handoff.id}"
             # The rep's words, as in their mail: the notice is addressed to them.
             language = rep_words.language_for(rep.language, self._settings.default_language)
+            group = account_handoffs.group_of(session, handoff)
             chat = chat_blocks.ChatNotice(
                 kind=notice.kind,
                 rep_name=rep.name,
@@ -104,8 +105,8 @@ class ChatActivities:
                 why=rep_words.why(lead.score_breakdown, language, MODEL),
                 reassigned=notice.kind == NoticeKind.ASSIGNED and notice.attempt > 1,
                 language=language,
-                group=tuple(p.name or "-" for p in account_handoffs.group_of(session, handoff)),
-                account=account_handoffs.account_name(session, lead),
+                group=tuple(p.name or "-" for p in group),
+                account=account_handoffs.account_name(session, lead) if group else "",
             )
         return chat_blocks.message(chat)
 

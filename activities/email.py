@@ -318,6 +318,8 @@ class EmailActivities:
                 scheduled_at=input.at,
             )
             language, zone = self._reader_locale(reader)
+            # An account handed over as a whole: its other engaged people (else none).
+            group = account_handoffs.group_of(session, handoff)
             context = {
                 "lead": _lead_context(lead),
                 "rep": {"name": rep.name, "email": rep.email},
@@ -331,9 +333,8 @@ class EmailActivities:
                     language,
                 ),
                 "breakdown": rep_words.breakdown_lines(lead.score_breakdown, language, MODEL),
-                # An account handed over as a whole: its other engaged people (else none).
-                "group": rep_words.group_lines(account_handoffs.group_of(session, handoff), MODEL),
-                "account_name": account_handoffs.account_name(session, lead),
+                "group": rep_words.group_lines(group, MODEL),
+                "account_name": account_handoffs.account_name(session, lead) if group else "",
                 "recent": rep_words.recent_activity(
                     leads.timeline(session, lead.id, LABELS),
                     zone,

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -74,7 +75,7 @@ def claim(
         return Claimed(account, why=f"engagement {engagement} is under {group.engaged_at}")
     # The lock, before anything is read: a concurrent claim of this account waits here.
     session.execute(sa.update(Account).where(col(Account.id) == account).values(name=Account.name))
-    own = _newest(session, account)
+    own = _newest(session, AccountHandoff.account_id == account)
     if own is not None and own.lead_id == lead_id and (own.ended_at is None or own.outcome == WON):
         # This lead holds it already: a retried check (its answer was lost with a worker)
         # or a reset run asking again gets the same claim, never a leaked one (a reset run
@@ -132,10 +133,11 @@ def _why(order: list[uuid.UUID], group: BuyingGroup) -> str:
     )
 
 
-def _newest(session: Session, account: uuid.UUID) -> AccountHandoff | None:
+def _newest(session: Session, *where: Any) -> AccountHandoff | None:
+    """The newest account handoff that meets `where` (an account's, a lead's)."""
     found: AccountHandoff | None = session.exec(
         select(AccountHandoff)
-        .where(AccountHandoff.account_id == account)
+        .where(*where)
         .order_by(col(AccountHandoff.claimed_at).desc(), col(AccountHandoff.id).desc())
         .limit(1)
     ).first()
@@ -152,25 +154,23 @@ def _blocked(session: Session, account: uuid.UUID, lead_id: uuid.UUID) -> str:
     ).first()
     if claims is not None:
         return "the account was won" if claims.outcome == WON else "the account is with sales"
-    won = session.exec(
+    if _any_handoff(session, account, Handoff.status == WON):
+        return "the account was won"  # a customer: its people go on their own scores only
+    others_open = (Handoff.lead_id != lead_id, col(Handoff.status).in_(OPEN_HANDOFFS))
+    if _any_handoff(session, account, *others_open):
+        return "another lead of the account is with sales"
+    return ""
+
+
+def _any_handoff(session: Session, account: uuid.UUID, *where: Any) -> bool:
+    """Whether a handoff of one of the account's leads meets `where`."""
+    found = session.exec(
         select(Handoff.id)
         .join(Lead, col(Lead.id) == col(Handoff.lead_id))
-        .where(Lead.account_id == account, Handoff.status == WON)
+        .where(Lead.account_id == account, *where)
         .limit(1)
     ).first()
-    if won:  # a customer: its people go to sales on their own scores, never as a group
-        return "the account was won"
-    with_sales = session.exec(
-        select(Handoff.id)
-        .join(Lead, col(Lead.id) == col(Handoff.lead_id))
-        .where(
-            Lead.account_id == account,
-            Handoff.lead_id != lead_id,
-            col(Handoff.status).in_(OPEN_HANDOFFS),
-        )
-        .limit(1)
-    ).first()
-    return "another lead of the account is with sales" if with_sales else ""
+    return found is not None
 
 
 def end(session: Session, lead_id: uuid.UUID, at: datetime, outcome: str) -> None:
@@ -205,28 +205,6 @@ def holding(session: Session, lead_id: uuid.UUID) -> AccountHandoff | None:
     return found
 
 
-def carried_by(session: Session, lead_id: uuid.UUID) -> AccountHandoff | None:
-    """The newest account handoff this lead carries (its rep's mail lists the people)."""
-    found: AccountHandoff | None = session.exec(
-        select(AccountHandoff)
-        .where(AccountHandoff.lead_id == lead_id)
-        .order_by(col(AccountHandoff.claimed_at).desc(), col(AccountHandoff.id).desc())
-        .limit(1)
-    ).first()
-    return found
-
-
-def of_account(session: Session, account: uuid.UUID) -> AccountHandoff | None:
-    """The account's newest account handoff."""
-    found: AccountHandoff | None = session.exec(
-        select(AccountHandoff)
-        .where(AccountHandoff.account_id == account)
-        .order_by(col(AccountHandoff.claimed_at).desc(), col(AccountHandoff.id).desc())
-        .limit(1)
-    ).first()
-    return found
-
-
 def account_name(session: Session, lead: Lead) -> str:
     """The company as a rep reads it: as its first lead gave it, else its domain."""
     account = session.get(Account, lead.account_id) if lead.account_id else None
@@ -238,7 +216,7 @@ def account_name(session: Session, lead: Lead) -> str:
 def group_of(session: Session, handoff: Handoff) -> list[Lead]:
     """The other engaged people of the account this handoff carries, as claimed (none: a
     handoff of one lead); a claim that ended before the handoff began is another one's."""
-    found = carried_by(session, handoff.lead_id)
+    found = _newest(session, AccountHandoff.lead_id == handoff.lead_id)  # this lead's newest
     if found is None or (found.ended_at is not None and found.ended_at < handoff.created_at):
         return []
     if found.claimed_at > handoff.created_at + CLAIM_BEFORE_HANDOFF:  # a later claim's
