@@ -58,7 +58,7 @@ class AccountActivities:
             account_id=str(found.account_id),
             claimed=found.claimed,
             leads=[str(i) for i in found.leads],
-            ask_from=self._group.engaged_at - 1,
+            ask_from=self._group.asks_over,
             why=found.why,
         )
 

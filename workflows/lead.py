@@ -166,7 +166,7 @@ class LeadWorkflow:
                 state.phase = Phase.HANDOFF
             if state.phase == Phase.HANDOFF:
                 result = await self.handoff.hand_off()
-                await self.account.ended(result)  # (only a lead that carried its account)
+                await self.account.end(result.status.value)  # (a lead that carried one)
                 if result.status in RECYCLING:
                     await self.handoff.recycle(result)
                     state.phase = Phase.NURTURE

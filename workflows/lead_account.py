@@ -26,7 +26,6 @@ with workflow.unsafe.imports_passed_through():
         AccountCheck,
         AccountClaim,
         AccountHandoffEnd,
-        HandoffResult,
     )
     from workflows import policies
     from workflows.lead_records import LeadRecords
@@ -94,10 +93,6 @@ class LeadAccount:
             return
         state.account_group, state.account_why = claim.leads, claim.why
         state.qualified = True
-
-    async def ended(self, result: HandoffResult) -> None:
-        """The handoff that carried the account ended: so does the account's claim."""
-        await self.end(result.status.value)
 
     async def end(self, outcome: str) -> None:
         """The claim ends (NOT_HANDED: is taken back); nothing for a lead that holds none."""

@@ -99,7 +99,7 @@ def account_at_start(lead: Lead) -> AccountClaim:
     no account (never asks), or ask once its engagement could count in the buying group."""
     if lead.account_id is None:
         return AccountClaim()
-    return AccountClaim(account_id=str(lead.account_id), ask_from=BUYING_GROUP.engaged_at - 1)
+    return AccountClaim(account_id=str(lead.account_id), ask_from=BUYING_GROUP.asks_over)
 
 
 def _first_start(lead: Lead, settings: Settings) -> tuple[LeadInput, TypedSearchAttributes]:

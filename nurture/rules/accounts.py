@@ -61,6 +61,11 @@ class BuyingGroup:
         if self.engaged_at < 1:
             raise ValueError("engaged_at must be at least 1: everyone has 0 engagement")
 
+    @property
+    def asks_over(self) -> int:
+        """A person's check is worth making once their engagement rises over this."""
+        return self.engaged_at - 1
+
     def engaged(self, engagement: Mapping[uuid.UUID, int]) -> set[uuid.UUID]:
         """The account's leads engaged enough to count in the group."""
         return {lead for lead, points in engagement.items() if points >= self.engaged_at}
