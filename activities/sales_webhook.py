@@ -29,7 +29,7 @@ from nurture.db import session_scope
 from nurture.models import NotifyRepInput
 from nurture.repo import account_handoffs, handoffs, leads, reps
 from nurture.settings import Settings
-from nurture.tables import Handoff
+from nurture.tables import Handoff, Lead
 
 TIMEOUT_SECONDS = 10.0  # per POST; the workflow's start-to-close timeout is longer
 RETRYABLE_4XX = frozenset({HTTPStatus.REQUEST_TIMEOUT, HTTPStatus.TOO_MANY_REQUESTS})
@@ -127,14 +127,16 @@ class SalesWebhookActivities:
                 if lead
                 else None,
                 # An account handed over as a whole: its other engaged people (else null).
-                "account": self._account(session, handoff),
+                "account": self._account(session, handoff, lead),
             }
 
-    def _account(self, session: Session, handoff: Handoff | None) -> dict[str, Any] | None:
+    def _account(
+        self, session: Session, handoff: Handoff | None, carrier: Lead | None
+    ) -> dict[str, Any] | None:
+        """`carrier`: the handoff's lead, already read for the payload."""
         group = account_handoffs.group_of(session, handoff) if handoff else []
-        if handoff is None or not group:
+        if not group:
             return None
-        carrier = leads.get_lead(session, handoff.lead_id)
         base = self._settings.public_url.rstrip("/")
         return {
             "id": str(carrier.account_id) if carrier and carrier.account_id else None,
